@@ -1,0 +1,48 @@
+"""lstmkit: turn any sequence into a trained LSTM — text generation first.
+
+Example:
+    import lstmkit
+    lm = lstmkit.TextModel.train("grimm.txt", level="char", minutes=5, out="runs/grimm")
+    print(lm.generate("Once upon a time", length=300, temperature=0.8))
+    lm = lstmkit.load("runs/grimm")
+"""
+from pathlib import Path
+
+from .checkpoint import FORMAT_VERSION
+from .data.batches import StreamBatches, WindowBatches
+from .data.corpora import CORPORA, builtin_text, fetch
+from .data.text import read_text, split_text
+from .errors import LstmkitError
+from .generate import SamplingConfig, StepModel
+from .models.text import TextDataConfig, TextModel
+from .nn import NetConfig, RecurrentLM, TokenBatch
+from .tokenize import BpeTokenizer, CharTokenizer, WordTokenizer, fit_tokenizer
+from .train import Trainer, TrainConfig, evaluate_loss
+
+__version__ = "0.1.0"
+
+
+def load(path: str | Path) -> TextModel:
+    """Load any lstmkit model artifact directory.
+
+    Example:
+        lm = lstmkit.load("runs/grimm"); lm.generate("There was once", 200)
+    """
+    return TextModel.load(path)
+
+
+def train(sources=None, **kwargs) -> TextModel:
+    """Train a text model; the same arguments as ``TextModel.train``.
+
+    Example:
+        lm = lstmkit.train("grimm.txt", minutes=5, out="runs/grimm")
+    """
+    return TextModel.train(sources, **kwargs)
+
+
+__all__ = [
+    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "LstmkitError", "NetConfig", "RecurrentLM",
+    "SamplingConfig", "StepModel", "StreamBatches", "TextDataConfig", "TextModel", "TokenBatch", "TrainConfig",
+    "Trainer", "WindowBatches", "WordTokenizer", "builtin_text", "evaluate_loss", "fetch", "fit_tokenizer", "load",
+    "read_text", "split_text", "train",
+]

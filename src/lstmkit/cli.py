@@ -1,0 +1,253 @@
+"""The ``lstmkit`` command: a thin table of commands over the Python API.
+
+Every user error is one line on stderr and a non-zero exit code; nothing here holds logic of its own.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import LstmkitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn any sequence into a trained LSTM: train on text, generate, evaluate, inspect.")
+data_app = typer.Typer(no_args_is_help=True, help="Built-in and downloadable corpora.")
+app.add_typer(data_app, name="data")
+
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------------- train
+@app.command()
+def train(
+    text: List[str] = typer.Argument(None, help="Text files, directories, or - for stdin. None: the --corpus."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the model, metrics and checkpoints."),
+    corpus: str = typer.Option("docs", help="Corpus when no TEXT is given: docs (built in), grimm, shakespeare."),
+    level: str = typer.Option("char", help="Symbols: char, word or bpe."),
+    minutes: Optional[float] = typer.Option(None, help="Budget in wall-clock minutes (default 5 when no budget is given)."),
+    epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text."),
+    steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps."),
+    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (default 512)."),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (default 2)."),
+    embed: Optional[int] = typer.Option(None, help="Embedding width (default 64 char, 256 word/bpe)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output."),
+    cell: str = typer.Option("lstm", help="Recurrent cell: lstm or gru."),
+    tie_weights: bool = typer.Option(False, help="Share embedding and output weights (needs --embed = --hidden)."),
+    one_hot: bool = typer.Option(False, help="One-hot input instead of an embedding (seed 000's network)."),
+    batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch."),
+    bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
+    windows: int = typer.Option(0, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
+    stride: int = typer.Option(1, help="Step between windows (with --windows)."),
+    val_fraction: float = typer.Option(0.1, help="Tail of the text held out for validation."),
+    max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only."),
+    min_freq: int = typer.Option(1, help="Word level: drop words seen fewer times."),
+    lowercase: bool = typer.Option(False, help="Word level: lowercase the text first."),
+    vocab_size: int = typer.Option(2000, help="BPE level: vocabulary size."),
+    optimizer: Optional[str] = typer.Option(None, help="adam (default), adamw, rmsprop or sgd."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
+    weight_decay: Optional[float] = typer.Option(None, help="Weight decay."),
+    clip: Optional[float] = typer.Option(None, help="Gradient-norm clipping (0 = off)."),
+    schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine, linear, constant."),
+    warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget."),
+    patience: Optional[int] = typer.Option(None, help="Stop after this many evaluations without improvement (0 = never)."),
+    evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget."),
+    eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
+    seed: int = typer.Option(0, help="Random seed: the same seed gives the same model on the CPU."),
+    resume: bool = typer.Option(False, help="Continue the run saved in --out."),
+    device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
+    precision: Optional[str] = typer.Option(None, help="auto, fp32, bf16 or fp16."),
+    encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
+    keep_boilerplate: bool = typer.Option(False, help="Keep Project Gutenberg licence text."),
+    sample: int = typer.Option(300, help="Symbols of text to generate when training ends (0 = none)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Train a model on text and save it to --out (then print a sample)."""
+    from .models.text import TextModel
+
+    options = {k: v for k, v in dict(
+        batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction, max_vocab=max_vocab,
+        min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer, lr=lr,
+        weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, patience=patience, evals=evals,
+        eval_every=eval_every, device=device, precision=precision).items() if v is not None}
+    if not text:
+        typer.echo(f"training on the built-in corpus {corpus!r} (pass files to train on your own text)", err=True)
+    lm = TextModel.train(text or None, corpus=corpus, out=out, level=level, minutes=minutes, epochs=epochs, steps=steps,
+                         hidden=hidden, layers=layers, embed=embed, dropout=dropout, cell=cell, tie_weights=tie_weights,
+                         one_hot=one_hot, seed=seed, resume=resume, progress=not quiet, encoding=encoding,
+                         keep_boilerplate=keep_boilerplate, **options)
+    s = lm.summary
+    best = s.get("best_eval", {})
+    if best.get("val_loss") is not None:
+        typer.echo(f"best validation: loss {best['val_loss']:.4f} nats/symbol, {best['val_bits_per_char']:.3f} bits/char, "
+                   f"accuracy {best['val_acc']:.3f} (step {best['step']})", err=True)
+    typer.echo(f"{s.get('steps', 0)} steps in {s.get('elapsed_s', 0):.0f}s at {s.get('symbols_per_s', 0):.0f} symbols/s "
+               f"on {s.get('device')} ({s.get('precision')}); model saved to {out}", err=True)
+    if lm.stop_reason.startswith("interrupted"):
+        typer.echo(f"{lm.stop_reason}: saved; continue with: lstmkit train ... --out {out} --resume", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if sample > 0:
+        typer.echo("--- sample ---", err=True)
+        _emit(lm.generate("", sample, temperature=0.8, seed=seed) + "\n")
+
+
+# ---------------------------------------------------------------------------- generate
+@app.command()
+def generate(
+    model: Path = typer.Argument(..., help="A model directory written by 'lstmkit train'."),
+    prime: str = typer.Option("", "--prime", "-p", help="Text to start from (fed once)."),
+    length: int = typer.Option(500, "--length", "-n", help="Symbols to generate."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature (lower is safer)."),
+    top_k: int = typer.Option(0, help="Sample among the k most likely symbols (0 = all)."),
+    top_p: float = typer.Option(1.0, help="Nucleus sampling threshold (1.0 = off)."),
+    greedy: bool = typer.Option(False, help="Always take the most likely symbol."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible samples."),
+    num_samples: int = typer.Option(1, help="Samples, generated together as one batch."),
+    stop: Optional[str] = typer.Option(None, help="End a sample when this string appears."),
+):
+    """Generate text from a trained model, streaming it as it is produced."""
+    from .models.text import TextModel
+
+    if length < 0:
+        raise LstmkitError(f"--length {length} is negative; pass a length of 0 or more")
+    lm = TextModel.load(model)
+    prime = prime.encode("utf-8").decode("unicode_escape") if "\\n" in prime else prime
+    unknown = lm.unknown_words(prime)
+    if unknown:
+        typer.echo(f"note: not in the vocabulary, read as <unk>: {', '.join(unknown[:10])}", err=True)
+    pieces = lm.stream(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy,
+                       num_samples=num_samples, seed=seed, stop=stop)
+    if num_samples == 1:
+        _emit(prime)
+        for _, piece in pieces:
+            _emit(piece)
+        _emit("\n")
+        return
+    outs = [prime] * num_samples
+    for s, piece in pieces:
+        outs[s] += piece
+    for i, o in enumerate(outs):
+        _emit(f"--- sample {i + 1} ---\n{o}\n")
+
+
+# ---------------------------------------------------------------------------- evaluate / info
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="A model directory."),
+    text: List[str] = typer.Argument(..., help="Text files or directories to score."),
+    encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
+    keep_boilerplate: bool = typer.Option(False, help="Keep Project Gutenberg licence text."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Score a text: loss (nats/symbol), perplexity, bits per symbol and per character, accuracy."""
+    from .models.text import TextModel
+
+    lm = TextModel.load(model)
+    m = lm.evaluate(text, encoding=encoding, keep_boilerplate=keep_boilerplate)
+    if as_json:
+        _emit(json.dumps(m, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"{model} ({lm.tokenizer.level} level) on {', '.join(text)}")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k in ("loss", "perplexity", "bits_per_symbol", "bits_per_char", "accuracy"):
+        t.add_row(k, f"{m[k]:.4f}")
+    t.add_row("symbols / chars", f"{m['symbols']} / {m['chars']}")
+    Console().print(t)
+
+
+@app.command()
+def info(model: Path = typer.Argument(..., help="A model directory."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """Show a model's config, vocabulary, parameter count and training history."""
+    from .models.text import TextModel
+
+    i = TextModel.load(model).info()
+    if as_json:
+        _emit(json.dumps(i, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    net, data, s = i["net"], i["data"], i["summary"]
+    t.add_row("level / vocabulary", f"{i['level']} / {i['vocab_size']} symbols")
+    t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, embed {net['embed']}"
+              f"{', one-hot' if net['one_hot'] else ''}{', tied' if net['tie_weights'] else ''}, dropout {net['dropout']}")
+    t.add_row("parameters", f"{i['parameters']:,}")
+    t.add_row("batches", f"windows of {data['windows']}, stride {data['stride']}" if data["windows"]
+              else f"{data['batch_size']} streams x {data['bptt']} steps (truncated BPTT)")
+    tr = i["train"]
+    t.add_row("optimizer", f"{tr['optimizer']} lr {tr['lr']} ({tr['schedule']}), clip {tr['clip']}, seed {tr['seed']}")
+    if s:
+        t.add_row("trained", f"{s.get('steps')} steps, {s.get('elapsed_s')}s, {s.get('symbols_per_s')} symbols/s on "
+                  f"{s.get('device')} ({s.get('precision')}), stopped by {s.get('stop_reason') or '?'}")
+        t.add_row("data", f"{s.get('train_symbols')} training / {s.get('val_symbols')} validation symbols")
+        b = s.get("best_eval") or {}
+        if b.get("val_loss") is not None:
+            t.add_row("best validation", f"loss {b['val_loss']:.4f}, {b['val_bits_per_char']:.3f} bits/char, "
+                      f"accuracy {b['val_acc']:.3f} at step {b['step']}")
+    c.print(t)
+    if i["history"]:
+        h = Table(title="evaluations")
+        for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
+            h.add_column(col, justify="right")
+        for r in i["history"]:
+            h.add_row(str(r["step"]), f"{r['elapsed']:.0f}", f"{r['lr']:.2e}", f"{r['train_loss'] or 0:.4f}",
+                      f"{r.get('val_loss', float('nan')):.4f}", f"{r.get('val_acc', float('nan')):.3f}")
+        c.print(h)
+
+
+# ---------------------------------------------------------------------------- data
+@data_app.command("fetch")
+def data_fetch(name: str = typer.Argument(..., help="grimm or shakespeare."),
+               url: Optional[str] = typer.Option(None, help="Download from this mirror instead (checksum still applies)."),
+               cache: Optional[Path] = typer.Option(None, "--dir", help="Cache directory (default $LSTMKIT_CACHE or ~/.cache/lstmkit)."),
+               force: bool = typer.Option(False, help="Download again even if cached.")):
+    """Download a public-domain corpus once, verify its SHA-256, and print its path."""
+    from .data.corpora import fetch
+
+    _emit(str(fetch(name, cache, url=url, force=force, progress=True)) + "\n")
+
+
+@data_app.command("list")
+def data_list():
+    """List the corpora and whether each is available offline."""
+    from .data.corpora import CORPORA, cached_path
+
+    for c in CORPORA.values():
+        where = "built in" if not c.url else (str(cached_path(c.name)) if cached_path(c.name) else "not fetched")
+        _emit(f"{c.name:12s} {c.description}  [{where}]\n")
+
+
+def main() -> None:
+    """Console entry point: run the app, turning user errors into one line and an exit code."""
+    try:
+        app()
+    except LstmkitError as e:
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Data readers: text files, built-in corpora, and the batch streams the trainer consumes."""

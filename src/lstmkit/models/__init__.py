@@ -1,0 +1,1 @@
+"""Task models: a config, the ``nn`` blocks and the task's own logic (tokenizer, sampling, metrics)."""

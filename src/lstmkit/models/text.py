@@ -1,0 +1,454 @@
+"""TextModel: any text in, a trained recurrent language model out — train, generate, evaluate, save, load.
+
+The flow of ``TextModel.train``: read and clean text -> split off validation -> fit the tokenizer ->
+encode -> batch (contiguous streams or windows) -> build the network -> ``Trainer.fit`` with a
+progress bar, a metrics log and checkpoints -> the best weights.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import torch
+
+from .. import checkpoint as ckpt
+from ..atomic import write_atomic
+from ..data.batches import StreamBatches, WindowBatches
+from ..data.corpora import builtin_text, cached_path, fetch
+from ..data.text import read_text, split_text
+from ..errors import LstmkitError
+from ..generate import SamplingConfig, StepModel, generate_streams
+from ..nn import NetConfig, RecurrentLM
+from ..tokenize import LEVELS, PARAGRAPH, WordTokenizer, fit_tokenizer, tokenizer_from_dict
+from ..train import Trainer, TrainConfig, evaluate_loss
+
+TASK = "text"
+EVAL_ROWS, EVAL_BPTT = 16, 256
+
+
+@dataclass
+class TextDataConfig:
+    """How text becomes batches.
+
+    Args:
+        level: ``char``, ``word`` or ``bpe``.
+        batch_size: streams (or windows) per batch.
+        bptt: time steps per batch in stream mode (truncated back-propagation through time).
+        windows: if > 0, train on overlapping windows of this length predicting the next symbol.
+        stride: step between windows.
+        val_fraction: the tail of the text held out for validation.
+        max_vocab, min_freq, lowercase: word-level vocabulary options.
+        vocab_size: BPE vocabulary size.
+    """
+
+    level: str = "char"
+    batch_size: int = 32
+    bptt: int = 128
+    windows: int = 0
+    stride: int = 1
+    val_fraction: float = 0.1
+    max_vocab: int | None = None
+    min_freq: int = 1
+    lowercase: bool = False
+    vocab_size: int = 2000
+
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise LstmkitError(f"unknown level {self.level!r}; pass one of {', '.join(LEVELS)}")
+        if self.batch_size < 1 or self.bptt < 1 or self.windows < 0 or self.stride < 1:
+            raise LstmkitError("--batch-size, --bptt and --stride must be >= 1, --windows >= 0")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass a value in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TextDataConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def default_net(level: str) -> dict:
+    """Default network shape per level (chosen by measurement; see benchmarks/)."""
+    if level == "char":
+        return {"hidden": 512, "layers": 2, "embed": 64, "dropout": 0.0}
+    return {"hidden": 512, "layers": 2, "embed": 256, "dropout": 0.2}
+
+
+def load_corpus(sources=None, *, corpus: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False) -> str:
+    """Text from files/dirs/stdin, or a named corpus (``docs`` built in; ``grimm``/``shakespeare`` fetched)."""
+    if sources:
+        return read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate)
+    if corpus in (None, "docs"):
+        return builtin_text()
+    path = cached_path(corpus) or fetch(corpus, progress=True)
+    return read_text(path, keep_boilerplate=keep_boilerplate)
+
+
+def _eval_batches(tokens: np.ndarray) -> StreamBatches:
+    """Whole-text evaluation: up to 16 contiguous rows, the state carried through each row."""
+    n = len(tokens) - 1
+    rows = max(1, min(EVAL_ROWS, n // EVAL_BPTT))
+    bptt = max(1, min(EVAL_BPTT, n // rows))
+    return StreamBatches(tokens, rows, bptt, shift=False)
+
+
+class TextModel:
+    """A trained recurrent language model with its tokenizer.
+
+    Example:
+        lm = TextModel.train("grimm.txt", level="char", minutes=5, out="runs/grimm")
+        print(lm.generate("Once upon a time", length=300, temperature=0.8))
+        lm.save("runs/grimm"); lm = lstmkit.load("runs/grimm")
+    """
+
+    def __init__(self, net: RecurrentLM, tokenizer, data_config: TextDataConfig, train_config: TrainConfig | None = None,
+                 summary: dict | None = None):
+        self.net, self.tokenizer = net, tokenizer
+        self.data_config, self.train_config = data_config, train_config or TrainConfig()
+        self.summary = summary or {}
+        self.path: Path | None = None
+        self._step_model: StepModel | None = None
+
+    # ------------------------------------------------------------------------ training
+    @classmethod
+    def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text: str | None = None,
+              corpus: str | None = None, out: str | Path | None = None, level: str = "char",
+              minutes: float | None = None, epochs: float | None = None, steps: int | None = None,
+              hidden: int | None = None, layers: int | None = None, embed: int | None = None,
+              dropout: float | None = None, cell: str = "lstm", tie_weights: bool = False, one_hot: bool = False,
+              seed: int = 0, resume: bool = False, progress: bool = True, encoding: str = "utf-8",
+              keep_boilerplate: bool = False, data: TextDataConfig | dict | None = None,
+              train: TrainConfig | dict | None = None, **options) -> "TextModel":
+        """Train a model on text and return it (the weights with the best validation loss).
+
+        Args:
+            sources: file(s), directories or ``"-"``; ``None`` with ``text=None`` uses ``corpus``.
+            text: train on this string instead of files.
+            corpus: ``docs`` (built in, the default), ``grimm`` or ``shakespeare``.
+            out: directory for the model, metrics and checkpoints (``None``: keep in memory only).
+            level: ``char``, ``word`` or ``bpe``.
+            minutes / epochs / steps: the budget (default: 5 minutes).
+            hidden, layers, embed, dropout, cell, tie_weights, one_hot: the network (defaults per level).
+            seed: makes a CPU run exactly reproducible.
+            resume: continue the run saved in ``out``.
+            progress: show a progress bar on stderr.
+            data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single fields.
+
+        Example:
+            lm = TextModel.train("tales/", level="word", epochs=3, out="runs/tales")
+        """
+        # -- configs -----------------------------------------------------------------------
+        data_cfg = _merge(TextDataConfig, data, level=level, **options)
+        budget = {"minutes": minutes, "epochs": epochs, "steps": steps}
+        if all(v is None for v in budget.values()) and not (isinstance(train, TrainConfig) or (train and any(k in train for k in budget))):
+            budget["minutes"] = 5.0
+        train_cfg = _merge(TrainConfig, train, seed=seed, **{k: v for k, v in budget.items() if v is not None}, **options)
+        if resume and out is None:
+            raise LstmkitError("--resume needs --out: the directory of the run to continue")
+        unknown = set(options) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
+        if unknown:
+            raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
+
+        # -- read, split, tokenize -----------------------------------------------------------
+        if text is None:
+            text = load_corpus(sources, corpus=corpus, encoding=encoding, keep_boilerplate=keep_boilerplate)
+        if not text.strip():
+            raise LstmkitError("the training text is empty; pass a file that contains text")
+        train_text, val_text = split_text(text, data_cfg.val_fraction)
+        resumed = ckpt.load_model(out) if resume else None
+        if resumed:
+            tokenizer = tokenizer_from_dict(resumed[1])
+        else:
+            fit_on = text if data_cfg.level == "char" else train_text  # char: every symbol of the file is known
+            tokenizer = fit_tokenizer(fit_on, data_cfg.level, max_vocab=data_cfg.max_vocab, min_freq=data_cfg.min_freq,
+                                      vocab_size=data_cfg.vocab_size, lowercase=data_cfg.lowercase)
+        if tokenizer.vocab_size < 2:
+            raise LstmkitError(f"the text has only {tokenizer.vocab_size} distinct symbol(s); a model needs at least 2 — use a more varied text")
+        train_ids = tokenizer.encode(train_text)
+        val_ids = tokenizer.encode(val_text) if val_text else np.zeros(0, np.int64)
+
+        # -- batches -------------------------------------------------------------------------
+        if data_cfg.windows:
+            train_data = WindowBatches(train_ids, data_cfg.windows, data_cfg.stride, data_cfg.batch_size, seed=seed)
+            val_data = None
+            if len(val_ids) > data_cfg.windows + 1:
+                val_stride = max(1, (len(val_ids) - data_cfg.windows) // 4096)  # about 4k windows
+                val_data = WindowBatches(val_ids, data_cfg.windows, val_stride,
+                                         min(data_cfg.batch_size, (len(val_ids) - data_cfg.windows - 1) // val_stride + 1), shuffle=False)
+        else:
+            train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
+            val_data = _eval_batches(val_ids) if len(val_ids) > 1 else None
+        if data_cfg.val_fraction > 0 and val_data is None:
+            raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
+
+        # -- network -------------------------------------------------------------------------
+        if resumed:
+            net_cfg = NetConfig.from_dict(resumed[0]["net"])
+        else:
+            shape = default_net(data_cfg.level)
+            for k, v in {"hidden": hidden, "layers": layers, "embed": embed, "dropout": dropout}.items():
+                if v is not None:
+                    shape[k] = v
+            if tie_weights and embed is None:
+                shape["embed"] = shape["hidden"]
+            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, cell=cell, tie_weights=tie_weights, one_hot=one_hot, **shape)
+        torch.manual_seed(seed)
+        net = RecurrentLM(net_cfg)
+        model = cls(net, tokenizer, data_cfg, train_cfg)
+        model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
+                         "train_chars": len(train_text), "val_chars": len(val_text)}
+        chars_per_symbol = len(val_text) / max(1, len(val_ids)) if len(val_ids) else 1.0
+
+        # -- trainer and callbacks -------------------------------------------------------------
+        trainer = Trainer(net, train_data, val_data, train_cfg)
+        if resumed:
+            weights, tstate, meta = ckpt.load_checkpoint(out)
+            net.load_state_dict(weights)
+            trainer.load_resume_payload({k: v for k, v in tstate.items()}, meta)
+        best = {"weights": None}
+
+        def add_bpc(t: Trainer) -> None:
+            if "val_loss" in t.last_eval:
+                t.last_eval["val_bits_per_symbol"] = t.last_eval["val_loss"] / math.log(2)
+                t.last_eval["val_bits_per_char"] = t.last_eval["val_loss"] / math.log(2) / chars_per_symbol
+
+        def keep_best(t: Trainer) -> None:
+            if t.is_best or best["weights"] is None:
+                best["weights"] = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+                model.summary.update(best_eval=t.last_eval)
+
+        trainer.add_callback("on_eval", add_bpc)
+        trainer.add_callback("on_checkpoint", keep_best)
+        if out is not None:
+            out = Path(out)
+            if out.exists() and not resume and (out / ckpt.CONFIG).exists():
+                for stale in (ckpt.METRICS,):
+                    (out / stale).unlink(missing_ok=True)
+            trainer.add_callback("on_eval", lambda t: _append_metrics(out / ckpt.METRICS, t.last_eval))
+            trainer.add_callback("on_checkpoint", lambda t: model._save_checkpoint(
+                out, t, saving_best=t.is_best or not (out / ckpt.WEIGHTS).exists()))
+            _add_tensorboard(trainer, out)
+        if progress:
+            _add_progress_bar(trainer)
+
+        # -- fit --------------------------------------------------------------------------
+        trainer.fit()
+        model.summary.update(steps=trainer.state.step, epochs=trainer.state.epoch, elapsed_s=round(trainer.state.elapsed, 2),
+                             symbols_seen=trainer.state.symbols, stop_reason=trainer.stop_reason,
+                             symbols_per_s=round(trainer.last_step.get("symbols_per_s", 0.0), 1),
+                             device=str(trainer.device), precision=str(trainer.amp_dtype or "float32").replace("torch.", ""))
+        if best["weights"] is not None:
+            net.load_state_dict(best["weights"])
+        net.eval()
+        if out is not None:
+            model.save(out)
+        model.stop_reason = trainer.stop_reason
+        return model
+
+    def _save_checkpoint(self, out: Path, trainer: Trainer, saving_best: bool) -> None:
+        """Best weights as the model artifact (when improved); the last state under ``checkpoint/``."""
+        if saving_best:
+            self.summary.update(best_eval=trainer.last_eval)
+            self.save(out)
+        tensors, meta = trainer.resume_payload()
+        ckpt.save_checkpoint(out, self.net.state_dict(), tensors, meta)
+
+    # ------------------------------------------------------------------------ inference
+    def _prompt_ids(self, prime: str) -> np.ndarray:
+        tok = self.tokenizer
+        if prime:
+            ids = tok.encode(prime)  # char level: unknown characters raise a clear error
+            if len(ids):
+                return ids
+        if tok.level == "word":
+            return np.array([tok._index.get(PARAGRAPH, 1)], np.int64)
+        try:
+            return tok.encode("\n")[-1:] if len(tok.encode("\n")) else np.array([0])
+        except LstmkitError:
+            return np.array([0])
+
+    def unknown_words(self, prime: str) -> list[str]:
+        """Words of ``prime`` that a word-level model does not know (they become ``<unk>``)."""
+        return self.tokenizer.unknown_words(prime) if isinstance(self.tokenizer, WordTokenizer) else []
+
+    def stream(self, prime: str = "", length: int = 500, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+               greedy: bool = False, num_samples: int = 1, seed: int | None = None, stop: str | None = None) -> Iterator[tuple[int, str]]:
+        """Yield ``(sample_index, text_piece)`` as symbols are generated (the prompt itself is not yielded).
+
+        Example:
+            for _, piece in lm.stream("Once upon a time", 200, temperature=0.8): print(piece, end="")
+        """
+        cfg = SamplingConfig(temperature, top_k, top_p, greedy)
+        if length < 0:
+            raise LstmkitError(f"--length {length} is negative; pass a length of 0 or more")
+        prompt = self._prompt_ids(prime)
+        if self._step_model is None:
+            self._step_model = StepModel(self.net)
+        return generate_streams(self._step_model, self.tokenizer, prompt, length, cfg, num_samples, seed, stop)
+
+    def generate(self, prime: str = "", length: int = 500, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                 greedy: bool = False, num_samples: int = 1, seed: int | None = None, stop: str | None = None,
+                 include_prompt: bool = True) -> str | list[str]:
+        """Generate ``length`` symbols after ``prime``; a list of strings when ``num_samples > 1``.
+
+        Args:
+            prime: the prompt, fed once to set the state.
+            length: symbols (characters, words or subwords) to generate.
+            temperature, top_k, top_p, greedy: sampling settings.
+            num_samples: independent samples generated as one batch.
+            seed: makes sampling reproducible.
+            stop: end a sample when this string appears.
+            include_prompt: start each returned text with the prompt.
+
+        Example:
+            lm.generate("There was once", 300, temperature=0.7, seed=1)
+        """
+        outs = [""] * num_samples
+        for s, piece in self.stream(prime, length, temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy,
+                                    num_samples=num_samples, seed=seed, stop=stop):
+            outs[s] += piece
+        if include_prompt:
+            outs = [prime + o for o in outs]
+        return outs[0] if num_samples == 1 else outs
+
+    def evaluate(self, sources=None, *, text: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False) -> dict:
+        """Loss (nats/symbol), perplexity, bits per symbol, bits per character and accuracy on a text.
+
+        Bits per character divide the total bits by the number of characters, so models of different
+        levels (char, word, bpe) can be compared on the same text.
+
+        Example:
+            lm.evaluate("held_out.txt")["bits_per_char"]
+        """
+        if text is None:
+            text = read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate)
+        ids = self.tokenizer.encode(text)
+        if len(ids) < 2:
+            raise LstmkitError(f"the text encodes to {len(ids)} symbol(s); evaluation needs at least 2")
+        m = evaluate_loss(self.net, _eval_batches(ids), torch.device("cpu"))
+        bits = m["loss"] * m["symbols"] / math.log(2)
+        chars = len(text) * m["symbols"] / (len(ids) - 1)  # the characters those predicted symbols cover
+        return {"loss": m["loss"], "perplexity": m["ppl"], "bits_per_symbol": m["loss"] / math.log(2),
+                "bits_per_char": bits / chars, "accuracy": m["acc"], "symbols": m["symbols"], "chars": len(text)}
+
+    # ------------------------------------------------------------------------ persistence
+    def to_config(self) -> dict:
+        return {"task": TASK, "net": self.net.config.to_dict(), "data": self.data_config.to_dict(),
+                "train": self.train_config.to_dict(), "summary": self.summary}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model artifact directory (config, tokenizer, safetensors weights).
+
+        Example:
+            lm.save("runs/grimm")
+        """
+        path = ckpt.save_model(path, self.to_config(), self.tokenizer.to_dict(), self.net.state_dict())
+        self.path = Path(path)
+        return self.path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TextModel":
+        """Load a model saved by ``save`` or ``lstmkit train`` (no training data needed).
+
+        Example:
+            lm = TextModel.load("runs/grimm")
+        """
+        config, tok, tensors = ckpt.load_model(path)
+        if config.get("task") != TASK:
+            raise LstmkitError(f"{path} holds a {config.get('task')!r} model, not a text model")
+        try:
+            net = RecurrentLM(NetConfig.from_dict(config["net"]))
+            net.load_state_dict(tensors)
+            data_cfg = TextDataConfig.from_dict(config.get("data", {}))
+            train_cfg = TrainConfig.from_dict(config.get("train", {}))
+        except (KeyError, TypeError, RuntimeError) as e:
+            raise LstmkitError(f"{path}: config and weights do not match ({str(e).splitlines()[0][:160]}); retrain or restore the model") from None
+        tokenizer = tokenizer_from_dict(tok)
+        if tokenizer.vocab_size != net.config.vocab_size:
+            raise LstmkitError(f"{path}: tokenizer has {tokenizer.vocab_size} symbols but the network {net.config.vocab_size}; the model is corrupt")
+        net.eval()
+        model = cls(net, tokenizer, data_cfg, train_cfg, config.get("summary", {}))
+        model.path = Path(path)
+        return model
+
+    def info(self) -> dict:
+        """Config, vocabulary size, parameter count and a training summary."""
+        history = ckpt.read_metrics(self.path) if self.path else []
+        return {"path": str(self.path) if self.path else None, "level": self.tokenizer.level,
+                "vocab_size": self.tokenizer.vocab_size, "parameters": self.net.num_parameters(),
+                "net": self.net.config.to_dict(), "data": self.data_config.to_dict(), "train": self.train_config.to_dict(),
+                "summary": self.summary, "evaluations": len(history), "history": history}
+
+
+# ---------------------------------------------------------------------------- helpers
+def _merge(cls, base, **overrides):
+    """Build ``cls`` from a base (instance or dict) plus the overrides that name its fields."""
+    d = base.to_dict() if hasattr(base, "to_dict") else dict(base or {})
+    names = {f.name for f in fields(cls)}
+    d.update({k: v for k, v in overrides.items() if k in names and v is not None})
+    return cls.from_dict(d)
+
+
+def _append_metrics(path: Path, row: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def _add_tensorboard(trainer: Trainer, out: Path) -> None:
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # tensorboard is an optional extra
+        return
+    writer = {}
+
+    def log(t: Trainer) -> None:
+        if "w" not in writer:
+            writer["w"] = SummaryWriter(str(out / "tensorboard"))
+        for k, v in t.last_eval.items():
+            if isinstance(v, (int, float)) and k not in ("step",):
+                writer["w"].add_scalar(k, v, t.last_eval["step"])
+        writer["w"].flush()
+
+    trainer.add_callback("on_eval", log)
+    trainer.add_callback("on_end", lambda t: writer["w"].close() if "w" in writer else None)
+
+
+def _add_progress_bar(trainer: Trainer) -> None:
+    from tqdm import tqdm
+
+    bar = {}
+
+    def start(t: Trainer) -> None:
+        total = t.total_steps
+        bar["minutes"] = total is None
+        bar["b"] = tqdm(total=total if total else round(60 * t.config.minutes), unit="step" if total else "s",
+                        dynamic_ncols=True, leave=True, mininterval=0.5)
+        bar["b"].n = t.state.step if total else int(t.state.elapsed)
+
+    def step(t: Trainer) -> None:
+        b, s = bar["b"], t.last_step
+        n = int(t.elapsed()) if bar["minutes"] else t.state.step
+        now = time.monotonic()
+        if n != b.n and now - bar.get("shown", 0.0) >= 0.5:
+            bar["shown"] = now
+            b.n = min(n, b.total)
+            post = {"loss": f"{s['loss']:.3f}", "acc": f"{s['acc']:.3f}", "sym/s": f"{s['symbols_per_s']:.0f}"}
+            if t.last_eval.get("val_loss") is not None:
+                post["val"] = f"{t.last_eval['val_loss']:.3f}"
+            b.set_postfix(post, refresh=False)
+            b.refresh()
+
+    def end(t: Trainer) -> None:
+        bar["b"].close()
+
+    trainer.add_callback("on_start", start)
+    trainer.add_callback("on_step", step)
+    trainer.add_callback("on_end", end)

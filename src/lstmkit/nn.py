@@ -1,0 +1,168 @@
+"""The network: embedding (or one-hot) -> stacked LSTM/GRU with explicit state -> linear to the vocabulary.
+
+It knows tokens, not text. Training uses the fused library kernels (``nn.LSTM``/``nn.GRU``) over whole
+sequences; ``generate.py`` runs single steps from the same weights without the per-call overhead.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .errors import LstmkitError
+
+CELLS = ("lstm", "gru")
+State = tuple  # (h, c) for LSTM, (h,) for GRU; each (layers, batch, hidden)
+
+
+class TokenBatch(NamedTuple):
+    """Inputs ``x`` (batch, time); targets ``y`` (batch, time) for every position or (batch,) for the last."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def to(self, device) -> "TokenBatch":
+        return TokenBatch(self.x.to(device, non_blocking=True), self.y.to(device, non_blocking=True))
+
+
+@dataclass
+class NetConfig:
+    """Shape of a recurrent language model.
+
+    Args:
+        vocab_size: number of symbols.
+        hidden: units per recurrent layer.
+        layers: stacked recurrent layers.
+        embed: embedding width (ignored with ``one_hot``); defaults to ``hidden`` when tying weights.
+        dropout: dropout between layers and before the output layer.
+        cell: ``lstm`` or ``gru``.
+        tie_weights: share the embedding and output matrices (needs ``embed == hidden``).
+        one_hot: feed one-hot vectors instead of an embedding (seed 000's network).
+
+    Example:
+        NetConfig(vocab_size=80, hidden=512, layers=2)
+    """
+
+    vocab_size: int
+    hidden: int = 512
+    layers: int = 2
+    embed: int = 64
+    dropout: float = 0.0
+    cell: str = "lstm"
+    tie_weights: bool = False
+    one_hot: bool = False
+
+    def __post_init__(self):
+        if self.vocab_size < 2:
+            raise LstmkitError(f"the vocabulary has {self.vocab_size} symbol(s); a model needs at least 2 — use a text with more than one distinct symbol")
+        if self.hidden < 1 or self.layers < 1:
+            raise LstmkitError(f"--hidden {self.hidden} and --layers {self.layers} must both be at least 1")
+        if self.cell not in CELLS:
+            raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise LstmkitError(f"--dropout {self.dropout} is out of range; pass a value in [0, 1)")
+        if self.one_hot:
+            self.embed = self.vocab_size
+            if self.tie_weights:
+                raise LstmkitError("--tie-weights needs an embedding; it cannot be combined with --one-hot")
+        if self.tie_weights and self.embed != self.hidden:
+            raise LstmkitError(f"--tie-weights needs --embed equal to --hidden (got {self.embed} and {self.hidden})")
+        if self.embed < 1:
+            raise LstmkitError(f"--embed {self.embed} must be at least 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NetConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class RecurrentLM(nn.Module):
+    """Next-symbol model: ``forward(x, state) -> (logits, state)``, ``loss(batch, state)`` for the trainer.
+
+    Example:
+        net = RecurrentLM(NetConfig(vocab_size=50, hidden=32, layers=1))
+        logits, state = net(torch.zeros(2, 7, dtype=torch.long))   # logits: (2, 7, 50)
+    """
+
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        self.config = c = config
+        self.embedding = None if c.one_hot else nn.Embedding(c.vocab_size, c.embed)
+        rnn = nn.LSTM if c.cell == "lstm" else nn.GRU
+        self.rnn = rnn(c.embed, c.hidden, c.layers, batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
+        self.drop = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.hidden, c.vocab_size)
+        if c.tie_weights:
+            self.head.weight = self.embedding.weight
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Embedding ~ N(0, 0.1); recurrent weights uniform(±1/sqrt(H)) (PyTorch's); LSTM forget-gate bias 1."""
+        if self.embedding is not None:
+            nn.init.normal_(self.embedding.weight, std=0.1)
+        H = self.config.hidden
+        for name, p in self.rnn.named_parameters():
+            if name.startswith("bias") and self.config.cell == "lstm":
+                with torch.no_grad():
+                    p.zero_()
+                    if name.startswith("bias_ih"):
+                        p[H : 2 * H] = 1.0  # gate order i, f, g, o: remember by default
+        if not self.config.tie_weights:
+            nn.init.normal_(self.head.weight, std=1.0 / H**0.5)
+        nn.init.zeros_(self.head.bias)
+
+    # -- state -----------------------------------------------------------------------
+    def init_state(self, batch_size: int, device=None) -> State:
+        c = self.config
+        shape = (c.layers, batch_size, c.hidden)
+        n = 2 if c.cell == "lstm" else 1
+        return tuple(torch.zeros(shape, device=device) for _ in range(n))
+
+    @staticmethod
+    def detach_state(state: State | None) -> State | None:
+        return None if state is None else tuple(s.detach() for s in state)
+
+    # -- forward ---------------------------------------------------------------------
+    def features(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        """Top-layer outputs (batch, time, hidden) and the new state."""
+        if self.embedding is None:
+            emb = F.one_hot(x, self.config.vocab_size).to(self.head.weight.dtype)  # (B, T, V)
+        else:
+            emb = self.embedding(x)  # (B, T, E)
+        if state is not None and self.config.cell == "gru":
+            out, h = self.rnn(emb, state[0])
+            new_state = (h,)
+        else:
+            out, new_state = self.rnn(emb, state)
+            if self.config.cell == "gru":
+                new_state = (new_state,)
+        return self.drop(out), tuple(new_state)
+
+    def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        out, state = self.features(x, state)
+        return self.head(out), state  # (B, T, V)
+
+    def loss(self, batch: TokenBatch, state: State | None = None):
+        """Mean cross-entropy (nats/symbol) plus counts for accuracy.
+
+        Targets of shape (batch, time) train every position (many-to-many); targets of shape (batch,)
+        train only the last position (many-to-one, the seeds' windows).
+        """
+        out, state = self.features(batch.x, state)
+        if batch.y.dim() == 1:
+            out = out[:, -1]  # (B, H): only the last step predicts
+        logits = self.head(out).float()
+        logits = logits.reshape(-1, logits.shape[-1])
+        target = batch.y.reshape(-1)
+        loss = F.cross_entropy(logits, target)
+        correct = (logits.argmax(-1) == target).sum()
+        return loss, {"correct": correct, "count": target.numel()}, state
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())

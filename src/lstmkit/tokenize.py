@@ -1,0 +1,297 @@
+"""Tokenizers: text <-> integer ids at three levels, each saved inside the model.
+
+* ``char``: the seed's dictionary of characters, sorted.
+* ``word``: words and punctuation as separate symbols, vocabulary ordered by frequency, ``<unk>``.
+* ``bpe``: byte-level BPE subwords trained with the Hugging Face ``tokenizers`` library.
+
+All share ``fit`` / ``encode`` / ``decode`` / ``stream_decoder`` / ``to_dict`` / ``from_dict``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from .errors import LstmkitError
+
+LEVELS = ("char", "word", "bpe")
+
+
+class Tokenizer(Protocol):
+    level: str
+
+    @property
+    def vocab_size(self) -> int: ...
+    def encode(self, text: str) -> np.ndarray: ...
+    def decode(self, ids) -> str: ...
+    def stream_decoder(self) -> "StreamDecoder": ...
+    def to_dict(self) -> dict: ...
+
+
+class StreamDecoder(Protocol):
+    def step(self, token_id: int) -> str: ...
+
+
+def _show(chars) -> str:
+    return ", ".join(repr(c) for c in list(chars)[:10]) + (" ..." if len(chars) > 10 else "")
+
+
+# ---------------------------------------------------------------------------- char
+@dataclass
+class CharTokenizer:
+    """One symbol per character, as in seed 000's dictionary.
+
+    Example:
+        tok = CharTokenizer.fit("hello"); tok.decode(tok.encode("hell")) == "hell"
+    """
+
+    chars: list[str]
+    level: str = field(default="char", init=False)
+
+    def __post_init__(self):
+        if len(set(self.chars)) != len(self.chars) or any(len(c) != 1 for c in self.chars):
+            raise LstmkitError("char vocabulary must hold distinct single characters; the tokenizer file is corrupt")
+        self._index = {c: i for i, c in enumerate(self.chars)}
+
+    @classmethod
+    def fit(cls, text: str) -> "CharTokenizer":
+        return cls(sorted(set(text)))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> np.ndarray:
+        try:
+            return np.fromiter((self._index[c] for c in text), dtype=np.int64, count=len(text))
+        except KeyError:
+            unknown = sorted(set(text) - set(self._index))
+            raise LstmkitError(
+                f"characters never seen in training: {_show(unknown)}; remove them from the text or prompt"
+            ) from None
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+    def stream_decoder(self) -> "_CharStream":
+        return _CharStream(self.chars)
+
+    def to_dict(self) -> dict:
+        return {"level": "char", "chars": "".join(self.chars)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CharTokenizer":
+        return cls(list(d["chars"]))
+
+
+class _CharStream:
+    def __init__(self, chars):
+        self.chars = chars
+
+    def step(self, token_id: int) -> str:
+        return self.chars[token_id]
+
+
+# ---------------------------------------------------------------------------- word
+PARAGRAPH = "\n\n"
+UNK = "<unk>"
+# A paragraph break, a word (with inner apostrophes: don't, king's), or one punctuation mark.
+_WORD_RE = re.compile(r"\n\s*\n|\w+(?:['’]\w+)*|[^\w\s]")
+_NO_SPACE_BEFORE = set(".,;:!?)]}”’%") | {PARAGRAPH}
+_NO_SPACE_AFTER = set("([{“‘") | {PARAGRAPH}
+_SYMMETRIC_QUOTES = {"'", '"'}
+
+
+def split_words(text: str, lowercase: bool = False) -> list[str]:
+    """Split text into words, punctuation marks and paragraph breaks (single newlines are spaces)."""
+    if lowercase:
+        text = text.lower()
+    return [PARAGRAPH if t[0] == "\n" else t for t in _WORD_RE.findall(text)]
+
+
+@dataclass
+class WordTokenizer:
+    """Words and punctuation as symbols; vocabulary ordered by frequency (seed 002), ``<unk>`` first.
+
+    Example:
+        tok = WordTokenizer.fit("the cat. the mouse.", max_vocab=100)
+        tok.decode(tok.encode("the cat.")) == "the cat."
+    """
+
+    words: list[str]
+    lowercase: bool = False
+    level: str = field(default="word", init=False)
+
+    def __post_init__(self):
+        if not self.words or self.words[0] != UNK or len(set(self.words)) != len(self.words):
+            raise LstmkitError("word vocabulary must start with <unk> and hold distinct words; the tokenizer file is corrupt")
+        self._index = {w: i for i, w in enumerate(self.words)}
+
+    @classmethod
+    def fit(cls, text: str, max_vocab: int | None = None, min_freq: int = 1, lowercase: bool = False) -> "WordTokenizer":
+        if max_vocab is not None and max_vocab < 2:
+            raise LstmkitError(f"--max-vocab {max_vocab} is too small; pass at least 2")
+        if min_freq < 1:
+            raise LstmkitError(f"--min-freq {min_freq} must be at least 1")
+        counts = Counter(split_words(text, lowercase)).most_common()
+        words = [w for w, n in counts if n >= min_freq and w != UNK]
+        if max_vocab is not None:
+            words = words[: max_vocab - 1]
+        return cls([UNK] + words, lowercase)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.words)
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.array([self._index.get(w, 0) for w in split_words(text, self.lowercase)], dtype=np.int64)
+
+    def unknown_words(self, text: str) -> list[str]:
+        return sorted({w for w in split_words(text, self.lowercase) if w not in self._index})
+
+    def decode(self, ids) -> str:
+        stream = self.stream_decoder()
+        return "".join(stream.step(int(i)) for i in ids)
+
+    def stream_decoder(self) -> "_WordStream":
+        return _WordStream(self.words)
+
+    def to_dict(self) -> dict:
+        return {"level": "word", "words": self.words, "lowercase": self.lowercase}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "WordTokenizer":
+        return cls(list(d["words"]), bool(d.get("lowercase", False)))
+
+
+class _WordStream:
+    """Re-joins words with natural spacing: none before ``,.!?``, none inside quotes or brackets."""
+
+    def __init__(self, words):
+        self.words = words
+        self.prev: str | None = None
+        self.open_quotes: set[str] = set()
+
+    def step(self, token_id: int) -> str:
+        w = self.words[token_id]
+        space = self.prev is not None and self.prev not in _NO_SPACE_AFTER and w not in _NO_SPACE_BEFORE
+        if w in _SYMMETRIC_QUOTES:
+            if w in self.open_quotes:  # closing quote: hugs the word before it
+                self.open_quotes.discard(w)
+                space = False
+            else:
+                self.open_quotes.add(w)
+        if self.prev in self.open_quotes and self.prev in _SYMMETRIC_QUOTES:
+            space = False  # just after an opening quote
+        self.prev = w
+        return (" " if space else "") + w
+
+
+# ---------------------------------------------------------------------------- bpe
+class BpeTokenizer:
+    """Byte-level BPE subwords (Hugging Face ``tokenizers``); any text encodes, nothing is unknown.
+
+    Example:
+        tok = BpeTokenizer.fit(text, vocab_size=2000)
+    """
+
+    level = "bpe"
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def fit(cls, text: str, vocab_size: int = 2000) -> "BpeTokenizer":
+        from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+        if vocab_size < 260:
+            raise LstmkitError(f"--vocab-size {vocab_size} is too small for byte-level BPE; pass at least 260")
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        )
+        # Train on paragraphs so that merges never cross a paragraph break.
+        tok.train_from_iterator(text.split("\n\n"), trainer=trainer)
+        return cls(tok)
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    def encode(self, text: str) -> np.ndarray:
+        return np.array(self.tokenizer.encode(text).ids, dtype=np.int64)
+
+    def decode(self, ids) -> str:
+        return self.tokenizer.decode([int(i) for i in ids], skip_special_tokens=False)
+
+    def stream_decoder(self) -> "_BpeStream":
+        return _BpeStream(self.tokenizer)
+
+    def to_dict(self) -> dict:
+        return {"level": "bpe", "tokenizer": json.loads(self.tokenizer.to_str())}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BpeTokenizer":
+        from tokenizers import Tokenizer
+
+        try:
+            return cls(Tokenizer.from_str(json.dumps(d["tokenizer"])))
+        except Exception as e:  # the Rust side raises a generic Exception
+            raise LstmkitError(f"BPE tokenizer data is corrupt ({str(e).splitlines()[0]}); retrain or restore the model") from None
+
+
+class _BpeStream:
+    """Emits text as soon as a byte sequence completes a character."""
+
+    def __init__(self, tokenizer):
+        from tokenizers.decoders import DecodeStream
+
+        self.tokenizer = tokenizer
+        self.stream = DecodeStream(skip_special_tokens=False)
+
+    def step(self, token_id: int) -> str:
+        return self.stream.step(self.tokenizer, int(token_id)) or ""
+
+
+# ---------------------------------------------------------------------------- factory
+def fit_tokenizer(text: str, level: str = "char", *, max_vocab: int | None = None, min_freq: int = 1,
+                  vocab_size: int = 2000, lowercase: bool = False) -> Tokenizer:
+    """Build a tokenizer of the given level from training text.
+
+    Args:
+        text: the training text.
+        level: ``char``, ``word`` or ``bpe``.
+        max_vocab, min_freq, lowercase: word-level options.
+        vocab_size: BPE vocabulary size.
+
+    Example:
+        tok = fit_tokenizer(text, "word", max_vocab=10000)
+    """
+    if level == "char":
+        return CharTokenizer.fit(text)
+    if level == "word":
+        return WordTokenizer.fit(text, max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase)
+    if level == "bpe":
+        return BpeTokenizer.fit(text, vocab_size=vocab_size)
+    raise LstmkitError(f"unknown level {level!r}; pass one of {', '.join(LEVELS)}")
+
+
+def tokenizer_from_dict(d: dict) -> Tokenizer:
+    """Rebuild a tokenizer saved with ``to_dict``."""
+    level = d.get("level") if isinstance(d, dict) else None
+    try:
+        if level == "char":
+            return CharTokenizer.from_dict(d)
+        if level == "word":
+            return WordTokenizer.from_dict(d)
+        if level == "bpe":
+            return BpeTokenizer.from_dict(d)
+    except (KeyError, TypeError) as e:
+        raise LstmkitError(f"tokenizer data is missing {e}; the model's tokenizer.json is corrupt") from None
+    raise LstmkitError(f"unknown tokenizer level {level!r} in tokenizer.json; the model is corrupt or from a newer lstmkit")

@@ -1,0 +1,436 @@
+"""The training loop. It knows models, batches and budgets — nothing about text or series.
+
+A model provides ``loss(batch, state) -> (loss, {"correct", "count"}, state)``, ``init_state(batch, device)``
+and ``detach_state(state)``. A dataset provides ``batches(epoch, start)``, ``steps_per_epoch``,
+``symbols_per_step``, ``batch_size`` and ``stateful`` (carry the recurrent state across batches).
+Callbacks (progress bar, metrics log, checkpoints) subscribe to events on the ``Trainer``.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, fields
+from typing import Callable
+
+import torch
+
+from .errors import LstmkitError
+
+OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+SCHEDULES = ("cosine", "linear", "constant")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class TrainConfig:
+    """How to train: budget, optimizer, schedule, evaluation, device.
+
+    Exactly one budget applies: ``steps``, ``epochs`` or ``minutes`` (wall clock, evaluation included);
+    with none, one epoch. The learning-rate schedule is a function of progress through the budget,
+    so ``minutes=5`` decays to its floor as the five minutes run out.
+
+    Example:
+        TrainConfig(minutes=5, lr=3e-3, optimizer="adam")
+    """
+
+    steps: int | None = None
+    epochs: float | None = None
+    minutes: float | None = None
+    optimizer: str = "adam"
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    clip: float = 1.0
+    schedule: str = "cosine"
+    warmup: float = 0.02
+    min_lr_ratio: float = 0.1
+    evals: int = 10
+    eval_every: int = 0
+    patience: int = 0
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+
+    def __post_init__(self):
+        budgets = [b for b in (self.steps, self.epochs, self.minutes) if b is not None]
+        if len(budgets) > 1:
+            raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+        if any(b <= 0 for b in budgets):
+            raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
+        if self.optimizer not in OPTIMIZERS:
+            raise LstmkitError(f"unknown optimizer {self.optimizer!r}; pass one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise LstmkitError(f"unknown schedule {self.schedule!r}; pass one of {', '.join(SCHEDULES)}")
+        if self.precision not in PRECISIONS:
+            raise LstmkitError(f"unknown precision {self.precision!r}; pass one of {', '.join(PRECISIONS)}")
+        if self.device not in DEVICES:
+            raise LstmkitError(f"unknown device {self.device!r}; pass one of {', '.join(DEVICES)}")
+        if not self.lr > 0:
+            raise LstmkitError(f"--lr {self.lr} must be positive")
+        if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
+            raise LstmkitError("--clip must be >= 0, --warmup in [0, 1) and --min-lr-ratio in [0, 1]")
+        if self.evals < 1 or self.eval_every < 0 or self.patience < 0:
+            raise LstmkitError("--evals must be >= 1, --eval-every and --patience >= 0")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class TrainState:
+    """Where a run is; saved with the last checkpoint so ``--resume`` continues exactly."""
+
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # next batch index within the epoch
+    elapsed: float = 0.0  # seconds of wall clock spent, across resumes
+    symbols: int = 0
+    best_val: float = math.inf
+    bad_evals: int = 0
+    evals_done: int = 0
+    finished: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainState":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+# ---------------------------------------------------------------------------- devices
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA, then Apple MPS, then the CPU; an unavailable choice is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise LstmkitError("--device cuda: no CUDA GPU is visible; use --device cpu or auto")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise LstmkitError("--device mps: Apple MPS is not available; use --device cpu or auto")
+    return torch.device(name)
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU executes bfloat16 natively (AVX-512 BF16 or AMX), read from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(name: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``name`` on ``device``; ``None`` means plain float32.
+
+    ``auto``: bfloat16 (or float16 where bf16 is missing) on CUDA; float32 elsewhere.
+    """
+    if name == "fp32":
+        return None
+    if name == "bf16":
+        return torch.bfloat16
+    if name == "fp16":
+        if device.type == "cpu":
+            raise LstmkitError("--precision fp16 is for GPUs; use bf16 or fp32 on the CPU")
+        return torch.float16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return None
+
+
+# ---------------------------------------------------------------------------- schedule
+def lr_factor(config: TrainConfig, progress: float) -> float:
+    """Learning-rate multiplier at ``progress`` in [0, 1] of the budget: warmup, then decay to the floor."""
+    if config.warmup > 0 and progress < config.warmup:
+        return max(progress / config.warmup, 1e-3)
+    if config.schedule == "constant":
+        return 1.0
+    p = min(1.0, (progress - config.warmup) / max(1e-9, 1.0 - config.warmup))
+    floor = config.min_lr_ratio
+    if config.schedule == "linear":
+        return floor + (1 - floor) * (1 - p)
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p))
+
+
+def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+
+
+# ---------------------------------------------------------------------------- evaluation
+@torch.no_grad()
+def evaluate_loss(model, data, device=None, amp_dtype=None) -> dict:
+    """Mean loss (nats/symbol) and accuracy of ``model`` over every batch of ``data``.
+
+    Example:
+        evaluate_loss(net, StreamBatches(tokens, 16, 256, shift=False))  # {"loss": 1.52, "acc": 0.54, ...}
+    """
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    state = model.init_state(data.batch_size, device) if data.stateful else None
+    autocast = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
+    for _, batch in data.batches(0):
+        with autocast:
+            loss, stats, new_state = model.loss(batch.to(device), state)
+        if data.stateful:
+            state = new_state
+        n = int(stats["count"])
+        total += loss.item() * n
+        correct += int(stats["correct"])
+        count += n
+    model.train(was_training)
+    if count == 0:
+        raise LstmkitError("the validation text is too short for one batch; raise --val-fraction or use a longer text")
+    mean = total / count
+    return {"loss": mean, "acc": correct / count, "ppl": math.exp(min(mean, 50.0)), "symbols": count}
+
+
+# ---------------------------------------------------------------------------- trainer
+class Trainer:
+    """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
+
+    Events: ``on_start``, ``on_step`` (every step), ``on_eval`` (after each validation), ``on_checkpoint``
+    (save "last" now; ``is_best`` tells whether to save "best"), ``on_end``. Each callback gets the trainer.
+
+    Example:
+        trainer = Trainer(net, train_data, val_data, TrainConfig(steps=100))
+        trainer.add_callback("on_eval", lambda t: print(t.last_eval))
+        trainer.fit()
+    """
+
+    def __init__(self, model, train_data, val_data, config: TrainConfig):
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.amp_dtype = resolve_precision(config.precision, self.device)
+        self.model = model.to(self.device)
+        self.train_data, self.val_data = train_data, val_data
+        self.optimizer = make_optimizer(config, [p for p in model.parameters() if p.requires_grad])
+        self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 else None
+        self.state = TrainState()
+        self.hidden = None  # recurrent state carried across consecutive batches
+        self.callbacks: dict[str, list[Callable]] = defaultdict(list)
+        self.last_step: dict = {}
+        self.last_eval: dict = {}
+        self.is_best = False
+        self.stop_reason = ""
+        self._stop_signal: str | None = None
+        self._t0 = 0.0
+        self._elapsed0 = 0.0
+
+    # -- plumbing ----------------------------------------------------------------------
+    def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
+        self.callbacks[event].append(fn)
+
+    def _emit(self, event: str) -> None:
+        for fn in self.callbacks[event]:
+            fn(self)
+
+    @property
+    def total_steps(self) -> int | None:
+        c = self.config
+        if c.steps is not None:
+            return c.steps
+        if c.epochs is not None:
+            return max(1, math.ceil(c.epochs * self.train_data.steps_per_epoch))
+        if c.minutes is not None:
+            return None
+        return self.train_data.steps_per_epoch  # no budget given: one epoch
+
+    def elapsed(self) -> float:
+        return self._elapsed0 + (time.perf_counter() - self._t0)
+
+    def progress(self) -> float:
+        p = 0.0
+        if self.total_steps is not None:
+            p = self.state.step / self.total_steps
+        if self.config.minutes is not None:
+            p = max(p, self.elapsed() / (60.0 * self.config.minutes))
+        return min(p, 1.0)
+
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    @contextlib.contextmanager
+    def _signals(self):
+        """Turn the first Ctrl-C/SIGTERM into a clean stop after the current step; a second one aborts."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum, frame):
+            if self._stop_signal is not None:
+                raise KeyboardInterrupt
+            self._stop_signal = signal.Signals(signum).name
+
+        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    # -- resumable state -----------------------------------------------------------------
+    def resume_payload(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
+        tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
+        opt = self.optimizer.state_dict()
+        scalars: dict = {"param_groups": opt["param_groups"], "state": {}}
+        for idx, st in opt["state"].items():
+            for k, v in st.items():
+                if torch.is_tensor(v):
+                    tensors[f"optimizer.{idx}.{k}"] = v.detach().cpu().contiguous()
+                else:
+                    scalars["state"].setdefault(str(idx), {})[k] = v
+        if self.hidden is not None:
+            for i, h in enumerate(self.hidden):
+                tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
+        meta = {"train_state": self.state.to_dict(), "optimizer": scalars}
+        return tensors, meta
+
+    def load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+        self.state = TrainState.from_dict(meta["train_state"])
+        state: dict = defaultdict(dict)
+        for name, t in tensors.items():
+            if name.startswith("optimizer."):
+                _, idx, k = name.split(".", 2)
+                state[int(idx)][k] = t
+        for idx, st in meta["optimizer"]["state"].items():
+            state[int(idx)].update(st)
+        self.optimizer.load_state_dict({"state": dict(state), "param_groups": meta["optimizer"]["param_groups"]})
+        hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
+        self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
+        torch.set_rng_state(tensors["rng.torch"])
+
+    # -- the loop --------------------------------------------------------------------------
+    def evaluate(self) -> dict:
+        if self.val_data is None:
+            return {}
+        return evaluate_loss(self.model, self.val_data, self.device, self.amp_dtype)
+
+    def _run_eval(self) -> None:
+        st = self.state
+        st.evals_done += 1
+        metrics = self.evaluate()
+        ref = metrics.get("loss", self.last_step.get("loss", math.inf))
+        self.is_best = ref < st.best_val
+        if self.is_best:
+            st.best_val, st.bad_evals = ref, 0
+        else:
+            st.bad_evals += 1
+        self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3),
+                          "lr": self.optimizer.param_groups[0]["lr"], "train_loss": self.last_step.get("loss"),
+                          **{f"val_{k}": v for k, v in metrics.items()}}
+        self._emit("on_eval")
+        st.elapsed = self.elapsed()
+        self._emit("on_checkpoint")
+
+    def fit(self) -> "Trainer":
+        """Train until the budget is spent, early stopping triggers, or a signal asks to stop."""
+        # -- set-up: seed, timers ------------------------------------------------------
+        if self.state.step == 0:
+            torch.manual_seed(self.config.seed)  # a resumed run restores its RNG state instead
+        self.state.finished = False
+        st, data, model = self.state, self.train_data, self.model
+        self._t0, self._elapsed0 = time.perf_counter(), st.elapsed
+        model.train()
+        self._emit("on_start")
+        n_evals = self.config.evals
+        train_time, train_symbols = 0.0, 0
+
+        with self._signals():
+            while not st.finished:
+                for i, batch in data.batches(st.epoch, st.batch):
+                    # -- budget and schedule ---------------------------------------------
+                    progress = self.progress()
+                    if progress >= 1.0:
+                        st.finished, self.stop_reason = True, "budget"
+                        break
+                    for g in self.optimizer.param_groups:
+                        g["lr"] = self.config.lr * lr_factor(self.config, progress)
+
+                    # -- forward, backward, step (state carried and detached: truncated BPTT)
+                    t = time.perf_counter()
+                    if data.stateful and self.hidden is None:
+                        self.hidden = model.init_state(data.batch_size, self.device)
+                    with self._autocast():
+                        loss, stats, new_hidden = model.loss(batch.to(self.device), self.hidden if data.stateful else None)
+                    self.hidden = model.detach_state(new_hidden) if data.stateful else None
+                    self.optimizer.zero_grad(set_to_none=True)
+                    if self.scaler is not None:
+                        self.scaler.scale(loss).backward()
+                        self.scaler.unscale_(self.optimizer)
+                    else:
+                        loss.backward()
+                    if self.config.clip > 0:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
+                    if self.scaler is not None:
+                        self.scaler.step(self.optimizer)
+                        self.scaler.update()
+                    else:
+                        self.optimizer.step()
+                    loss_value = loss.detach().item()
+                    if not math.isfinite(loss_value):
+                        raise LstmkitError(f"training diverged at step {st.step} (loss {loss_value}); lower --lr or raise --clip")
+                    train_time += time.perf_counter() - t
+                    train_symbols += data.symbols_per_step
+
+                    # -- bookkeeping -----------------------------------------------------
+                    st.step, st.batch = st.step + 1, i + 1
+                    st.symbols += data.symbols_per_step
+                    self.last_step = {"step": st.step, "loss": loss_value,
+                                      "acc": int(stats["correct"]) / max(1, int(stats["count"])),
+                                      "symbols_per_s": train_symbols / max(train_time, 1e-9),
+                                      "lr": self.optimizer.param_groups[0]["lr"], "progress": self.progress()}
+                    self._emit("on_step")
+
+                    # -- evaluation, checkpoints, early stopping, signals -------------------
+                    due = (self.config.eval_every and st.step % self.config.eval_every == 0) or (
+                        not self.config.eval_every and self.progress() >= (st.evals_done + 1) / n_evals)
+                    if due and self.progress() < 1.0:
+                        self._run_eval()
+                        if self.config.patience and st.bad_evals >= self.config.patience:
+                            st.finished, self.stop_reason = True, "early stop"
+                            break
+                    if self._stop_signal:
+                        self.stop_reason = f"interrupted ({self._stop_signal})"
+                        break
+                else:
+                    st.epoch, st.batch = st.epoch + 1, 0
+                    self.hidden = None  # a new epoch starts the streams afresh
+                    continue
+                break
+
+        # -- final evaluation and checkpoint ------------------------------------------------
+        if not self._stop_signal:
+            st.finished = True
+            self._run_eval()
+        else:
+            st.elapsed = self.elapsed()
+            self.is_best = False
+            self._emit("on_checkpoint")
+        self._emit("on_end")
+        return self
