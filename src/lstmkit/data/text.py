@@ -60,7 +60,9 @@ def strip_gutenberg(text: str) -> str:
         tail = list(_GUTENBERG_END_LINE.finditer(text))
         if tail and len(text) - tail[-1].start() < 500:
             text = text[: tail[-1].start()]
-    return text.strip("\n") + "\n"
+    if start or end:
+        text = text.strip("\n") + "\n"
+    return text
 
 
 def normalize(text: str, keep_boilerplate: bool = False) -> str:

@@ -161,6 +161,8 @@ class TextModel:
             text = load_corpus(sources, corpus=corpus, encoding=encoding, keep_boilerplate=keep_boilerplate)
         if not text.strip():
             raise LstmkitError("the training text is empty; pass a file that contains text")
+        if len(set(text.strip())) < 2:
+            raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
         train_text, val_text = split_text(text, data_cfg.val_fraction)
         resumed = ckpt.load_model(out) if resume else None
         if resumed:

@@ -1,0 +1,166 @@
+"""TextModel end to end through the Python API: train, generate, evaluate, save/load, corrupt files."""
+import json
+
+import numpy as np
+import pytest
+
+import lstmkit
+from lstmkit import LstmkitError, TextModel
+
+TINY = dict(hidden=32, layers=1, embed=16, batch_size=8, bptt=32, progress=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from conftest import make_text
+
+    out = tmp_path_factory.mktemp("m") / "model"
+    lm = TextModel.train(text=make_text(), out=out, steps=60, seed=1, **TINY)
+    return lm, out
+
+
+def test_train_writes_artifact(trained):
+    lm, out = trained
+    assert {p.name for p in out.iterdir()} >= {"config.json", "tokenizer.json", "model.safetensors", "metrics.jsonl", "checkpoint"}
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 60 and rows[-1]["val_loss"] < rows[0]["val_loss"]
+    assert not list(out.rglob("*.tmp")) and not list(out.rglob("*.pt")) and not list(out.rglob("*.pkl"))
+
+
+def test_save_load_round_trip_same_generation(trained, tmp_path):
+    lm, out = trained
+    again = lstmkit.load(out)
+    a = lm.generate("The miller", 80, temperature=0.9, seed=5)
+    assert a == again.generate("The miller", 80, temperature=0.9, seed=5)
+    assert a.startswith("The miller") and len(a) == len("The miller") + 80
+    lm.save(tmp_path / "copy")
+    assert lstmkit.load(tmp_path / "copy").generate("A", 50, seed=2) == lm.generate("A", 50, seed=2)
+
+
+def test_determinism_same_seed_same_text(tiny_text):
+    a = TextModel.train(text=tiny_text, steps=15, seed=4, **TINY)
+    b = TextModel.train(text=tiny_text, steps=15, seed=4, **TINY)
+    assert a.generate("The", 60, seed=0) == b.generate("The", 60, seed=0)
+
+
+def test_generation_options(trained):
+    lm, _ = trained
+    assert lm.generate("The", 40, greedy=True) == lm.generate("The", 40, greedy=True, seed=123)
+    samples = lm.generate("The", 30, num_samples=3, seed=1)
+    assert isinstance(samples, list) and len(samples) == 3 and len(set(samples)) > 1
+    stopped = lm.generate("The", 400, seed=1, stop=".")
+    assert "." not in stopped[3:] and len(stopped) < 403
+    assert len(lm.generate("", 20, seed=0)) == 20
+    assert lm.generate("The", 0) == "The"
+    with pytest.raises(LstmkitError, match="never seen"):
+        lm.generate("The 😀", 10)
+    with pytest.raises(LstmkitError, match="--length -1"):
+        lm.generate("The", -1)
+    with pytest.raises(LstmkitError, match="temperature"):
+        lm.generate("The", 5, temperature=0)
+
+
+def test_stateful_generation_equals_full_forward(trained):
+    """Greedy stateful steps pick exactly what a full re-run of the growing text would pick."""
+    import torch
+
+    lm, _ = trained
+    text = lm.generate("The old king", 30, greedy=True)
+    ids = lm.tokenizer.encode(text)
+    with torch.no_grad():
+        logits, _ = lm.net(torch.from_numpy(ids)[None])
+    start = len(lm.tokenizer.encode("The old king"))
+    assert (logits[0, start - 1:-1].argmax(-1).numpy() == ids[start:]).all()
+
+
+def test_evaluate_reports_comparable_bits(trained, tiny_text):
+    lm, _ = trained
+    m = lm.evaluate(text=tiny_text[:3000])
+    assert set(m) >= {"loss", "perplexity", "bits_per_symbol", "bits_per_char", "accuracy"}
+    assert m["bits_per_char"] == pytest.approx(m["bits_per_symbol"], rel=0.01)  # char level: one symbol per char
+    assert m["perplexity"] == pytest.approx(np.exp(m["loss"]))
+
+
+@pytest.mark.parametrize("level, extra", [("word", {}), ("bpe", {"vocab_size": 300})])
+def test_other_levels(level, extra, tiny_text):
+    lm = TextModel.train(text=tiny_text * 3, level=level, steps=30, seed=0, **{**TINY, "bptt": 16}, **extra)
+    out = lm.generate("The miller", 20, seed=0)
+    assert out.startswith("The miller") and len(out) > len("The miller")
+    m = lm.evaluate(text=tiny_text[:2000])
+    assert m["bits_per_char"] < m["bits_per_symbol"]  # several characters per symbol
+
+
+def test_windows_mode(tiny_text):
+    lm = TextModel.train(text=tiny_text, windows=20, stride=2, steps=20, seed=0, one_hot=True, **{**TINY, "bptt": 8})
+    assert lm.net.config.one_hot and lm.data_config.windows == 20
+    assert len(lm.generate("The", 10, seed=0)) == 13
+
+
+def test_gru_cell(tiny_text):
+    lm = TextModel.train(text=tiny_text, cell="gru", steps=10, seed=0, **TINY)
+    assert lm.net.config.cell == "gru" and len(lm.generate("The", 10, seed=0)) == 13
+
+
+def test_resume_through_the_api(tiny_text, tmp_path):
+    out = tmp_path / "r"
+    TextModel.train(text=tiny_text, out=out, steps=10, seed=0, **TINY)
+    lm = TextModel.train(text=tiny_text, out=out, steps=20, seed=0, resume=True, **TINY)
+    assert lm.summary["steps"] == 20
+    straight = TextModel.train(text=tiny_text, steps=20, seed=0, **TINY)
+    assert lm.generate("The", 40, seed=0) == straight.generate("The", 40, seed=0)
+
+
+@pytest.mark.parametrize("text, msg", [
+    ("ab" * 50, "fewer than one batch"),
+    ("a" * 5000, "only 1 distinct symbol"),
+])
+def test_bad_training_text(text, msg):
+    with pytest.raises(LstmkitError, match=msg):
+        TextModel.train(text=text, steps=5, **TINY)
+
+
+def test_corrupt_models(trained, tmp_path):
+    import shutil
+
+    _, out = trained
+    with pytest.raises(LstmkitError, match="no such model"):
+        lstmkit.load(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LstmkitError, match="not an lstmkit model"):
+        lstmkit.load(tmp_path / "empty")
+
+    bad = tmp_path / "trunc"
+    shutil.copytree(out, bad)
+    w = bad / "model.safetensors"
+    w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
+    with pytest.raises(LstmkitError, match="truncated or corrupt"):
+        lstmkit.load(bad)
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(out, tampered)
+    w = tampered / "model.safetensors"
+    data = bytearray(w.read_bytes())
+    data[-10] ^= 0xFF
+    w.write_bytes(bytes(data))
+    with pytest.raises(LstmkitError, match="modified"):
+        lstmkit.load(tampered)
+
+    badjson = tmp_path / "badjson"
+    shutil.copytree(out, badjson)
+    (badjson / "config.json").write_text("{ not json")
+    with pytest.raises(LstmkitError, match="corrupt"):
+        lstmkit.load(badjson)
+
+    newer = tmp_path / "newer"
+    shutil.copytree(out, newer)
+    cfg = json.loads((newer / "config.json").read_text())
+    cfg["format_version"] = 99
+    (newer / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(LstmkitError, match="newer"):
+        lstmkit.load(newer)
+
+
+def test_tensorboard_events_when_installed(trained):
+    pytest.importorskip("tensorboard")
+    _, out = trained
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))

@@ -1,0 +1,110 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lstmkit import LstmkitError, NetConfig, RecurrentLM, StreamBatches, TokenBatch, Trainer, TrainConfig
+from lstmkit.train import lr_factor
+
+
+class OneBatch:
+    """A dataset that repeats one batch: the network must memorise it."""
+
+    stateful, batch_size, steps_per_epoch, symbols_per_step = False, 4, 1, 4 * 16
+
+    def __init__(self):
+        g = torch.Generator().manual_seed(0)
+        self.batch = TokenBatch(torch.randint(0, 12, (4, 16), generator=g), torch.randint(0, 12, (4, 16), generator=g))
+
+    def batches(self, epoch=0, start=0):
+        for i in range(start, 1):
+            yield i, self.batch
+
+
+def test_overfit_one_batch():
+    torch.manual_seed(0)
+    net = RecurrentLM(NetConfig(vocab_size=12, hidden=64, layers=1, embed=16))
+    data = OneBatch()
+    t = Trainer(net, data, data, TrainConfig(steps=150, lr=1e-2, evals=1, schedule="constant", warmup=0)).fit()
+    assert t.last_step["loss"] < 0.1
+    assert t.last_eval["val_acc"] == 1.0
+
+
+def _net(seed=0):
+    torch.manual_seed(seed)
+    return RecurrentLM(NetConfig(vocab_size=20, hidden=16, layers=2, embed=8, dropout=0.1))
+
+
+def _stream(seed=0):
+    rng = np.random.default_rng(0)
+    return StreamBatches(rng.integers(0, 20, 4000), batch_size=4, bptt=16, seed=seed)
+
+
+def test_same_seed_same_model():
+    a = Trainer(_net(), _stream(), None, TrainConfig(steps=20, seed=7)).fit().model
+    b = Trainer(_net(), _stream(), None, TrainConfig(steps=20, seed=7)).fit().model
+    for (k, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert torch.equal(x, y), k
+    c = Trainer(_net(), _stream(), None, TrainConfig(steps=20, seed=8)).fit().model
+    assert not torch.equal(a.head.weight, c.head.weight)
+
+
+def test_resume_continues_exactly():
+    """20 steps straight == 12 steps, save, fresh objects, resume 8 more (optimizer, schedule, data, RNG, state)."""
+    cfg = TrainConfig(steps=20, seed=3, eval_every=0, evals=1)
+    straight = Trainer(_net(), _stream(), None, cfg).fit()
+
+    first = Trainer(_net(), _stream(), None, cfg)
+    first.add_callback("on_step", lambda t: t._stop_signal is None and t.state.step == 12 and setattr(t, "_stop_signal", "TEST"))
+    first.fit()
+    assert first.state.step == 12
+    tensors, meta = first.resume_payload()
+    weights = {k: v.clone() for k, v in first.model.state_dict().items()}
+
+    second = Trainer(_net(seed=99), _stream(), None, cfg)
+    second.model.load_state_dict(weights)
+    second.load_resume_payload(tensors, meta)
+    second.fit()
+    assert second.state.step == 20
+    for (k, x), (_, y) in zip(straight.model.state_dict().items(), second.model.state_dict().items()):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
+
+
+def test_schedule_shape():
+    cfg = TrainConfig(steps=10, warmup=0.1, min_lr_ratio=0.1)
+    assert lr_factor(cfg, 0.05) == pytest.approx(0.5)
+    assert lr_factor(cfg, 0.1) == pytest.approx(1.0)
+    assert lr_factor(cfg, 1.0) == pytest.approx(0.1)
+    assert lr_factor(TrainConfig(schedule="constant", warmup=0), 0.7) == 1.0
+
+
+def test_minutes_budget_ends_on_time():
+    import time
+    t0 = time.perf_counter()
+    t = Trainer(_net(), _stream(), None, TrainConfig(minutes=0.03, evals=2)).fit()
+    took = time.perf_counter() - t0
+    assert t.stop_reason == "budget" and 1.5 < took < 4.0
+
+
+def test_early_stopping():
+    data = _stream()
+    t = Trainer(_net(), data, data, TrainConfig(steps=400, lr=1e-12, eval_every=2, patience=2, min_lr_ratio=1.0,
+                                              schedule="constant", warmup=0)).fit()
+    assert t.stop_reason == "early stop" and t.state.step < 400
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    (dict(steps=10, minutes=1), "only one budget"),
+    (dict(optimizer="lbfgs"), "unknown optimizer"),
+    (dict(steps=-1), "positive"),
+    (dict(lr=0), "--lr"),
+])
+def test_config_validation(kwargs, msg):
+    with pytest.raises(LstmkitError, match=msg):
+        TrainConfig(**kwargs)
+
+
+def test_config_round_trip():
+    c = TrainConfig(minutes=2, optimizer="rmsprop", lr=1e-3)
+    assert TrainConfig.from_dict(c.to_dict()) == c
