@@ -31,27 +31,29 @@ def _emit(text: str) -> None:
 def train(
     text: List[str] = typer.Argument(None, help="Text files, directories, or - for stdin. None: the --corpus."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model, metrics and checkpoints."),
-    corpus: str = typer.Option("docs", help="Corpus when no TEXT is given: docs (built in), grimm, shakespeare."),
-    level: str = typer.Option("char", help="Symbols: char, word or bpe."),
+    recipe: Optional[str] = typer.Option(None, help="Start from a named recipe ('lstmkit recipes'); other options override it."),
+    corpus: Optional[str] = typer.Option(None, help="Corpus when no TEXT is given: docs (built in, default), grimm, shakespeare."),
+    level: Optional[str] = typer.Option(None, help="Symbols: char (default), word or bpe."),
     minutes: Optional[float] = typer.Option(None, help="Budget in wall-clock minutes (default 5 when no budget is given)."),
     epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps."),
-    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (default 512)."),
-    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (default 2)."),
-    embed: Optional[int] = typer.Option(None, help="Embedding width (default 64 char, 256 word/bpe)."),
+    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer."),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers."),
+    embed: Optional[int] = typer.Option(None, help="Embedding width."),
     dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output."),
-    cell: str = typer.Option("lstm", help="Recurrent cell: lstm or gru."),
-    tie_weights: bool = typer.Option(False, help="Share embedding and output weights (needs --embed = --hidden)."),
-    one_hot: bool = typer.Option(False, help="One-hot input instead of an embedding (seed 000's network)."),
+    cell: Optional[str] = typer.Option(None, help="Recurrent cell: lstm (default) or gru."),
+    tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden)."),
+    one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding (seed 000's network)."),
+    index_input: Optional[bool] = typer.Option(None, "--index-input/--no-index-input", help="Feed each symbol's index as a number (seed 002's network)."),
     batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch."),
     bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
-    windows: int = typer.Option(0, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
-    stride: int = typer.Option(1, help="Step between windows (with --windows)."),
-    val_fraction: float = typer.Option(0.1, help="Tail of the text held out for validation."),
+    windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
+    stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows)."),
+    val_fraction: Optional[float] = typer.Option(None, help="Tail of the text held out for validation (default 0.1)."),
     max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only."),
-    min_freq: int = typer.Option(1, help="Word level: drop words seen fewer times."),
-    lowercase: bool = typer.Option(False, help="Word level: lowercase the text first."),
-    vocab_size: int = typer.Option(2000, help="BPE level: vocabulary size."),
+    min_freq: Optional[int] = typer.Option(None, help="Word level: drop words seen fewer times."),
+    lowercase: Optional[bool] = typer.Option(None, "--lowercase/--no-lowercase", help="Word level: lowercase the text first."),
+    vocab_size: Optional[int] = typer.Option(None, help="BPE level: vocabulary size (default 2000)."),
     optimizer: Optional[str] = typer.Option(None, help="adam (default), adamw, rmsprop or sgd."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
     weight_decay: Optional[float] = typer.Option(None, help="Weight decay."),
@@ -63,8 +65,8 @@ def train(
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
     seed: int = typer.Option(0, help="Random seed: the same seed gives the same model on the CPU."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out."),
-    device: str = typer.Option("auto", help="auto, cpu, cuda or mps."),
-    precision: Optional[str] = typer.Option(None, help="auto, fp32, bf16 or fp16."),
+    device: Optional[str] = typer.Option(None, help="auto (default), cpu, cuda or mps."),
+    precision: Optional[str] = typer.Option(None, help="auto (default), fp32, bf16 or fp16."),
     encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
     keep_boilerplate: bool = typer.Option(False, help="Keep Project Gutenberg licence text."),
     sample: int = typer.Option(300, help="Symbols of text to generate when training ends (0 = none)."),
@@ -73,20 +75,27 @@ def train(
     """Train a model on text and save it to --out (then print a sample)."""
     from .models.text import TextModel
 
-    options = {k: v for k, v in dict(
-        batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction, max_vocab=max_vocab,
-        min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer, lr=lr,
-        weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, patience=patience, evals=evals,
-        eval_every=eval_every, device=device, precision=precision).items() if v is not None}
+    given = dict(level=level, minutes=minutes, epochs=epochs, steps=steps, hidden=hidden, layers=layers, embed=embed,
+                 dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
+                 batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction,
+                 max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
+                 lr=lr, weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, patience=patience,
+                 evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
+    given = {k: v for k, v in given.items() if v is not None}
     if not text:
-        typer.echo(f"training on the built-in corpus {corpus!r} (pass files to train on your own text)", err=True)
-    lm = TextModel.train(text or None, corpus=corpus, out=out, level=level, minutes=minutes, epochs=epochs, steps=steps,
-                         hidden=hidden, layers=layers, embed=embed, dropout=dropout, cell=cell, tie_weights=tie_weights,
-                         one_hot=one_hot, seed=seed, resume=resume, progress=not quiet, encoding=encoding,
-                         keep_boilerplate=keep_boilerplate, **options)
+        from .recipes import RECIPES
+
+        name = given.get("corpus") or (RECIPES[recipe].options.get("corpus") if recipe in RECIPES else None) or "docs"
+        typer.echo(f"training on the corpus {name!r} (pass files to train on your own text)", err=True)
+    lm = TextModel.train(text or None, out=out, recipe=recipe, seed=seed, resume=resume, progress=not quiet,
+                         encoding=encoding, keep_boilerplate=keep_boilerplate, **given)
     s = lm.summary
     best = s.get("best_eval", {})
-    if best.get("val_loss") is not None:
+    if s.get("val"):
+        v = s["val"]
+        typer.echo(f"validation ({v['symbols']} symbols): loss {v['loss']:.4f} nats/symbol, {v['bits_per_char']:.3f} bits/char, "
+                   f"accuracy {v['accuracy']:.3f}", err=True)
+    elif best.get("val_loss") is not None:
         typer.echo(f"best validation: loss {best['val_loss']:.4f} nats/symbol, {best['val_bits_per_char']:.3f} bits/char, "
                    f"accuracy {best['val_acc']:.3f} (step {best['step']})", err=True)
     typer.echo(f"{s.get('steps', 0)} steps in {s.get('elapsed_s', 0):.0f}s at {s.get('symbols_per_s', 0):.0f} symbols/s "
@@ -97,6 +106,17 @@ def train(
     if sample > 0:
         typer.echo("--- sample ---", err=True)
         _emit(lm.generate("", sample, temperature=0.8, seed=seed) + "\n")
+
+
+@app.command()
+def recipes():
+    """List the named recipes (the seeds' networks) and the seed each comes from."""
+    from .recipes import RECIPES
+
+    for r in RECIPES.values():
+        opts = " ".join(f"--{k.replace('_', '-')} {v}" if not isinstance(v, bool) else f"--{k.replace('_', '-')}"
+                        for k, v in r.options.items() if v is not False)
+        _emit(f"{r.name}  (seed {r.seed})\n  {r.summary}\n  = {opts}\n\n")
 
 
 # ---------------------------------------------------------------------------- generate

@@ -33,7 +33,12 @@ class StepModel:
         c = net.config
         self.cell, self.hidden, self.layers = c.cell, c.hidden, c.layers
         sd = {k: v.detach().float().cpu().numpy() for k, v in net.state_dict().items()}
-        emb = np.eye(c.vocab_size, dtype=np.float32) if c.one_hot else sd["embedding.weight"]
+        if c.one_hot:
+            emb = np.eye(c.vocab_size, dtype=np.float32)  # (V, V)
+        elif c.index_input:
+            emb = np.arange(c.vocab_size, dtype=np.float32)[:, None]  # (V, 1)
+        else:
+            emb = sd["embedding.weight"]  # (V, E)
         gates = 4 if c.cell == "lstm" else 3
         self.w_ih, self.w_hh, self.b_ih, self.b_hh = [], [], [], []
         for k in range(c.layers):

@@ -41,6 +41,7 @@ class NetConfig:
         cell: ``lstm`` or ``gru``.
         tie_weights: share the embedding and output matrices (needs ``embed == hidden``).
         one_hot: feed one-hot vectors instead of an embedding (seed 000's network).
+        index_input: feed the symbol's index as one real number (seed 002's network).
 
     Example:
         NetConfig(vocab_size=80, hidden=512, layers=2)
@@ -54,6 +55,7 @@ class NetConfig:
     cell: str = "lstm"
     tie_weights: bool = False
     one_hot: bool = False
+    index_input: bool = False
 
     def __post_init__(self):
         if self.vocab_size < 2:
@@ -64,10 +66,14 @@ class NetConfig:
             raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
         if not 0.0 <= self.dropout < 1.0:
             raise LstmkitError(f"--dropout {self.dropout} is out of range; pass a value in [0, 1)")
+        if self.one_hot and self.index_input:
+            raise LstmkitError("--one-hot and --index-input are alternatives; pass one of them")
+        if (self.one_hot or self.index_input) and self.tie_weights:
+            raise LstmkitError("--tie-weights needs an embedding; it cannot be combined with --one-hot or --index-input")
+        if self.index_input:
+            self.embed = 1
         if self.one_hot:
             self.embed = self.vocab_size
-            if self.tie_weights:
-                raise LstmkitError("--tie-weights needs an embedding; it cannot be combined with --one-hot")
         if self.tie_weights and self.embed != self.hidden:
             raise LstmkitError(f"--tie-weights needs --embed equal to --hidden (got {self.embed} and {self.hidden})")
         if self.embed < 1:
@@ -93,7 +99,7 @@ class RecurrentLM(nn.Module):
     def __init__(self, config: NetConfig):
         super().__init__()
         self.config = c = config
-        self.embedding = None if c.one_hot else nn.Embedding(c.vocab_size, c.embed)
+        self.embedding = None if (c.one_hot or c.index_input) else nn.Embedding(c.vocab_size, c.embed)
         rnn = nn.LSTM if c.cell == "lstm" else nn.GRU
         self.rnn = rnn(c.embed, c.hidden, c.layers, batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
         self.drop = nn.Dropout(c.dropout)
@@ -131,7 +137,9 @@ class RecurrentLM(nn.Module):
     # -- forward ---------------------------------------------------------------------
     def features(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """Top-layer outputs (batch, time, hidden) and the new state."""
-        if self.embedding is None:
+        if self.config.index_input:
+            emb = x.unsqueeze(-1).to(self.head.weight.dtype)  # (B, T, 1): the index as a number
+        elif self.config.one_hot:
             emb = F.one_hot(x, self.config.vocab_size).to(self.head.weight.dtype)  # (B, T, V)
         else:
             emb = self.embedding(x)  # (B, T, E)

@@ -173,7 +173,8 @@ def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=config.lr, weight_decay=config.weight_decay)
+        # alpha 0.9: the decay of TensorFlow/Keras and Hinton's original RMSprop (PyTorch's default is 0.99).
+        return torch.optim.RMSprop(params, lr=config.lr, alpha=0.9, weight_decay=config.weight_decay)
     return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
 
 

@@ -53,7 +53,7 @@ class StreamBatches:
         reserve = self.bptt - 1 if self.shift else 0
         self.row_len = (len(self.tokens) - 1 - reserve) // self.batch_size
         need = self.batch_size * self.bptt + 1 + reserve
-        if self.row_len < self.bptt:
+        if self.row_len < (self.bptt if self.shift else 1):
             raise LstmkitError(
                 f"the text has {len(self.tokens)} symbols, fewer than one batch needs ({need}: "
                 f"batch size {self.batch_size} x {self.bptt} steps); use a longer text or lower --batch-size/--bptt"
@@ -61,7 +61,8 @@ class StreamBatches:
 
     @property
     def steps_per_epoch(self) -> int:
-        return self.row_len // self.bptt
+        # Training drops the ragged end (the offset moves it each epoch); evaluation reads it too.
+        return self.row_len // self.bptt if self.shift else -(-self.row_len // self.bptt)
 
     @property
     def symbols_per_step(self) -> int:

@@ -24,11 +24,13 @@ from ..data.text import read_text, split_text
 from ..errors import LstmkitError
 from ..generate import SamplingConfig, StepModel, generate_streams
 from ..nn import NetConfig, RecurrentLM
+from ..recipes import apply_recipe
 from ..tokenize import LEVELS, PARAGRAPH, WordTokenizer, fit_tokenizer, tokenizer_from_dict
 from ..train import Trainer, TrainConfig, evaluate_loss
 
 TASK = "text"
 EVAL_ROWS, EVAL_BPTT = 16, 256
+PERIODIC_EVAL_SYMBOLS = 1 << 16  # evaluations during training read at most this much of the validation text
 
 
 @dataclass
@@ -119,13 +121,14 @@ class TextModel:
     # ------------------------------------------------------------------------ training
     @classmethod
     def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text: str | None = None,
-              corpus: str | None = None, out: str | Path | None = None, level: str = "char",
-              minutes: float | None = None, epochs: float | None = None, steps: int | None = None,
-              hidden: int | None = None, layers: int | None = None, embed: int | None = None,
-              dropout: float | None = None, cell: str = "lstm", tie_weights: bool = False, one_hot: bool = False,
-              seed: int = 0, resume: bool = False, progress: bool = True, encoding: str = "utf-8",
-              keep_boilerplate: bool = False, data: TextDataConfig | dict | None = None,
-              train: TrainConfig | dict | None = None, **options) -> "TextModel":
+              corpus: str | None = None, out: str | Path | None = None, recipe: str | None = None,
+              level: str | None = None, minutes: float | None = None, epochs: float | None = None,
+              steps: int | None = None, hidden: int | None = None, layers: int | None = None, embed: int | None = None,
+              dropout: float | None = None, cell: str | None = None, tie_weights: bool | None = None,
+              one_hot: bool | None = None, index_input: bool | None = None, seed: int = 0, resume: bool = False,
+              progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
+              data: TextDataConfig | dict | None = None, train: TrainConfig | dict | None = None,
+              **options) -> "TextModel":
         """Train a model on text and return it (the weights with the best validation loss).
 
         Args:
@@ -133,28 +136,37 @@ class TextModel:
             text: train on this string instead of files.
             corpus: ``docs`` (built in, the default), ``grimm`` or ``shakespeare``.
             out: directory for the model, metrics and checkpoints (``None``: keep in memory only).
-            level: ``char``, ``word`` or ``bpe``.
+            recipe: start from a named recipe (``lstmkit recipes``); the other arguments override it.
+            level: ``char`` (default), ``word`` or ``bpe``.
             minutes / epochs / steps: the budget (default: 5 minutes).
-            hidden, layers, embed, dropout, cell, tie_weights, one_hot: the network (defaults per level).
+            hidden, layers, embed, dropout, cell, tie_weights, one_hot, index_input: the network.
             seed: makes a CPU run exactly reproducible.
             resume: continue the run saved in ``out``.
             progress: show a progress bar on stderr.
-            data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single fields.
+            data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single
+                fields of either (``batch_size``, ``bptt``, ``windows``, ``lr``, ``optimizer``, ...).
 
         Example:
             lm = TextModel.train("tales/", level="word", epochs=3, out="runs/tales")
         """
-        # -- configs -----------------------------------------------------------------------
-        data_cfg = _merge(TextDataConfig, data, level=level, **options)
-        budget = {"minutes": minutes, "epochs": epochs, "steps": steps}
-        if all(v is None for v in budget.values()) and not (isinstance(train, TrainConfig) or (train and any(k in train for k in budget))):
-            budget["minutes"] = 5.0
-        train_cfg = _merge(TrainConfig, train, seed=seed, **{k: v for k, v in budget.items() if v is not None}, **options)
-        if resume and out is None:
-            raise LstmkitError("--resume needs --out: the directory of the run to continue")
-        unknown = set(options) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
+        # -- configs: recipe, then explicit arguments ------------------------------------------
+        given = dict(level=level, minutes=minutes, epochs=epochs, steps=steps, hidden=hidden, layers=layers,
+                     embed=embed, dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot,
+                     index_input=index_input, corpus=corpus, **options)
+        opts = apply_recipe(recipe, given)
+        corpus = opts.pop("corpus", None)
+        net_args = {k: opts.pop(k) for k in ("hidden", "layers", "embed", "dropout", "cell", "tie_weights", "one_hot", "index_input") if k in opts}
+        budget = {k: opts.pop(k) for k in ("minutes", "epochs", "steps") if k in opts}
+        unknown = set(opts) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
         if unknown:
             raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
+        data_cfg = _merge(TextDataConfig, data, **opts)
+        train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
+        if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
+            budget["minutes"] = 5.0
+        train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
+        if resume and out is None:
+            raise LstmkitError("--resume needs --out: the directory of the run to continue")
 
         # -- read, split, tokenize -----------------------------------------------------------
         if text is None:
@@ -186,7 +198,7 @@ class TextModel:
                                          min(data_cfg.batch_size, (len(val_ids) - data_cfg.windows - 1) // val_stride + 1), shuffle=False)
         else:
             train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
-            val_data = _eval_batches(val_ids) if len(val_ids) > 1 else None
+            val_data = _eval_batches(val_ids[:PERIODIC_EVAL_SYMBOLS]) if len(val_ids) > 1 else None
         if data_cfg.val_fraction > 0 and val_data is None:
             raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
 
@@ -195,12 +207,10 @@ class TextModel:
             net_cfg = NetConfig.from_dict(resumed[0]["net"])
         else:
             shape = default_net(data_cfg.level)
-            for k, v in {"hidden": hidden, "layers": layers, "embed": embed, "dropout": dropout}.items():
-                if v is not None:
-                    shape[k] = v
-            if tie_weights and embed is None:
+            shape.update({k: v for k, v in net_args.items() if v is not None})
+            if shape.get("tie_weights") and net_args.get("embed") is None:
                 shape["embed"] = shape["hidden"]
-            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, cell=cell, tie_weights=tie_weights, one_hot=one_hot, **shape)
+            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
         torch.manual_seed(seed)
         net = RecurrentLM(net_cfg)
         model = cls(net, tokenizer, data_cfg, train_cfg)
@@ -249,6 +259,10 @@ class TextModel:
         if best["weights"] is not None:
             net.load_state_dict(best["weights"])
         net.eval()
+        if val_data is not None and not data_cfg.windows:  # the whole validation text, state carried
+            full = evaluate_loss(net, _eval_batches(val_ids), torch.device("cpu"))
+            model.summary["val"] = {"loss": full["loss"], "accuracy": full["acc"], "perplexity": full["ppl"],
+                                    "bits_per_char": full["loss"] / math.log(2) / chars_per_symbol, "symbols": full["symbols"]}
         if out is not None:
             model.save(out)
         model.stop_reason = trainer.stop_reason
