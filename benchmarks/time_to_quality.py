@@ -65,7 +65,10 @@ def parse_sets(items: list[str]) -> dict:
     out = {}
     for item in items:
         k, v = item.split("=", 1)
-        out[k] = json.loads(v) if v[:1] in "0123456789-[{tf" or v in ("true", "false") else v
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
     return out
 
 

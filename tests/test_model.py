@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 import lstmkit
 from lstmkit import LstmkitError, TextModel
@@ -102,12 +103,20 @@ def test_gru_cell(tiny_text):
 
 
 def test_resume_through_the_api(tiny_text, tmp_path):
-    out = tmp_path / "r"
-    TextModel.train(text=tiny_text, out=out, steps=10, seed=0, **TINY)
-    lm = TextModel.train(text=tiny_text, out=out, steps=20, seed=0, resume=True, **TINY)
+    """A 20-step run interrupted at step 10, then resumed: its last weights equal 20 steps straight."""
+    from lstmkit.checkpoint import load_tensors
+
+    out, ref = tmp_path / "r", tmp_path / "straight"
+    interrupt = ("on_step", lambda t: t.state.step == 10 and t.request_stop("SIGINT"))
+    first = TextModel.train(text=tiny_text, out=out, steps=20, seed=0, callbacks=[interrupt], **TINY)
+    assert first.summary["steps"] == 10 and first.stop_reason.startswith("interrupted")
+    lm = TextModel.train(text=tiny_text, out=out, resume=True, progress=False)
     assert lm.summary["steps"] == 20
-    straight = TextModel.train(text=tiny_text, steps=20, seed=0, **TINY)
-    assert lm.generate("The", 40, seed=0) == straight.generate("The", 40, seed=0)
+    TextModel.train(text=tiny_text, out=ref, steps=20, seed=0, **TINY)
+    a, b = load_tensors(out / "checkpoint" / "model.safetensors"), load_tensors(ref / "checkpoint" / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(LstmkitError, match="settings differ: batch_size=4"):
+        TextModel.train(text=tiny_text, out=out, steps=30, resume=True, progress=False, batch_size=4)
 
 
 @pytest.mark.parametrize("text, msg", [

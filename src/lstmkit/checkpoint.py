@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -57,7 +59,9 @@ def load_tensors(path: str | Path) -> dict[str, torch.Tensor]:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise LstmkitError(f"{path} is truncated or corrupt ({str(e).splitlines()[0][:120]}); retrain or restore it") from None
-    if meta.get("sha256") and meta["sha256"] != tensor_digest(tensors):
+    if meta.get("format") != FORMAT or not meta.get("sha256"):
+        raise LstmkitError(f"{path} is not an lstmkit weights file (no format or checksum metadata); retrain or restore it")
+    if meta["sha256"] != tensor_digest(tensors):
         raise LstmkitError(f"{path} has been modified (checksum mismatch); retrain or restore it")
     return tensors
 
@@ -108,14 +112,25 @@ def load_model(directory: str | Path) -> tuple[dict, dict, dict[str, torch.Tenso
 
 def save_checkpoint(directory: str | Path, weights: dict[str, torch.Tensor], trainer_tensors: dict[str, torch.Tensor], trainer_meta: dict) -> None:
     """Write the resumable last state into ``directory/checkpoint/``."""
-    ck = Path(directory) / CHECKPOINT
-    save_tensors(ck / WEIGHTS, weights)
-    save_tensors(ck / TRAIN_TENSORS, trainer_tensors)
-    write_json_atomic(ck / TRAIN_STATE, trainer_meta)
+    # Written as a set: a fresh temporary directory, then two renames. A crash leaves either the old
+    # set (possibly as checkpoint.old, which load_checkpoint falls back to) or the new one.
+    directory = Path(directory)
+    ck, tmp, old = directory / CHECKPOINT, directory / (CHECKPOINT + ".tmp"), directory / (CHECKPOINT + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_tensors(tmp / WEIGHTS, weights)
+    save_tensors(tmp / TRAIN_TENSORS, trainer_tensors)
+    write_json_atomic(tmp / TRAIN_STATE, trainer_meta)
+    shutil.rmtree(old, ignore_errors=True)
+    if ck.exists():
+        os.replace(ck, old)
+    os.replace(tmp, ck)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict]:
     ck = Path(directory) / CHECKPOINT
+    if not (ck / TRAIN_STATE).is_file() and (Path(directory) / (CHECKPOINT + ".old") / TRAIN_STATE).is_file():
+        ck = Path(directory) / (CHECKPOINT + ".old")
     if not (ck / TRAIN_STATE).is_file():
         raise LstmkitError(f"{directory} has no checkpoint to resume from; train without --resume first")
     return load_tensors(ck / WEIGHTS), load_tensors(ck / TRAIN_TENSORS), read_json(ck / TRAIN_STATE, "retrain without --resume")

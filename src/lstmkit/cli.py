@@ -60,10 +60,11 @@ def train(
     clip: Optional[float] = typer.Option(None, help="Gradient-norm clipping (0 = off)."),
     schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine, linear, constant."),
     warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget."),
+    min_lr_ratio: Optional[float] = typer.Option(None, help="Final learning rate as a fraction of --lr."),
     patience: Optional[int] = typer.Option(None, help="Stop after this many evaluations without improvement (0 = never)."),
     evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget."),
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
-    seed: int = typer.Option(0, help="Random seed: the same seed gives the same model on the CPU."),
+    seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out."),
     device: Optional[str] = typer.Option(None, help="auto (default), cpu, cuda or mps."),
     precision: Optional[str] = typer.Option(None, help="auto (default), fp32, bf16 or fp16."),
@@ -79,9 +80,11 @@ def train(
                  dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
                  batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
-                 lr=lr, weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, patience=patience,
+                 lr=lr, weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience,
                  evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
     given = {k: v for k, v in given.items() if v is not None}
+    if text and corpus:
+        raise LstmkitError(f"pass either TEXT files or --corpus {corpus}, not both")
     if not text:
         from .recipes import RECIPES
 
@@ -123,7 +126,7 @@ def recipes():
 @app.command()
 def generate(
     model: Path = typer.Argument(..., help="A model directory written by 'lstmkit train'."),
-    prime: str = typer.Option("", "--prime", "-p", help="Text to start from (fed once)."),
+    prime: str = typer.Option("", "--prime", "-p", help="Text to start from (fed once); \\n and \\t stand for a line break and a tab."),
     length: int = typer.Option(500, "--length", "-n", help="Symbols to generate."),
     temperature: float = typer.Option(1.0, help="Sampling temperature (lower is safer)."),
     top_k: int = typer.Option(0, help="Sample among the k most likely symbols (0 = all)."),
@@ -139,7 +142,7 @@ def generate(
     if length < 0:
         raise LstmkitError(f"--length {length} is negative; pass a length of 0 or more")
     lm = TextModel.load(model)
-    prime = prime.encode("utf-8").decode("unicode_escape") if "\\n" in prime else prime
+    prime = prime.replace("\\n", "\n").replace("\\t", "\t")  # let shells pass line breaks as \n
     unknown = lm.unknown_words(prime)
     if unknown:
         typer.echo(f"note: not in the vocabulary, read as <unk>: {', '.join(unknown[:10])}", err=True)
@@ -256,8 +259,17 @@ def data_list():
 
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and an exit code."""
+    import click
+
     try:
-        app()
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except click.exceptions.Abort:  # Ctrl-C outside training
+        typer.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as e:  # usage errors: click's own one-line message
+        e.show()
+        sys.exit(e.exit_code)
     except LstmkitError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(EXIT_USAGE)

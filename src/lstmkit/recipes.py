@@ -53,7 +53,7 @@ def apply_recipe(name: str | None, given: dict) -> dict:
         apply_recipe("knime-grimm", {"minutes": 10})["windows"] == 100
     """
     if not name:
-        return dict(given)
+        return {k: v for k, v in given.items() if v is not None}
     opts = dict(get_recipe(name).options)
     if any(given.get(k) is not None for k in ("minutes", "epochs", "steps")):
         for k in ("minutes", "epochs", "steps"):

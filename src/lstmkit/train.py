@@ -73,7 +73,7 @@ class TrainConfig:
         if not self.lr > 0:
             raise LstmkitError(f"--lr {self.lr} must be positive")
         if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
-            raise LstmkitError("--clip must be >= 0, --warmup in [0, 1) and --min-lr-ratio in [0, 1]")
+            raise LstmkitError(f"--clip {self.clip} must be >= 0, --warmup {self.warmup} in [0, 1) and --min-lr-ratio {self.min_lr_ratio} in [0, 1]")
         if self.evals < 1 or self.eval_every < 0 or self.patience < 0:
             raise LstmkitError("--evals must be >= 1, --eval-every and --patience >= 0")
 
@@ -239,6 +239,7 @@ class Trainer:
         self._stop_signal: str | None = None
         self._t0 = 0.0
         self._elapsed0 = 0.0
+        self.eval_seconds = 0.0  # wall clock spent evaluating and checkpointing (this process)
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -247,6 +248,10 @@ class Trainer:
     def _emit(self, event: str) -> None:
         for fn in self.callbacks[event]:
             fn(self)
+
+    def request_stop(self, reason: str) -> None:
+        """Ask the loop to stop after the current step (from a callback); the stop is saved like a signal."""
+        self._stop_signal = self._stop_signal or reason
 
     @property
     def total_steps(self) -> int | None:
@@ -313,6 +318,12 @@ class Trainer:
         return tensors, meta
 
     def load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+        try:
+            self._load_resume_payload(tensors, meta)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            raise LstmkitError(f"the checkpoint does not fit this run ({str(e).splitlines()[0][:120]}); train without --resume") from None
+
+    def _load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         self.state = TrainState.from_dict(meta["train_state"])
         state: dict = defaultdict(dict)
         for name, t in tensors.items():
@@ -335,6 +346,7 @@ class Trainer:
     def _run_eval(self) -> None:
         st = self.state
         st.evals_done += 1
+        t0 = time.perf_counter()
         metrics = self.evaluate()
         ref = metrics.get("loss", self.last_step.get("loss", math.inf))
         self.is_best = ref < st.best_val
@@ -343,11 +355,13 @@ class Trainer:
         else:
             st.bad_evals += 1
         self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3),
+                          "train_s": round(self.elapsed() - self.eval_seconds - (time.perf_counter() - t0), 3),
                           "lr": self.optimizer.param_groups[0]["lr"], "train_loss": self.last_step.get("loss"),
                           **{f"val_{k}": v for k, v in metrics.items()}}
         self._emit("on_eval")
         st.elapsed = self.elapsed()
         self._emit("on_checkpoint")
+        self.eval_seconds += time.perf_counter() - t0
 
     def fit(self) -> "Trainer":
         """Train until the budget is spent, early stopping triggers, or a signal asks to stop."""
@@ -417,7 +431,8 @@ class Trainer:
                             st.finished, self.stop_reason = True, "early stop"
                             break
                     if self._stop_signal:
-                        self.stop_reason = f"interrupted ({self._stop_signal})"
+                        self.stop_reason = (f"interrupted ({self._stop_signal})" if self._stop_signal.startswith("SIG")
+                                            else self._stop_signal)
                         break
                 else:
                     st.epoch, st.batch = st.epoch + 1, 0
@@ -426,7 +441,7 @@ class Trainer:
                 break
 
         # -- final evaluation and checkpoint ------------------------------------------------
-        if not self._stop_signal:
+        if not self._stop_signal or not self._stop_signal.startswith("SIG"):
             st.finished = True
             self._run_eval()
         else:

@@ -7,6 +7,7 @@ directory (``$LSTMKIT_CACHE`` or ``~/.cache/lstmkit``) and verified before they 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -41,7 +42,10 @@ CORPORA = {
 
 def builtin_text() -> str:
     """The offline default corpus: CPython's documentation topics, in a fixed order."""
-    from pydoc_data.topics import topics
+    try:
+        from pydoc_data.topics import topics
+    except ImportError:
+        raise LstmkitError("this Python has no pydoc_data package (the built-in corpus); pass text files to train on") from None
 
     return "\n\n".join(topics[k].strip("\n") for k in sorted(topics)) + "\n"
 
@@ -105,7 +109,7 @@ def fetch(name: str, directory: str | Path | None = None, url: str | None = None
                         bar.update(len(chunk))
                 if bar is not None:
                     bar.close()
-        except (urllib.error.URLError, OSError, ValueError) as e:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             raise LstmkitError(f"could not download {name} from {source} ({reason}); check the network or pass --url with a mirror") from None
         if digest.hexdigest() != c.sha256:
@@ -113,5 +117,9 @@ def fetch(name: str, directory: str | Path | None = None, url: str | None = None
                 f"the download of {name} from {source} has SHA-256 {digest.hexdigest()[:16]}..., not the pinned "
                 f"{c.sha256[:16]}...; the file changed or was corrupted, and nothing was saved")
 
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LstmkitError(f"cannot create the cache directory {target.parent} ({e.strerror}); pass --dir or set LSTMKIT_CACHE") from None
     write_atomic(target, download)
     return target

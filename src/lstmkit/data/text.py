@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 from pathlib import Path
@@ -26,7 +27,11 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
     if not data:
         raise LstmkitError(f"{name}: file is empty; pass a file that contains text")
     head = data[:_BINARY_PROBE]
-    if b"\x00" in head and not encoding.lower().replace("-", "").startswith("utf16"):
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise LstmkitError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+    if b"\x00" in head and not codec.startswith(("utf-16", "utf-32")):
         raise LstmkitError(f"{name}: looks like a binary file (it contains NUL bytes); pass a plain-text file")
     try:
         text = data.decode(encoding)
@@ -115,7 +120,10 @@ def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8
         if f == "-":
             data, name = sys.stdin.buffer.read(), "<stdin>"
         else:
-            data, name = Path(f).read_bytes(), str(f)
+            try:
+                data, name = Path(f).read_bytes(), str(f)
+            except OSError as e:
+                raise LstmkitError(f"{f}: cannot be read ({e.strerror}); check the file's permissions") from None
         text = normalize(_decode(data, name, encoding), keep_boilerplate)
         if not text.strip():
             raise LstmkitError(f"{name}: contains no text after cleanup; pass a file with some text in it")

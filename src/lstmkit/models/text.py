@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -128,7 +130,7 @@ class TextModel:
               one_hot: bool | None = None, index_input: bool | None = None, seed: int = 0, resume: bool = False,
               progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
               data: TextDataConfig | dict | None = None, train: TrainConfig | dict | None = None,
-              **options) -> "TextModel":
+              callbacks: Iterable[tuple[str, Callable]] = (), **options) -> "TextModel":
         """Train a model on text and return it (the weights with the best validation loss).
 
         Args:
@@ -145,6 +147,7 @@ class TextModel:
             progress: show a progress bar on stderr.
             data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single
                 fields of either (``batch_size``, ``bptt``, ``windows``, ``lr``, ``optimizer``, ...).
+            callbacks: ``(event, fn)`` pairs added to the ``Trainer`` (``fn(trainer)``; see ``Trainer``).
 
         Example:
             lm = TextModel.train("tales/", level="word", epochs=3, out="runs/tales")
@@ -156,17 +159,31 @@ class TextModel:
         opts = apply_recipe(recipe, given)
         corpus = opts.pop("corpus", None)
         net_args = {k: opts.pop(k) for k in ("hidden", "layers", "embed", "dropout", "cell", "tie_weights", "one_hot", "index_input") if k in opts}
-        budget = {k: opts.pop(k) for k in ("minutes", "epochs", "steps") if k in opts}
+        budget = {k: opts.pop(k) for k in ("minutes", "epochs", "steps") if opts.get(k) is not None}
         unknown = set(opts) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
         if unknown:
             raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
+        if resume and out is None:
+            raise LstmkitError("--resume needs --out: the directory of the run to continue")
+        if opts.get("stride") not in (None, 1) and not opts.get("windows"):
+            raise LstmkitError(f"--stride {opts['stride']} only applies with --windows; add --windows L or drop --stride")
+        resumed = ckpt.load_model(out) if resume else None
+        if resumed:
+            # Continue the saved run with its own settings; only the budget and the hardware may change.
+            saved = {**resumed[0].get("data", {}), **resumed[0].get("train", {}), **resumed[0].get("net", {})}
+            fixed = {k: v for k, v in {**opts, **net_args}.items() if k not in ("device", "precision")}
+            clash = [f"{k}={v!r} (saved {saved[k]!r})" for k, v in fixed.items() if v is not None and k in saved and saved[k] != v]
+            if clash:
+                raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; drop those options or train a new run")
+            data, train = resumed[0]["data"], dict(resumed[0]["train"])
+            if budget:
+                train.update(minutes=None, epochs=None, steps=None)
+            seed = train.get("seed", seed)
         data_cfg = _merge(TextDataConfig, data, **opts)
         train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
         if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
             budget["minutes"] = 5.0
         train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
-        if resume and out is None:
-            raise LstmkitError("--resume needs --out: the directory of the run to continue")
 
         # -- read, split, tokenize -----------------------------------------------------------
         if text is None:
@@ -176,7 +193,6 @@ class TextModel:
         if len(set(text.strip())) < 2:
             raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
         train_text, val_text = split_text(text, data_cfg.val_fraction)
-        resumed = ckpt.load_model(out) if resume else None
         if resumed:
             tokenizer = tokenizer_from_dict(resumed[1])
         else:
@@ -202,6 +218,9 @@ class TextModel:
         if data_cfg.val_fraction > 0 and val_data is None:
             raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
 
+        if out is not None:
+            out = _prepare_out(Path(out))
+
         # -- network -------------------------------------------------------------------------
         if resumed:
             net_cfg = NetConfig.from_dict(resumed[0]["net"])
@@ -220,11 +239,16 @@ class TextModel:
 
         # -- trainer and callbacks -------------------------------------------------------------
         trainer = Trainer(net, train_data, val_data, train_cfg)
+        best = {"weights": None, "saved": bool(resumed)}
         if resumed:
             weights, tstate, meta = ckpt.load_checkpoint(out)
-            net.load_state_dict(weights)
-            trainer.load_resume_payload({k: v for k, v in tstate.items()}, meta)
-        best = {"weights": None}
+            try:
+                net.load_state_dict(weights)
+            except RuntimeError as e:
+                raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
+            trainer.load_resume_payload(tstate, meta)
+            best["weights"] = {k: v.clone() for k, v in resumed[2].items()}  # the best so far stays the best
+            model.summary.update({k: v for k, v in resumed[0].get("summary", {}).items() if k == "best_eval"})
 
         def add_bpc(t: Trainer) -> None:
             if "val_loss" in t.last_eval:
@@ -239,16 +263,24 @@ class TextModel:
         trainer.add_callback("on_eval", add_bpc)
         trainer.add_callback("on_checkpoint", keep_best)
         if out is not None:
-            out = Path(out)
-            if out.exists() and not resume and (out / ckpt.CONFIG).exists():
-                for stale in (ckpt.METRICS,):
-                    (out / stale).unlink(missing_ok=True)
+            if not resume:  # a new run in an old directory: its history and checkpoint are not this run's
+                (out / ckpt.METRICS).unlink(missing_ok=True)
+                for stale in (ckpt.CHECKPOINT, ckpt.CHECKPOINT + ".old", ckpt.CHECKPOINT + ".tmp"):
+                    shutil.rmtree(out / stale, ignore_errors=True)
+
+            def save(t: Trainer) -> None:
+                # The first save of a new run always writes the artifact, so config, tokenizer and
+                # checkpoint never come from different runs.
+                model._save_checkpoint(out, t, saving_best=t.is_best or not best["saved"])
+                best["saved"] = True
+
             trainer.add_callback("on_eval", lambda t: _append_metrics(out / ckpt.METRICS, t.last_eval))
-            trainer.add_callback("on_checkpoint", lambda t: model._save_checkpoint(
-                out, t, saving_best=t.is_best or not (out / ckpt.WEIGHTS).exists()))
+            trainer.add_callback("on_checkpoint", save)
             _add_tensorboard(trainer, out)
         if progress:
             _add_progress_bar(trainer)
+        for event, fn in callbacks:
+            trainer.add_callback(event, fn)
 
         # -- fit --------------------------------------------------------------------------
         trainer.fit()
@@ -259,8 +291,9 @@ class TextModel:
         if best["weights"] is not None:
             net.load_state_dict(best["weights"])
         net.eval()
-        if val_data is not None and not data_cfg.windows:  # the whole validation text, state carried
-            full = evaluate_loss(net, _eval_batches(val_ids), torch.device("cpu"))
+        interrupted = trainer.stop_reason.startswith("interrupted")
+        if val_data is not None and not data_cfg.windows and not interrupted:  # whole validation text, state carried
+            full = evaluate_loss(net, _eval_batches(val_ids), trainer.device, trainer.amp_dtype)
             model.summary["val"] = {"loss": full["loss"], "accuracy": full["acc"], "perplexity": full["ppl"],
                                     "bits_per_char": full["loss"] / math.log(2) / chars_per_symbol, "symbols": full["symbols"]}
         if out is not None:
@@ -348,7 +381,7 @@ class TextModel:
         ids = self.tokenizer.encode(text)
         if len(ids) < 2:
             raise LstmkitError(f"the text encodes to {len(ids)} symbol(s); evaluation needs at least 2")
-        m = evaluate_loss(self.net, _eval_batches(ids), torch.device("cpu"))
+        m = evaluate_loss(self.net, _eval_batches(ids), next(self.net.parameters()).device)
         bits = m["loss"] * m["symbols"] / math.log(2)
         chars = len(text) * m["symbols"] / (len(ids) - 1)  # the characters those predicted symbols cover
         return {"loss": m["loss"], "perplexity": m["ppl"], "bits_per_symbol": m["loss"] / math.log(2),
@@ -384,7 +417,9 @@ class TextModel:
             net.load_state_dict(tensors)
             data_cfg = TextDataConfig.from_dict(config.get("data", {}))
             train_cfg = TrainConfig.from_dict(config.get("train", {}))
-        except (KeyError, TypeError, RuntimeError) as e:
+        except (KeyError, TypeError, AttributeError, ValueError, RuntimeError) as e:
+            if isinstance(e, LstmkitError):
+                raise
             raise LstmkitError(f"{path}: config and weights do not match ({str(e).splitlines()[0][:160]}); retrain or restore the model") from None
         tokenizer = tokenizer_from_dict(tok)
         if tokenizer.vocab_size != net.config.vocab_size:
@@ -410,6 +445,19 @@ def _merge(cls, base, **overrides):
     names = {f.name for f in fields(cls)}
     d.update({k: v for k, v in overrides.items() if k in names and v is not None})
     return cls.from_dict(d)
+
+
+def _prepare_out(out: Path) -> Path:
+    """Check before training that ``out`` can hold a model, so a bad path fails in one line, not at the first save."""
+    if out.exists() and not out.is_dir():
+        raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LstmkitError(f"--out {out} cannot be created ({e.strerror}); choose another --out") from None
+    if not os.access(out, os.W_OK):
+        raise LstmkitError(f"--out {out} is not writable; choose another --out")
+    return out
 
 
 def _append_metrics(path: Path, row: dict) -> None:

@@ -1,0 +1,53 @@
+"""Each benchmark script runs end to end on a tiny budget (figures are printed, never asserted)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def run(script, *args, timeout=240):
+    env = {**os.environ, "PYTHONPATH": str(BENCH)}
+    res = subprocess.run([sys.executable, str(BENCH / script), *map(str, args)], capture_output=True, text=True,
+                         timeout=timeout, cwd=BENCH, env=env)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from conftest import make_text
+
+    p = tmp_path_factory.mktemp("bench") / "text.txt"
+    p.write_text(make_text(2500), encoding="utf-8")
+    return p
+
+
+def test_throughput(corpus):
+    out = run("throughput.py", "--hidden", "32", "--batch", "8", "--bptt", "16", "--seconds", "0.3")
+    assert "of float32 matmul" in out and "raw nn.LSTM" in out
+
+
+def test_time_to_quality(corpus):
+    out = run("time_to_quality.py", "--data", corpus, "--budget", "2", "--set", "hidden=32", "--set", "layers=1")
+    assert "lstmkit   : val loss" in out and "reference : val loss" in out and "below the reference" in out
+
+
+def test_generation():
+    out = run("generation.py", "--hidden", "32", "--symbols", "100")
+    assert "speed-up over the window loop" in out
+
+
+def test_memory(corpus):
+    out = run("memory.py", "--data", corpus)
+    assert "the token array" in out and "materialised windows peak" in out
+
+
+def test_recipes_vs_default(corpus, tmp_path):
+    png = tmp_path / "curves.png"
+    out = run("recipes_vs_default.py", "--recipe", "knime-grimm", "--data", corpus, "--recipe-minutes", "0.05",
+              "--default-minutes", "0.05", "--evals", "3", "--hidden", "16", "--plot", png)
+    assert "best validation loss" in out and png.stat().st_size > 1000
