@@ -124,3 +124,28 @@ def test_console_script_installed():
         pytest.skip("console script not installed in this environment")
     res = subprocess.run([str(exe), "generate", "/nonexistent/model"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and res.stderr.strip().startswith("error:") and "Traceback" not in res.stderr
+
+
+def test_prime_escapes_and_unicode(run_cli, tmp_path):
+    from lstmkit import TextModel
+
+    text = ("Märchen und Sagen.\n" * 30 + "Es war einmal ein König.\n" * 30) * 4
+    out = tmp_path / "de"
+    TextModel.train(text=text, out=out, steps=3, hidden=16, layers=1, embed=8, batch_size=4, bptt=16, progress=False)
+    code, stdout, err = run_cli("generate", out, "--prime", "Märchen\\nEs", "--length", "5", "--seed", "1")
+    assert code == 0, err
+    assert stdout.startswith("Märchen\nEs")
+
+
+def test_conflicting_options_are_one_line_errors(run_cli, tiny_file, tmp_path):
+    assert "not both" in _bad(run_cli, "train", tiny_file, "--corpus", "grimm", "--out", tmp_path / "x", "--steps", "1")
+    assert "--stride 5 only applies with --windows" in _bad(run_cli, "train", tiny_file, "--stride", "5", "--out", tmp_path / "x", "--steps", "1", *TINY)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert "not a directory" in _bad(run_cli, "train", tiny_file, "--out", blocker, "--steps", "1", *TINY)
+    assert "unknown recipe" in _bad(run_cli, "train", tiny_file, "--recipe", "nope", "--out", tmp_path / "x", "--steps", "1")
+
+
+def test_usage_errors_exit_two(run_cli):
+    code, _, err = run_cli("generate")
+    assert code == 2 and "Missing argument" in err and "Traceback" not in err

@@ -173,3 +173,27 @@ def test_tensorboard_events_when_installed(trained):
     pytest.importorskip("tensorboard")
     _, out = trained
     assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_weights_without_checksum_are_refused(trained, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    _, out = trained
+    bad = tmp_path / "nosum"
+    shutil.copytree(out, bad)
+    save_file(load_file(str(bad / "model.safetensors")), str(bad / "model.safetensors"))  # metadata stripped
+    with pytest.raises(LstmkitError, match="not an lstmkit weights file"):
+        lstmkit.load(bad)
+
+
+def test_saved_files_are_world_readable(trained):
+    import os
+    import stat
+
+    _, out = trained
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = stat.S_IMODE(os.stat(out / "model.safetensors").st_mode)
+    assert mode == 0o666 & ~umask  # follows the umask, not mkstemp's 0600

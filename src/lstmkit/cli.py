@@ -259,17 +259,17 @@ def data_list():
 
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and an exit code."""
-    import click
-
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
-    except click.exceptions.Abort:  # Ctrl-C outside training
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:  # Ctrl-C outside training
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as e:  # usage errors: click's own one-line message
+    except typer.exceptions.TyperException as e:  # usage errors: the CLI library's own message
         e.show()
-        sys.exit(e.exit_code)
+        sys.exit(getattr(e, "exit_code", EXIT_USAGE))
     except LstmkitError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(EXIT_USAGE)

@@ -123,19 +123,20 @@ def sample(logits: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) ->
         kth = np.partition(z, -cfg.top_k, axis=-1)[:, -cfg.top_k][:, None]
         z = np.where(z < kth, -np.inf, z)
     z -= z.max(-1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(-1, keepdims=True)
+    p = np.exp(z)  # unnormalised: the inverse-CDF draw below scales by the total
     if cfg.top_p < 1.0:
+        p /= p.sum(-1, keepdims=True)
         order = np.argsort(-p, axis=-1)
         sorted_p = np.take_along_axis(p, order, -1)
         keep_sorted = np.cumsum(sorted_p, -1) - sorted_p < cfg.top_p  # always keeps the first
         keep = np.zeros_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, -1)
         p = np.where(keep, p, 0.0)
-        p /= p.sum(-1, keepdims=True)
     cdf = np.cumsum(p, -1)
-    u = rng.random((p.shape[0], 1)) * cdf[:, -1:]
-    return np.minimum((cdf < u).sum(-1), p.shape[-1] - 1)
+    u = rng.random(p.shape[0]) * cdf[:, -1]
+    if p.shape[0] == 1:  # one stream: a binary search beats a full comparison
+        return np.array([min(int(np.searchsorted(cdf[0], u[0], side="left")), p.shape[-1] - 1)])
+    return np.minimum((cdf < u[:, None]).sum(-1), p.shape[-1] - 1)
 
 
 class _StopFilter:

@@ -78,11 +78,31 @@ class TextDataConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def default_net(level: str) -> dict:
-    """Default network shape per level (chosen by measurement; see benchmarks/)."""
+LONG_RUN_MINUTES = 15.0
+
+
+def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
+    """Default network shape and batch/optimizer settings for a level and a wall-clock budget.
+
+    Chosen by measurement (``benchmarks/time_to_quality.py``, tinyshakespeare, 200 s on 2 cores): a
+    short budget is best spent on a fast one-layer 512-unit LSTM that sees more text (1x512, batch
+    128 x 64 steps, Adam 6e-3 decayed to 2 %: 1.45 nats/char, against 1.49 for 2x256 and 1.52 for
+    1x768); a long budget (>= 15 minutes, or an epoch/step budget) on a 2x512 stack with dropout,
+    which keeps improving where the small model would overfit.
+
+    Returns:
+        ``(net, options)``: NetConfig fields and TextDataConfig/TrainConfig fields.
+    """
+    long_run = minutes is None or minutes >= LONG_RUN_MINUTES
     if level == "char":
-        return {"hidden": 512, "layers": 2, "embed": 64, "dropout": 0.0}
-    return {"hidden": 512, "layers": 2, "embed": 256, "dropout": 0.2}
+        if long_run:
+            return ({"hidden": 512, "layers": 2, "embed": 64, "dropout": 0.2},
+                    {"batch_size": 64, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
+        return ({"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0},
+                {"batch_size": 128, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
+    # word and bpe: a large output layer, fewer symbols per second; regularise from the start
+    return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": 0.2},
+            {"batch_size": 64, "bptt": 64, "lr": 3e-3, "min_lr_ratio": 0.02})
 
 
 def load_corpus(sources=None, *, corpus: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False) -> str:
@@ -179,10 +199,14 @@ class TextModel:
             if budget:
                 train.update(minutes=None, epochs=None, steps=None)
             seed = train.get("seed", seed)
-        data_cfg = _merge(TextDataConfig, data, **opts)
         train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
         if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
             budget["minutes"] = 5.0
+        net_defaults: dict = {}
+        if not resumed and data is None and train is None:  # defaults fill only what was not given
+            net_defaults, auto = default_settings(opts.get("level", "char"), budget.get("minutes"))
+            opts = {**auto, **opts}
+        data_cfg = _merge(TextDataConfig, data, **opts)
         train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
 
         # -- read, split, tokenize -----------------------------------------------------------
@@ -225,7 +249,7 @@ class TextModel:
         if resumed:
             net_cfg = NetConfig.from_dict(resumed[0]["net"])
         else:
-            shape = default_net(data_cfg.level)
+            shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
             shape.update({k: v for k, v in net_args.items() if v is not None})
             if shape.get("tie_weights") and net_args.get("embed") is None:
                 shape["embed"] = shape["hidden"]
