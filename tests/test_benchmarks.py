@@ -49,5 +49,5 @@ def test_memory(corpus):
 def test_recipes_vs_default(corpus, tmp_path):
     png = tmp_path / "curves.png"
     out = run("recipes_vs_default.py", "--recipe", "knime-grimm", "--data", corpus, "--recipe-minutes", "0.05",
-              "--default-minutes", "0.05", "--evals", "3", "--hidden", "16", "--plot", png)
+              "--default-minutes", "0.05", "--evals", "3", "--default-evals", "3", "--hidden", "16", "--plot", png)
     assert "best validation loss" in out and png.stat().st_size > 1000

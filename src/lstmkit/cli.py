@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 data_app = typer.Typer(no_args_is_help=True, help="Built-in and downloadable corpora.")
 app.add_typer(data_app, name="data")
 
-EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
 
 
 def _emit(text: str) -> None:
@@ -105,7 +105,7 @@ def train(
                f"on {s.get('device')} ({s.get('precision')}); model saved to {out}", err=True)
     if lm.stop_reason.startswith("interrupted"):
         typer.echo(f"{lm.stop_reason}: saved; continue with: lstmkit train ... --out {out} --resume", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise typer.Exit(EXIT_TERMINATED if "SIGTERM" in lm.stop_reason else EXIT_INTERRUPTED)
     if sample > 0:
         typer.echo("--- sample ---", err=True)
         _emit(lm.generate("", sample, temperature=0.8, seed=seed) + "\n")

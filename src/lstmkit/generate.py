@@ -46,6 +46,16 @@ class StepModel:
             self.w_hh.append(np.ascontiguousarray(sd[f"rnn.weight_hh_l{k}"].T))  # (H, G*H)
             self.b_ih.append(sd[f"rnn.bias_ih_l{k}"])
             self.b_hh.append(sd[f"rnn.bias_hh_l{k}"])
+        if c.cell == "lstm":
+            # sigmoid(x) = 0.5 + 0.5 * tanh(x / 2): halving the i, f, o columns of the weights and biases
+            # lets one tanh over all 4H pre-activations serve every gate. Both biases fold into b_ih.
+            H = c.hidden
+            scale = np.concatenate([np.full(2 * H, 0.5), np.ones(H), np.full(H, 0.5)]).astype(np.float32)
+            for k in range(c.layers):
+                self.w_ih[k] = self.w_ih[k] * scale
+                self.w_hh[k] = self.w_hh[k] * scale
+                self.b_ih[k] = (self.b_ih[k] + self.b_hh[k]) * scale
+                self.b_hh[k] = None
         # Layer 0 input projection per symbol: (V, G*H), or the embedding when that table is too big.
         if c.vocab_size * gates * c.hidden <= _TABLE_LIMIT:
             self.table, self.emb = emb @ self.w_ih[0] + self.b_ih[0], None
@@ -73,10 +83,14 @@ class StepModel:
         for k in range(self.layers):
             h = state[0][k]
             if self.cell == "lstm":
-                g = self._input(k, x) + (h @ self.w_hh[k] + self.b_hh[k])  # (n, 4H): i, f, g, o
-                i, f, o = _sigmoid(g[:, :H]), _sigmoid(g[:, H : 2 * H]), _sigmoid(g[:, 3 * H :])
-                c = f * state[1][k] + i * np.tanh(g[:, 2 * H : 3 * H])
-                h = o * np.tanh(c)
+                t = h @ self.w_hh[k]  # (n, 4H): i, f, g, o pre-activations (i, f, o halved)
+                t += self._input(k, x)
+                np.tanh(t, out=t)
+                sg = t * 0.5
+                sg += 0.5  # sigmoid of i, f, o; the g columns of t are already tanh(g)
+                c = sg[:, H : 2 * H] * state[1][k]
+                c += sg[:, :H] * t[:, 2 * H : 3 * H]
+                h = sg[:, 3 * H :] * np.tanh(c)
                 state[1][k] = c
             else:
                 gi = self._input(k, x)  # (n, 3H): r, z, n
@@ -115,28 +129,28 @@ class SamplingConfig:
 
 
 def sample(logits: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) -> np.ndarray:
-    """Pick one symbol per row of ``logits`` (n, V) according to ``cfg``."""
+    """Pick one symbol per row of ``logits`` (n, V) according to ``cfg``.
+
+    Sampling uses the Gumbel-max trick: ``argmax(z + Gumbel noise)`` is an exact draw from
+    ``softmax(z)``, in four array operations instead of a normalisation and a cumulative sum.
+    """
     if cfg.greedy:
         return logits.argmax(-1)
-    z = logits.astype(np.float64) / cfg.temperature
+    z = logits * np.float32(1.0 / cfg.temperature)
     if cfg.top_k and cfg.top_k < z.shape[-1]:
         kth = np.partition(z, -cfg.top_k, axis=-1)[:, -cfg.top_k][:, None]
         z = np.where(z < kth, -np.inf, z)
-    z -= z.max(-1, keepdims=True)
-    p = np.exp(z)  # unnormalised: the inverse-CDF draw below scales by the total
     if cfg.top_p < 1.0:
+        p = np.exp(z - z.max(-1, keepdims=True))
         p /= p.sum(-1, keepdims=True)
         order = np.argsort(-p, axis=-1)
         sorted_p = np.take_along_axis(p, order, -1)
         keep_sorted = np.cumsum(sorted_p, -1) - sorted_p < cfg.top_p  # always keeps the first
         keep = np.zeros_like(keep_sorted)
         np.put_along_axis(keep, order, keep_sorted, -1)
-        p = np.where(keep, p, 0.0)
-    cdf = np.cumsum(p, -1)
-    u = rng.random(p.shape[0]) * cdf[:, -1]
-    if p.shape[0] == 1:  # one stream: a binary search beats a full comparison
-        return np.array([min(int(np.searchsorted(cdf[0], u[0], side="left")), p.shape[-1] - 1)])
-    return np.minimum((cdf < u[:, None]).sum(-1), p.shape[-1] - 1)
+        z = np.where(keep, z, -np.inf)
+    z = z + rng.gumbel(size=z.shape).astype(np.float32)
+    return z.argmax(-1)
 
 
 class _StopFilter:

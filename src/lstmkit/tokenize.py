@@ -101,8 +101,8 @@ PARAGRAPH = "\n\n"
 UNK = "<unk>"
 # A paragraph break, a word (with inner apostrophes: don't, king's), or one punctuation mark.
 _WORD_RE = re.compile(r"\n\s*\n|\w+(?:['’]\w+)*|[^\w\s]")
-_NO_SPACE_BEFORE = set(".,;:!?)]}”’%") | {PARAGRAPH}
-_NO_SPACE_AFTER = set("([{“‘") | {PARAGRAPH}
+_NO_SPACE_BEFORE = set(".,;:!?)]}”’%-") | {PARAGRAPH}
+_NO_SPACE_AFTER = set("([{“‘-") | {PARAGRAPH}  # hyphens and dashes join: well-known, end--and
 _SYMMETRIC_QUOTES = {"'", '"'}
 
 
