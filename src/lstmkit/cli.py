@@ -57,6 +57,7 @@ def train(
     optimizer: Optional[str] = typer.Option(None, help="adam (default), adamw, rmsprop or sgd."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
     weight_decay: Optional[float] = typer.Option(None, help="Weight decay."),
+    beta2: Optional[float] = typer.Option(None, help="Adam/AdamW second-moment decay (default 0.999)."),
     clip: Optional[float] = typer.Option(None, help="Gradient-norm clipping (0 = off)."),
     schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine, linear, constant."),
     warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget."),
@@ -80,7 +81,7 @@ def train(
                  dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
                  batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
-                 lr=lr, weight_decay=weight_decay, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience,
+                 lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience,
                  evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
     given = {k: v for k, v in given.items() if v is not None}
     if text and corpus:

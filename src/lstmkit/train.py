@@ -45,6 +45,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.0
     momentum: float = 0.9
+    beta2: float = 0.999
     clip: float = 1.0
     schedule: str = "cosine"
     warmup: float = 0.02
@@ -70,6 +71,8 @@ class TrainConfig:
             raise LstmkitError(f"unknown precision {self.precision!r}; pass one of {', '.join(PRECISIONS)}")
         if self.device not in DEVICES:
             raise LstmkitError(f"unknown device {self.device!r}; pass one of {', '.join(DEVICES)}")
+        if not 0.0 < self.beta2 < 1.0:
+            raise LstmkitError(f"--beta2 {self.beta2} must be in (0, 1)")
         if not self.lr > 0:
             raise LstmkitError(f"--lr {self.lr} must be positive")
         if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
@@ -173,9 +176,9 @@ def lr_factor(config: TrainConfig, progress: float) -> float:
 
 def make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(params, lr=config.lr, betas=(0.9, config.beta2), weight_decay=config.weight_decay)
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(params, lr=config.lr, betas=(0.9, config.beta2), weight_decay=config.weight_decay)
     if config.optimizer == "rmsprop":
         # alpha 0.9: the decay of TensorFlow/Keras and Hinton's original RMSprop (PyTorch's default is 0.99).
         return torch.optim.RMSprop(params, lr=config.lr, alpha=0.9, weight_decay=config.weight_decay)
