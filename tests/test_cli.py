@@ -1,6 +1,5 @@
 """The command line as a user runs it: end to end, and every bad input as one line with a non-zero exit."""
 import json
-import os
 import signal
 import subprocess
 import sys

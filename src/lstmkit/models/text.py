@@ -6,11 +6,9 @@ progress bar, a metrics log and checkpoints -> the best weights.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
-import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -19,7 +17,7 @@ import numpy as np
 import torch
 
 from .. import checkpoint as ckpt
-from ..atomic import write_atomic
+from ..callbacks import add_progress_bar, add_tensorboard, append_metrics
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import builtin_text, cached_path, fetch
 from ..data.text import read_text, split_text
@@ -298,11 +296,11 @@ class TextModel:
                 model._save_checkpoint(out, t, saving_best=t.is_best or not best["saved"])
                 best["saved"] = True
 
-            trainer.add_callback("on_eval", lambda t: _append_metrics(out / ckpt.METRICS, t.last_eval))
+            trainer.add_callback("on_eval", lambda t: append_metrics(out / ckpt.METRICS, t.last_eval))
             trainer.add_callback("on_checkpoint", save)
-            _add_tensorboard(trainer, out)
+            add_tensorboard(trainer, out)
         if progress:
-            _add_progress_bar(trainer)
+            add_progress_bar(trainer)
         for event, fn in callbacks:
             trainer.add_callback(event, fn)
 
@@ -482,61 +480,3 @@ def _prepare_out(out: Path) -> Path:
     if not os.access(out, os.W_OK):
         raise LstmkitError(f"--out {out} is not writable; choose another --out")
     return out
-
-
-def _append_metrics(path: Path, row: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
-
-
-def _add_tensorboard(trainer: Trainer, out: Path) -> None:
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:  # tensorboard is an optional extra
-        return
-    writer = {}
-
-    def log(t: Trainer) -> None:
-        if "w" not in writer:
-            writer["w"] = SummaryWriter(str(out / "tensorboard"))
-        for k, v in t.last_eval.items():
-            if isinstance(v, (int, float)) and k not in ("step",):
-                writer["w"].add_scalar(k, v, t.last_eval["step"])
-        writer["w"].flush()
-
-    trainer.add_callback("on_eval", log)
-    trainer.add_callback("on_end", lambda t: writer["w"].close() if "w" in writer else None)
-
-
-def _add_progress_bar(trainer: Trainer) -> None:
-    from tqdm import tqdm
-
-    bar = {}
-
-    def start(t: Trainer) -> None:
-        total = t.total_steps
-        bar["minutes"] = total is None
-        bar["b"] = tqdm(total=total if total else round(60 * t.config.minutes), unit="step" if total else "s",
-                        dynamic_ncols=True, leave=True, mininterval=0.5)
-        bar["b"].n = t.state.step if total else int(t.state.elapsed)
-
-    def step(t: Trainer) -> None:
-        b, s = bar["b"], t.last_step
-        n = int(t.elapsed()) if bar["minutes"] else t.state.step
-        now = time.monotonic()
-        if n != b.n and now - bar.get("shown", 0.0) >= 0.5:
-            bar["shown"] = now
-            b.n = min(n, b.total)
-            post = {"loss": f"{s['loss']:.3f}", "acc": f"{s['acc']:.3f}", "sym/s": f"{s['symbols_per_s']:.0f}"}
-            if t.last_eval.get("val_loss") is not None:
-                post["val"] = f"{t.last_eval['val_loss']:.3f}"
-            b.set_postfix(post, refresh=False)
-            b.refresh()
-
-    def end(t: Trainer) -> None:
-        bar["b"].close()
-
-    trainer.add_callback("on_start", start)
-    trainer.add_callback("on_step", step)
-    trainer.add_callback("on_end", end)
