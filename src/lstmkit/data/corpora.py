@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..atomic import write_atomic
 from ..errors import LstmkitError
+from .text import read_text
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,13 @@ def fetch(name: str, directory: str | Path | None = None, url: str | None = None
         raise LstmkitError(f"cannot create the cache directory {target.parent} ({e.strerror}); pass --dir or set LSTMKIT_CACHE") from None
     write_atomic(target, download)
     return target
+
+
+def load_corpus(sources=None, *, corpus: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False) -> str:
+    """Text from files/dirs/stdin, or a named corpus (``docs`` built in; ``grimm``/``shakespeare`` fetched)."""
+    if sources:
+        return read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate)
+    if corpus in (None, "docs"):
+        return builtin_text()
+    path = cached_path(corpus) or fetch(corpus, progress=True)
+    return read_text(path, keep_boilerplate=keep_boilerplate)

@@ -1,0 +1,81 @@
+"""Text training settings: ``TextDataConfig`` (how text becomes batches) and the measured defaults.
+
+``default_settings`` picks the network and optimizer for a level and a wall-clock budget; the
+figures behind each choice come from ``benchmarks/time_to_quality.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ..errors import LstmkitError
+from ..tokenize import LEVELS
+
+
+@dataclass
+class TextDataConfig:
+    """How text becomes batches.
+
+    Args:
+        level: ``char``, ``word`` or ``bpe``.
+        batch_size: streams (or windows) per batch.
+        bptt: time steps per batch in stream mode (truncated back-propagation through time).
+        windows: if > 0, train on overlapping windows of this length predicting the next symbol.
+        stride: step between windows.
+        val_fraction: the tail of the text held out for validation.
+        max_vocab, min_freq, lowercase: word-level vocabulary options.
+        vocab_size: BPE vocabulary size.
+    """
+
+    level: str = "char"
+    batch_size: int = 32
+    bptt: int = 128
+    windows: int = 0
+    stride: int = 1
+    val_fraction: float = 0.1
+    max_vocab: int | None = None
+    min_freq: int = 1
+    lowercase: bool = False
+    vocab_size: int = 2000
+
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise LstmkitError(f"unknown level {self.level!r}; pass one of {', '.join(LEVELS)}")
+        if self.batch_size < 1 or self.bptt < 1 or self.windows < 0 or self.stride < 1:
+            raise LstmkitError("--batch-size, --bptt and --stride must be >= 1, --windows >= 0")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass a value in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TextDataConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+LONG_RUN_MINUTES = 15.0
+
+
+def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
+    """Default network shape and batch/optimizer settings for a level and a wall-clock budget.
+
+    Chosen by measurement (``benchmarks/time_to_quality.py``, tinyshakespeare, 200 s on 2 cores): a
+    short budget is best spent on a fast one-layer 512-unit LSTM that sees more text (1x512, batch
+    128 x 64 steps, Adam 6e-3 decayed to 2 %: 1.45 nats/char, against 1.49 for 2x256 and 1.52 for
+    1x768); a long budget (>= 15 minutes, or an epoch/step budget) on a 2x512 stack with dropout,
+    which keeps improving where the small model would overfit.
+
+    Returns:
+        ``(net, options)``: NetConfig fields and TextDataConfig/TrainConfig fields.
+    """
+    long_run = minutes is None or minutes >= LONG_RUN_MINUTES
+    if level == "char":
+        if long_run:
+            return ({"hidden": 512, "layers": 2, "embed": 64, "dropout": 0.2},
+                    {"batch_size": 64, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
+        return ({"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0},
+                {"batch_size": 128, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
+    # word and bpe: a large output layer, fewer symbols per second; regularise from the start
+    return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": 0.2},
+            {"batch_size": 64, "bptt": 64, "lr": 3e-3, "min_lr_ratio": 0.02})
