@@ -103,8 +103,10 @@ def main() -> None:
     results["lstmkit"] = {"val_loss": ours, "wall_s": wall, "train_s": s["elapsed_s"], "steps": s["steps"],
                           "symbols": s["symbols_seen"], "precision": s["precision"], "net": lm.net.config.to_dict(),
                           "options": opts}
-    print(f"lstmkit   : val loss {ours:.4f} nats/char after {s['elapsed_s']:.0f} s ({s['steps']} steps, "
-          f"{s['symbols_seen'] / 1e6:.1f}M symbols, {s['precision']}, net {lm.net.config.layers}x{lm.net.config.hidden})")
+    results["lstmkit"]["sizing"] = s.get("sizing")
+    print(f"lstmkit   : val loss {ours:.4f} nats/char after {s['elapsed_s']:.0f} s of training, {wall:.0f} s in all "
+          f"({s['steps']} steps, {s['symbols_seen'] / 1e6:.1f}M symbols, {s['precision']}, "
+          f"net {lm.net.config.layers}x{lm.net.config.hidden}, batch {lm.data_config.batch_size}x{lm.data_config.bptt})")
 
     # -- the reference --------------------------------------------------------------------
     if not args.skip_reference:

@@ -94,6 +94,8 @@ def train(
     lm = TextModel.train(text or None, out=out, recipe=recipe, seed=seed, resume=resume, progress=not quiet,
                          encoding=encoding, keep_boilerplate=keep_boilerplate, **given)
     s = lm.summary
+    if s.get("sizing") and not resume:
+        typer.echo(f"network fitted to the budget: {_sizing_line(lm.net.config.to_dict(), lm.data_config.to_dict(), s['sizing'])}", err=True)
     best = s.get("best_eval", {})
     if s.get("val"):
         v = s["val"]
@@ -162,6 +164,13 @@ def generate(
         _emit(f"--- sample {i + 1} ---\n{o}\n")
 
 
+def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
+    """How the default width and batch were chosen, e.g. '1x384, 16 streams: 3.9M symbols at 91 GFLOP/s'."""
+    speed = f" at {sizing['flops_per_s'] / 1e9:.0f} GFLOP/s" if "flops_per_s" in sizing else ""
+    return (f"{net['layers']}x{net['hidden']}, {data['batch_size']} streams x {data['bptt']} steps: "
+            f"about {sizing['budget_symbols'] / 1e6:.1f}M training symbols{speed}")
+
+
 # ---------------------------------------------------------------------------- evaluate / info
 @app.command()
 def evaluate(
@@ -217,6 +226,8 @@ def info(model: Path = typer.Argument(..., help="A model directory."),
               else f"{data['batch_size']} streams x {data['bptt']} steps (truncated BPTT)")
     tr = i["train"]
     t.add_row("optimizer", f"{tr['optimizer']} lr {tr['lr']} ({tr['schedule']}), clip {tr['clip']}, seed {tr['seed']}")
+    if s.get("sizing"):
+        t.add_row("fitted to the budget", _sizing_line(net, data, s["sizing"]))
     if s:
         t.add_row("trained", f"{s.get('steps')} steps, {s.get('elapsed_s')}s, {s.get('symbols_per_s')} symbols/s on "
                   f"{s.get('device')} ({s.get('precision')}), stopped by {s.get('stop_reason') or '?'}")

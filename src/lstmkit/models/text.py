@@ -6,6 +6,7 @@ progress bar, a metrics log and checkpoints -> the best weights.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 
 from .. import checkpoint as ckpt
+from .. import sizing
 from ..callbacks import add_progress_bar, add_tensorboard, append_metrics
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
@@ -25,9 +27,15 @@ from ..errors import LstmkitError
 from ..generate import SamplingConfig, StepModel, generate_streams
 from ..nn import NetConfig, RecurrentLM
 from ..recipes import apply_recipe
-from .text_settings import TextDataConfig, default_settings
 from ..tokenize import PARAGRAPH, WordTokenizer, fit_tokenizer, tokenizer_from_dict
-from ..train import Trainer, TrainConfig, evaluate_loss
+from ..train import (
+    TrainConfig,
+    Trainer,
+    evaluate_loss,
+    resolve_device,
+    resolve_precision,
+)
+from .text_settings import TextDataConfig, default_settings
 
 TASK = "text"
 EVAL_ROWS, EVAL_BPTT = 16, 256
@@ -40,6 +48,31 @@ def _eval_batches(tokens: np.ndarray) -> StreamBatches:
     rows = max(1, min(EVAL_ROWS, n // EVAL_BPTT))
     bptt = max(1, min(EVAL_BPTT, n // rows))
     return StreamBatches(tokens, rows, bptt, shift=False)
+
+
+def _fit_width(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int) -> tuple[int, dict]:
+    """The default width: the widest that the budget feeds enough symbols per parameter (``sizing``)."""
+    gates = 3 if shape.get("cell") == "gru" else 4
+    embed = vocab if shape.get("one_hot") else (1 if shape.get("index_input") else shape["embed"])
+    layers = shape["layers"]
+    if train_cfg.minutes is not None:
+        device = resolve_device(train_cfg.device)
+        rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
+        seconds = 60.0 * train_cfg.minutes
+
+        def symbols_for(h: int) -> float:
+            return sizing.budget_symbols(rate, seconds, layers, h, embed, vocab, gates)
+        note = {"flops_per_s": round(rate)}
+    else:
+        total = (train_cfg.steps * data_cfg.batch_size * data_cfg.bptt if train_cfg.steps is not None
+                 else (train_cfg.epochs or 1.0) * n_train)
+
+        def symbols_for(h: int) -> float:
+            return total
+        note = {}
+    hidden = sizing.fit_hidden(symbols_for, layers, embed, vocab, gates=gates)
+    note.update(hidden=hidden, budget_symbols=round(symbols_for(hidden)))
+    return hidden, note
 
 
 class TextModel:
@@ -125,6 +158,9 @@ class TextModel:
         if not resumed and data is None and train is None:  # defaults fill only what was not given
             net_defaults, auto = default_settings(opts.get("level", "char"), budget.get("minutes"))
             opts = {**auto, **opts}
+        fit_rows = "batch_size" in opts and opts["batch_size"] is None and not opts.get("windows")
+        if opts.get("batch_size", 0) is None:
+            opts.pop("batch_size")
         data_cfg = _merge(TextDataConfig, data, **opts)
         train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
 
@@ -147,6 +183,23 @@ class TextModel:
         train_ids = tokenizer.encode(train_text)
         val_ids = tokenizer.encode(val_text) if val_text else np.zeros(0, np.int64)
 
+        # -- network shape and batch rows, fitted to the budget where not given --------------------
+        sizing_note: dict = {}
+        if resumed:
+            net_cfg = NetConfig.from_dict(resumed[0]["net"])
+        else:
+            shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
+            shape.update({k: v for k, v in net_args.items() if v is not None})
+            if shape["hidden"] is None:  # the default: as wide as the budget feeds on this machine
+                shape["hidden"], sizing_note = _fit_width(shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size)
+                if fit_rows and train_cfg.steps is None:
+                    rows = sizing.fit_rows(sizing_note["budget_symbols"], data_cfg.bptt)
+                    data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
+                    sizing_note["batch_size"] = rows
+            if shape.get("tie_weights") and net_args.get("embed") is None:
+                shape["embed"] = shape["hidden"]
+            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
+
         # -- batches -------------------------------------------------------------------------
         if data_cfg.windows:
             train_data = WindowBatches(train_ids, data_cfg.windows, data_cfg.stride, data_cfg.batch_size, seed=seed)
@@ -165,19 +218,13 @@ class TextModel:
             out = _prepare_out(Path(out))
 
         # -- network -------------------------------------------------------------------------
-        if resumed:
-            net_cfg = NetConfig.from_dict(resumed[0]["net"])
-        else:
-            shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
-            shape.update({k: v for k, v in net_args.items() if v is not None})
-            if shape.get("tie_weights") and net_args.get("embed") is None:
-                shape["embed"] = shape["hidden"]
-            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
         torch.manual_seed(seed)
         net = RecurrentLM(net_cfg)
         model = cls(net, tokenizer, data_cfg, train_cfg)
         model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
                          "train_chars": len(train_text), "val_chars": len(val_text)}
+        if sizing_note:
+            model.summary["sizing"] = sizing_note
         chars_per_symbol = len(val_text) / max(1, len(val_ids)) if len(val_ids) else 1.0
 
         # -- trainer and callbacks -------------------------------------------------------------

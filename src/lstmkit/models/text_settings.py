@@ -60,11 +60,12 @@ LONG_RUN_MINUTES = 15.0
 def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     """Default network shape and batch/optimizer settings for a level and a wall-clock budget.
 
-    Chosen by measurement (``benchmarks/time_to_quality.py``, tinyshakespeare, 200 s on 2 cores): a
-    short budget is best spent on a fast one-layer 512-unit LSTM that sees more text (1x512, batch
-    128 x 64 steps, Adam 6e-3 decayed to 2 %: 1.45 nats/char, against 1.49 for 2x256 and 1.52 for
-    1x768); a long budget (>= 15 minutes, or an epoch/step budget) on a 2x512 stack with dropout,
-    which keeps improving where the small model would overfit.
+    Chosen by measurement (``benchmarks/time_to_quality.py``, tinyshakespeare, 2 cores). At the
+    character level the width and the batch rows are left to ``sizing`` (``None``), which fits them to
+    what the budget buys on this machine (``fit_hidden``, ``fit_rows``): a short budget gets one layer
+    and 64-step windows; a long budget (>= 15 minutes, or an epoch/step budget) two layers with
+    dropout and 128-step windows, which keep improving over many epochs where one layer would overfit. Word and BPE
+    levels keep a fixed 512-unit network with dropout: their output layer dominates the cost.
 
     Returns:
         ``(net, options)``: NetConfig fields and TextDataConfig/TrainConfig fields.
@@ -72,10 +73,10 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     long_run = minutes is None or minutes >= LONG_RUN_MINUTES
     if level == "char":
         if long_run:
-            return ({"hidden": 512, "layers": 2, "embed": 64, "dropout": 0.2},
-                    {"batch_size": 64, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
-        return ({"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0},
-                {"batch_size": 128, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
+            return ({"hidden": None, "layers": 2, "embed": 64, "dropout": 0.2},
+                    {"batch_size": None, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
+        return ({"hidden": None, "layers": 1, "embed": 64, "dropout": 0.0},
+                {"batch_size": None, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
     # word and bpe: a large output layer, fewer symbols per second; regularise from the start
     return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": 0.2},
             {"batch_size": 64, "bptt": 64, "lr": 3e-3, "min_lr_ratio": 0.02})

@@ -1,0 +1,122 @@
+"""Fit the network to the budget: how many symbols a budget buys on this machine, and the widest
+recurrent network that sees enough of them.
+
+A wall-clock budget buys ``seconds x symbols/s`` training symbols, and symbols/s falls as the network
+grows (training costs about 6 x its matmul weights in FLOPs per symbol). Too small a network stops
+improving; too large a one sees too little text in the time. Measured on tinyshakespeare, the best
+network in a fixed time saw about 5-10 training symbols per parameter:
+
+- AVX2, float32, 200 s: 1x256 (22 symbols/parameter) 1.540 nats/char, 1x384 (5.8) 1.531, 1x512 (1.9) 1.680;
+- AVX-512 BF16, 200 s: 1x512 (10.4) 1.452, 1x640 (4.4) 1.458, 1x768 (2.3) 1.519.
+
+So ``fit_hidden`` picks the widest layer from a ladder that still gets ``SYMBOLS_PER_PARAM`` symbols
+per parameter, with the machine's speed measured by ``measure_flops`` (one short probe of a training
+step in the precision the run will use).
+
+Example:
+    rate = measure_flops(torch.device("cpu"), None)                 # achieved FLOP/s, about 90e9 on 2 AVX2 cores
+    symbols = budget_symbols(rate, seconds=200, layers=1, hidden=512, embed=64, vocab=65)
+    fit_hidden(lambda h: budget_symbols(rate, 200, 1, h, 64, 65), layers=1, embed=64, vocab=65)   # 384
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import time
+from typing import Callable
+
+import torch
+from torch import nn
+
+HIDDEN_LADDER = (64, 128, 192, 256, 320, 384, 448, 512, 640, 768, 1024)
+SYMBOLS_PER_PARAM = 5.0
+TARGET_STEPS = 4000  # optimizer steps a budget should buy, where rows allow
+ROWS_RANGE = (16, 128)
+EVAL_SHARE = 0.07  # part of a wall-clock budget spent on periodic validation and checkpoints
+
+
+def recurrent_params(layers: int, hidden: int, embed: int, vocab: int, gates: int = 4) -> int:
+    """Weights and biases of an embedding -> ``layers`` x ``hidden`` LSTM (4 gates) -> linear to ``vocab``.
+
+    Example:
+        recurrent_params(1, 512, 64, 65)   # 1,220,673
+    """
+    rec = sum(gates * hidden * ((embed if i == 0 else hidden) + hidden + 2) for i in range(layers))
+    return vocab * embed + rec + hidden * vocab + vocab
+
+
+def train_flops_per_symbol(layers: int, hidden: int, embed: int, vocab: int, gates: int = 4) -> float:
+    """Training FLOPs per symbol: forward matmuls x 2 (multiply-add) x 3 (forward + two backward products)."""
+    mac = sum(gates * hidden * ((embed if i == 0 else hidden) + hidden) for i in range(layers)) + hidden * vocab
+    return 6.0 * mac
+
+
+@functools.lru_cache(maxsize=8)
+def measure_flops(device: torch.device, amp_dtype: torch.dtype | None, seconds: float = 0.4) -> float:
+    """Achieved training FLOP/s of a 512-unit LSTM step (batch 64 x 32) on ``device``; cached per process.
+
+    Takes about ``seconds`` after one untimed warm-up step.
+    """
+    with torch.random.fork_rng(devices=[]):  # leaves the global RNG (and so the run's seed) untouched
+        lstm = nn.LSTM(64, 512, batch_first=True).to(device)
+        x = torch.randn(64, 32, 64).to(device)
+    autocast = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
+
+    def step() -> None:
+        with autocast:
+            out, _ = lstm(x)
+        out.float().sum().backward()
+
+    step()
+    steps, t0 = 0, time.perf_counter()
+    while steps < 2 or time.perf_counter() - t0 < seconds:
+        step()
+        steps += 1
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    per_step = (time.perf_counter() - t0) / steps
+    return 64 * 32 * train_flops_per_symbol(1, 512, 64, 0) / per_step
+
+
+def budget_symbols(flops_per_s: float, seconds: float, layers: int, hidden: int, embed: int, vocab: int,
+                   gates: int = 4) -> float:
+    """Training symbols that ``seconds`` of wall clock buy for this network at ``flops_per_s``."""
+    return (1.0 - EVAL_SHARE) * seconds * flops_per_s / train_flops_per_symbol(layers, hidden, embed, vocab, gates)
+
+
+def fit_hidden(symbols_for: Callable[[int], float], layers: int, embed: int, vocab: int,
+               ratio: float = SYMBOLS_PER_PARAM, gates: int = 4) -> int:
+    """The widest ``HIDDEN_LADDER`` width whose network gets at least ``ratio`` training symbols per parameter.
+
+    Args:
+        symbols_for: training symbols the budget buys at a given width (constant for a step or epoch budget).
+        layers, embed, vocab: the rest of the network's shape.
+        ratio: symbols per parameter to keep.
+        gates: 4 for an LSTM, 3 for a GRU.
+
+    Example:
+        fit_hidden(lambda h: 4e6, layers=1, embed=64, vocab=65)   # 384: 4M symbols feed 0.67M parameters
+    """
+    best = HIDDEN_LADDER[0]
+    for h in HIDDEN_LADDER:
+        if symbols_for(h) >= ratio * recurrent_params(layers, h, embed, vocab, gates):
+            best = h
+    return best
+
+
+def fit_rows(symbols: float, bptt: int, target_steps: int = TARGET_STEPS) -> int:
+    """Batch rows (a power of two in ``ROWS_RANGE``) that spread ``symbols`` over about ``target_steps`` updates.
+
+    In a short budget the number of updates, not the batch, limits the loss: on AVX2, 1x384 for 200 s
+    reached 1.531 nats/char at 64 rows x 64 steps (955 updates), 1.491 at 32 rows (1,754) and 1.465 at
+    16 rows (3,762), at the same symbols/s; 8 rows (5,930 updates) gained no more (1.463) and lost
+    speed. A long budget gets wider batches, which average out the noise of late training.
+
+    Example:
+        fit_rows(3.9e6, 64)   # 16
+    """
+    rows = symbols / (target_steps * bptt)
+    lo, hi = ROWS_RANGE
+    rows = min(max(rows, lo), hi)
+    return 2 ** round(math.log2(rows))
