@@ -45,7 +45,7 @@ def test_measure_flops_is_positive_and_leaves_the_seed_alone():
 def test_default_width_follows_the_budget():
     from conftest import make_text
 
-    from lstmkit.models.text import _fit_width
+    from lstmkit.models.text import _fit_to_budget
     from lstmkit.models.text_settings import TextDataConfig
     from lstmkit.train import TrainConfig
 
@@ -57,15 +57,16 @@ def test_default_width_follows_the_budget():
     given = TextModel.train(text=text, steps=2, hidden=40, batch_size=4, bptt=16, progress=False)
     assert given.net.config.hidden == 40 and "sizing" not in given.summary
 
-    shape = {"layers": layers, "embed": 64}
+    shape = {"layers": layers, "embed": 64, "hidden": None}
     data = TextDataConfig(batch_size=64, bptt=128)
-    by_epochs = _fit_width(shape, TrainConfig(epochs=20), data, 1_000_000, 65)
-    assert by_epochs == (sizing.fit_hidden(lambda h: 2e7, layers, 64, 65), {"hidden": by_epochs[0], "budget_symbols": 20_000_000})
-    assert by_epochs[0] > sizing.HIDDEN_LADDER[0]
-    width, note = _fit_width(shape, TrainConfig(minutes=30), data, 1_000_000, 65)
-    assert width in sizing.HIDDEN_LADDER and note["flops_per_s"] > 0
-    assert _fit_width(shape, TrainConfig(minutes=3), data, 1_000_000, 65)[0] <= width
-
+    hidden, rows, note = _fit_to_budget(shape, TrainConfig(epochs=20), data, 1_000_000, 65, fit_width=True, fit_rows=True)
+    assert hidden == sizing.fit_hidden(lambda h: 2e7, layers, 64, 65) > sizing.HIDDEN_LADDER[0]
+    assert rows == sizing.fit_rows(2e7, 128) and note == {"hidden": hidden, "batch_size": rows, "budget_symbols": 20_000_000}
+    # a step budget fixes the number of updates, so the rows stay as given
+    assert _fit_to_budget(shape, TrainConfig(steps=10), data, 1_000_000, 65, True, True)[1] == 64
+    width, _, note = _fit_to_budget(shape, TrainConfig(minutes=30), data, 1_000_000, 65, True, False)
+    assert width in sizing.HIDDEN_LADDER and note["flops_per_s"] > 0 and "batch_size" not in note
+    assert _fit_to_budget(shape, TrainConfig(minutes=3), data, 1_000_000, 65, True, False)[0] <= width
 
 def test_fit_rows_targets_a_number_of_updates():
     assert sizing.fit_rows(3.9e6, 64) == 16          # about 3,800 updates of 16 x 64
@@ -84,3 +85,20 @@ def test_default_batch_rows_follow_the_budget_unless_given():
     assert lm.data_config.batch_size == lm.summary["sizing"]["batch_size"] == sizing.ROWS_RANGE[0]
     lm = TextModel.train(text=text, epochs=0.05, batch_size=4, progress=False)
     assert lm.data_config.batch_size == 4 and "batch_size" not in lm.summary["sizing"]
+
+
+def test_given_width_still_gets_fitted_rows_and_tied_weights_fit(tmp_path):
+    from conftest import make_text
+
+    text = make_text()
+    lm = TextModel.train(text=text, epochs=0.05, hidden=40, progress=False)
+    assert lm.net.config.hidden == 40 and lm.data_config.batch_size == lm.summary["sizing"]["batch_size"]
+    assert "hidden" not in lm.summary["sizing"]
+    tied = TextModel.train(text=text, steps=1, tie_weights=True, embed=48, progress=False)
+    assert tied.net.config.hidden == tied.net.config.embed == 48
+    tied = TextModel.train(text=text, steps=1, tie_weights=True, progress=False)
+    assert tied.net.config.hidden == tied.net.config.embed == tied.summary["sizing"]["hidden"]
+    # a resumed run keeps its shape and the record of how it was chosen
+    first = TextModel.train(text=text, out=tmp_path / "r", epochs=0.05, progress=False)
+    again = TextModel.train(text=text, out=tmp_path / "r", resume=True, epochs=0.5, progress=False)
+    assert again.net.config == first.net.config and again.summary["sizing"] == first.summary["sizing"]

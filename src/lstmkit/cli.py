@@ -37,15 +37,15 @@ def train(
     minutes: Optional[float] = typer.Option(None, help="Budget in wall-clock minutes (default 5 when no budget is given)."),
     epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps."),
-    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer."),
-    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers."),
+    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (char level default: the widest the budget feeds on this machine, 64-1024)."),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (default 1; 2, with dropout, for a budget of 15 minutes or more, or of epochs or steps)."),
     embed: Optional[int] = typer.Option(None, help="Embedding width."),
     dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output."),
     cell: Optional[str] = typer.Option(None, help="Recurrent cell: lstm (default) or gru."),
     tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden)."),
     one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding (seed 000's network)."),
     index_input: Optional[bool] = typer.Option(None, "--index-input/--no-index-input", help="Feed each symbol's index as a number (seed 002's network)."),
-    batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch."),
+    batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch (char level default: about 4,000 updates over a minutes or epochs budget, 16-128; 32 otherwise)."),
     bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
     windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
     stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows)."),
@@ -167,8 +167,9 @@ def generate(
 def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
     """How the default width and batch were chosen, e.g. '1x384, 16 streams: 3.9M symbols at 91 GFLOP/s'."""
     speed = f" at {sizing['flops_per_s'] / 1e9:.0f} GFLOP/s" if "flops_per_s" in sizing else ""
-    return (f"{net['layers']}x{net['hidden']}, {data['batch_size']} streams x {data['bptt']} steps: "
-            f"about {sizing['budget_symbols'] / 1e6:.1f}M training symbols{speed}")
+    batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
+             else f"{data['batch_size']} streams x {data['bptt']} steps")
+    return f"{net['layers']}x{net['hidden']}, {batch}: about {sizing['budget_symbols'] / 1e6:.1f}M training symbols{speed}"
 
 
 # ---------------------------------------------------------------------------- evaluate / info

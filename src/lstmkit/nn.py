@@ -19,7 +19,10 @@ State = tuple  # (h, c) for LSTM, (h,) for GRU; each (layers, batch, hidden)
 
 
 class TokenBatch(NamedTuple):
-    """Inputs ``x`` (batch, time); targets ``y`` (batch, time) for every position or (batch,) for the last."""
+    """Inputs ``x`` (batch, time); targets ``y`` (batch, time) for every position or (batch,) for the last.
+
+    Both may be views of one buffer (``WindowBatches`` copies each batch once): read them, don't modify them.
+    """
 
     x: torch.Tensor
     y: torch.Tensor

@@ -3,13 +3,16 @@ recurrent network that sees enough of them.
 
 A wall-clock budget buys ``seconds x symbols/s`` training symbols, and symbols/s falls as the network
 grows (training costs about 6 x its matmul weights in FLOPs per symbol). Too small a network stops
-improving; too large a one sees too little text in the time. Measured on tinyshakespeare, the best
-network in a fixed time saw about 5-10 training symbols per parameter:
+improving; too large a one sees too little text in the time. Measured on tinyshakespeare
+(``benchmarks/time_to_quality.py``), validation nats/char after 200 s:
 
-- AVX2, float32, 200 s: 1x256 (22 symbols/parameter) 1.540 nats/char, 1x384 (5.8) 1.531, 1x512 (1.9) 1.680;
-- AVX-512 BF16, 200 s: 1x512 (10.4) 1.452, 1x640 (4.4) 1.458, 1x768 (2.3) 1.519.
+- AVX2, float32, 16-row batches: 1x384 (5.4 symbols/parameter) 1.465, 1x448 (3.3) 1.459, 1x512 (1.9)
+  1.462; 1x256 at 32 rows (27) 1.493;
+- AVX-512 BF16, 128-row batches: 1x512 (10.4) 1.452, 1x640 (4.4) 1.458, 1x768 (2.3) 1.519.
 
-So ``fit_hidden`` picks the widest layer from a ladder that still gets ``SYMBOLS_PER_PARAM`` symbols
+Around the best width the loss is flat (384 to 512 units within 0.006 on AVX2); it rises for
+narrower nets (1x256) and for wider ones (1x768 on AVX-512). 5 symbols per parameter picks inside
+the flat part on both machines, so ``fit_hidden`` picks the widest layer from a ladder that still gets ``SYMBOLS_PER_PARAM`` symbols
 per parameter, with the machine's speed measured by ``measure_flops`` (one short probe of a training
 step in the precision the run will use).
 
@@ -40,7 +43,7 @@ def recurrent_params(layers: int, hidden: int, embed: int, vocab: int, gates: in
     """Weights and biases of an embedding -> ``layers`` x ``hidden`` LSTM (4 gates) -> linear to ``vocab``.
 
     Example:
-        recurrent_params(1, 512, 64, 65)   # 1,220,673
+        recurrent_params(1, 512, 64, 65)   # 1,221,249
     """
     rec = sum(gates * hidden * ((embed if i == 0 else hidden) + hidden + 2) for i in range(layers))
     return vocab * embed + rec + hidden * vocab + vocab
@@ -68,13 +71,19 @@ def measure_flops(device: torch.device, amp_dtype: torch.dtype | None, seconds: 
             out, _ = lstm(x)
         out.float().sum().backward()
 
+    def sync() -> None:  # GPU work is queued: wait for it before reading the clock
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        elif device.type == "mps":
+            torch.mps.synchronize()
+
     step()
+    sync()
     steps, t0 = 0, time.perf_counter()
     while steps < 2 or time.perf_counter() - t0 < seconds:
         step()
         steps += 1
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+        sync()
     per_step = (time.perf_counter() - t0) / steps
     return 64 * 32 * train_flops_per_symbol(1, 512, 64, 0) / per_step
 
@@ -85,22 +94,24 @@ def budget_symbols(flops_per_s: float, seconds: float, layers: int, hidden: int,
     return (1.0 - EVAL_SHARE) * seconds * flops_per_s / train_flops_per_symbol(layers, hidden, embed, vocab, gates)
 
 
-def fit_hidden(symbols_for: Callable[[int], float], layers: int, embed: int, vocab: int,
+def fit_hidden(symbols_for: Callable[[int], float], layers: int, embed: int | Callable[[int], int], vocab: int,
                ratio: float = SYMBOLS_PER_PARAM, gates: int = 4) -> int:
     """The widest ``HIDDEN_LADDER`` width whose network gets at least ``ratio`` training symbols per parameter.
 
     Args:
         symbols_for: training symbols the budget buys at a given width (constant for a step or epoch budget).
-        layers, embed, vocab: the rest of the network's shape.
+        layers, embed, vocab: the rest of the network's shape; ``embed`` may be a function of the width
+            (tied weights: ``embed == hidden``).
         ratio: symbols per parameter to keep.
         gates: 4 for an LSTM, 3 for a GRU.
 
     Example:
         fit_hidden(lambda h: 4e6, layers=1, embed=64, vocab=65)   # 384: 4M symbols feed 0.67M parameters
     """
+    embed_for = embed if callable(embed) else (lambda h: embed)
     best = HIDDEN_LADDER[0]
     for h in HIDDEN_LADDER:
-        if symbols_for(h) >= ratio * recurrent_params(layers, h, embed, vocab, gates):
+        if symbols_for(h) >= ratio * recurrent_params(layers, h, embed_for(h), vocab, gates):
             best = h
     return best
 

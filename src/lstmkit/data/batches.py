@@ -134,5 +134,6 @@ class WindowBatches:
             _epoch_rng(self.seed, epoch).shuffle(order)
         for i in range(start, self.steps_per_epoch):
             idx = slice(i * self.batch_size, (i + 1) * self.batch_size)
-            rows = self.views[order[idx]] if order is not None else self.views[idx]  # (B, window + 1) copy of one batch
-            yield i, TokenBatch(torch.from_numpy(rows[:, :-1].copy()), torch.from_numpy(rows[:, -1].copy()))
+            rows = self.views[order[idx]] if order is not None else self.views[idx].copy()  # (B, window + 1): one batch's copy
+            t = torch.from_numpy(rows)
+            yield i, TokenBatch(t[:, :-1], t[:, -1])  # inputs and targets are views of that one copy

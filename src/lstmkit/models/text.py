@@ -50,29 +50,51 @@ def _eval_batches(tokens: np.ndarray) -> StreamBatches:
     return StreamBatches(tokens, rows, bptt, shift=False)
 
 
-def _fit_width(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int) -> tuple[int, dict]:
-    """The default width: the widest that the budget feeds enough symbols per parameter (``sizing``)."""
+def _fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int,
+                   fit_width: bool, fit_rows: bool) -> tuple[int, int, dict]:
+    """The default width and batch rows for this budget on this machine (``sizing``).
+
+    Returns ``(hidden, rows, note)``; ``hidden``/``rows`` are the given ones where not fitted, and
+    ``note`` records what was fitted (kept in the model's summary).
+    """
     gates = 3 if shape.get("cell") == "gru" else 4
-    embed = vocab if shape.get("one_hot") else (1 if shape.get("index_input") else shape["embed"])
+    tied = bool(shape.get("tie_weights"))
+
+    def embed_for(h: int) -> int:
+        if shape.get("one_hot"):
+            return vocab
+        if shape.get("index_input"):
+            return 1
+        return h if tied else shape["embed"]
+
     layers = shape["layers"]
+    note: dict = {}
     if train_cfg.minutes is not None:
         device = resolve_device(train_cfg.device)
         rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
         seconds = 60.0 * train_cfg.minutes
+        note["flops_per_s"] = round(rate)
 
         def symbols_for(h: int) -> float:
-            return sizing.budget_symbols(rate, seconds, layers, h, embed, vocab, gates)
-        note = {"flops_per_s": round(rate)}
+            return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
     else:
-        total = (train_cfg.steps * data_cfg.batch_size * data_cfg.bptt if train_cfg.steps is not None
-                 else (train_cfg.epochs or 1.0) * n_train)
+        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)  # windows: one prediction each
+        total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * n_train
 
         def symbols_for(h: int) -> float:
             return total
-        note = {}
-    hidden = sizing.fit_hidden(symbols_for, layers, embed, vocab, gates=gates)
-    note.update(hidden=hidden, budget_symbols=round(symbols_for(hidden)))
-    return hidden, note
+
+    hidden = shape["hidden"]
+    if fit_width:
+        hidden = sizing.fit_hidden(symbols_for, layers, embed_for, vocab, gates=gates)
+        note["hidden"] = hidden
+    rows = data_cfg.batch_size
+    if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
+        rows = sizing.fit_rows(symbols_for(hidden), data_cfg.bptt)
+        note["batch_size"] = rows
+    if note:
+        note["budget_symbols"] = round(symbols_for(hidden))
+    return hidden, rows, note
 
 
 class TextModel:
@@ -190,12 +212,13 @@ class TextModel:
         else:
             shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
             shape.update({k: v for k, v in net_args.items() if v is not None})
-            if shape["hidden"] is None:  # the default: as wide as the budget feeds on this machine
-                shape["hidden"], sizing_note = _fit_width(shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size)
-                if fit_rows and train_cfg.steps is None:
-                    rows = sizing.fit_rows(sizing_note["budget_symbols"], data_cfg.bptt)
-                    data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
-                    sizing_note["batch_size"] = rows
+            if shape["hidden"] is None and shape.get("tie_weights") and net_args.get("embed") is not None:
+                shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
+            if shape["hidden"] is None or fit_rows:  # the defaults: what the budget feeds on this machine
+                shape["hidden"], rows, sizing_note = _fit_to_budget(
+                    shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
+                    fit_width=shape["hidden"] is None, fit_rows=fit_rows)
+                data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
             if shape.get("tie_weights") and net_args.get("embed") is None:
                 shape["embed"] = shape["hidden"]
             net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
@@ -238,7 +261,7 @@ class TextModel:
                 raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
             trainer.load_resume_payload(tstate, meta)
             best["weights"] = {k: v.clone() for k, v in resumed[2].items()}  # the best so far stays the best
-            model.summary.update({k: v for k, v in resumed[0].get("summary", {}).items() if k == "best_eval"})
+            model.summary.update({k: v for k, v in resumed[0].get("summary", {}).items() if k in ("best_eval", "sizing")})
 
         def add_bpc(t: Trainer) -> None:
             if "val_loss" in t.last_eval:
