@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 from .. import checkpoint as ckpt
-from .. import sizing
 from ..callbacks import add_progress_bar, add_tensorboard, append_metrics
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
@@ -28,14 +27,8 @@ from ..generate import SamplingConfig, StepModel, generate_streams
 from ..nn import NetConfig, RecurrentLM
 from ..recipes import apply_recipe
 from ..tokenize import PARAGRAPH, WordTokenizer, fit_tokenizer, tokenizer_from_dict
-from ..train import (
-    TrainConfig,
-    Trainer,
-    evaluate_loss,
-    resolve_device,
-    resolve_precision,
-)
-from .text_settings import TextDataConfig, default_settings
+from ..train import TrainConfig, Trainer, evaluate_loss
+from .text_settings import TextDataConfig, default_settings, fit_to_budget
 
 TASK = "text"
 EVAL_ROWS, EVAL_BPTT = 16, 256
@@ -48,53 +41,6 @@ def _eval_batches(tokens: np.ndarray) -> StreamBatches:
     rows = max(1, min(EVAL_ROWS, n // EVAL_BPTT))
     bptt = max(1, min(EVAL_BPTT, n // rows))
     return StreamBatches(tokens, rows, bptt, shift=False)
-
-
-def _fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int,
-                   fit_width: bool, fit_rows: bool) -> tuple[int, int, dict]:
-    """The default width and batch rows for this budget on this machine (``sizing``).
-
-    Returns ``(hidden, rows, note)``; ``hidden``/``rows`` are the given ones where not fitted, and
-    ``note`` records what was fitted (kept in the model's summary).
-    """
-    gates = 3 if shape.get("cell") == "gru" else 4
-    tied = bool(shape.get("tie_weights"))
-
-    def embed_for(h: int) -> int:
-        if shape.get("one_hot"):
-            return vocab
-        if shape.get("index_input"):
-            return 1
-        return h if tied else shape["embed"]
-
-    layers = shape["layers"]
-    note: dict = {}
-    if train_cfg.minutes is not None:
-        device = resolve_device(train_cfg.device)
-        rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
-        seconds = 60.0 * train_cfg.minutes
-        note["flops_per_s"] = round(rate)
-
-        def symbols_for(h: int) -> float:
-            return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
-    else:
-        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)  # windows: one prediction each
-        total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * n_train
-
-        def symbols_for(h: int) -> float:
-            return total
-
-    hidden = shape["hidden"]
-    if fit_width:
-        hidden = sizing.fit_hidden(symbols_for, layers, embed_for, vocab, gates=gates)
-        note["hidden"] = hidden
-    rows = data_cfg.batch_size
-    if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
-        rows = sizing.fit_rows(symbols_for(hidden), data_cfg.bptt)
-        note["batch_size"] = rows
-    if note:
-        note["budget_symbols"] = round(symbols_for(hidden))
-    return hidden, rows, note
 
 
 class TextModel:
@@ -180,9 +126,8 @@ class TextModel:
         if not resumed and data is None and train is None:  # defaults fill only what was not given
             net_defaults, auto = default_settings(opts.get("level", "char"), budget.get("minutes"))
             opts = {**auto, **opts}
+        # a batch_size of None (from the defaults) asks for rows fitted to the budget; _merge drops it
         fit_rows = "batch_size" in opts and opts["batch_size"] is None and not opts.get("windows")
-        if opts.get("batch_size", 0) is None:
-            opts.pop("batch_size")
         data_cfg = _merge(TextDataConfig, data, **opts)
         train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
 
@@ -215,7 +160,7 @@ class TextModel:
             if shape["hidden"] is None and shape.get("tie_weights") and net_args.get("embed") is not None:
                 shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
             if shape["hidden"] is None or fit_rows:  # the defaults: what the budget feeds on this machine
-                shape["hidden"], rows, sizing_note = _fit_to_budget(
+                shape["hidden"], rows, sizing_note = fit_to_budget(
                     shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
                     fit_width=shape["hidden"] is None, fit_rows=fit_rows)
                 data_cfg = dataclasses.replace(data_cfg, batch_size=rows)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from .. import sizing
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
+from ..train import TrainConfig, resolve_device, resolve_precision
 
 
 @dataclass
@@ -80,3 +82,50 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     # word and bpe: a large output layer, fewer symbols per second; regularise from the start
     return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": 0.2},
             {"batch_size": 64, "bptt": 64, "lr": 3e-3, "min_lr_ratio": 0.02})
+
+
+def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int,
+                   fit_width: bool, fit_rows: bool) -> tuple[int, int, dict]:
+    """The default width and batch rows for this budget on this machine (``sizing``).
+
+    Returns ``(hidden, rows, note)``; ``hidden``/``rows`` are the given ones where not fitted, and
+    ``note`` records what was fitted (kept in the model's summary).
+    """
+    gates = 3 if shape.get("cell") == "gru" else 4
+    tied = bool(shape.get("tie_weights"))
+
+    def embed_for(h: int) -> int:
+        if shape.get("one_hot"):
+            return vocab
+        if shape.get("index_input"):
+            return 1
+        return h if tied else shape["embed"]
+
+    layers = shape["layers"]
+    note: dict = {}
+    if train_cfg.minutes is not None:
+        device = resolve_device(train_cfg.device)
+        rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
+        seconds = 60.0 * train_cfg.minutes
+        note["flops_per_s"] = round(rate)
+
+        def symbols_for(h: int) -> float:
+            return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
+    else:
+        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)  # windows: one prediction each
+        total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * n_train
+
+        def symbols_for(h: int) -> float:
+            return total
+
+    hidden = shape["hidden"]
+    if fit_width:
+        hidden = sizing.fit_hidden(symbols_for, layers, embed_for, vocab, gates=gates)
+        note["hidden"] = hidden
+    rows = data_cfg.batch_size
+    if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
+        rows = sizing.fit_rows(symbols_for(hidden), data_cfg.bptt)
+        note["batch_size"] = rows
+    if note:
+        note["budget_symbols"] = round(symbols_for(hidden))
+    return hidden, rows, note
