@@ -44,3 +44,11 @@ def test_windows_shuffle_is_seeded():
     b = next(d.batches(0))[1].x
     c = next(d.batches(1))[1].x
     assert (a == b).all() and not (a == c).all()
+
+
+def test_unshuffled_windows_cover_every_window_once():
+    # evaluation order: every window exactly once, the short last batch included
+    d = WindowBatches(np.arange(100), window=10, stride=1, batch_size=16, shuffle=False)
+    ys = np.concatenate([b.y.numpy() for _, b in d.batches(0)])
+    assert len(d.views) == 90 and d.steps_per_epoch == 5
+    assert (ys == np.arange(10, 100)).all()

@@ -137,3 +137,7 @@ class WindowBatches:
             rows = self.views[order[idx]] if order is not None else self.views[idx].copy()  # (B, window + 1): one batch's copy
             t = torch.from_numpy(rows)
             yield i, TokenBatch(t[:, :-1], t[:, -1])  # inputs and targets are views of that one copy
+        tail = n - self.steps_per_epoch * self.batch_size
+        if not self.shuffle and tail:  # evaluation reads every window: the short last batch too
+            t = torch.from_numpy(self.views[n - tail :].copy())
+            yield self.steps_per_epoch, TokenBatch(t[:, :-1], t[:, -1])

@@ -33,6 +33,7 @@ from .text_settings import TextDataConfig, default_settings, fit_to_budget
 TASK = "text"
 EVAL_ROWS, EVAL_BPTT = 16, 256
 PERIODIC_EVAL_SYMBOLS = 1 << 16  # evaluations during training read at most this much of the validation text
+EVAL_WINDOW_BATCH = 512  # windows per evaluation batch in window mode
 
 
 def _eval_batches(tokens: np.ndarray) -> StreamBatches:
@@ -174,8 +175,11 @@ class TextModel:
             val_data = None
             if len(val_ids) > data_cfg.windows + 1:
                 val_stride = max(1, (len(val_ids) - data_cfg.windows) // 4096)  # about 4k windows
-                val_data = WindowBatches(val_ids, data_cfg.windows, val_stride,
-                                         min(data_cfg.batch_size, (len(val_ids) - data_cfg.windows - 1) // val_stride + 1), shuffle=False)
+                n_windows = (len(val_ids) - data_cfg.windows - 1) // val_stride + 1
+                # evaluation has no state and no dropout: its batch only sets speed, so not the training batch
+                # (seed 002 trains on one window per step; 4k single-window calls would dwarf its training)
+                val_data = WindowBatches(val_ids, data_cfg.windows, val_stride, min(EVAL_WINDOW_BATCH, n_windows),
+                                         shuffle=False)
         else:
             train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
             val_data = _eval_batches(val_ids[:PERIODIC_EVAL_SYMBOLS]) if len(val_ids) > 1 else None
