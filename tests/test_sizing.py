@@ -102,3 +102,12 @@ def test_given_width_still_gets_fitted_rows_and_tied_weights_fit(tmp_path):
     first = TextModel.train(text=text, out=tmp_path / "r", epochs=0.05, progress=False)
     again = TextModel.train(text=text, out=tmp_path / "r", resume=True, epochs=0.5, progress=False)
     assert again.net.config == first.net.config and again.summary["sizing"] == first.summary["sizing"]
+
+
+def test_word_level_fits_rows_but_keeps_its_width():
+    from conftest import make_text
+
+    lm = TextModel.train(text=make_text(), level="word", epochs=0.5, progress=False)
+    assert lm.net.config.hidden == 512 and lm.data_config.bptt == 32
+    assert lm.data_config.batch_size == lm.summary["sizing"]["batch_size"] == sizing.ROWS_RANGE[0]
+    assert "hidden" not in lm.summary["sizing"]
