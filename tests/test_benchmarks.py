@@ -27,8 +27,10 @@ def corpus(tmp_path_factory):
 
 
 def test_throughput(corpus):
-    out = run("throughput.py", "--hidden", "32", "--batch", "8", "--bptt", "16", "--seconds", "0.3")
-    assert "of float32 matmul" in out and "raw nn.LSTM" in out
+    out = run("throughput.py", "--hidden", "32", "--batch", "8", "--sweep", "16", "--bptt", "16", "--seconds", "0.3",
+              "--rounds", "2")
+    assert "of float32 matmul" in out and out.count("round ") == 2
+    assert "raw nn.LSTM 32 units, input 64, batch 8x16" in out and "batch 16x16" in out
 
 
 def test_time_to_quality(corpus):
