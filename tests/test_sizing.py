@@ -45,8 +45,8 @@ def test_measure_flops_is_positive_and_leaves_the_seed_alone():
 def test_default_width_follows_the_budget():
     from conftest import make_text
 
-    from lstmkit.models.text_settings import fit_to_budget as _fit_to_budget
     from lstmkit.models.text_settings import TextDataConfig
+    from lstmkit.models.text_settings import fit_to_budget as _fit_to_budget
     from lstmkit.train import TrainConfig
 
     text = make_text()

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from lstmkit import BpeTokenizer, CharTokenizer, LstmkitError, WordTokenizer, fit_tokenizer
+from lstmkit import (
+    BpeTokenizer,
+    CharTokenizer,
+    LstmkitError,
+    WordTokenizer,
+    fit_tokenizer,
+)
 from lstmkit.tokenize import tokenizer_from_dict
 
 

@@ -3,7 +3,15 @@ import numpy as np
 import pytest
 import torch
 
-from lstmkit import LstmkitError, NetConfig, RecurrentLM, StreamBatches, TokenBatch, Trainer, TrainConfig
+from lstmkit import (
+    LstmkitError,
+    NetConfig,
+    RecurrentLM,
+    StreamBatches,
+    TokenBatch,
+    TrainConfig,
+    Trainer,
+)
 from lstmkit.train import lr_factor
 
 
