@@ -63,5 +63,5 @@ def test_fit_tokenizer_levels_and_errors(tiny_text):
     assert fit_tokenizer(tiny_text, "word", max_vocab=10).vocab_size == 10
     with pytest.raises(LstmkitError, match="unknown level"):
         fit_tokenizer(tiny_text, "sentence")
-    with pytest.raises(LstmkitError, match="corrupt"):
+    with pytest.raises(LstmkitError, match="must start with <unk> and hold distinct words"):
         tokenizer_from_dict({"level": "word", "words": ["a", "a"]})

@@ -8,7 +8,7 @@ Example:
 """
 from pathlib import Path
 
-from .checkpoint import FORMAT_VERSION
+from .artifact import FORMAT_VERSION
 from .data.batches import StreamBatches, WindowBatches
 from .data.corpora import CORPORA, builtin_text, fetch
 from .data.text import read_text, split_text
@@ -22,13 +22,17 @@ from .train import Trainer, TrainConfig, evaluate_loss
 __version__ = "0.1.0"
 
 
-def load(path: str | Path) -> TextModel:
-    """Load any lstmkit model artifact directory.
+def load(path: str | Path):
+    """Load any lstmkit model artifact directory; the class follows the task saved in it.
+
+    Every file is checked (integrity, types, ranges, shapes) before anything is built.
 
     Example:
         lm = lstmkit.load("runs/grimm"); lm.generate("There was once", 200)
     """
-    return TextModel.load(path)
+    from .models import load_any
+
+    return load_any(path)
 
 
 def train(sources=None, **kwargs) -> TextModel:

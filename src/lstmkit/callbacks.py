@@ -4,17 +4,11 @@ Each ``add_*`` function subscribes to a ``Trainer``'s events; the trainer itself
 """
 from __future__ import annotations
 
-import json
+import sys
 import time
 from pathlib import Path
 
 from .train import Trainer
-
-
-def append_metrics(path: Path, row: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(row) + "\n")
 
 
 def add_tensorboard(trainer: Trainer, out: Path) -> None:
@@ -64,6 +58,10 @@ def add_progress_bar(trainer: Trainer) -> None:
     def end(t: Trainer) -> None:
         bar["b"].close()
 
+    def rollback(t: Trainer) -> None:
+        bar["b"].write(t.last_rollback["message"], file=sys.stderr)
+
     trainer.add_callback("on_start", start)
+    trainer.add_callback("on_rollback", rollback)
     trainer.add_callback("on_step", step)
     trainer.add_callback("on_end", end)

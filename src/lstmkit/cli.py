@@ -5,6 +5,7 @@ Every user error is one line on stderr and a non-zero exit code; nothing here ho
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -67,6 +68,7 @@ def train(
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
     seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
     resume: bool = typer.Option(False, help="Continue the run saved in --out."),
+    overwrite: bool = typer.Option(False, help="Replace a model already in --out (refused otherwise); the old files stay until the new run's first save."),
     device: Optional[str] = typer.Option(None, help="auto (default), cpu, cuda or mps."),
     precision: Optional[str] = typer.Option(None, help="auto (default), fp32, bf16 or fp16."),
     encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
@@ -91,7 +93,7 @@ def train(
 
         name = given.get("corpus") or (RECIPES[recipe].options.get("corpus") if recipe in RECIPES else None) or "docs"
         typer.echo(f"training on the corpus {name!r} (pass files to train on your own text)", err=True)
-    lm = TextModel.train(text or None, out=out, recipe=recipe, seed=seed, resume=resume, progress=not quiet,
+    lm = TextModel.train(text or None, out=out, recipe=recipe, seed=seed, resume=resume, overwrite=overwrite, progress=not quiet,
                          encoding=encoding, keep_boilerplate=keep_boilerplate, **given)
     s = lm.summary
     if s.get("sizing") and not resume:
@@ -166,10 +168,17 @@ def generate(
 
 def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
     """How the default width and batch were chosen, e.g. '1x384, 16 streams: 3.9M symbols at 91 GFLOP/s'."""
-    speed = f" at {sizing['flops_per_s'] / 1e9:.0f} GFLOP/s" if "flops_per_s" in sizing else ""
+    speed = f" at {_num(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
     batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
              else f"{data['batch_size']} streams x {data['bptt']} steps")
-    return f"{net['layers']}x{net['hidden']}, {batch}: about {sizing['budget_symbols'] / 1e6:.1f}M training symbols{speed}"
+    return f"{net['layers']}x{net['hidden']}, {batch}: about {_num(sizing.get('budget_symbols'), '.1f', 1e-6)}M training symbols{speed}"
+
+
+def _num(x, fmt: str, scale: float = 1.0) -> str:
+    """``x`` formatted, or ``?`` when a saved value is missing or not a number (a corrupt history)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return "?"
+    return format(x * scale, fmt)
 
 
 # ---------------------------------------------------------------------------- evaluate / info
@@ -230,22 +239,24 @@ def info(model: Path = typer.Argument(..., help="A model directory."),
     if s.get("sizing"):
         t.add_row("fitted to the budget", _sizing_line(net, data, s["sizing"]))
     if s:
-        t.add_row("trained", f"{s.get('steps')} steps, {s.get('elapsed_s')}s, {s.get('symbols_per_s')} symbols/s on "
-                  f"{s.get('device')} ({s.get('precision')}), stopped by {s.get('stop_reason') or '?'}")
-        t.add_row("data", f"{s.get('train_symbols')} training / {s.get('val_symbols')} validation symbols")
+        t.add_row("trained", f"{s.get('steps', '?')} steps, {s.get('elapsed_s', '?')}s, {s.get('symbols_per_s', '?')} symbols/s on "
+                  f"{s.get('device', '?')} ({s.get('precision', '?')}), stopped by {s.get('stop_reason') or '?'}")
+        t.add_row("data", f"{s.get('train_symbols', '?')} training / {s.get('val_symbols', '?')} validation symbols")
         b = s.get("best_eval") or {}
         if b.get("val_loss") is not None:
-            t.add_row("best validation", f"loss {b['val_loss']:.4f}, {b['val_bits_per_char']:.3f} bits/char, "
-                      f"accuracy {b['val_acc']:.3f} at step {b['step']}")
+            t.add_row("best validation", f"loss {_num(b.get('val_loss'), '.4f')}, {_num(b.get('val_bits_per_char'), '.3f')} bits/char, "
+                      f"accuracy {_num(b.get('val_acc'), '.3f')} at step {b.get('step', '?')}")
     c.print(t)
     if i["history"]:
         h = Table(title="evaluations")
         for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
             h.add_column(col, justify="right")
         for r in i["history"]:
-            h.add_row(str(r["step"]), f"{r['elapsed']:.0f}", f"{r['lr']:.2e}", f"{r['train_loss'] or 0:.4f}",
-                      f"{r.get('val_loss', float('nan')):.4f}", f"{r.get('val_acc', float('nan')):.3f}")
+            h.add_row(str(r["step"]), _num(r.get("elapsed"), ".0f"), _num(r.get("lr"), ".2e"), _num(r.get("train_loss"), ".4f"),
+                      _num(r.get("val_loss"), ".4f"), _num(r.get("val_acc"), ".3f"))
         c.print(h)
+    if i.get("skipped_metrics_lines"):
+        typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)
 
 
 # ---------------------------------------------------------------------------- data
@@ -290,7 +301,13 @@ def main() -> None:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        sys.stderr.close()
+        # The reader went away (`lstmkit generate ... | head`): end quietly with 0, as Unix tools do.
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         sys.exit(0)
 
 

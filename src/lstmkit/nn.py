@@ -5,16 +5,20 @@ sequences; ``generate.py`` runs single steps from the same weights without the p
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .configs import bounded, checked_from_dict
 from .errors import LstmkitError
 
 CELLS = ("lstm", "gru")
+# Upper bounds a saved config is checked against before anything is built (``configs.bounded``):
+# far beyond any model lstmkit trains, small enough that a tampered config cannot ask for terabytes.
+MAX_WIDTH, MAX_LAYERS, MAX_VOCAB = 16384, 64, 1 << 22
 State = tuple  # (h, c) for LSTM, (h,) for GRU; each (layers, batch, hidden)
 
 
@@ -50,11 +54,11 @@ class NetConfig:
         NetConfig(vocab_size=80, hidden=512, layers=2)
     """
 
-    vocab_size: int
-    hidden: int = 512
-    layers: int = 2
-    embed: int = 64
-    dropout: float = 0.0
+    vocab_size: int = bounded(2, MAX_VOCAB)
+    hidden: int = bounded(1, MAX_WIDTH, default=512)
+    layers: int = bounded(1, MAX_LAYERS, default=2)
+    embed: int = bounded(1, MAX_VOCAB, default=64)
+    dropout: float = bounded(0.0, 0.999, default=0.0)
     cell: str = "lstm"
     tie_weights: bool = False
     one_hot: bool = False
@@ -63,8 +67,12 @@ class NetConfig:
     def __post_init__(self):
         if self.vocab_size < 2:
             raise LstmkitError(f"the vocabulary has {self.vocab_size} symbol(s); a model needs at least 2 — use a text with more than one distinct symbol")
-        if self.hidden < 1 or self.layers < 1:
-            raise LstmkitError(f"--hidden {self.hidden} and --layers {self.layers} must both be at least 1")
+        if not 1 <= self.hidden <= MAX_WIDTH:
+            raise LstmkitError(f"--hidden {self.hidden} is out of range; pass 1 to {MAX_WIDTH} units")
+        if not 1 <= self.layers <= MAX_LAYERS:
+            raise LstmkitError(f"--layers {self.layers} is out of range; pass 1 to {MAX_LAYERS} layers")
+        if self.vocab_size > MAX_VOCAB:
+            raise LstmkitError(f"the vocabulary has {self.vocab_size} symbols, more than {MAX_VOCAB}; lower --max-vocab or --vocab-size")
         if self.cell not in CELLS:
             raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
         if not 0.0 <= self.dropout < 1.0:
@@ -79,16 +87,16 @@ class NetConfig:
             self.embed = self.vocab_size
         if self.tie_weights and self.embed != self.hidden:
             raise LstmkitError(f"--tie-weights needs --embed equal to --hidden (got {self.embed} and {self.hidden})")
-        if self.embed < 1:
-            raise LstmkitError(f"--embed {self.embed} must be at least 1")
+        if not 1 <= self.embed <= MAX_VOCAB:
+            raise LstmkitError(f"--embed {self.embed} is out of range; pass 1 to {MAX_VOCAB}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NetConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+    def from_dict(cls, d: dict, where: str = "net") -> "NetConfig":
+        """Rebuild from ``to_dict`` output, every field's type and range checked first (see ``configs``)."""
+        return checked_from_dict(cls, d, where)
 
 
 class RecurrentLM(nn.Module):

@@ -54,7 +54,7 @@ class CharTokenizer:
 
     def __post_init__(self):
         if len(set(self.chars)) != len(self.chars) or any(len(c) != 1 for c in self.chars):
-            raise LstmkitError("char vocabulary must hold distinct single characters; the tokenizer file is corrupt")
+            raise LstmkitError("tokenizer.json: the character list must hold distinct single characters")
         self._index = {c: i for i, c in enumerate(self.chars)}
 
     @classmethod
@@ -128,7 +128,7 @@ class WordTokenizer:
 
     def __post_init__(self):
         if not self.words or self.words[0] != UNK or len(set(self.words)) != len(self.words):
-            raise LstmkitError("word vocabulary must start with <unk> and hold distinct words; the tokenizer file is corrupt")
+            raise LstmkitError("tokenizer.json: the word list must start with <unk> and hold distinct words")
         self._index = {w: i for i, w in enumerate(self.words)}
 
     @classmethod
@@ -243,7 +243,7 @@ class BpeTokenizer:
         try:
             return cls(Tokenizer.from_str(json.dumps(d["tokenizer"])))
         except Exception as e:  # the Rust side raises a generic Exception
-            raise LstmkitError(f"BPE tokenizer data is corrupt ({str(e).splitlines()[0]}); retrain or restore the model") from None
+            raise LstmkitError(f"tokenizer.json: the BPE tokenizer is corrupt ({(str(e).splitlines() or ['?'])[0][:120]})") from None
 
 
 class _BpeStream:
@@ -283,15 +283,24 @@ def fit_tokenizer(text: str, level: str = "char", *, max_vocab: int | None = Non
 
 
 def tokenizer_from_dict(d: dict) -> Tokenizer:
-    """Rebuild a tokenizer saved with ``to_dict``."""
-    level = d.get("level") if isinstance(d, dict) else None
-    try:
-        if level == "char":
-            return CharTokenizer.from_dict(d)
-        if level == "word":
-            return WordTokenizer.from_dict(d)
-        if level == "bpe":
-            return BpeTokenizer.from_dict(d)
-    except (KeyError, TypeError) as e:
-        raise LstmkitError(f"tokenizer data is missing {e}; the model's tokenizer.json is corrupt") from None
-    raise LstmkitError(f"unknown tokenizer level {level!r} in tokenizer.json; the model is corrupt or from a newer lstmkit")
+    """Rebuild a tokenizer saved with ``to_dict``, each field's type checked first."""
+    if not isinstance(d, dict):
+        raise LstmkitError("tokenizer.json must hold a JSON object")
+    level = d.get("level")
+    expected = {"char": ("chars", str, "a string of distinct characters"),
+                "word": ("words", list, "a list of distinct words starting with <unk>"),
+                "bpe": ("tokenizer", dict, "a Hugging Face tokenizer object")}
+    if level not in expected:
+        raise LstmkitError(f"tokenizer.json: unknown level {str(level)[:40]!r} (not char, word or bpe); "
+                           f"the file is corrupt or from a newer lstmkit")
+    key, kind, what = expected[level]
+    if not isinstance(d.get(key), kind):
+        got = "missing" if key not in d else f"{type(d[key]).__name__} {str(d[key])[:30]!r}"
+        raise LstmkitError(f"tokenizer.json: '{key}' must be {what}, got {got}")
+    if level == "word":
+        if not all(isinstance(w, str) for w in d["words"]):
+            raise LstmkitError(f"tokenizer.json: 'words' must be {what}, but holds a non-string entry")
+        if not isinstance(d.get("lowercase", False), bool):
+            raise LstmkitError("tokenizer.json: 'lowercase' must be true or false")
+        return WordTokenizer.from_dict(d)
+    return CharTokenizer.from_dict(d) if level == "char" else BpeTokenizer.from_dict(d)

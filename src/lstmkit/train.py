@@ -8,6 +8,7 @@ Callbacks (progress bar, metrics log, checkpoints) subscribe to events on the ``
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import signal
 import threading
@@ -18,6 +19,7 @@ from typing import Callable
 
 import torch
 
+from .configs import bounded, checked_from_dict
 from .errors import LstmkitError
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
@@ -38,21 +40,21 @@ class TrainConfig:
         TrainConfig(minutes=5, lr=3e-3, optimizer="adam")
     """
 
-    steps: int | None = None
-    epochs: float | None = None
-    minutes: float | None = None
+    steps: int | None = bounded(None, None, default=None)
+    epochs: float | None = bounded(0, None, default=None)
+    minutes: float | None = bounded(0, None, default=None)
     optimizer: str = "adam"
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9
-    beta2: float = 0.999
-    clip: float = 1.0
+    lr: float = bounded(0, None, default=2e-3)
+    weight_decay: float = bounded(0, None, default=0.0)
+    momentum: float = bounded(0, 1, default=0.9)
+    beta2: float = bounded(0, 1, default=0.999)
+    clip: float = bounded(0, None, default=1.0)
     schedule: str = "cosine"
-    warmup: float = 0.02
-    min_lr_ratio: float = 0.1
-    evals: int = 10
-    eval_every: int = 0
-    patience: int = 0
+    warmup: float = bounded(0, 1, default=0.02)
+    min_lr_ratio: float = bounded(0, 1, default=0.1)
+    evals: int = bounded(1, 1_000_000, default=10)
+    eval_every: int = bounded(0, None, default=0)
+    patience: int = bounded(0, None, default=0)
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -84,32 +86,32 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+    def from_dict(cls, d: dict, where: str = "train") -> "TrainConfig":
+        """Rebuild from ``to_dict`` output, every field's type and range checked first (see ``configs``)."""
+        return checked_from_dict(cls, d, where)
 
 
 @dataclass
 class TrainState:
     """Where a run is; saved with the last checkpoint so ``--resume`` continues exactly."""
 
-    step: int = 0
-    epoch: int = 0
-    batch: int = 0  # next batch index within the epoch
-    elapsed: float = 0.0  # seconds of wall clock spent, across resumes
-    symbols: int = 0
-    best_val: float = math.inf
-    bad_evals: int = 0
-    evals_done: int = 0
+    step: int = bounded(0, None, default=0)
+    epoch: int = bounded(0, None, default=0)
+    batch: int = bounded(0, None, default=0)  # next batch index within the epoch
+    elapsed: float = bounded(0, None, default=0.0)  # seconds of wall clock spent, across resumes
+    symbols: int = bounded(0, None, default=0)
+    best_val: float = bounded(None, None, default=math.inf, allow_inf=True)
+    bad_evals: int = bounded(0, None, default=0)
+    evals_done: int = bounded(0, None, default=0)
     finished: bool = False
+    lr_scale: float = bounded(0, 1, default=1.0)  # 0.1 after a divergence was rolled back: the learning rate stays lowered
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainState":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+    def from_dict(cls, d: dict, where: str = "train_state") -> "TrainState":
+        return checked_from_dict(cls, d, where)
 
 
 # ---------------------------------------------------------------------------- devices
@@ -247,6 +249,8 @@ class Trainer:
         self._t0 = 0.0
         self._elapsed0 = 0.0
         self.eval_seconds = 0.0  # wall clock spent evaluating and checkpointing (this process)
+        self._good: dict | None = None  # the last state known to be finite, to roll back to on divergence
+        self.last_rollback: dict = {}
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -344,6 +348,34 @@ class Trainer:
         self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
         torch.set_rng_state(tensors["rng.torch"])
 
+    # -- divergence: roll back once, then stop -------------------------------------------
+    def _remember_good(self) -> None:
+        """Keep a copy of the current (finite) weights, optimizer, position and RNG in memory."""
+        self._good = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+                      "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+                      "hidden": None if self.hidden is None else tuple(h.clone() for h in self.hidden),
+                      "state": TrainState(**self.state.to_dict()), "rng": torch.get_rng_state()}
+
+    def _roll_back(self, loss_value: float, what: str) -> None:
+        """Restore the last good state and lower the learning rate tenfold; a second divergence stops the run."""
+        st, good = self.state, self._good
+        if st.lr_scale < 1.0 or good is None:
+            raise LstmkitError(
+                f"training diverged again at step {st.step + 1} ({what} {loss_value}) after the learning rate was "
+                f"lowered to {self.config.lr * st.lr_scale:.3g}; the last saved model is intact — lower --lr "
+                f"(it is {self.config.lr:g}) or --clip and train again")
+        self.model.load_state_dict(good["model"])
+        self.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
+        self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])
+        elapsed = st.elapsed
+        self.state = TrainState(**good["state"].to_dict())
+        self.state.elapsed, self.state.lr_scale = elapsed, 0.1
+        torch.set_rng_state(good["rng"])
+        self.last_rollback = {"step": st.step + 1, "to_step": self.state.step, "loss": loss_value,
+                              "message": f"{what} became {loss_value} at step {st.step + 1}: rolled back to step "
+                                         f"{self.state.step} and lowered the learning rate tenfold"}
+        self._emit("on_rollback")
+
     # -- the loop --------------------------------------------------------------------------
     def evaluate(self) -> dict:
         if self.val_data is None:
@@ -357,6 +389,8 @@ class Trainer:
         metrics = self.evaluate()
         ref = metrics.get("loss", self.last_step.get("loss", math.inf))
         self.is_best = ref < st.best_val
+        if math.isfinite(ref) or not metrics:
+            self._remember_good()
         if self.is_best:
             st.best_val, st.bad_evals = ref, 0
         else:
@@ -382,9 +416,13 @@ class Trainer:
         self._emit("on_start")
         n_evals = self.config.evals
         train_time, train_symbols = 0.0, 0
+        self._remember_good()
+        rolled_back = False
 
         with self._signals():
             while not st.finished:
+                if rolled_back:
+                    rolled_back, st = False, self.state
                 for i, batch in data.batches(st.epoch, st.batch):
                     # -- budget and schedule ---------------------------------------------
                     progress = self.progress()
@@ -392,7 +430,7 @@ class Trainer:
                         st.finished, self.stop_reason = True, "budget"
                         break
                     for g in self.optimizer.param_groups:
-                        g["lr"] = self.config.lr * lr_factor(self.config, progress)
+                        g["lr"] = self.config.lr * lr_factor(self.config, progress) * st.lr_scale
 
                     # -- forward, backward, step (state carried and detached: truncated BPTT)
                     t = time.perf_counter()
@@ -407,16 +445,21 @@ class Trainer:
                         self.scaler.unscale_(self.optimizer)
                     else:
                         loss.backward()
-                    if self.config.clip > 0:
-                        torch.nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
+                    # the gradient norm (clipped, or measured with no limit) guards the step: a NaN or
+                    # inf loss or gradient never reaches the weights (fp16's scaler skips such steps itself)
+                    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), self.config.clip or math.inf)
+                    loss_value = loss.detach().item()
+                    bad = not math.isfinite(loss_value) or (self.scaler is None and not math.isfinite(norm.item()))
+                    if bad:
+                        value, what = (loss_value, "the loss") if not math.isfinite(loss_value) else (norm.item(), "the gradient norm")
+                        self._roll_back(value, what)
+                        rolled_back = True
+                        break
                     if self.scaler is not None:
                         self.scaler.step(self.optimizer)
                         self.scaler.update()
                     else:
                         self.optimizer.step()
-                    loss_value = loss.detach().item()
-                    if not math.isfinite(loss_value):
-                        raise LstmkitError(f"training diverged at step {st.step} (loss {loss_value}); lower --lr or raise --clip")
                     train_time += time.perf_counter() - t
                     train_symbols += data.symbols_per_step
 
@@ -445,7 +488,10 @@ class Trainer:
                     st.epoch, st.batch = st.epoch + 1, 0
                     self.hidden = None  # a new epoch starts the streams afresh
                     continue
+                if rolled_back:
+                    continue
                 break
+        st = self.state
 
         # -- final evaluation and checkpoint ------------------------------------------------
         if not self._stop_signal or not self._stop_signal.startswith("SIG"):

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .. import checkpoint as ckpt
+from .. import artifact, checkpoint, fileset, rundir
 from ..data.text import read_text
 from ..errors import LstmkitError
 from ..generate import SamplingConfig, StepModel, generate_streams
@@ -45,13 +45,13 @@ class TextModel:
     # ------------------------------------------------------------------------ training
     train = classmethod(text_train.train)
 
-    def _save_checkpoint(self, out: Path, trainer: Trainer, saving_best: bool) -> None:
-        """Best weights as the model artifact (when improved); the last state under ``checkpoint/``."""
+    def _stage_save(self, tx: fileset.Transaction, trainer: Trainer, saving_best: bool) -> None:
+        """Stage the best weights as the model artifact (when improved) and the last state under ``checkpoint/``."""
         if saving_best:
             self.summary.update(best_eval=trainer.last_eval)
-            self.save(out)
+            artifact.stage_model(tx, self.to_config(), {"tokenizer": self.tokenizer.to_dict()}, self.net.state_dict())
         tensors, meta = trainer.resume_payload()
-        ckpt.save_checkpoint(out, self.net.state_dict(), tensors, meta)
+        checkpoint.stage_checkpoint(tx, self.net.state_dict(), tensors, meta)
 
     # ------------------------------------------------------------------------ inference
     def _prompt_ids(self, prime: str) -> np.ndarray:
@@ -137,12 +137,16 @@ class TextModel:
                 "train": self.train_config.to_dict(), "summary": self.summary}
 
     def save(self, path: str | Path) -> Path:
-        """Write the model artifact directory (config, tokenizer, safetensors weights).
+        """Write the model artifact directory (config, tokenizer, safetensors weights, manifest) as one set.
+
+        A directory that a training run is using is refused; the previous model there stays intact
+        until the new one is complete.
 
         Example:
             lm.save("runs/grimm")
         """
-        path = ckpt.save_model(path, self.to_config(), self.tokenizer.to_dict(), self.net.state_dict())
+        with rundir.locked(path):
+            path = artifact.save_model(path, self.to_config(), {"tokenizer": self.tokenizer.to_dict()}, self.net.state_dict())
         self.path = Path(path)
         return self.path
 
@@ -150,33 +154,71 @@ class TextModel:
     def load(cls, path: str | Path) -> "TextModel":
         """Load a model saved by ``save`` or ``lstmkit train`` (no training data needed).
 
+        Every file is checked (integrity, types, ranges, shapes) before the network is built.
+
         Example:
             lm = TextModel.load("runs/grimm")
         """
-        config, tok, tensors = ckpt.load_model(path)
-        if config.get("task") != TASK:
-            raise LstmkitError(f"{path} holds a {config.get('task')!r} model, not a text model")
+        return cls.from_artifact(artifact.open_model(path, parts=("tokenizer",)))
+
+    @classmethod
+    def from_artifact(cls, art: artifact.Artifact) -> "TextModel":
+        """Build the model from a checked artifact (``artifact.open_model``)."""
+        config, path = art.config, art.path
+        where = fileset.member(path, artifact.CONFIG)
+        task = config.get("task")
+        if task != TASK:
+            raise LstmkitError(f"{path} holds a {task!r} model, not a text model; load it with lstmkit.load "
+                               f"or use the {task!r} commands" if isinstance(task, str) else
+                               f"{where}: 'task' is {task!r}, not a task name; the config is corrupt — {artifact.FIX}")
         try:
-            net = RecurrentLM(NetConfig.from_dict(config["net"]))
-            net.load_state_dict(tensors)
-            data_cfg = TextDataConfig.from_dict(config.get("data", {}))
-            train_cfg = TrainConfig.from_dict(config.get("train", {}))
-        except (KeyError, TypeError, AttributeError, ValueError, RuntimeError) as e:
-            if isinstance(e, LstmkitError):
-                raise
-            raise LstmkitError(f"{path}: config and weights do not match ({str(e).splitlines()[0][:160]}); retrain or restore the model") from None
-        tokenizer = tokenizer_from_dict(tok)
-        if tokenizer.vocab_size != net.config.vocab_size:
-            raise LstmkitError(f"{path}: tokenizer has {tokenizer.vocab_size} symbols but the network {net.config.vocab_size}; the model is corrupt")
+            net_cfg = NetConfig.from_dict(config.get("net"), where="net")
+            data_cfg = TextDataConfig.from_dict(config.get("data", {}), where="data")
+            train_cfg = TrainConfig.from_dict(config.get("train", {}), where="train")
+            summary = _checked_summary(config.get("summary", {}))
+            tokenizer = tokenizer_from_dict(art.parts.get("tokenizer"))
+        except LstmkitError as e:
+            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+        if tokenizer.vocab_size != net_cfg.vocab_size:
+            raise LstmkitError(f"{path}: the tokenizer has {tokenizer.vocab_size} symbols but the network "
+                               f"{net_cfg.vocab_size}; they do not belong together — {artifact.FIX}")
+        if tokenizer.level != data_cfg.level:
+            raise LstmkitError(f"{path}: the tokenizer is {tokenizer.level}-level but the config says "
+                               f"{data_cfg.level!r}; they do not belong together — {artifact.FIX}")
+        net = artifact.build_module(lambda: RecurrentLM(net_cfg), art.weights, str(path))
         net.eval()
-        model = cls(net, tokenizer, data_cfg, train_cfg, config.get("summary", {}))
+        model = cls(net, tokenizer, data_cfg, train_cfg, summary)
         model.path = Path(path)
         return model
 
     def info(self) -> dict:
         """Config, vocabulary size, parameter count and a training summary."""
-        history = ckpt.read_metrics(self.path) if self.path else []
-        return {"path": str(self.path) if self.path else None, "level": self.tokenizer.level,
+        history, skipped = artifact.read_metrics(self.path) if self.path else ([], 0)
+        return {"skipped_metrics_lines": skipped, "path": str(self.path) if self.path else None, "level": self.tokenizer.level,
                 "vocab_size": self.tokenizer.vocab_size, "parameters": self.net.num_parameters(),
                 "net": self.net.config.to_dict(), "data": self.data_config.to_dict(), "train": self.train_config.to_dict(),
                 "summary": self.summary, "evaluations": len(history), "history": history}
+
+
+# ---------------------------------------------------------------------------- summary
+_SUMMARY_TABLES = ("best_eval", "sizing", "val")
+
+
+def _number(x) -> bool:
+    return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+
+
+def _checked_summary(summary) -> dict:
+    """The training summary of a config, its types checked: tables of numbers, and scalars."""
+    if not isinstance(summary, dict):
+        raise LstmkitError(f"'summary' is {str(summary)[:40]!r} but must be a JSON object")
+    for key, value in summary.items():
+        if key in _SUMMARY_TABLES:
+            if not isinstance(value, dict):
+                raise LstmkitError(f"'summary.{key}' is {str(value)[:40]!r} but must be a JSON object")
+            bad = [k for k, v in value.items() if not _number(v)]
+            if bad:
+                raise LstmkitError(f"'summary.{key}.{bad[0]}' is {str(value[bad[0]])[:40]!r} but must be a number")
+        elif not (_number(value) or isinstance(value, str)):
+            raise LstmkitError(f"'summary.{key}' is {str(value)[:40]!r} but must be a number or a string")
+    return summary

@@ -5,9 +5,10 @@ figures behind each choice come from ``benchmarks/time_to_quality.py``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from .. import sizing
+from ..configs import bounded, checked_from_dict
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
 from ..train import TrainConfig, resolve_device, resolve_precision
@@ -29,15 +30,15 @@ class TextDataConfig:
     """
 
     level: str = "char"
-    batch_size: int = 32
-    bptt: int = 128
-    windows: int = 0
-    stride: int = 1
-    val_fraction: float = 0.1
-    max_vocab: int | None = None
-    min_freq: int = 1
+    batch_size: int = bounded(1, 1 << 20, default=32)
+    bptt: int = bounded(1, 1 << 20, default=128)
+    windows: int = bounded(0, 1 << 20, default=0)
+    stride: int = bounded(1, None, default=1)
+    val_fraction: float = bounded(0, 1, default=0.1)
+    max_vocab: int | None = bounded(2, None, default=None)
+    min_freq: int = bounded(1, None, default=1)
     lowercase: bool = False
-    vocab_size: int = 2000
+    vocab_size: int = bounded(2, None, default=2000)
 
     def __post_init__(self):
         if self.level not in LEVELS:
@@ -51,9 +52,9 @@ class TextDataConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TextDataConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+    def from_dict(cls, d: dict, where: str = "data") -> "TextDataConfig":
+        """Rebuild from ``to_dict`` output, every field's type and range checked first (see ``configs``)."""
+        return checked_from_dict(cls, d, where)
 
 
 LONG_RUN_MINUTES = 15.0

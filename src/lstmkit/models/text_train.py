@@ -7,10 +7,9 @@ validation text. ``TextModel`` (``models/text.py``) holds what a trained model d
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-import os
-import shutil
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -18,15 +17,15 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import numpy as np
 import torch
 
-from .. import checkpoint as ckpt
-from ..callbacks import add_progress_bar, add_tensorboard, append_metrics
+from .. import artifact, checkpoint, fileset, rundir
+from ..callbacks import add_progress_bar, add_tensorboard
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
 from ..data.text import split_text
 from ..errors import LstmkitError
 from ..nn import NetConfig, RecurrentLM
 from ..recipes import apply_recipe
-from ..tokenize import fit_tokenizer, tokenizer_from_dict
+from ..tokenize import fit_tokenizer
 from ..train import TrainConfig, Trainer, evaluate_loss
 from .text_settings import TextDataConfig, default_settings, fit_to_budget
 
@@ -51,7 +50,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
           steps: int | None = None, hidden: int | None = None, layers: int | None = None, embed: int | None = None,
           dropout: float | None = None, cell: str | None = None, tie_weights: bool | None = None,
           one_hot: bool | None = None, index_input: bool | None = None, seed: int = 0, resume: bool = False,
-          progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
+          overwrite: bool = False, progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
           data: TextDataConfig | dict | None = None, train: TrainConfig | dict | None = None,
           callbacks: Iterable[tuple[str, Callable]] = (), **options) -> "TextModel":
     """Train a model on text and return it (the weights with the best validation loss).
@@ -67,6 +66,8 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         hidden, layers, embed, dropout, cell, tie_weights, one_hot, index_input: the network.
         seed: makes a CPU run exactly reproducible.
         resume: continue the run saved in ``out``.
+        overwrite: replace a model already in ``out`` (refused otherwise); the old files stay until this
+            run's first save replaces them as one set.
         progress: show a progress bar on stderr.
         data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single
             fields of either (``batch_size``, ``bptt``, ``windows``, ``lr``, ``optimizer``, ...).
@@ -90,179 +91,170 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
     if opts.get("stride") not in (None, 1) and not opts.get("windows"):
         raise LstmkitError(f"--stride {opts['stride']} only applies with --windows; add --windows L or drop --stride")
-    resumed = ckpt.load_model(out) if resume else None
-    if resumed:
-        # Continue the saved run with its own settings; only the budget and the hardware may change.
-        saved = {**resumed[0].get("data", {}), **resumed[0].get("train", {}), **resumed[0].get("net", {})}
-        fixed = {k: v for k, v in {**opts, **net_args}.items() if k not in ("device", "precision")}
-        clash = [f"{k}={v!r} (saved {saved[k]!r})" for k, v in fixed.items() if v is not None and k in saved and saved[k] != v]
-        if clash:
-            raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; drop those options or train a new run")
-        data, train = resumed[0]["data"], dict(resumed[0]["train"])
-        if budget:
-            train.update(minutes=None, epochs=None, steps=None)
-        seed = train.get("seed", seed)
-    train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
-    if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
-        budget["minutes"] = 5.0
-    net_defaults: dict = {}
-    if not resumed and data is None and train is None:  # defaults fill only what was not given
-        net_defaults, auto = default_settings(opts.get("level", "char"), budget.get("minutes"))
-        opts = {**auto, **opts}
-    # a batch_size of None (from the defaults) asks for rows fitted to the budget; _merge drops it
-    fit_rows = "batch_size" in opts and opts["batch_size"] is None and not opts.get("windows")
-    data_cfg = _merge(TextDataConfig, data, **opts)
-    train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
+    # -- the run directory: locked for the whole run, never replaced by accident (rundir) -------
+    claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
+    with claim as run:
+        resumed = cls.load(out) if resume else None
+        if resumed:
+            # Continue the saved run with its own settings; only the budget and the hardware may change.
+            saved_config = resumed.to_config()
+            saved = {**saved_config["data"], **saved_config["train"], **saved_config["net"]}
+            fixed = {k: v for k, v in {**opts, **net_args}.items() if k not in ("device", "precision")}
+            clash = [f"{k}={v!r} (saved {saved[k]!r})" for k, v in fixed.items() if v is not None and k in saved and saved[k] != v]
+            if clash:
+                raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; drop those options or train a new run")
+            data, train = saved_config["data"], dict(saved_config["train"])
+            if budget:
+                train.update(minutes=None, epochs=None, steps=None)
+            seed = train.get("seed", seed)
+        train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
+        if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
+            budget["minutes"] = 5.0
+        net_defaults: dict = {}
+        if not resumed and data is None and train is None:  # defaults fill only what was not given
+            net_defaults, auto = default_settings(opts.get("level", "char"), budget.get("minutes"))
+            opts = {**auto, **opts}
+        # a batch_size of None (from the defaults) asks for rows fitted to the budget; _merge drops it
+        fit_rows = "batch_size" in opts and opts["batch_size"] is None and not opts.get("windows")
+        data_cfg = _merge(TextDataConfig, data, **opts)
+        train_cfg = _merge(TrainConfig, train, seed=seed, **budget, **opts)
 
-    # -- read, split, tokenize -----------------------------------------------------------
-    if text is None:
-        text = load_corpus(sources, corpus=corpus, encoding=encoding, keep_boilerplate=keep_boilerplate)
-    if not text.strip():
-        raise LstmkitError("the training text is empty; pass a file that contains text")
-    if len(set(text.strip())) < 2:
-        raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
-    train_text, val_text = split_text(text, data_cfg.val_fraction)
-    if resumed:
-        tokenizer = tokenizer_from_dict(resumed[1])
-    else:
-        fit_on = text if data_cfg.level == "char" else train_text  # char: every symbol of the file is known
-        tokenizer = fit_tokenizer(fit_on, data_cfg.level, max_vocab=data_cfg.max_vocab, min_freq=data_cfg.min_freq,
-                                  vocab_size=data_cfg.vocab_size, lowercase=data_cfg.lowercase)
-    if tokenizer.vocab_size < 2:
-        raise LstmkitError(f"the text has only {tokenizer.vocab_size} distinct symbol(s); a model needs at least 2 — use a more varied text")
-    train_ids = tokenizer.encode(train_text)
-    val_ids = tokenizer.encode(val_text) if val_text else np.zeros(0, np.int64)
+        # -- read, split, tokenize -----------------------------------------------------------
+        if text is None:
+            text = load_corpus(sources, corpus=corpus, encoding=encoding, keep_boilerplate=keep_boilerplate)
+        if not text.strip():
+            raise LstmkitError("the training text is empty; pass a file that contains text")
+        if len(set(text.strip())) < 2:
+            raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
+        train_text, val_text = split_text(text, data_cfg.val_fraction)
+        if resumed:
+            tokenizer = resumed.tokenizer
+        else:
+            fit_on = text if data_cfg.level == "char" else train_text  # char: every symbol of the file is known
+            tokenizer = fit_tokenizer(fit_on, data_cfg.level, max_vocab=data_cfg.max_vocab, min_freq=data_cfg.min_freq,
+                                      vocab_size=data_cfg.vocab_size, lowercase=data_cfg.lowercase)
+        if tokenizer.vocab_size < 2:
+            raise LstmkitError(f"the text has only {tokenizer.vocab_size} distinct symbol(s); a model needs at least 2 — use a more varied text")
+        train_ids = tokenizer.encode(train_text)
+        val_ids = tokenizer.encode(val_text) if val_text else np.zeros(0, np.int64)
 
-    # -- network shape and batch rows, fitted to the budget where not given --------------------
-    sizing_note: dict = {}
-    if resumed:
-        net_cfg = NetConfig.from_dict(resumed[0]["net"])
-    else:
-        shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
-        shape.update({k: v for k, v in net_args.items() if v is not None})
-        if shape["hidden"] is None and shape.get("tie_weights") and net_args.get("embed") is not None:
-            shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
-        if shape["hidden"] is None or fit_rows:  # the defaults: what the budget feeds on this machine
-            shape["hidden"], rows, sizing_note = fit_to_budget(
-                shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
-                fit_width=shape["hidden"] is None, fit_rows=fit_rows)
-            data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
-        if shape.get("tie_weights") and net_args.get("embed") is None:
-            shape["embed"] = shape["hidden"]
-        net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
+        # -- network shape and batch rows, fitted to the budget where not given --------------------
+        sizing_note: dict = {}
+        if resumed:
+            net_cfg = resumed.net.config
+        else:
+            shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
+            shape.update({k: v for k, v in net_args.items() if v is not None})
+            if shape["hidden"] is None and shape.get("tie_weights") and net_args.get("embed") is not None:
+                shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
+            if shape["hidden"] is None or fit_rows:  # the defaults: what the budget feeds on this machine
+                shape["hidden"], rows, sizing_note = fit_to_budget(
+                    shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
+                    fit_width=shape["hidden"] is None, fit_rows=fit_rows)
+                data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
+            if shape.get("tie_weights") and net_args.get("embed") is None:
+                shape["embed"] = shape["hidden"]
+            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
 
-    # -- batches -------------------------------------------------------------------------
-    if data_cfg.windows:
-        train_data = WindowBatches(train_ids, data_cfg.windows, data_cfg.stride, data_cfg.batch_size, seed=seed)
-        val_data = None
-        if len(val_ids) > data_cfg.windows + 1:
-            val_stride = max(1, (len(val_ids) - data_cfg.windows) // 4096)  # about 4k windows
-            n_windows = (len(val_ids) - data_cfg.windows - 1) // val_stride + 1
-            # evaluation has no state and no dropout: its batch only sets speed, so not the training batch
-            # (seed 002 trains on one window per step; 4k single-window calls would dwarf its training)
-            val_data = WindowBatches(val_ids, data_cfg.windows, val_stride, min(EVAL_WINDOW_BATCH, n_windows),
-                                     shuffle=False)
-    else:
-        train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
-        val_data = eval_batches(val_ids[:PERIODIC_EVAL_SYMBOLS]) if len(val_ids) > 1 else None
-    if data_cfg.val_fraction > 0 and val_data is None:
-        raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
+        # -- batches -------------------------------------------------------------------------
+        if data_cfg.windows:
+            train_data = WindowBatches(train_ids, data_cfg.windows, data_cfg.stride, data_cfg.batch_size, seed=seed)
+            val_data = None
+            if len(val_ids) > data_cfg.windows + 1:
+                val_stride = max(1, (len(val_ids) - data_cfg.windows) // 4096)  # about 4k windows
+                n_windows = (len(val_ids) - data_cfg.windows - 1) // val_stride + 1
+                # evaluation has no state and no dropout: its batch only sets speed, so not the training batch
+                # (seed 002 trains on one window per step; 4k single-window calls would dwarf its training)
+                val_data = WindowBatches(val_ids, data_cfg.windows, val_stride, min(EVAL_WINDOW_BATCH, n_windows),
+                                         shuffle=False)
+        else:
+            train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
+            val_data = eval_batches(val_ids[:PERIODIC_EVAL_SYMBOLS]) if len(val_ids) > 1 else None
+        if data_cfg.val_fraction > 0 and val_data is None:
+            raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
 
-    if out is not None:
-        out = _prepare_out(Path(out))
+        # -- network -------------------------------------------------------------------------
+        torch.manual_seed(seed)
+        net = RecurrentLM(net_cfg)
+        model = cls(net, tokenizer, data_cfg, train_cfg)
+        model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
+                         "train_chars": len(train_text), "val_chars": len(val_text)}
+        if sizing_note:
+            model.summary["sizing"] = sizing_note
+        chars_per_symbol = len(val_text) / max(1, len(val_ids)) if len(val_ids) else 1.0
 
-    # -- network -------------------------------------------------------------------------
-    torch.manual_seed(seed)
-    net = RecurrentLM(net_cfg)
-    model = cls(net, tokenizer, data_cfg, train_cfg)
-    model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
-                     "train_chars": len(train_text), "val_chars": len(val_text)}
-    if sizing_note:
-        model.summary["sizing"] = sizing_note
-    chars_per_symbol = len(val_text) / max(1, len(val_ids)) if len(val_ids) else 1.0
+        # -- trainer and callbacks -------------------------------------------------------------
+        trainer = Trainer(net, train_data, val_data, train_cfg)
+        best = {"weights": None, "saved": bool(resumed)}
+        if resumed:
+            weights, tstate, meta = checkpoint.load_checkpoint(out)
+            try:
+                net.load_state_dict(weights)
+            except RuntimeError as e:
+                raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
+            trainer.load_resume_payload(tstate, meta)
+            best["weights"] = {k: v.clone() for k, v in resumed.net.state_dict().items()}  # the best so far stays the best
+            model.summary.update({k: v for k, v in resumed.summary.items() if k in ("best_eval", "sizing")})
 
-    # -- trainer and callbacks -------------------------------------------------------------
-    trainer = Trainer(net, train_data, val_data, train_cfg)
-    best = {"weights": None, "saved": bool(resumed)}
-    if resumed:
-        weights, tstate, meta = ckpt.load_checkpoint(out)
-        try:
-            net.load_state_dict(weights)
-        except RuntimeError as e:
-            raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
-        trainer.load_resume_payload(tstate, meta)
-        best["weights"] = {k: v.clone() for k, v in resumed[2].items()}  # the best so far stays the best
-        model.summary.update({k: v for k, v in resumed[0].get("summary", {}).items() if k in ("best_eval", "sizing")})
+        def add_bpc(t: Trainer) -> None:
+            if "val_loss" in t.last_eval:
+                t.last_eval["val_bits_per_symbol"] = t.last_eval["val_loss"] / math.log(2)
+                t.last_eval["val_bits_per_char"] = t.last_eval["val_loss"] / math.log(2) / chars_per_symbol
 
-    def add_bpc(t: Trainer) -> None:
-        if "val_loss" in t.last_eval:
-            t.last_eval["val_bits_per_symbol"] = t.last_eval["val_loss"] / math.log(2)
-            t.last_eval["val_bits_per_char"] = t.last_eval["val_loss"] / math.log(2) / chars_per_symbol
+        def keep_best(t: Trainer) -> None:
+            if t.is_best or best["weights"] is None:
+                best["weights"] = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+                model.summary.update(best_eval=t.last_eval)
 
-    def keep_best(t: Trainer) -> None:
-        if t.is_best or best["weights"] is None:
-            best["weights"] = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
-            model.summary.update(best_eval=t.last_eval)
+        trainer.add_callback("on_eval", add_bpc)
+        trainer.add_callback("on_checkpoint", keep_best)
+        if out is not None:
+            # The history is rewritten with each save, in the same set as the model and the checkpoint,
+            # so after a crash the three agree; a new run starts it afresh.
+            history = artifact.read_metrics(out)[0] if resume else []
 
-    trainer.add_callback("on_eval", add_bpc)
-    trainer.add_callback("on_checkpoint", keep_best)
-    if out is not None:
-        if not resume:  # a new run in an old directory: its history and checkpoint are not this run's
-            (out / ckpt.METRICS).unlink(missing_ok=True)
-            for stale in (ckpt.CHECKPOINT, ckpt.CHECKPOINT + ".old", ckpt.CHECKPOINT + ".tmp"):
-                shutil.rmtree(out / stale, ignore_errors=True)
+            def save(t: Trainer) -> None:
+                # The first save of a new run always writes the artifact, so config, tokenizer and
+                # checkpoint never come from different runs; it replaces an overwritten run's files.
+                with fileset.Transaction(out) as tx:
+                    model._stage_save(tx, t, saving_best=t.is_best or run.first_save)
+                    tx.write_bytes(artifact.METRICS, artifact.metrics_bytes(history))
+                run.first_save = False
 
-        def save(t: Trainer) -> None:
-            # The first save of a new run always writes the artifact, so config, tokenizer and
-            # checkpoint never come from different runs.
-            model._save_checkpoint(out, t, saving_best=t.is_best or not best["saved"])
-            best["saved"] = True
+            trainer.add_callback("on_eval", lambda t: history.append(dict(t.last_eval)))
+            trainer.add_callback("on_checkpoint", save)
+            add_tensorboard(trainer, out)
+        if progress:
+            add_progress_bar(trainer)
+        for event, fn in callbacks:
+            trainer.add_callback(event, fn)
 
-        trainer.add_callback("on_eval", lambda t: append_metrics(out / ckpt.METRICS, t.last_eval))
-        trainer.add_callback("on_checkpoint", save)
-        add_tensorboard(trainer, out)
-    if progress:
-        add_progress_bar(trainer)
-    for event, fn in callbacks:
-        trainer.add_callback(event, fn)
-
-    # -- fit --------------------------------------------------------------------------
-    trainer.fit()
-    model.summary.update(steps=trainer.state.step, epochs=trainer.state.epoch, elapsed_s=round(trainer.state.elapsed, 2),
-                         symbols_seen=trainer.state.symbols, stop_reason=trainer.stop_reason,
-                         symbols_per_s=round(trainer.last_step.get("symbols_per_s", 0.0), 1),
-                         device=str(trainer.device), precision=str(trainer.amp_dtype or "float32").replace("torch.", ""))
-    if best["weights"] is not None:
-        net.load_state_dict(best["weights"])
-    net.eval()
-    interrupted = trainer.stop_reason.startswith("interrupted")
-    if val_data is not None and not data_cfg.windows and not interrupted:  # whole validation text, state carried
-        full = evaluate_loss(net, eval_batches(val_ids), trainer.device, trainer.amp_dtype)
-        model.summary["val"] = {"loss": full["loss"], "accuracy": full["acc"], "perplexity": full["ppl"],
-                                "bits_per_char": full["loss"] / math.log(2) / chars_per_symbol, "symbols": full["symbols"]}
-    if out is not None:
-        model.save(out)
-    model.stop_reason = trainer.stop_reason
-    return model
+        # -- fit --------------------------------------------------------------------------
+        trainer.fit()
+        model.summary.update(steps=trainer.state.step, epochs=trainer.state.epoch, elapsed_s=round(trainer.state.elapsed, 2),
+                             symbols_seen=trainer.state.symbols, stop_reason=trainer.stop_reason,
+                             symbols_per_s=round(trainer.last_step.get("symbols_per_s", 0.0), 1),
+                             device=str(trainer.device), precision=str(trainer.amp_dtype or "float32").replace("torch.", ""))
+        if best["weights"] is not None:
+            net.load_state_dict(best["weights"])
+        net.eval()
+        interrupted = trainer.stop_reason.startswith("interrupted")
+        if val_data is not None and not data_cfg.windows and not interrupted:  # whole validation text, state carried
+            full = evaluate_loss(net, eval_batches(val_ids), trainer.device, trainer.amp_dtype)
+            model.summary["val"] = {"loss": full["loss"], "accuracy": full["acc"], "perplexity": full["ppl"],
+                                    "bits_per_char": full["loss"] / math.log(2) / chars_per_symbol, "symbols": full["symbols"]}
+        if out is not None:
+            model.save(out)
+        model.stop_reason = trainer.stop_reason
+        return model
 
 
 # ---------------------------------------------------------------------------- helpers
 def _merge(cls, base, **overrides):
     """Build ``cls`` from a base (instance or dict) plus the overrides that name its fields."""
+    # Built directly, not with the file-checking ``from_dict``: these are the caller's own options, and
+    # ``__post_init__`` names them as the command line does (--lr, --hidden).
     d = base.to_dict() if hasattr(base, "to_dict") else dict(base or {})
     names = {f.name for f in fields(cls)}
     d.update({k: v for k, v in overrides.items() if k in names and v is not None})
-    return cls.from_dict(d)
-
-
-def _prepare_out(out: Path) -> Path:
-    """Check before training that ``out`` can hold a model, so a bad path fails in one line, not at the first save."""
-    if out.exists() and not out.is_dir():
-        raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise LstmkitError(f"--out {out} cannot be created ({e.strerror}); choose another --out") from None
-    if not os.access(out, os.W_OK):
-        raise LstmkitError(f"--out {out} is not writable; choose another --out")
-    return out
+    return cls(**{k: v for k, v in d.items() if k in names})

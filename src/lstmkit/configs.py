@@ -1,0 +1,108 @@
+"""Typed config dataclasses read back from JSON: every field's type and range checked before use.
+
+A saved model's ``config.json`` may have been edited, corrupted or written by a stranger. Building a
+network from ``{"hidden": 30000}`` or ``{"layers": "2"}`` must fail in one line *before* anything is
+allocated, so each config's ``from_dict`` goes through ``checked_from_dict``: every field is checked
+against its annotation (``int``, ``float``, ``bool``, ``str``, ``X | None``) and, where the field
+declares one with ``bounded(lo, hi)``, its range. Semantic rules (which options combine) stay in each
+config's ``__post_init__``.
+
+Example:
+    @dataclass
+    class NetConfig:
+        hidden: int = bounded(1, 16384, default=512)
+        @classmethod
+        def from_dict(cls, d, where="net"): return checked_from_dict(cls, d, where)
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+
+from .errors import LstmkitError
+
+_RANGE, _INF = "lstmkit_range", "lstmkit_allow_inf"
+
+
+def bounded(lo: float | None, hi: float | None, *, default=dataclasses.MISSING, allow_inf: bool = False):
+    """A dataclass field whose value must lie in ``[lo, hi]`` when read from a file (``None``: unbounded).
+
+    Numbers must be finite unless ``allow_inf`` (a best loss that starts at infinity).
+    """
+    meta = {_RANGE: (lo, hi), _INF: allow_inf}
+    if default is dataclasses.MISSING:
+        return dataclasses.field(metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _allowed(annotation) -> tuple[tuple[type, ...], bool]:
+    """The concrete types an annotation admits, and whether ``None`` is one of them."""
+    if isinstance(annotation, str):
+        annotation = eval(annotation, {"typing": typing}, {})  # "int | None" under `from __future__ import annotations`
+    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union else (annotation,)
+    optional = type(None) in args
+    return tuple(a for a in args if a is not type(None)), optional
+
+
+def check_value(name: str, value, annotation, bounds, where: str, allow_inf: bool = False) -> None:
+    """Raise ``LstmkitError`` naming ``where.name`` if ``value`` does not fit ``annotation`` and ``bounds``."""
+    kinds, optional = _allowed(annotation)
+    if value is None:
+        if optional:
+            return
+        raise LstmkitError(f"{where}: '{name}' is null but must be {_describe(kinds, bounds)}")
+    ok = False
+    for kind in kinds:
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                math.isfinite(value) or (allow_inf and not math.isnan(value)))
+        elif kind is str:
+            ok = isinstance(value, str)
+        else:  # containers (dict, list): the type only
+            ok = isinstance(value, typing.get_origin(kind) or kind)
+        if ok:
+            break
+    if ok and bounds is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        lo, hi = bounds
+        ok = (lo is None or value >= lo) and (hi is None or value <= hi)
+    if not ok:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise LstmkitError(f"{where}: '{name}' is {shown} but must be {_describe(kinds, bounds)}")
+
+
+def _describe(kinds, bounds) -> str:
+    names = " or ".join({bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(k, getattr(k, "__name__", str(k))) for k in kinds)
+    if bounds is None:
+        return names
+    lo, hi = bounds
+    if lo is not None and hi is not None:
+        return f"{names} from {lo:g} to {hi:g}"
+    return f"{names} >= {lo:g}" if lo is not None else f"{names} <= {hi:g}"
+
+
+def checked_from_dict(cls, d, where: str):
+    """Build dataclass ``cls`` from dict ``d`` after checking every known field; unknown keys are ignored.
+
+    Example:
+        NetConfig.from_dict({"vocab_size": 65, "hidden": 32})   # checked, then NetConfig(...)
+    """
+    if not isinstance(d, dict):
+        raise LstmkitError(f"{where}: must be a JSON object, not {type(d).__name__} {str(d)[:40]!r}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.name not in d:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise LstmkitError(f"{where}: '{f.name}' is missing")
+            continue
+        check_value(f.name, d[f.name], hints[f.name], f.metadata.get(_RANGE), where, f.metadata.get(_INF, False))
+        kwargs[f.name] = d[f.name]
+    return cls(**kwargs)

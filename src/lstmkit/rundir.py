@@ -1,0 +1,139 @@
+"""Run directories that cannot be lost by accident: one writer at a time, no silent replacement.
+
+``claim(out, resume=..., overwrite=...)`` is held for the whole of a training run:
+
+- **a lock** (``filelock``: an OS-level ``flock`` that the kernel releases if the process dies, even
+  by SIGKILL). A second run into a busy directory is refused with one line naming the other process;
+- **no silent replacement**: a new run into a directory that holds a model is refused unless
+  ``overwrite`` is given; with it, the old files stay until the new run's first save replaces them
+  in one ``fileset.Transaction``;
+- an unfinished commit left by a crash is completed, and a half-written staging directory removed.
+
+Example:
+    with claim("runs/grimm", resume=False, overwrite=False) as run:
+        ...  # train; run.first_save tells whether the old run's files are still there
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from . import artifact, checkpoint, fileset
+from .errors import LstmkitError
+
+LOCK, OWNER = ".lstmkit.lock", ".lstmkit.owner.json"
+_held: dict[Path, int] = {}  # directories this process holds, with a re-entry count
+
+
+def _owner_text(directory: Path) -> str:
+    try:
+        o = json.loads((directory / OWNER).read_text(encoding="utf-8"))
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(o["since"])))
+        return f"process {int(o['pid'])} on {o['host']} ({str(o['command'])[:80]}), since {when}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+
+
+@contextlib.contextmanager
+def locked(directory: str | os.PathLike) -> Iterator[Path]:
+    """Hold ``directory``'s lock (re-entrant within this process); refuse at once if another holds it."""
+    directory = Path(directory).resolve()
+    if directory in _held:
+        _held[directory] += 1
+        try:
+            yield directory
+        finally:
+            _held[directory] -= 1
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LstmkitError(f"{directory} cannot be created ({e.strerror}); choose another --out") from None
+    lock = FileLock(str(directory / LOCK), timeout=0, fallback_to_soft=False, preserve_lock_file=True)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LstmkitError(f"{directory} is in use by {_owner_text(directory)}; wait for it to finish "
+                           f"or choose another --out") from None
+    except OSError as e:
+        raise LstmkitError(f"{directory} cannot be locked ({e.strerror}); check that it is writable or choose another --out") from None
+    _held[directory] = 1
+    try:
+        owner = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:8]), "since": time.time()}
+        tmp = directory / (OWNER + ".tmp")
+        tmp.write_text(json.dumps(owner), encoding="utf-8")
+        os.replace(tmp, directory / OWNER)
+        yield directory
+    finally:
+        del _held[directory]
+        lock.release()
+
+
+def holds_model(directory: str | os.PathLike) -> bool:
+    d = Path(directory)
+    return fileset.exists(d, artifact.CONFIG) or fileset.exists(d, artifact.MANIFEST) or checkpoint.has_checkpoint(d)
+
+
+@dataclass
+class Run:
+    """A claimed run directory. ``first_save`` is true until this run has committed its first set."""
+
+    path: Path
+    resume: bool
+    overwrite: bool
+    first_save: bool = True
+
+
+@contextlib.contextmanager
+def claim(out: str | os.PathLike, *, resume: bool, overwrite: bool) -> Iterator[Run]:
+    """Lock ``out`` for a training run and check that the run may write there (see the module doc)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
+    created = not out.exists()
+    try:
+        with _claimed(out, resume, overwrite) as run:
+            yield run
+    except BaseException:
+        if created:  # a run that failed before saving anything leaves no directory behind
+            _remove_if_unused(out)
+        raise
+
+
+def _remove_if_unused(out: Path) -> None:
+    try:
+        leftovers = {p.name for p in out.iterdir()}
+        if leftovers <= {LOCK, OWNER, fileset.STAGING}:
+            shutil.rmtree(out, ignore_errors=True)
+    except OSError:
+        pass
+
+
+@contextlib.contextmanager
+def _claimed(out: Path, resume: bool, overwrite: bool) -> Iterator[Run]:
+    with locked(out):
+        if not os.access(out, os.W_OK):
+            raise LstmkitError(f"--out {out} is not writable; choose another --out")
+        fileset.recover(out)
+        shutil.rmtree(out / fileset.STAGING, ignore_errors=True)
+        if resume and not checkpoint.has_checkpoint(out):
+            if fileset.exists(out, artifact.CONFIG):
+                raise LstmkitError(f"--resume: {out} holds a model but no checkpoint to continue from; "
+                                   f"train a new run there with --overwrite, or choose another --out")
+            raise LstmkitError(f"--resume: {out} holds no saved run yet (the run stopped before its first save, "
+                               f"or never started there); train again without --resume")
+        if not resume and not overwrite and holds_model(out):
+            raise LstmkitError(f"--out {out} already holds a trained model; pass --resume to continue it, "
+                               f"--overwrite to replace it (the old files stay until the new run's first save), "
+                               f"or choose another --out")
+        yield Run(out, resume, overwrite, first_save=not resume)
