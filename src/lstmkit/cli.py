@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import List, Optional
 
@@ -22,9 +24,16 @@ app.add_typer(data_app, name="data")
 EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
 
 
+class _PipeClosed(BaseException):
+    """The reader of stdout went away. A BaseException, so that click (which exits 1 on EPIPE) lets it pass."""
+
+
 def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (BrokenPipeError, _PipeClosed):
+        raise _PipeClosed from None
 
 
 # ---------------------------------------------------------------------------- train
@@ -281,8 +290,18 @@ def data_list():
         _emit(f"{c.name:12s} {c.description}  [{where}]\n")
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a training loop: unwind (so no file is left half-written) and exit 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated
+
+
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and an exit code."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)  # the trainer installs its own while it trains
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
@@ -300,7 +319,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
+    except _Terminated:
+        typer.echo("terminated", err=True)
+        sys.exit(EXIT_TERMINATED)
+    except (BrokenPipeError, _PipeClosed):
         # The reader went away (`lstmkit generate ... | head`): end quietly with 0, as Unix tools do.
         # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
         try:

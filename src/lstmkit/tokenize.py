@@ -40,6 +40,18 @@ def _show(chars) -> str:
     return ", ".join(repr(c) for c in list(chars)[:10]) + (" ..." if len(chars) > 10 else "")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_surrogates(text: str, what: str) -> None:
+    """Unpaired surrogates (undecodable bytes kept by ``errors="surrogateescape"``) cannot be written as UTF-8."""
+    m = _SURROGATE.search(text)
+    if m:
+        raise LstmkitError(f"{what} holds an unpaired surrogate {m.group()!r} at character {m.start()} (an undecodable "
+                           f"byte kept by errors='surrogateescape'?), which cannot be saved as UTF-8; decode the "
+                           f"text with its real encoding or remove those characters")
+
+
 # ---------------------------------------------------------------------------- char
 @dataclass
 class CharTokenizer:
@@ -55,10 +67,12 @@ class CharTokenizer:
     def __post_init__(self):
         if len(set(self.chars)) != len(self.chars) or any(len(c) != 1 for c in self.chars):
             raise LstmkitError("tokenizer.json: the character list must hold distinct single characters")
+        _reject_surrogates("".join(self.chars), "tokenizer.json: the character list")
         self._index = {c: i for i, c in enumerate(self.chars)}
 
     @classmethod
     def fit(cls, text: str) -> "CharTokenizer":
+        _reject_surrogates(text, "the training text")
         return cls(sorted(set(text)))
 
     @property
@@ -129,6 +143,7 @@ class WordTokenizer:
     def __post_init__(self):
         if not self.words or self.words[0] != UNK or len(set(self.words)) != len(self.words):
             raise LstmkitError("tokenizer.json: the word list must start with <unk> and hold distinct words")
+        _reject_surrogates("".join(self.words), "tokenizer.json: the word list")
         self._index = {w: i for i, w in enumerate(self.words)}
 
     @classmethod
@@ -137,6 +152,7 @@ class WordTokenizer:
             raise LstmkitError(f"--max-vocab {max_vocab} is too small; pass at least 2")
         if min_freq < 1:
             raise LstmkitError(f"--min-freq {min_freq} must be at least 1")
+        _reject_surrogates(text, "the training text")
         counts = Counter(split_words(text, lowercase)).most_common()
         words = [w for w, n in counts if n >= min_freq and w != UNK]
         if max_vocab is not None:
@@ -210,6 +226,7 @@ class BpeTokenizer:
 
         if vocab_size < 260:
             raise LstmkitError(f"--vocab-size {vocab_size} is too small for byte-level BPE; pass at least 260")
+        _reject_surrogates(text, "the training text")
         tok = Tokenizer(models.BPE())
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tok.decoder = decoders.ByteLevel()
@@ -225,6 +242,7 @@ class BpeTokenizer:
         return self.tokenizer.get_vocab_size()
 
     def encode(self, text: str) -> np.ndarray:
+        _reject_surrogates(text, "the text")  # the Rust side raises a bare TypeError on them
         return np.array(self.tokenizer.encode(text).ids, dtype=np.int64)
 
     def decode(self, ids) -> str:

@@ -361,9 +361,8 @@ class Trainer:
         st, good = self.state, self._good
         if st.lr_scale < 1.0 or good is None:
             raise LstmkitError(
-                f"training diverged again at step {st.step + 1} ({what} {loss_value}) after the learning rate was "
-                f"lowered to {self.config.lr * st.lr_scale:.3g}; the last saved model is intact — lower --lr "
-                f"(it is {self.config.lr:g}) or --clip and train again")
+                f"training diverged again at step {st.step + 1} ({what} became {loss_value}) after the learning rate "
+                f"was lowered tenfold; the last saved model is intact — train again with a lower --lr (it is {self.config.lr:g})")
         self.model.load_state_dict(good["model"])
         self.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
         self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])

@@ -21,8 +21,10 @@ def load_any(path: str | Path):
     """
     art = artifact.open_model(path)
     task, tasks = art.config.get("task"), _tasks()
+    where = fileset.member(art.path, artifact.CONFIG)
+    if not isinstance(task, str):
+        raise LstmkitError(f"{where}: 'task' is {str(task)[:40]}, not a task name; the config is corrupt — {artifact.FIX}")
     if task not in tasks:
-        where = fileset.member(art.path, artifact.CONFIG)
         raise LstmkitError(f"{where}: task {str(task)[:40]!r} is not one this lstmkit knows ({', '.join(tasks)}); "
                            f"upgrade lstmkit, or {artifact.FIX}")
     return tasks[task].from_artifact(art)

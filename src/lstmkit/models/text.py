@@ -179,12 +179,12 @@ class TextModel:
             tokenizer = tokenizer_from_dict(art.parts.get("tokenizer"))
         except LstmkitError as e:
             raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
-        if tokenizer.vocab_size != net_cfg.vocab_size:
-            raise LstmkitError(f"{path}: the tokenizer has {tokenizer.vocab_size} symbols but the network "
-                               f"{net_cfg.vocab_size}; they do not belong together — {artifact.FIX}")
         if tokenizer.level != data_cfg.level:
             raise LstmkitError(f"{path}: the tokenizer is {tokenizer.level}-level but the config says "
                                f"{data_cfg.level!r}; they do not belong together — {artifact.FIX}")
+        if tokenizer.vocab_size != net_cfg.vocab_size:
+            raise LstmkitError(f"{path}: the tokenizer has {tokenizer.vocab_size} symbols but the network "
+                               f"{net_cfg.vocab_size}; they do not belong together — {artifact.FIX}")
         net = artifact.build_module(lambda: RecurrentLM(net_cfg), art.weights, str(path))
         net.eval()
         model = cls(net, tokenizer, data_cfg, train_cfg, summary)
