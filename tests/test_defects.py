@@ -1,0 +1,159 @@
+"""The six defects of issue 13, each reproduced as the probe found it, through the command line only.
+
+These tests use nothing but the ``lstmkit`` command and plain file edits, so they run unchanged against
+the release that had the defects, where each one fails (checked once; see the README's fault table).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+TINY = ["--hidden", "32", "--layers", "1", "--embed", "16", "--batch-size", "8", "--bptt", "32", "-q", "--sample", "0"]
+
+
+def _run(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lstmkit.cli", *map(str, args)], capture_output=True, text=True,
+                          env=ENV, timeout=timeout, **kw)
+
+
+def _start(*args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lstmkit.cli", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+
+
+def _clean_failure(p) -> str:
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert p.returncode == 2 and len(lines) == 1 and "Traceback" not in p.stderr, (p.returncode, p.stderr[-1500:])
+    return lines[0]
+
+
+def _files(d: Path) -> dict[str, str]:
+    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
+            if p.is_file() and not p.name.startswith(".") and "tensorboard" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path]:
+    from conftest import make_text
+
+    root = tmp_path_factory.mktemp("defects")
+    text = root / "small.txt"
+    text.write_text(make_text(1200), encoding="utf-8")
+    p = _run("train", text, "--out", root / "base", "--steps", "20", *TINY)
+    assert p.returncode == 0, p.stderr
+    return text, root / "base"
+
+
+def _copy(base: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(base, dst, ignore=shutil.ignore_patterns(".*"))
+    return dst
+
+
+def _edit(path: Path, edit) -> None:
+    obj = json.loads(path.read_text())
+    edit(obj)
+    path.write_text(json.dumps(obj))
+
+
+def _address_space_limit():
+    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))  # a tampered model must not get near this
+
+
+def test_defect1_a_tampered_config_is_refused_before_it_allocates(small, tmp_path):
+    _, base = small
+    for key, value in (("hidden", 30000), ("layers", 1000000)):
+        d = _copy(base, tmp_path / key)
+        _edit(d / "config.json", lambda c: c["net"].update({key: value}))
+        t0 = time.time()
+        p = _run("generate", d, "-n", "5", timeout=60, preexec_fn=_address_space_limit)
+        _clean_failure(p)
+        assert time.time() - t0 < 30
+
+
+def test_defect2_a_new_run_leaves_the_old_run_alone(small, tmp_path):
+    text, base = small
+    d = _copy(base, tmp_path / "run")
+    before = _files(d)
+    p = _start("train", text, "--out", d, "--steps", "100000", *TINY)
+    time.sleep(4)
+    if p.poll() is None:
+        p.send_signal(signal.SIGKILL)
+    p.communicate(timeout=30)
+    assert _files(d) == before  # refused at once: the checkpoint and the history are still there
+    assert p.returncode == 2
+
+
+def test_defect3_two_runs_into_one_directory(small, tmp_path):
+    text, _ = small
+    d = tmp_path / "run"
+    a = _start("train", text, "--out", d, "--steps", "100000", "--eval-every", "5", *TINY)
+    deadline = time.time() + 60
+    while not (d / "checkpoint" / "trainer.json").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    b = _run("train", text, "--out", d, "--steps", "30", "--eval-every", "5", *TINY)
+    a.send_signal(signal.SIGINT)
+    a.communicate(timeout=60)
+    assert "in use by process" in _clean_failure(b)
+    steps = [json.loads(line)["step"] for line in (d / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps)  # one run's history, not two interleaved
+
+
+def test_defect4_a_reordered_tokenizer_is_detected(small, tmp_path):
+    _, base = small
+    d = _copy(base, tmp_path / "tok")
+    _edit(d / "tokenizer.json", lambda t: t.update(chars=t["chars"][::-1]))
+    assert "tokenizer.json" in _clean_failure(_run("generate", d, "-n", "20"))
+
+
+@pytest.mark.parametrize("edit", [
+    lambda c: c.update(summary=5),
+    lambda c: c["summary"]["best_eval"].update(val_loss="low"),
+    lambda c: c["summary"].update(sizing={"hidden": 384}),
+])
+def test_defect5_info_on_a_corrupt_config(small, tmp_path, edit):
+    _, base = small
+    d = _copy(base, tmp_path / "info")
+    _edit(d / "config.json", edit)
+    p = _run("info", d)
+    assert "Traceback" not in p.stderr and (p.returncode == 0 or _clean_failure(p)), p.stderr[-1500:]
+
+
+@pytest.mark.parametrize("lines", [b"5\n", b'{"step": 3}\n', b"\xff\xfe\x00 not utf-8\n"])
+def test_defect5_info_on_a_corrupt_history(small, tmp_path, lines):
+    _, base = small
+    d = _copy(base, tmp_path / "hist")
+    with open(d / "metrics.jsonl", "ab") as f:
+        f.write(lines)
+    p = _run("info", d)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr[-1500:]
+
+
+def test_defect6_closed_pipe_and_messages(small, tmp_path):
+    text, base = small
+    p = subprocess.run(["bash", "-c", f'"{sys.executable}" -m lstmkit.cli generate "{base}" -n 100000 | head -c 100 '
+                        f'>/dev/null; echo "${{PIPESTATUS[0]}}"'], capture_output=True, text=True, env=ENV, timeout=120)
+    assert p.stdout.strip() == "0" and p.stderr == "", (p.stdout, p.stderr)  # the generator's own exit code
+    d = _copy(base, tmp_path / "v")
+    _edit(d / "config.json", lambda c: c.update(format_version="1"))
+    assert "newer" not in _clean_failure(_run("info", d))
+    d = _copy(base, tmp_path / "neg")
+    _edit(d / "config.json", lambda c: c["net"].update(vocab_size=-5))
+    assert "varied" not in _clean_failure(_run("info", d))
+    assert "--layers" not in _clean_failure(_run("train", text, "--out", tmp_path / "h", "--hidden", "0", "--steps", "1", "-q"))
+    d = _copy(base, tmp_path / "chars")
+    _edit(d / "tokenizer.json", lambda t: t.update(chars=5))
+    assert "'int' object" not in _clean_failure(_run("info", d))
+    (tmp_path / "never").mkdir()
+    assert "pass the --out directory" not in _clean_failure(_run("train", text, "--out", tmp_path / "never", "--resume", *TINY))
