@@ -107,6 +107,8 @@ def test_sigkill_at_random_moments_loses_nothing(text_file, tmp_path):
                 assert step >= last_step
                 resumed += 1
             last_step = step
+    print(f"20 SIGKILLs: {models} left a model that loaded and generated, {20 - models} no model yet; "
+          f"{resumed} runs resumed from the checkpoint the kill before left")
     assert models >= 15 and resumed >= 10, (models, resumed)  # the kills did land after saves
     # a last resume finishes what a kill interrupted and leaves no staging or commit behind
     p = _lstmkit("train", text_file, "--out", out, "--resume", *TINY)

@@ -265,10 +265,23 @@ def _open_model(directory: Path, parts: tuple[str, ...] | None, last_try: bool =
     return Artifact(directory, config, loaded_parts, WeightsFile(weights_path, header, legacy), version, files)
 
 
-def _set_state(directory: Path):
+def read_consistently(directory: Path, read: Callable[[], object], manifest: str = MANIFEST):
+    """``read()``, again if a writer committed a new set meanwhile and the read failed its checks."""
+    for attempt in range(3):
+        state = _set_state(directory, manifest)
+        try:
+            return read()
+        except LstmkitError:
+            if _set_state(directory, manifest) == state:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    return read()
+
+
+def _set_state(directory: Path, manifest: str = MANIFEST):
     """What identifies the current set: the manifest's identity and whether a commit is under way."""
     try:
-        st = os.stat(fileset.member(directory, MANIFEST))
+        st = os.stat(fileset.member(directory, manifest))
         ident = (st.st_ino, st.st_mtime_ns)
     except OSError:
         ident = None

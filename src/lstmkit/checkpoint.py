@@ -45,6 +45,10 @@ def has_checkpoint(directory: str | Path) -> bool:
 def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict]:
     """``(weights, trainer_tensors, trainer_meta)`` of the last checkpoint, each file checked first."""
     directory = Path(directory)
+    return artifact.read_consistently(directory, lambda: _load_checkpoint(directory), f"{CHECKPOINT}/{artifact.MANIFEST}")
+
+
+def _load_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict]:
     ck = CHECKPOINT
     if not fileset.exists(directory, f"{ck}/{TRAIN_STATE}") and fileset.exists(directory, f"{CHECKPOINT}.old/{TRAIN_STATE}"):
         ck = CHECKPOINT + ".old"  # format 1: a crash between its two renames

@@ -48,7 +48,7 @@ def _reject_surrogates(text: str, what: str) -> None:
     m = _SURROGATE.search(text)
     if m:
         raise LstmkitError(f"{what} holds an unpaired surrogate {m.group()!r} at character {m.start()} (an undecodable "
-                           f"byte kept by errors='surrogateescape'?), which cannot be saved as UTF-8; decode the "
+                           f"byte kept by errors='surrogateescape'?), which UTF-8 cannot represent; decode the "
                            f"text with its real encoding or remove those characters")
 
 
@@ -258,10 +258,43 @@ class BpeTokenizer:
     def from_dict(cls, d: dict) -> "BpeTokenizer":
         from tokenizers import Tokenizer
 
+        _check_bpe_pipeline(d["tokenizer"])
         try:
             return cls(Tokenizer.from_str(json.dumps(d["tokenizer"])))
         except Exception as e:  # the Rust side raises a generic Exception
             raise LstmkitError(f"tokenizer.json: the BPE tokenizer is corrupt ({(str(e).splitlines() or ['?'])[0][:120]})") from None
+
+
+# What ``fit`` saves, and all that ``from_dict`` accepts: a hand-made tokenizer.json could otherwise pad every
+# encoding to 10**12 ids (the process aborts), run a regex normalizer that never ends, or emit ids the
+# network has no row for.
+_BPE_UNUSED = ("normalizer", "post_processor", "truncation", "padding")
+_BPE_MODEL_DEFAULTS = {"dropout": None, "unk_token": None, "continuing_subword_prefix": None, "end_of_word_suffix": None,
+                       "fuse_unk": False, "byte_fallback": False, "ignore_merges": False}
+
+
+def _check_bpe_pipeline(spec: dict) -> None:
+    def bad(what: str):
+        return LstmkitError(f"tokenizer.json: the BPE tokenizer {what}; lstmkit saves a plain byte-level BPE only")
+
+    if not isinstance(spec, dict):
+        raise bad("is not a JSON object")
+    set_fields = [k for k in _BPE_UNUSED if spec.get(k) is not None] + (["added_tokens"] if spec.get("added_tokens") else [])
+    if set_fields:
+        raise bad(f"sets {', '.join(set_fields)}")
+    pre, dec, model = spec.get("pre_tokenizer"), spec.get("decoder"), spec.get("model")
+    if not (isinstance(pre, dict) and pre.get("type") == "ByteLevel" and pre.get("add_prefix_space") is False):
+        raise bad("has another pre-tokenizer than ByteLevel(add_prefix_space=false)")
+    if not (isinstance(dec, dict) and dec.get("type") == "ByteLevel"):
+        raise bad("has another decoder than ByteLevel")
+    if not (isinstance(model, dict) and model.get("type") == "BPE" and isinstance(model.get("vocab"), dict)):
+        raise bad("model is not a BPE model with a vocabulary")
+    changed = [k for k, v in _BPE_MODEL_DEFAULTS.items() if model.get(k, v) != v or type(model.get(k, v)) is not type(v)]
+    if changed:
+        raise bad(f"model sets {', '.join(changed)}")
+    ids = model["vocab"].values()
+    if not all(type(i) is int for i in ids) or set(ids) != set(range(len(model["vocab"]))):
+        raise bad(f"vocabulary ids are not 0..{len(model['vocab']) - 1}, one each")
 
 
 class _BpeStream:
@@ -308,7 +341,7 @@ def tokenizer_from_dict(d: dict) -> Tokenizer:
     expected = {"char": ("chars", str, "a string of distinct characters"),
                 "word": ("words", list, "a list of distinct words starting with <unk>"),
                 "bpe": ("tokenizer", dict, "a Hugging Face tokenizer object")}
-    if level not in expected:
+    if not isinstance(level, str) or level not in expected:  # a list or object as level is unhashable
         raise LstmkitError(f"tokenizer.json: unknown level {str(level)[:40]!r} (not char, word or bpe); "
                            f"the file is corrupt or from a newer lstmkit")
     key, kind, what = expected[level]
