@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,9 +223,7 @@ def _open_model(directory: Path, parts: tuple[str, ...] | None, last_try: bool =
     if version >= 2:
         if manifest is None:
             raise LstmkitError(f"{directory / MANIFEST} is missing, so the model's integrity cannot be checked; {FIX}")
-        files = manifest.get("files")
-        if not isinstance(files, dict) or not all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in files.values()):
-            raise LstmkitError(f"{fileset.member(directory, MANIFEST)} is corrupt (no file digests); {FIX}")
+        files = _checked_files(directory, manifest)
         for required in (CONFIG, WEIGHTS):
             if required not in files:
                 raise LstmkitError(f"{fileset.member(directory, MANIFEST)} does not list {required}; {FIX}")
@@ -276,6 +275,25 @@ def read_consistently(directory: Path, read: Callable[[], object], manifest: str
                 raise
             time.sleep(0.2 * (attempt + 1))
     return read()
+
+
+_MEMBER_NAME = re.compile(r"[a-z][a-z0-9_-]*\.(json|safetensors)")
+
+
+def _checked_files(directory: Path, manifest: dict) -> dict[str, dict]:
+    """The manifest's file table: plain member names (no paths), each with a SHA-256 and a byte count."""
+    where = fileset.member(directory, MANIFEST)
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise LstmkitError(f"{where} is corrupt (no file table); {FIX}")
+    for name, entry in files.items():
+        if not _MEMBER_NAME.fullmatch(name) or name == MANIFEST:
+            raise LstmkitError(f"{where} names {name[:60]!r}, which is not a file of a model directory; {FIX}")
+        ok = (isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64
+              and isinstance(entry.get("bytes"), int) and not isinstance(entry.get("bytes"), bool) and entry["bytes"] >= 0)
+        if not ok:
+            raise LstmkitError(f"{where} is corrupt (the entry of {name} needs a SHA-256 and a byte count); {FIX}")
+    return files
 
 
 def _set_state(directory: Path, manifest: str = MANIFEST):

@@ -57,9 +57,9 @@ def _load_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str
     manifest = None
     if fileset.exists(directory, f"{ck}/{artifact.MANIFEST}"):
         manifest = artifact._read_json(directory, f"{ck}/{artifact.MANIFEST}", artifact.MAX_CONFIG_BYTES)
-        files = manifest.get("files")
-        if not isinstance(files, dict) or not all(isinstance(files.get(n), dict) for n in _FILES):
-            raise LstmkitError(f"{fileset.member(directory, ck + '/' + artifact.MANIFEST)} is corrupt; {FIX}")
+        files = artifact._checked_files(directory / ck, manifest)
+        if not all(n in files for n in _FILES):
+            raise LstmkitError(f"{fileset.member(directory, ck + '/' + artifact.MANIFEST)} does not list every checkpoint file; {FIX}")
         for name in _FILES:
             artifact.verify_member(directory, f"{ck}/{name}", files[name])
     out = []

@@ -60,15 +60,14 @@ def check_value(name: str, value, annotation, bounds, where: str, allow_inf: boo
         elif kind is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif kind is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                math.isfinite(value) or (allow_inf and not math.isnan(value)))
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value, allow_inf)
         elif kind is str:
             ok = isinstance(value, str)
         else:  # containers (dict, list): the type only
             ok = isinstance(value, typing.get_origin(kind) or kind)
         if ok:
             break
-    if ok and bounds is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if ok and bounds is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value, True):
         lo, hi = bounds
         ok = (lo is None or value >= lo) and (hi is None or value <= hi)
     if not ok:
@@ -76,9 +75,17 @@ def check_value(name: str, value, annotation, bounds, where: str, allow_inf: boo
         raise LstmkitError(f"{where}: '{name}' is {shown} but must be {_describe(kinds, bounds)}")
 
 
+def _finite(value: int | float, allow_inf: bool) -> bool:
+    try:
+        value = float(value)  # an integer beyond the float range is no number a config can hold
+    except OverflowError:
+        return False
+    return math.isfinite(value) or (allow_inf and not math.isnan(value))
+
+
 def _describe(kinds, bounds) -> str:
     names = " or ".join({bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(k, getattr(k, "__name__", str(k))) for k in kinds)
-    if bounds is None:
+    if bounds is None or bounds == (None, None):
         return names
     lo, hi = bounds
     if lo is not None and hi is not None:

@@ -92,6 +92,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
     if opts.get("stride") not in (None, 1) and not opts.get("windows"):
         raise LstmkitError(f"--stride {opts['stride']} only applies with --windows; add --windows L or drop --stride")
     # -- the run directory: locked for the whole run, never replaced by accident (rundir) -------
+    out = Path(out) if out is not None else None
     claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
     with claim as run:
         resumed = cls.load(out) if resume else None
