@@ -32,6 +32,7 @@ def _one_line_error(code: int, err: str) -> str:
     ("summary.best_eval.val_loss", "low", "'summary.best_eval.val_loss' is 'low'"),
     ("summary.sizing", {"hidden": "wide"}, "'summary.sizing.hidden' is 'wide'"),
     ("net", "lstm", "net: must be a JSON object"),
+    ("summary.steps", [1, 2], "'summary.steps' is '[1, 2]' but must be a number or a string"),
 ])
 @pytest.mark.parametrize("command", ["info", "generate", "evaluate"])
 def test_commands_on_a_corrupt_config(base, tmp_path, run_cli, path, value, expect, command):
@@ -73,3 +74,17 @@ def test_generate_into_a_closed_pipe_ends_quietly(base):
     err = p.stderr.read().decode()
     p.wait(timeout=60)
     assert len(head) == 100 and p.returncode == 0 and err == "", (p.returncode, err)
+
+
+def test_sigterm_outside_training_unwinds_and_exits_143(base):
+    """SIGTERM while generating (or saving after training): a clean stop, not the interpreter's default death."""
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    p = subprocess.Popen([sys.executable, "-m", "lstmkit.cli", "generate", str(base), "-n", "100000000"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(4)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 143 and err.strip() == "terminated", (p.returncode, err)

@@ -32,7 +32,7 @@ def _emit(text: str) -> None:
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    except (BrokenPipeError, _PipeClosed):
+    except BrokenPipeError:
         raise _PipeClosed from None
 
 
