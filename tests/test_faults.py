@@ -57,6 +57,13 @@ def _wait_for(pred, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def _owner_pid(d: Path) -> int | None:
+    try:
+        return json.loads((d / ".lstmkit.owner.json").read_text())["pid"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _assert_whole(d: Path) -> None:
     """Every visible file of a run directory is whole: the next command can read each one."""
     from safetensors import safe_open
@@ -86,14 +93,17 @@ def _assert_loads_or_absent(d: Path) -> bool:
 # ---------------------------------------------------------------------------- SIGKILL
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing(text_file, tmp_path):
-    """20 kills at random moments of training and saving; each time the directory is usable."""
+    """20 kills at random moments of reading, training and saving; each time the directory is usable."""
     out, rng = tmp_path / "run", random.Random(20261125)
     last_step, models, resumed = -1, 0, 0
     for kill in range(20):
         resume = has_checkpoint(out)
         mode = ["--resume"] if resume else (["--overwrite"] if out.exists() else [])
         p = _lstmkit("train", text_file, "--out", out, "--steps", "100000", "--eval-every", "3", *TINY, *mode)
-        time.sleep(rng.uniform(2.0, 5.0))  # about 2 s to start Python and torch, then dozens of saves a second
+        # once the run holds its directory (Python and torch loaded), kill it within the next 2.5 s:
+        # while it reads and tokenizes, trains, or writes one of its dozens of saves a second
+        _wait_for(lambda: p.poll() is not None or _owner_pid(out) == p.pid)
+        time.sleep(rng.uniform(0.0, 2.5))
         early = p.poll()
         if early is None:
             p.send_signal(signal.SIGKILL)
@@ -273,8 +283,7 @@ def test_overwrite_keeps_the_old_files_until_the_first_save(text_file, tmp_path)
     before = _digests(out)
     # --eval-every far away: the new run's first save would come only at its end
     p = _lstmkit("train", text_file, "--out", out, "--overwrite", "--steps", "100000", "--eval-every", "100000", *TINY)
-    _wait_for(lambda: (out / ".lstmkit.owner.json").exists() and
-              json.loads((out / ".lstmkit.owner.json").read_text())["pid"] == p.pid)
+    _wait_for(lambda: _owner_pid(out) == p.pid)
     time.sleep(2.0)
     p.send_signal(signal.SIGKILL)
     p.communicate(timeout=30)
