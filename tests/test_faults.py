@@ -99,7 +99,7 @@ def test_sigkill_at_random_moments_loses_nothing(text_file, tmp_path):
     for kill in range(20):
         resume = has_checkpoint(out)
         mode = ["--resume"] if resume else (["--overwrite"] if out.exists() else [])
-        p = _lstmkit("train", text_file, "--out", out, "--steps", "100000", "--eval-every", "3", *TINY, *mode)
+        p = _lstmkit("train", text_file, "--out", out, "--steps", "100000", "--eval-every", "3", "--patience", "0", *TINY, *mode)
         # once the run holds its directory (Python and torch loaded), kill it within the next 2.5 s:
         # while it reads and tokenizes, trains, or writes one of its dozens of saves a second
         _wait_for(lambda: p.poll() is not None or _owner_pid(out) == p.pid)
@@ -331,8 +331,9 @@ def test_a_second_divergence_stops_and_never_saves_nan(tiny_text, tmp_path):
     shape = dict(seed=0, hidden=16, layers=1, embed=8, batch_size=4, bptt=16, progress=False)
     lstmkit.TextModel.train(text=tiny_text, out=out, steps=10, **shape)
     with pytest.raises(LstmkitError, match="diverged again"):
+        # 3e38 (near float32's largest) overflows the weights on every CPU; 1e30 saturated the cells on some and stayed finite
         lstmkit.TextModel.train(text=tiny_text, out=out, overwrite=True, steps=200, eval_every=1, optimizer="sgd",
-                                lr=1e30, clip=0.0, **shape)
+                                lr=3e38, clip=0.0, patience=0, **shape)
     lm = lstmkit.load(out)  # the model in the directory is finite and loads
     assert all(torch.isfinite(p).all() for p in lm.net.parameters())
     assert all(torch.isfinite(t).all() for t in load_checkpoint(out)[0].values())

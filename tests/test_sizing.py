@@ -52,27 +52,52 @@ def test_default_width_follows_the_budget():
     text = make_text()
     small = TextModel.train(text=text, steps=2, batch_size=4, bptt=16, progress=False)
     layers = small.net.config.layers
-    assert small.summary["sizing"] == {"hidden": small.net.config.hidden, "budget_symbols": 2 * 4 * 16}
-    assert small.net.config.hidden == sizing.HIDDEN_LADDER[0]
+    assert small.summary["sizing"]["hidden"] == small.net.config.hidden == sizing.HIDDEN_LADDER[0]
+    assert small.summary["sizing"]["budget_symbols"] == 2 * 4 * 16
     given = TextModel.train(text=text, steps=2, hidden=40, batch_size=4, bptt=16, progress=False)
-    assert given.net.config.hidden == 40 and "sizing" not in given.summary
+    assert given.net.config.hidden == 40 and "hidden" not in given.summary.get("sizing", {})
 
-    shape = {"layers": layers, "embed": 64, "hidden": None}
+    shape = {"layers": layers, "embed": 64, "hidden": None, "dropout": 0.2}
     data = TextDataConfig(batch_size=64, bptt=128)
-    hidden, rows, note = _fit_to_budget(shape, TrainConfig(epochs=20), data, 1_000_000, 65, fit_width=True, fit_rows=True)
-    assert hidden == sizing.fit_hidden(lambda h: 2e7, layers, 64, 65) > sizing.HIDDEN_LADDER[0]
-    assert rows == sizing.fit_rows(2e7, 128) and note == {"hidden": hidden, "batch_size": rows, "budget_symbols": 20_000_000}
+    chosen, rows, note = _fit_to_budget(shape, TrainConfig(epochs=20), data, 1_000_000, 65, fit_width=True, fit_rows=True)
+    assert chosen["hidden"] > sizing.HIDDEN_LADDER[0] and chosen["layers"] == layers and "dropout" not in chosen
+    assert rows == sizing.fit_rows(2e7, 128)
+    assert note["epochs"] == 20 and note["budget_symbols"] == 20_000_000 and note["regime"] == "data-limited"
     # a step budget fixes the number of updates, so the rows stay as given
     assert _fit_to_budget(shape, TrainConfig(steps=10), data, 1_000_000, 65, True, True)[1] == 64
-    width, _, note = _fit_to_budget(shape, TrainConfig(minutes=30), data, 1_000_000, 65, True, False)
-    assert width in sizing.HIDDEN_LADDER and note["flops_per_s"] > 0 and "batch_size" not in note
-    assert _fit_to_budget(shape, TrainConfig(minutes=3), data, 1_000_000, 65, True, False)[0] <= width
+    chosen, _, note = _fit_to_budget(shape, TrainConfig(minutes=30), data, 1_000_000, 65, True, False)
+    assert chosen["hidden"] in sizing.HIDDEN_LADDER and note["flops_per_s"] > 0 and "batch_size" not in note
+    assert _fit_to_budget(shape, TrainConfig(minutes=3), data, 1_000_000, 65, True, False)[0]["hidden"] <= chosen["hidden"]
+
+
+def test_dropout_follows_the_epochs():
+    assert [sizing.dropout_for(e) for e in (0.5, 3.0, 6.0, 12.0, 24.0, 48.0, 1000.0)] == [0.0, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+
+
+def test_the_plan_follows_the_epochs_the_budget_buys():
+    """Few passes: one layer, the widest the budget feeds, no dropout. Many: two layers sized to the text."""
+    def plan(symbols: float, n_train: int, layers=None) -> dict:
+        return sizing.plan_network(lambda l, h: symbols, n_train, lambda h: 64, 65, layers)
+
+    compute = plan(4e6, 10_000_000)  # 0.4 epochs of a large text
+    assert compute == {"layers": 1, "hidden": sizing.fit_hidden(lambda h: 4e6, 1, 64, 65), "dropout": 0.0,
+                       "epochs": 0.4, "regime": "compute-limited"}
+    data = plan(1e7, 1_000_000)  # ten epochs of tinyshakespeare
+    assert data["layers"] == 2 and data["regime"] == "data-limited" and data["dropout"] == sizing.dropout_for(10.0)
+    assert sizing.recurrent_params(2, data["hidden"], 64, 65) <= sizing.PARAMS_PER_SYMBOL * 1_000_000
+    small = plan(1e7, 250_000)  # the same budget on a quarter of the text: a narrower net, more dropout
+    assert small["hidden"] < data["hidden"] and small["dropout"] > data["dropout"]
+    assert plan(1e7, 250_000, layers=1)["layers"] == 1  # a given depth is kept
+
 
 def test_fit_rows_targets_a_number_of_updates():
     assert sizing.fit_rows(3.9e6, 64) == 16          # about 3,800 updates of 16 x 64
     assert sizing.fit_rows(4000 * 64 * 64, 64) == 64
     assert sizing.fit_rows(10, 64) == sizing.ROWS_RANGE[0]
     assert sizing.fit_rows(1e12, 64) == sizing.ROWS_RANGE[1]
+    # a short text caps the rows at what it can fill, below the range: 904 symbols hold 8 rows of 64 + 1 window
+    assert sizing.fit_rows(1e12, 64, n_train=904) == 8 and sizing.fit_rows(1e12, 64, n_train=10) == 1
+    assert sizing.fit_rows(1e12, 64, n_train=10**9) == sizing.ROWS_RANGE[1]
     rows = [sizing.fit_rows(s, 128) for s in (1e5, 1e6, 1e7, 1e8, 1e9)]
     assert rows == sorted(rows) and all(r & (r - 1) == 0 for r in rows)
 
@@ -111,3 +136,63 @@ def test_word_level_fits_rows_but_keeps_its_width():
     assert lm.net.config.hidden == 512 and lm.data_config.bptt == 32
     assert lm.data_config.batch_size == lm.summary["sizing"]["batch_size"] == sizing.ROWS_RANGE[0]
     assert "hidden" not in lm.summary["sizing"]
+
+
+def test_default_val_fraction_holds_what_selection_reads():
+    from lstmkit.models.text_settings import VAL_SYMBOLS, default_val_fraction
+
+    assert default_val_fraction("char", 100_000) == 0.1             # a short text: 10 %
+    assert default_val_fraction("char", 400_000) == 0.041            # 16,384 characters
+    assert default_val_fraction("char", 1_115_394) == 0.02           # never below 2 %
+    assert default_val_fraction("word", 400_000) == 0.1              # a word is several characters
+    assert default_val_fraction("char", 8 * VAL_SYMBOLS) == 0.1 and VAL_SYMBOLS == 16_384
+
+
+def test_a_long_text_holds_out_16384_characters_unless_told():
+    from conftest import make_text
+
+    text = make_text()
+    big = (text * (400_000 // len(text) + 1))[:400_000]
+    lm = TextModel.train(text=big, steps=1, hidden=16, embed=8, batch_size=2, bptt=8, progress=False)
+    assert lm.data_config.val_fraction == 0.041
+    assert abs(lm.summary["val_chars"] - 16_400) < 200                # cut at a line break near the share
+    told = TextModel.train(text=big, steps=1, hidden=16, embed=8, batch_size=2, bptt=8, val_fraction=0.1, progress=False)
+    assert told.data_config.val_fraction == 0.1 and abs(told.summary["val_chars"] - 40_000) < 200
+
+
+def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
+    """Seconds that buy many passes over a short text are data-limited: two layers, dropout from the
+    epochs, patience. A steps budget that buys a third of a pass is compute-limited: no dropout, no patience."""
+    from conftest import make_text
+
+    text = make_text()[:1200]
+    lm = TextModel.train(text=text, minutes=0.05, progress=False)
+    note = lm.summary["sizing"]
+    assert note["regime"] == "data-limited" and note["epochs"] > sizing.DATA_LIMITED_EPOCHS
+    assert lm.net.config.layers == 2 and lm.net.config.dropout == sizing.dropout_for(note["epochs"]) > 0
+    assert lm.train_config.patience == note["patience"] == 2 and lm.train_config.anneal == note["anneal"] == 2
+    told = TextModel.train(text=text, steps=60, batch_size=4, bptt=32, patience=0, dropout=0.1, progress=False)
+    assert told.summary["sizing"]["regime"] == "data-limited"
+    assert told.train_config.patience == 0 and told.net.config.dropout == 0.1
+    long = TextModel.train(text=text * 20, steps=60, batch_size=4, bptt=32, progress=False)
+    assert long.summary["sizing"]["regime"] == "compute-limited" and long.summary["sizing"]["epochs"] < 1
+    assert long.net.config.dropout == 0.0 and long.train_config.patience == 0
+
+
+def test_train_prints_what_it_chose_and_why(tmp_path):
+    from conftest import make_text
+    from typer.testing import CliRunner
+
+    from lstmkit.cli import app
+
+    src = tmp_path / "t.txt"
+    src.write_text(make_text()[:1200], encoding="utf-8")
+    res = CliRunner().invoke(app, ["train", str(src), "--out", str(tmp_path / "m"), "--minutes", "0.05",
+                                   "--sample", "0", "-q"])
+    assert res.exit_code == 0, res.output
+    line = next(l for l in res.output.splitlines() if l.startswith("network fitted to the budget"))
+    net = TextModel.load(tmp_path / "m").net.config
+    assert f"{net.layers}x{net.hidden}, dropout {net.dropout:g}," in line and net.layers == 2 and net.dropout > 0
+    assert "epochs of the text" in line
+    assert ("data-limited: 2 evaluations without improvement send it back to the best weights at a quarter "
+            "of the rate, 2 times, then stop") in line

@@ -115,3 +115,32 @@ def test_config_validation(kwargs, msg):
 def test_config_round_trip():
     c = TrainConfig(minutes=2, optimizer="rmsprop", lr=1e-3)
     assert TrainConfig.from_dict(c.to_dict()) == c
+
+
+def test_a_plateau_anneals_back_to_the_best_weights_then_stops():
+    """patience 2, anneal 2: two plateaus each go back to the best weights at a quarter of the rate,
+    the third stops the run. Validation losses are scripted so that the plateaus fall where expected."""
+    data = _stream()
+    t = Trainer(_net(), data, data, TrainConfig(steps=400, lr=1e-2, eval_every=2, patience=2, anneal=2,
+                                              schedule="constant", warmup=0))
+    losses = iter([3.0, 2.0, 2.5, 2.6, 2.7, 1.9, 2.8, 2.9, 3.0, 3.1, 3.2])  # the last: the final evaluation
+    t.evaluate = lambda: {"loss": next(losses)}
+    best, seen = {}, []
+
+    def on_eval(tr):
+        if tr.is_best:
+            best["w"] = {k: v.clone() for k, v in tr.model.state_dict().items()}
+
+    def on_anneal(tr):
+        seen.append((tr.state.step, tr.state.lr_scale))
+        assert all(torch.equal(v, best["w"][k]) for k, v in tr.model.state_dict().items())
+
+    t.add_callback("on_eval", on_eval)
+    t.add_callback("on_anneal", on_anneal)
+    t.fit()
+    # evals at steps 2,4,...: best at 4 (2.0); plateau at 8 -> anneal; best at 12 (1.9); plateau at 16 -> anneal;
+    # plateau at 20 -> stop
+    assert seen == [(8, 0.25), (16, 0.0625)]
+    assert t.stop_reason == "early stop" and t.state.step == 20 and t.state.anneals == 2
+    assert t.last_step["lr"] == pytest.approx(1e-2 * 0.0625)
+    assert not t.state.diverged  # annealing is not a divergence: a later one may still be rolled back once

@@ -63,5 +63,6 @@ def add_progress_bar(trainer: Trainer) -> None:
 
     trainer.add_callback("on_start", start)
     trainer.add_callback("on_rollback", rollback)
+    trainer.add_callback("on_anneal", lambda t: bar["b"].write(t.last_anneal["message"], file=sys.stderr))
     trainer.add_callback("on_step", step)
     trainer.add_callback("on_end", end)

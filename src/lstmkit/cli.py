@@ -48,9 +48,9 @@ def train(
     epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps."),
     hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (char level default: the widest the budget feeds on this machine, 64-1024)."),
-    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (default 1; 2, with dropout, for a budget of 15 minutes or more, or of epochs or steps)."),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (char level default: 1 while the budget buys at most 3 passes over the text, else 2; 2 for a budget of 15 minutes or more)."),
     embed: Optional[int] = typer.Option(None, help="Embedding width."),
-    dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output (char level default: none up to 3 passes over the text, then 0.1 more per doubling of the passes, at most 0.5)."),
     cell: Optional[str] = typer.Option(None, help="Recurrent cell: lstm (default) or gru."),
     tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden)."),
     one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding (seed 000's network)."),
@@ -59,7 +59,7 @@ def train(
     bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
     windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
     stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows)."),
-    val_fraction: Optional[float] = typer.Option(None, help="Tail of the text held out for validation (default 0.1)."),
+    val_fraction: Optional[float] = typer.Option(None, help="Tail of the text held out for validation (default 10 %; at the char level 16,384 characters, 2-10 %)."),
     max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only."),
     min_freq: Optional[int] = typer.Option(None, help="Word level: drop words seen fewer times."),
     lowercase: Optional[bool] = typer.Option(None, "--lowercase/--no-lowercase", help="Word level: lowercase the text first."),
@@ -72,7 +72,8 @@ def train(
     schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine, linear, constant."),
     warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget."),
     min_lr_ratio: Optional[float] = typer.Option(None, help="Final learning rate as a fraction of --lr."),
-    patience: Optional[int] = typer.Option(None, help="Stop after this many evaluations without improvement (0 = never)."),
+    patience: Optional[int] = typer.Option(None, help="A plateau: this many evaluations without improvement; it stops the run (0 = never; default 2 when the budget buys more than 3 passes over the text, else 0)."),
+    anneal: Optional[int] = typer.Option(None, help="Meet a plateau this many times by going back to the best weights at a quarter of the learning rate before stopping (default 2 with the data-limited patience, else 0)."),
     evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget."),
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
     seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
@@ -92,7 +93,7 @@ def train(
                  dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
                  batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
-                 lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience,
+                 lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience, anneal=anneal,
                  evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
     given = {k: v for k, v in given.items() if v is not None}
     if text and corpus:
@@ -117,6 +118,10 @@ def train(
                    f"accuracy {best['val_acc']:.3f} (step {best['step']})", err=True)
     typer.echo(f"{s.get('steps', 0)} steps in {s.get('elapsed_s', 0):.0f}s at {s.get('symbols_per_s', 0):.0f} symbols/s "
                f"on {s.get('device')} ({s.get('precision')}); model saved to {out}", err=True)
+    if s.get("anneals") or s.get("stop_reason") == "early stop":
+        typer.echo(f"{s.get('anneals', 0)} plateau(s) met at a lower learning rate"
+                   + ("; stopped early at the next one" if s.get("stop_reason") == "early stop" else "")
+                   + f"; the saved model is the best evaluation's (step {best.get('step', '?')})", err=True)
     if lm.stop_reason.startswith("interrupted"):
         typer.echo(f"{lm.stop_reason}: saved; continue with: lstmkit train ... --out {out} --resume", err=True)
         raise typer.Exit(EXIT_TERMINATED if "SIGTERM" in lm.stop_reason else EXIT_INTERRUPTED)
@@ -180,7 +185,18 @@ def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
     speed = f" at {_num(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
     batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
              else f"{data['batch_size']} streams x {data['bptt']} steps")
-    return f"{net['layers']}x{net['hidden']}, {batch}: about {_num(sizing.get('budget_symbols'), '.1f', 1e-6)}M training symbols{speed}"
+    line = (f"{net['layers']}x{net['hidden']}, dropout {net.get('dropout', 0):g}, {batch}: about "
+            f"{_num(sizing.get('budget_symbols'), '.1f', 1e-6)}M training symbols{speed}")
+    if "epochs" in sizing:
+        line += f", {_num(sizing.get('epochs'), '.1f')} epochs of the text"
+    if sizing.get("regime") == "data-limited":
+        line += " (data-limited"
+        if sizing.get("patience"):
+            line += f": {sizing['patience']} evaluations without improvement"
+            line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
+                     if sizing.get("anneal") else " stop it")
+        line += ")"
+    return line
 
 
 def _num(x, fmt: str, scale: float = 1.0) -> str:
@@ -331,6 +347,11 @@ def main() -> None:
         except (OSError, ValueError):
             pass
         sys.exit(0)
+    finally:
+        # Everything is written: a signal during the interpreter's shutdown just ends the process
+        # (exit -15) instead of raising into atexit handlers and printing their traceback.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 SCHEDULES = ("cosine", "linear", "constant")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+ANNEAL_FACTOR = 0.25  # the learning rate's cut at each plateau (pytorch/examples' language model divides by 4)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class TrainConfig:
     evals: int = bounded(1, 1_000_000, default=10)
     eval_every: int = bounded(0, None, default=0)
     patience: int = bounded(0, None, default=0)
+    anneal: int = bounded(0, 1000, default=0)
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -79,8 +81,8 @@ class TrainConfig:
             raise LstmkitError(f"--lr {self.lr} must be positive")
         if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
             raise LstmkitError(f"--clip {self.clip} must be >= 0, --warmup {self.warmup} in [0, 1) and --min-lr-ratio {self.min_lr_ratio} in [0, 1]")
-        if self.evals < 1 or self.eval_every < 0 or self.patience < 0:
-            raise LstmkitError("--evals must be >= 1, --eval-every and --patience >= 0")
+        if self.evals < 1 or self.eval_every < 0 or self.patience < 0 or self.anneal < 0:
+            raise LstmkitError("--evals must be >= 1, --eval-every, --patience and --anneal >= 0")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,7 +106,9 @@ class TrainState:
     bad_evals: int = bounded(0, None, default=0)
     evals_done: int = bounded(0, None, default=0)
     finished: bool = False
-    lr_scale: float = bounded(0, 1, default=1.0)  # 0.1 after a divergence was rolled back: the learning rate stays lowered
+    lr_scale: float = bounded(0, 1, default=1.0)  # lowered tenfold by a rollback, fourfold by each anneal; it stays lowered
+    diverged: bool = False  # a divergence was rolled back once: the next one stops the run
+    anneals: int = bounded(0, None, default=0)  # plateaus met by going back to the best weights at a lower rate
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -221,7 +225,8 @@ def evaluate_loss(model, data, device=None, amp_dtype=None) -> dict:
 class Trainer:
     """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
 
-    Events: ``on_start``, ``on_step`` (every step), ``on_eval`` (after each validation), ``on_checkpoint``
+    Events: ``on_start``, ``on_step`` (every step), ``on_eval`` (after each validation), ``on_anneal``
+    (a plateau sent the run back to its best weights at a lower rate), ``on_rollback``, ``on_checkpoint``
     (save "last" now; ``is_best`` tells whether to save "best"), ``on_end``. Each callback gets the trainer.
 
     Example:
@@ -251,6 +256,8 @@ class Trainer:
         self.eval_seconds = 0.0  # wall clock spent evaluating and checkpointing (this process)
         self._good: dict | None = None  # the last state known to be finite, to roll back to on divergence
         self.last_rollback: dict = {}
+        self._best: dict | None = None  # the best evaluation's weights and optimizer, where annealing needs them
+        self.last_anneal: dict = {}
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -359,7 +366,7 @@ class Trainer:
     def _roll_back(self, loss_value: float, what: str) -> None:
         """Restore the last good state and lower the learning rate tenfold; a second divergence stops the run."""
         st, good = self.state, self._good
-        if st.lr_scale < 1.0 or good is None:
+        if st.diverged or good is None:
             raise LstmkitError(
                 f"training diverged again at step {st.step + 1} ({what} became {loss_value}) after the learning rate "
                 f"was lowered tenfold; the last saved model is intact — train again with a lower --lr (it is {self.config.lr:g})")
@@ -368,12 +375,33 @@ class Trainer:
         self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])
         elapsed = st.elapsed
         self.state = TrainState(**good["state"].to_dict())
-        self.state.elapsed, self.state.lr_scale = elapsed, 0.1
+        self.state.elapsed, self.state.lr_scale, self.state.diverged = elapsed, self.state.lr_scale * 0.1, True
         torch.set_rng_state(good["rng"])
         self.last_rollback = {"step": st.step + 1, "to_step": self.state.step, "loss": loss_value,
                               "message": f"{what} became {loss_value} at step {st.step + 1}: rolled back to step "
                                          f"{self.state.step} and lowered the learning rate tenfold"}
         self._emit("on_rollback")
+
+    # -- plateaus: back to the best weights at a quarter of the rate, then stop -----------------
+    def _on_plateau(self) -> bool:
+        """``patience`` evaluations without improvement: anneal while ``anneal`` allows, else stop (True).
+
+        Annealing is what pytorch/examples' language model and Keras' ``ReduceLROnPlateau`` do: a rate
+        that has stopped helping is divided by 4. Here the run also goes back to its best weights (and
+        their optimizer moments), so the evaluations spent overfitting are not built on.
+        """
+        st = self.state
+        if st.anneals >= self.config.anneal:
+            return True
+        if self._best is not None:
+            self.model.load_state_dict(self._best["model"])
+            self.optimizer.load_state_dict(copy.deepcopy(self._best["optimizer"]))
+        st.anneals, st.bad_evals, st.lr_scale = st.anneals + 1, 0, st.lr_scale * ANNEAL_FACTOR
+        self.last_anneal = {"step": st.step, "lr_scale": st.lr_scale,
+                            "message": f"no improvement in {self.config.patience} evaluations at step {st.step}: back to the "
+                                       f"best weights, learning rate x{st.lr_scale:g} (anneal {st.anneals} of {self.config.anneal})"}
+        self._emit("on_anneal")
+        return False
 
     # -- the loop --------------------------------------------------------------------------
     def evaluate(self) -> dict:
@@ -381,7 +409,8 @@ class Trainer:
             return {}
         return evaluate_loss(self.model, self.val_data, self.device, self.amp_dtype)
 
-    def _run_eval(self) -> None:
+    def _run_eval(self, final: bool = False) -> bool:
+        """Evaluate, record the best, meet a plateau (``_on_plateau``), then checkpoint; True: stop early."""
         st = self.state
         st.evals_done += 1
         t0 = time.perf_counter()
@@ -392,6 +421,9 @@ class Trainer:
             self._remember_good()
         if self.is_best:
             st.best_val, st.bad_evals = ref, 0
+            if self.config.anneal and self.config.patience:  # kept to go back to on a plateau
+                self._best = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+                              "optimizer": copy.deepcopy(self.optimizer.state_dict())}
         else:
             st.bad_evals += 1
         self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3),
@@ -399,9 +431,11 @@ class Trainer:
                           "lr": self.optimizer.param_groups[0]["lr"], "train_loss": self.last_step.get("loss"),
                           **{f"val_{k}": v for k, v in metrics.items()}}
         self._emit("on_eval")
+        stop = bool(not final and self.config.patience and st.bad_evals >= self.config.patience and self._on_plateau())
         st.elapsed = self.elapsed()
         self._emit("on_checkpoint")
         self.eval_seconds += time.perf_counter() - t0
+        return stop
 
     def fit(self) -> "Trainer":
         """Train until the budget is spent, early stopping triggers, or a signal asks to stop."""
@@ -475,8 +509,7 @@ class Trainer:
                     due = (self.config.eval_every and st.step % self.config.eval_every == 0) or (
                         not self.config.eval_every and self.progress() >= (st.evals_done + 1) / n_evals)
                     if due and self.progress() < 1.0:
-                        self._run_eval()
-                        if self.config.patience and st.bad_evals >= self.config.patience:
+                        if self._run_eval():
                             st.finished, self.stop_reason = True, "early stop"
                             break
                     if self._stop_signal:
@@ -495,7 +528,7 @@ class Trainer:
         # -- final evaluation and checkpoint ------------------------------------------------
         if not self._stop_signal or not self._stop_signal.startswith("SIG"):
             st.finished = True
-            self._run_eval()
+            self._run_eval(final=True)
         else:
             st.elapsed = self.elapsed()
             self.is_best = False

@@ -202,10 +202,15 @@ class TextModel:
 
 # ---------------------------------------------------------------------------- summary
 _SUMMARY_TABLES = ("best_eval", "sizing", "val")
+_SUMMARY_WORDS = {("sizing", "regime")}  # the only table entries that are words, not numbers
 
 
 def _number(x) -> bool:
     return x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+
+
+def _scalar(x) -> bool:
+    return _number(x) or isinstance(x, str)
 
 
 def _checked_summary(summary) -> dict:
@@ -216,9 +221,9 @@ def _checked_summary(summary) -> dict:
         if key in _SUMMARY_TABLES:
             if not isinstance(value, dict):
                 raise LstmkitError(f"'summary.{key}' is {str(value)[:40]!r} but must be a JSON object")
-            bad = [k for k, v in value.items() if not _number(v)]
+            bad = [k for k, v in value.items() if not (isinstance(v, str) if (key, k) in _SUMMARY_WORDS else _number(v))]
             if bad:
                 raise LstmkitError(f"'summary.{key}.{bad[0]}' is {str(value[bad[0]])[:40]!r} but must be a number")
-        elif not (_number(value) or isinstance(value, str)):
+        elif not _scalar(value):
             raise LstmkitError(f"'summary.{key}' is {str(value)[:40]!r} but must be a number or a string")
     return summary

@@ -58,16 +58,40 @@ class TextDataConfig:
 
 
 LONG_RUN_MINUTES = 15.0
+VAL_SYMBOLS = 1 << 14  # a validation tail this long measures a char-level loss to about 0.01 nats
+VAL_FRACTION_RANGE = (0.02, 0.1)
+
+
+def default_val_fraction(level: str, n_chars: int) -> float:
+    """The validation tail when none is given: at the char level, ``VAL_SYMBOLS`` characters, as a share
+    of the text within ``VAL_FRACTION_RANGE`` (10 % of a text below 164k characters, 2 % from 820k).
+
+    16,384 characters measure a loss to about 0.01 nats/char (per-character losses spread about 1.5
+    nats), finer than the steps between evaluations that choose the best model. Each character held
+    out beyond that is one the network never trains on, and the tail is the text nearest to whatever
+    the model meets next: inside tinyshakespeare's first 90 %, 200 s, the same 2x320 network scored
+    1.631 nats/char on the plays that follow with a 10 % tail held out, 1.420 with a 2 % one
+    (``benchmarks/cli_vs_reference.py --proxy``). Word and BPE symbols span several
+    characters, so 16,384 of them are 10 % of a text of about 500k characters: those levels keep 10 %.
+
+    Example:
+        default_val_fraction("char", 1_003_854)   # 0.02
+    """
+    lo, hi = VAL_FRACTION_RANGE
+    if level != "char" or n_chars <= 0:
+        return hi
+    return round(min(hi, max(lo, VAL_SYMBOLS / n_chars)), 4)
 
 
 def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     """Default network shape and batch/optimizer settings for a level and a wall-clock budget.
 
-    Chosen by measurement (``benchmarks/time_to_quality.py``, tinyshakespeare, 2 cores). At the
-    character level the width and the batch rows are left to ``sizing`` (``None``), which fits them to
-    what the budget buys on this machine (``fit_hidden``, ``fit_rows``): a short budget gets one layer
-    and 64-step windows; a long budget (>= 15 minutes, or an epoch/step budget) two layers with
-    dropout and 128-step windows, which keep improving over many epochs where one layer would overfit. Word and BPE
+    Chosen by measurement (``benchmarks/time_to_quality.py``, ``benchmarks/cli_vs_reference.py``,
+    tinyshakespeare, 2 cores). At the character level the width, the layers, the dropout and the batch
+    rows are left to ``sizing`` (``None``), which fits them to what the budget buys on this machine and
+    to how many passes over the text that is (``plan_network``, ``fit_rows``): a short budget gets
+    64-step windows, one layer while it is compute-limited and two with dropout once it is not; a long
+    budget (>= 15 minutes, or an epoch/step budget) two layers and 128-step windows. Word and BPE
     levels keep a fixed 512-unit network with dropout (their output layer dominates the cost) and fit
     only the batch rows, over 32-step windows.
 
@@ -76,10 +100,11 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     """
     long_run = minutes is None or minutes >= LONG_RUN_MINUTES
     if level == "char":
-        if long_run:
-            return ({"hidden": None, "layers": 2, "embed": 64, "dropout": 0.2},
+        # width, layers and dropout (None) follow the epochs the budget buys (``fit_to_budget``)
+        if long_run:  # two layers as before; the dropout follows the epochs
+            return ({"hidden": None, "layers": 2, "embed": 64, "dropout": None},
                     {"batch_size": None, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
-        return ({"hidden": None, "layers": 1, "embed": 64, "dropout": 0.0},
+        return ({"hidden": None, "layers": None, "embed": 64, "dropout": None},
                 {"batch_size": None, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
     # word and bpe: the output layer dominates the cost, so few symbols per second; what limits a short
     # budget is again the number of updates (Grimm, word level, 2 minutes, 1x512: 64x64 batches 91 updates
@@ -92,11 +117,14 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
 
 
 def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int,
-                   fit_width: bool, fit_rows: bool) -> tuple[int, int, dict]:
-    """The default width and batch rows for this budget on this machine (``sizing``).
+                   fit_width: bool, fit_rows: bool) -> tuple[dict, int, dict]:
+    """The default network and batch rows for this budget on this machine and this much text (``sizing``).
 
-    Returns ``(hidden, rows, note)``; ``hidden``/``rows`` are the given ones where not fitted, and
-    ``note`` records what was fitted (kept in the model's summary).
+    ``shape`` holds ``None`` for what is to be chosen: the width (``fit_width``), the layers and the
+    dropout. Those three follow ``sizing.plan_network``: how many passes over the text the budget buys.
+
+    Returns ``(chosen, rows, note)``: the chosen shape fields, the batch rows (the given ones where not
+    fitted), and ``note``, what was fitted and why (kept in the model's summary, printed by ``train``).
     """
     gates = 3 if shape.get("cell") == "gru" else 4
     tied = bool(shape.get("tie_weights"))
@@ -108,7 +136,6 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
             return 1
         return h if tied else shape["embed"]
 
-    layers = shape["layers"]
     note: dict = {}
     if train_cfg.minutes is not None:
         device = resolve_device(train_cfg.device)
@@ -116,23 +143,34 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
         seconds = 60.0 * train_cfg.minutes
         note["flops_per_s"] = round(rate)
 
-        def symbols_for(h: int) -> float:
+        def symbols_for(layers: int, h: int) -> float:
             return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
     else:
         per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)  # windows: one prediction each
         total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * n_train
 
-        def symbols_for(h: int) -> float:
+        def symbols_for(layers: int, h: int) -> float:
             return total
 
-    hidden = shape["hidden"]
+    chosen = {}
     if fit_width:
-        hidden = sizing.fit_hidden(symbols_for, layers, embed_for, vocab, gates=gates)
-        note["hidden"] = hidden
+        plan = sizing.plan_network(symbols_for, n_train, embed_for, vocab, shape["layers"], gates)
+        chosen = {"hidden": plan["hidden"], "layers": plan["layers"]}
+        if shape["dropout"] is None:
+            chosen["dropout"] = plan["dropout"]
+        note.update(hidden=plan["hidden"], regime=plan["regime"])
+    else:  # the width was given: layers default to one, dropout follows the epochs at that width
+        layers = shape["layers"] or 1
+        chosen = {"layers": layers}
+        epochs = symbols_for(layers, shape["hidden"]) / max(1, n_train)
+        if shape["dropout"] is None:
+            chosen["dropout"] = sizing.dropout_for(epochs)
+        note["regime"] = "compute-limited" if epochs <= sizing.DATA_LIMITED_EPOCHS else "data-limited"
+    hidden = chosen.get("hidden", shape["hidden"])
+    budget = symbols_for(chosen["layers"], hidden)
     rows = data_cfg.batch_size
     if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
-        rows = sizing.fit_rows(symbols_for(hidden), data_cfg.bptt)
+        rows = sizing.fit_rows(budget, data_cfg.bptt, n_train=n_train)
         note["batch_size"] = rows
-    if note:
-        note["budget_symbols"] = round(symbols_for(hidden))
-    return hidden, rows, note
+    note.update(budget_symbols=round(budget), epochs=round(budget / max(1, n_train), 2))
+    return chosen, rows, note
