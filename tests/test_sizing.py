@@ -119,6 +119,10 @@ def test_given_width_still_gets_fitted_rows_and_tied_weights_fit(tmp_path):
     lm = TextModel.train(text=text, epochs=0.05, hidden=40, progress=False)
     assert lm.net.config.hidden == 40 and lm.data_config.batch_size == lm.summary["sizing"]["batch_size"]
     assert "hidden" not in lm.summary["sizing"]
+    assert lm.net.config.dropout == 0.0 and lm.summary["sizing"]["regime"] == "compute-limited"   # half a pass
+    many = TextModel.train(text=make_text(), level="word", epochs=12, batch_size=2, bptt=8, hidden=32, embed=8,
+                           progress=False)  # twelve passes: data-limited, dropout 0.2, early stopping
+    assert many.net.config.dropout == sizing.dropout_for(12) == 0.2 and many.train_config.patience == 2
     tied = TextModel.train(text=text, steps=1, tie_weights=True, embed=48, progress=False)
     assert tied.net.config.hidden == tied.net.config.embed == 48
     tied = TextModel.train(text=text, steps=1, tie_weights=True, progress=False)
@@ -136,6 +140,10 @@ def test_word_level_fits_rows_but_keeps_its_width():
     assert lm.net.config.hidden == 512 and lm.data_config.bptt == 32
     assert lm.data_config.batch_size == lm.summary["sizing"]["batch_size"] == sizing.ROWS_RANGE[0]
     assert "hidden" not in lm.summary["sizing"]
+    assert lm.net.config.dropout == 0.0 and lm.summary["sizing"]["regime"] == "compute-limited"   # half a pass
+    many = TextModel.train(text=make_text(), level="word", epochs=12, batch_size=2, bptt=8, hidden=32, embed=8,
+                           progress=False)  # twelve passes: data-limited, dropout 0.2, early stopping
+    assert many.net.config.dropout == sizing.dropout_for(12) == 0.2 and many.train_config.patience == 2
 
 
 def test_default_val_fraction_holds_what_selection_reads():

@@ -92,8 +92,9 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     to how many passes over the text that is (``plan_network``, ``fit_rows``): a short budget gets
     64-step windows, one layer while it is compute-limited and two with dropout once it is not; a long
     budget (>= 15 minutes, or an epoch/step budget) two layers and 128-step windows. Word and BPE
-    levels keep a fixed 512-unit network with dropout (their output layer dominates the cost) and fit
-    only the batch rows, over 32-step windows.
+    levels keep a fixed 512-unit network (their output layer dominates the cost), one layer below 15
+    minutes and two from there, and fit the dropout to the passes and the batch rows to the budget, over
+    32-step windows.
 
     Returns:
         ``(net, options)``: NetConfig fields and TextDataConfig/TrainConfig fields.
@@ -112,7 +113,10 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     # width stays 512 (384: 4.45, tied 512: 4.70, tied 256: 4.62), dropout 0.2 from the start (none: 4.47).
     # A long budget overfits a corpus of this size within minutes: 2x512 for 15 minutes, best validation
     # 4.51 with dropout 0.2 (4.98 at the end), 4.47 with 0.5 (4.67 at the end), tied weights 4.48 (4.51).
-    return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": 0.5 if long_run else 0.2},
+    # The dropout follows the passes the budget buys (``sizing.dropout_for``): 2 minutes on Grimm are
+    # 9-19 passes by the machine (0.15-0.27, where 0.2 and none had measured alike), 15 minutes 65-140
+    # (0.44-0.5, where 0.5 had measured best).
+    return ({"hidden": 512, "layers": 2 if long_run else 1, "embed": 256, "dropout": None},
             {"batch_size": None, "bptt": 32, "lr": 3e-3, "min_lr_ratio": 0.02})
 
 
