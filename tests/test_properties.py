@@ -90,7 +90,7 @@ def test_training_on_surrogates_is_a_clear_error(tmp_path, level):
     text = b"bad \xff byte\n".decode("utf-8", "surrogateescape") + make_text(60)
     with pytest.raises(LstmkitError, match="unpaired surrogate"):
         lstmkit.TextModel.train(text=text, level=level, vocab_size=300, steps=2, hidden=8, embed=4, batch_size=2,
-                                bptt=4, progress=False, out=tmp_path / "m")
+                                bptt=4, val_blocks=1, progress=False, out=tmp_path / "m")  # the start is trained on
     assert not (tmp_path / "m" / "model.safetensors").exists()
 
 
@@ -98,11 +98,11 @@ def test_surrogates_only_in_validation_text(tmp_path):
     """The word level maps unknown validation symbols to <unk>; BPE refuses them clearly."""
     text = make_text(60) + "bad " + b"\xff".decode("utf-8", "surrogateescape") + " byte\n"
     lm = lstmkit.TextModel.train(text=text, level="word", steps=2, hidden=8, embed=4, batch_size=2, bptt=4,
-                                 progress=False, out=tmp_path / "w")
+                                 val_blocks=1, progress=False, out=tmp_path / "w")  # the end is held out
     assert lstmkit.load(tmp_path / "w").tokenizer.words == lm.tokenizer.words
     with pytest.raises(LstmkitError, match="unpaired surrogate"):
         lstmkit.TextModel.train(text=text, level="bpe", vocab_size=300, steps=2, hidden=8, embed=4, batch_size=2,
-                                bptt=4, progress=False, out=tmp_path / "b")
+                                bptt=4, val_blocks=1, progress=False, out=tmp_path / "b")
 
 
 # ---------------------------------------------------------------------------- word
@@ -247,6 +247,13 @@ def test_split_text_keeps_every_character(t, val_fraction):
     assert train + val == t
     if val_fraction == 0.0:
         assert val == ""
+
+
+@FAST
+@given(texts, st.floats(0.0, 0.99), st.integers(1, 40))
+def test_split_in_blocks_keeps_every_character_once(t, val_fraction, blocks):
+    train, val = split_text(t, val_fraction, blocks)
+    assert sorted(train + val) == sorted(t) and len(val) <= len(t) * val_fraction + blocks * 201
 
 
 @FAST

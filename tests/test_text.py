@@ -77,6 +77,18 @@ def test_split_holds_out_tail():
         split_text(text, 1.5)
 
 
+def test_split_in_blocks_samples_the_whole_text_and_trains_on_its_end():
+    text = "".join(f"line {i:04d}\n" for i in range(1000))         # 10 characters a line
+    train, val = split_text(text, 0.08, blocks=8)                 # 8 pieces of 1 %: 10 lines each
+    held = [int(l[5:]) for l in val.splitlines()]
+    assert held == [i for b in range(8) for i in range(125 * b, 125 * b + 10)]
+    assert sorted(train.splitlines() + val.splitlines()) == text.splitlines()
+    assert train.endswith("line 0999\n") and train.startswith("line 0010\n")
+    assert split_text(text, 0.08, blocks=1) == split_text(text, 0.08)
+    with pytest.raises(LstmkitError, match="val-blocks 0"):
+        split_text(text, 0.1, blocks=0)
+
+
 def test_grimm_as_distributed(shared_data):
     text = read_text(shared_data / "grimms_fairy_tales.txt")
     assert "\r" not in text and not text.startswith("\ufeff")

@@ -59,7 +59,8 @@ def train(
     bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
     windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
     stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows)."),
-    val_fraction: Optional[float] = typer.Option(None, help="Tail of the text held out for validation (default 10 %; at the char level 16,384 characters, 2-10 %)."),
+    val_fraction: Optional[float] = typer.Option(None, help="Share of the text held out for validation (default 10 %; at the char level 16,384 characters, 2-10 %)."),
+    val_blocks: Optional[int] = typer.Option(None, help="Hold it out as this many evenly spaced pieces (default 8, so the end of the text is trained on); 1 holds out the tail."),
     max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only."),
     min_freq: Optional[int] = typer.Option(None, help="Word level: drop words seen fewer times."),
     lowercase: Optional[bool] = typer.Option(None, "--lowercase/--no-lowercase", help="Word level: lowercase the text first."),
@@ -91,7 +92,7 @@ def train(
 
     given = dict(level=level, minutes=minutes, epochs=epochs, steps=steps, hidden=hidden, layers=layers, embed=embed,
                  dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
-                 batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction,
+                 batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction, val_blocks=val_blocks,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
                  lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience, anneal=anneal,
                  evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
@@ -196,6 +197,10 @@ def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
             line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
                      if sizing.get("anneal") else " stop it")
         line += ")"
+    elif sizing.get("regime") == "compute-limited":
+        from .sizing import DATA_LIMITED_EPOCHS
+
+        line += f" (compute-limited: at most {DATA_LIMITED_EPOCHS:g} passes over the text)"
     return line
 
 

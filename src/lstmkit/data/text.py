@@ -1,6 +1,6 @@
 """Read text the way users have it: files, directories or stdin, with BOMs, CRLFs and licence text.
 
-``read_text`` returns one clean string; ``split_text`` holds out its tail for validation.
+``read_text`` returns one clean string; ``split_text`` holds out its tail (or evenly spaced pieces) for validation.
 """
 from __future__ import annotations
 
@@ -131,18 +131,39 @@ def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8
     return "\n".join(parts)
 
 
-def split_text(text: str, val_fraction: float) -> tuple[str, str]:
-    """Hold out the last ``val_fraction`` of ``text`` for validation, cut at a line break when one is near.
+def _line_cut(text: str, at: int) -> int:
+    """``at`` moved back to just after a line break within 200 characters, when there is one."""
+    nl = text.rfind("\n", max(0, at - 200), at)
+    return nl + 1 if nl > 0 else at
+
+
+def split_text(text: str, val_fraction: float, blocks: int = 1) -> tuple[str, str]:
+    """Hold out ``val_fraction`` of ``text`` for validation, cut at line breaks when one is near.
+
+    ``blocks=1`` holds out the tail. ``blocks=k`` holds out ``k`` equal pieces, piece ``i`` starting at
+    ``i/k`` of the text, so validation samples the whole text and the end of the text (the part
+    nearest whatever comes after it) is trained on; the training text is the rest, in order.
 
     Example:
-        train, val = split_text(text, 0.1)
+        train, val = split_text(text, 0.1)             # the last 10 %
+        train, val = split_text(text, 0.02, blocks=8)  # eight pieces of 0.25 %, at 0, 1/8, ... 7/8
     """
     if not 0.0 <= val_fraction < 1.0:
         raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass a value in [0, 1)")
+    if blocks < 1:
+        raise LstmkitError(f"--val-blocks {blocks} is out of range; pass 1 (the tail) or more")
     if val_fraction == 0.0:
         return text, ""
-    cut = int(len(text) * (1.0 - val_fraction))
-    nl = text.rfind("\n", max(0, cut - 200), cut)
-    if nl > 0:
-        cut = nl + 1
-    return text[:cut], text[cut:]
+    if blocks == 1:
+        cut = _line_cut(text, int(len(text) * (1.0 - val_fraction)))
+        return text[:cut], text[cut:]
+    n, piece = len(text), len(text) * val_fraction / blocks
+    train, val, pos = [], [], 0
+    for i in range(blocks):
+        start = max(pos, _line_cut(text, int(n * i / blocks)) if i else 0)
+        end = max(start, _line_cut(text, int(n * i / blocks + piece)))
+        train.append(text[pos:start])
+        val.append(text[start:end])
+        pos = end
+    train.append(text[pos:])
+    return "".join(train), "".join(val)

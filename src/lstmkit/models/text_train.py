@@ -27,7 +27,7 @@ from ..nn import NetConfig, RecurrentLM
 from ..recipes import apply_recipe
 from ..tokenize import fit_tokenizer
 from ..train import TrainConfig, Trainer, evaluate_loss
-from .text_settings import TextDataConfig, default_settings, default_val_fraction, fit_to_budget
+from .text_settings import VAL_BLOCKS, TextDataConfig, default_settings, default_val_fraction, fit_to_budget
 
 if TYPE_CHECKING:
     from .text import TextModel
@@ -133,7 +133,9 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
             raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
         if data is None and opts.get("val_fraction") is None:  # not given: what selection reads (text_settings)
             data_cfg = dataclasses.replace(data_cfg, val_fraction=default_val_fraction(data_cfg.level, len(text)))
-        train_text, val_text = split_text(text, data_cfg.val_fraction)
+        if data is None and opts.get("val_blocks") is None:
+            data_cfg = dataclasses.replace(data_cfg, val_blocks=VAL_BLOCKS)
+        train_text, val_text = split_text(text, data_cfg.val_fraction, data_cfg.val_blocks)
         if resumed:
             tokenizer = resumed.tokenizer
         else:
