@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import lstmkit
 from lstmkit import BpeTokenizer, CharTokenizer, LstmkitError, WordTokenizer
-from lstmkit.data.text import read_text, split_text
+from lstmkit.data.text import read_text, split_cuts, split_text
 from lstmkit.tokenize import split_words, tokenizer_from_dict
 
 # LSTMKIT_PROPERTY_EXAMPLES=3000 for a longer hunt; the default keeps the file at a few seconds.
@@ -253,7 +253,13 @@ def test_split_text_keeps_every_character(t, val_fraction):
 @given(texts, st.floats(0.0, 0.99), st.integers(1, 40))
 def test_split_in_blocks_keeps_every_character_once(t, val_fraction, blocks):
     train, val = split_text(t, val_fraction, blocks)
-    assert sorted(train + val) == sorted(t) and len(val) <= len(t) * val_fraction + blocks * 201
+    cuts = split_cuts(t, val_fraction, blocks)
+    edges = [0] + [e for c in cuts for e in c] + [len(t)]
+    assert edges == sorted(edges)                                     # in order, not overlapping
+    pieces = [t[a:b] for a, b in zip(edges, edges[1:])]
+    assert "".join(pieces[0::2]) == train and "".join(pieces[1::2]) == val
+    share = len(t) * val_fraction
+    assert share - blocks * 202 <= len(val) <= share + blocks * 202   # each piece within a line cut of its share
 
 
 @FAST

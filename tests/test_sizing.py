@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from lstmkit import TextModel, sizing
+from lstmkit import LstmkitError, TextModel, sizing
 from lstmkit.nn import NetConfig, RecurrentLM
 
 
@@ -68,6 +68,12 @@ def test_default_width_follows_the_budget():
     chosen, _, note = _fit_to_budget(shape, TrainConfig(minutes=30), data, 1_000_000, 65, True, False)
     assert chosen["hidden"] in sizing.HIDDEN_LADDER and note["flops_per_s"] > 0 and "batch_size" not in note
     assert _fit_to_budget(shape, TrainConfig(minutes=3), data, 1_000_000, 65, True, False)[0]["hidden"] <= chosen["hidden"]
+    # overlapping windows run each symbol L/stride times: a pass costs that much more of the budget
+    windows = TextDataConfig(batch_size=64, windows=100, stride=2)
+    _, _, note = _fit_to_budget(shape, TrainConfig(minutes=1), windows, 100_000, 65, True, False)
+    assert note["epochs"] == round(note["budget_symbols"] / (100_000 * 100 / 2), 2)
+    _, _, note = _fit_to_budget(shape, TrainConfig(epochs=4), windows, 100_000, 65, True, False)
+    assert note["epochs"] == 4 and note["budget_symbols"] == 4 * 50_000          # a step budget counts windows
 
 
 def test_dropout_follows_the_epochs():
@@ -186,6 +192,13 @@ def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
     long = TextModel.train(text=text * 20, steps=60, batch_size=4, bptt=32, progress=False)
     assert long.summary["sizing"]["regime"] == "compute-limited" and long.summary["sizing"]["epochs"] < 1
     assert long.net.config.dropout == 0.0 and long.train_config.patience == 0
+
+
+def test_anneal_without_patience_is_refused():
+    from conftest import make_text
+
+    with pytest.raises(LstmkitError, match="--anneal 2 acts after --patience"):
+        TextModel.train(text=make_text(), steps=2, batch_size=2, bptt=8, hidden=8, embed=4, anneal=2, progress=False)
 
 
 def test_train_prints_what_it_chose_and_why(tmp_path):

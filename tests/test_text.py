@@ -84,7 +84,11 @@ def test_split_in_blocks_samples_the_whole_text_and_trains_on_its_end():
     assert held == [i for b in range(8) for i in range(125 * b, 125 * b + 10)]
     assert sorted(train.splitlines() + val.splitlines()) == text.splitlines()
     assert train.endswith("line 0999\n") and train.startswith("line 0010\n")
-    assert split_text(text, 0.08, blocks=1) == split_text(text, 0.08)
+    tail = split_text(text, 0.08, blocks=1)[1]
+    assert tail == text[-len(tail):] and len(tail) == 800
+    # lines longer than a piece: each piece still holds its share, cut where no break is near
+    long_lines = "".join(f"{i:03d}" + "y" * 296 + "\n" for i in range(40))   # 12,000 characters, pieces of 150
+    assert len(split_text(long_lines, 0.1, blocks=8)[1]) == 8 * 150
     with pytest.raises(LstmkitError, match="val-blocks 0"):
         split_text(text, 0.1, blocks=0)
 

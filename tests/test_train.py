@@ -12,7 +12,7 @@ from lstmkit import (
     TrainConfig,
     Trainer,
 )
-from lstmkit.train import lr_factor
+from lstmkit.train import TrainState, lr_factor
 
 
 class OneBatch:
@@ -144,3 +144,30 @@ def test_a_plateau_anneals_back_to_the_best_weights_then_stops():
     assert t.stop_reason == "early stop" and t.state.step == 20 and t.state.anneals == 2
     assert t.last_step["lr"] == pytest.approx(1e-2 * 0.0625)
     assert not t.state.diverged  # annealing is not a divergence: a later one may still be rolled back once
+    assert t.state.evals_done == 10  # the early stop's evaluation is the last: no second one of the same weights
+
+
+def test_annealing_resumes_with_its_best_weights():
+    """A plateau after ``--resume`` goes back to the best weights of before the resume."""
+    data = _stream()
+    cfg = TrainConfig(steps=6, lr=1e-2, eval_every=2, patience=3, anneal=2, schedule="constant", warmup=0)
+    t = Trainer(_net(), data, data, cfg)
+    losses = iter([2.0, 2.5, 2.6])
+    t.evaluate = lambda: {"loss": next(losses)}
+    t.fit()  # best at step 2, then two worse evaluations
+    tensors, meta = t.resume_payload()
+    u = Trainer(_net(seed=1), _stream(), _stream(), cfg)
+    u.model.load_state_dict(t.model.state_dict())
+    u.load_resume_payload(tensors, meta)
+    assert u.state == t.state and u.state.bad_evals == 2
+    assert not u._on_plateau()
+    assert all(torch.equal(v, t._best["model"][k]) for k, v in u.model.state_dict().items())
+    assert not all(torch.equal(v, t.model.state_dict()[k]) for k, v in u.model.state_dict().items())
+    assert u.state.lr_scale == 0.25 and u.state.anneals == 1
+
+
+def test_an_old_checkpoint_keeps_its_one_rollback():
+    """Saved before annealing: a lowered rate meant a rollback, so the next divergence stops the run."""
+    assert TrainState.from_dict({"step": 5, "lr_scale": 0.1}).diverged
+    assert not TrainState.from_dict({"step": 5}).diverged
+    assert not TrainState.from_dict({"step": 5, "lr_scale": 0.25, "anneals": 1}).diverged

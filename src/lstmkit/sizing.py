@@ -137,7 +137,7 @@ def dropout_for(epochs: float) -> float:
 
 
 def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_for: Callable[[int], int], vocab: int,
-                 layers: int | None, gates: int = 4) -> dict:
+                 layers: int | None, gates: int = 4, per_epoch: float | None = None) -> dict:
     """Layers, width and dropout from what the budget buys *and* how much text there is.
 
     A budget that buys at most ``DATA_LIMITED_EPOCHS`` passes is compute-limited: one layer, the widest
@@ -153,15 +153,18 @@ def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_f
     Args:
         symbols_for: training symbols the budget buys for ``(layers, hidden)``.
         n_train: training symbols in the text.
+        per_epoch: what one pass costs in ``symbols_for``'s units (``n_train``, the default, for streams;
+            overlapping windows of L at stride s process ``n_train * L / s``).
         layers: a fixed number of layers, or ``None`` to choose.
 
     Returns:
         ``{"layers", "hidden", "dropout", "epochs", "regime"}``.
     """
     n_train = max(1, n_train)
+    per_epoch = max(1.0, per_epoch or n_train)
     if layers in (None, 1):
         h1 = fit_hidden(lambda h: symbols_for(1, h), 1, embed_for, vocab, gates=gates)
-        e1 = symbols_for(1, h1) / n_train
+        e1 = symbols_for(1, h1) / per_epoch
         if e1 <= DATA_LIMITED_EPOCHS or layers == 1:
             return {"layers": 1, "hidden": h1, "dropout": dropout_for(e1) if layers == 1 else 0.0, "epochs": e1,
                     "regime": "compute-limited" if e1 <= DATA_LIMITED_EPOCHS else "data-limited"}
@@ -171,7 +174,7 @@ def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_f
         params = recurrent_params(n_layers, h, embed_for(h), vocab, gates)
         if symbols_for(n_layers, h) >= SYMBOLS_PER_PARAM * params and params <= PARAMS_PER_SYMBOL * n_train:
             best = h
-    epochs = symbols_for(n_layers, best) / n_train
+    epochs = symbols_for(n_layers, best) / per_epoch
     regime = "compute-limited" if epochs <= DATA_LIMITED_EPOCHS else "data-limited"
     return {"layers": n_layers, "hidden": best, "dropout": dropout_for(epochs), "epochs": epochs, "regime": regime}
 

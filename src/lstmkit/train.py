@@ -81,8 +81,13 @@ class TrainConfig:
             raise LstmkitError(f"--lr {self.lr} must be positive")
         if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
             raise LstmkitError(f"--clip {self.clip} must be >= 0, --warmup {self.warmup} in [0, 1) and --min-lr-ratio {self.min_lr_ratio} in [0, 1]")
-        if self.evals < 1 or self.eval_every < 0 or self.patience < 0 or self.anneal < 0:
-            raise LstmkitError("--evals must be >= 1, --eval-every, --patience and --anneal >= 0")
+        if not 1 <= self.evals <= 1_000_000:
+            raise LstmkitError(f"--evals {self.evals} is out of range; pass 1 to 1000000")
+        for name, value in (("eval-every", self.eval_every), ("patience", self.patience)):
+            if value < 0:
+                raise LstmkitError(f"--{name} {value} must be >= 0")
+        if not 0 <= self.anneal <= 1000:
+            raise LstmkitError(f"--anneal {self.anneal} is out of range; pass 0 to 1000")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,6 +120,10 @@ class TrainState:
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "train_state") -> "TrainState":
+        if isinstance(d, dict) and "diverged" not in d and "anneals" not in d:
+            # saved before annealing existed, when a lowered rate could only mean a rollback
+            lr_scale = d.get("lr_scale", 1.0)
+            d = {**d, "diverged": isinstance(lr_scale, (int, float)) and lr_scale < 1.0}
         return checked_from_dict(cls, d, where)
 
 
@@ -222,6 +231,30 @@ def evaluate_loss(model, data, device=None, amp_dtype=None) -> dict:
 
 
 # ---------------------------------------------------------------------------- trainer
+def _flatten_optimizer(opt: dict, prefix: str, tensors: dict[str, torch.Tensor]) -> dict:
+    """An optimizer ``state_dict`` as safetensors entries ``prefix.<param>.<name>`` (added to ``tensors``)
+    and the JSON rest (param groups, scalar state), which ``_unflatten_optimizer`` joins again."""
+    scalars: dict = {"param_groups": opt["param_groups"], "state": {}}
+    for idx, st in opt["state"].items():
+        for k, v in st.items():
+            if torch.is_tensor(v):
+                tensors[f"{prefix}.{idx}.{k}"] = v.detach().cpu().contiguous()
+            else:
+                scalars["state"].setdefault(str(idx), {})[k] = v
+    return scalars
+
+
+def _unflatten_optimizer(scalars: dict, prefix: str, tensors: dict[str, torch.Tensor]) -> dict:
+    state: dict = defaultdict(dict)
+    for name, t in tensors.items():
+        if name.startswith(prefix + "."):
+            idx, k = name[len(prefix) + 1:].split(".", 1)
+            state[int(idx)][k] = t
+    for idx, st in scalars["state"].items():
+        state[int(idx)].update(st)
+    return {"state": dict(state), "param_groups": scalars["param_groups"]}
+
+
 class Trainer:
     """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
 
@@ -321,18 +354,14 @@ class Trainer:
     def resume_payload(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
         tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
-        opt = self.optimizer.state_dict()
-        scalars: dict = {"param_groups": opt["param_groups"], "state": {}}
-        for idx, st in opt["state"].items():
-            for k, v in st.items():
-                if torch.is_tensor(v):
-                    tensors[f"optimizer.{idx}.{k}"] = v.detach().cpu().contiguous()
-                else:
-                    scalars["state"].setdefault(str(idx), {})[k] = v
+        meta: dict = {"train_state": self.state.to_dict(),
+                      "optimizer": _flatten_optimizer(self.optimizer.state_dict(), "optimizer", tensors)}
         if self.hidden is not None:
             for i, h in enumerate(self.hidden):
                 tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
-        meta = {"train_state": self.state.to_dict(), "optimizer": scalars}
+        if self._best is not None:  # what a plateau after the resume goes back to
+            tensors.update({f"best.model.{k}": v.detach().cpu().contiguous() for k, v in self._best["model"].items()})
+            meta["best_optimizer"] = _flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
         return tensors, meta
 
     def load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
@@ -343,16 +372,15 @@ class Trainer:
 
     def _load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         self.state = TrainState.from_dict(meta["train_state"])
-        state: dict = defaultdict(dict)
-        for name, t in tensors.items():
-            if name.startswith("optimizer."):
-                _, idx, k = name.split(".", 2)
-                state[int(idx)][k] = t
-        for idx, st in meta["optimizer"]["state"].items():
-            state[int(idx)].update(st)
-        self.optimizer.load_state_dict({"state": dict(state), "param_groups": meta["optimizer"]["param_groups"]})
+        self.optimizer.load_state_dict(_unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
         hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
         self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
+        if "best_optimizer" in meta:
+            model = {k[len("best.model."):]: v.to(self.device) for k, v in tensors.items() if k.startswith("best.model.")}
+            own = self.model.state_dict()
+            if set(model) != set(own) or any(model[k].shape != own[k].shape for k in own):
+                raise ValueError("its best weights do not match the network")
+            self._best = {"model": model, "optimizer": _unflatten_optimizer(meta["best_optimizer"], "best.optimizer", tensors)}
         torch.set_rng_state(tensors["rng.torch"])
 
     # -- divergence: roll back once, then stop -------------------------------------------
@@ -397,6 +425,7 @@ class Trainer:
             self.model.load_state_dict(self._best["model"])
             self.optimizer.load_state_dict(copy.deepcopy(self._best["optimizer"]))
         st.anneals, st.bad_evals, st.lr_scale = st.anneals + 1, 0, st.lr_scale * ANNEAL_FACTOR
+        self._remember_good()  # a later divergence rolls back to here, never undoing the anneal
         self.last_anneal = {"step": st.step, "lr_scale": st.lr_scale,
                             "message": f"no improvement in {self.config.patience} evaluations at step {st.step}: back to the "
                                        f"best weights, learning rate x{st.lr_scale:g} (anneal {st.anneals} of {self.config.anneal})"}
@@ -528,7 +557,12 @@ class Trainer:
         # -- final evaluation and checkpoint ------------------------------------------------
         if not self._stop_signal or not self._stop_signal.startswith("SIG"):
             st.finished = True
-            self._run_eval(final=True)
+            if self.stop_reason == "early stop":  # its last evaluation was of these very weights: record the end only
+                st.elapsed = self.elapsed()
+                self.is_best = False
+                self._emit("on_checkpoint")
+            else:
+                self._run_eval(final=True)
         else:
             st.elapsed = self.elapsed()
             self.is_best = False

@@ -131,10 +131,30 @@ def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8
     return "\n".join(parts)
 
 
-def _line_cut(text: str, at: int) -> int:
-    """``at`` moved back to just after a line break within 200 characters, when there is one."""
-    nl = text.rfind("\n", max(0, at - 200), at)
-    return nl + 1 if nl > 0 else at
+def _line_cut(text: str, at: int, lo: int = 0) -> int:
+    """``at`` moved back to just after a line break within 200 characters and after ``lo``, when there is one."""
+    nl = text.rfind("\n", max(lo, at - 200), at)
+    return nl + 1 if nl >= lo and nl > 0 else at
+
+
+def split_cuts(text: str, val_fraction: float, blocks: int = 1) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each held-out piece of ``split_text``, in order and not overlapping."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass a value in [0, 1)")
+    if blocks < 1:
+        raise LstmkitError(f"--val-blocks {blocks} is out of range; pass 1 (the tail) or more")
+    if val_fraction == 0.0:
+        return []
+    n = len(text)
+    if blocks == 1:
+        return [(_line_cut(text, int(n * (1.0 - val_fraction))), n)]
+    piece, cuts, pos = n * val_fraction / blocks, [], 0
+    for i in range(blocks):
+        start = max(pos, _line_cut(text, int(n * i / blocks), pos) if i else 0)
+        end = max(start, _line_cut(text, int(n * i / blocks + piece), start))  # a break inside the piece, or none
+        cuts.append((start, end))
+        pos = end
+    return cuts
 
 
 def split_text(text: str, val_fraction: float, blocks: int = 1) -> tuple[str, str]:
@@ -148,20 +168,8 @@ def split_text(text: str, val_fraction: float, blocks: int = 1) -> tuple[str, st
         train, val = split_text(text, 0.1)             # the last 10 %
         train, val = split_text(text, 0.02, blocks=8)  # eight pieces of 0.25 %, at 0, 1/8, ... 7/8
     """
-    if not 0.0 <= val_fraction < 1.0:
-        raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass a value in [0, 1)")
-    if blocks < 1:
-        raise LstmkitError(f"--val-blocks {blocks} is out of range; pass 1 (the tail) or more")
-    if val_fraction == 0.0:
-        return text, ""
-    if blocks == 1:
-        cut = _line_cut(text, int(len(text) * (1.0 - val_fraction)))
-        return text[:cut], text[cut:]
-    n, piece = len(text), len(text) * val_fraction / blocks
     train, val, pos = [], [], 0
-    for i in range(blocks):
-        start = max(pos, _line_cut(text, int(n * i / blocks)) if i else 0)
-        end = max(start, _line_cut(text, int(n * i / blocks + piece)))
+    for start, end in split_cuts(text, val_fraction, blocks):
         train.append(text[pos:start])
         val.append(text[start:end])
         pos = end

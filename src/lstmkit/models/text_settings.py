@@ -47,8 +47,8 @@ class TextDataConfig:
             raise LstmkitError(f"unknown level {self.level!r}; pass one of {', '.join(LEVELS)}")
         if self.batch_size < 1 or self.bptt < 1 or self.windows < 0 or self.stride < 1:
             raise LstmkitError("--batch-size, --bptt and --stride must be >= 1, --windows >= 0")
-        if self.val_blocks < 1:
-            raise LstmkitError(f"--val-blocks {self.val_blocks} is out of range; pass 1 (the tail) or more")
+        if not 1 <= self.val_blocks <= 1 << 16:
+            raise LstmkitError(f"--val-blocks {self.val_blocks} is out of range; pass 1 (the tail) to 65536")
         if not 0.0 <= self.val_fraction < 1.0:
             raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass a value in [0, 1)")
 
@@ -150,8 +150,13 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
             return 1
         return h if tied else shape["embed"]
 
+    # ``symbols_for`` counts what a budget buys and ``per_epoch`` what one pass over the text costs, in
+    # the same units: symbols run (a wall-clock budget; overlapping windows of L at stride s run each
+    # symbol L/s times) or, for a step or epoch budget, predictions (windows predict once each).
+    n = float(max(1, n_train))
     note: dict = {}
     if train_cfg.minutes is not None:
+        per_epoch = n * data_cfg.windows / data_cfg.stride if data_cfg.windows else n
         device = resolve_device(train_cfg.device)
         rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
         seconds = 60.0 * train_cfg.minutes
@@ -160,15 +165,16 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
         def symbols_for(layers: int, h: int) -> float:
             return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
     else:
-        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)  # windows: one prediction each
-        total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * n_train
+        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)
+        per_epoch = n / data_cfg.stride if data_cfg.windows else n
+        total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * per_epoch
 
         def symbols_for(layers: int, h: int) -> float:
             return total
 
     chosen = {}
     if fit_width:
-        plan = sizing.plan_network(symbols_for, n_train, embed_for, vocab, shape["layers"], gates)
+        plan = sizing.plan_network(symbols_for, n_train, embed_for, vocab, shape["layers"], gates, per_epoch)
         chosen = {"hidden": plan["hidden"], "layers": plan["layers"]}
         if shape["dropout"] is None:
             chosen["dropout"] = plan["dropout"]
@@ -176,7 +182,7 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
     else:  # the width was given: layers default to one, dropout follows the epochs at that width
         layers = shape["layers"] or 1
         chosen = {"layers": layers}
-        epochs = symbols_for(layers, shape["hidden"]) / max(1, n_train)
+        epochs = symbols_for(layers, shape["hidden"]) / per_epoch
         if shape["dropout"] is None:
             chosen["dropout"] = sizing.dropout_for(epochs)
         note["regime"] = "compute-limited" if epochs <= sizing.DATA_LIMITED_EPOCHS else "data-limited"
@@ -186,5 +192,5 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
     if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
         rows = sizing.fit_rows(budget, data_cfg.bptt, n_train=n_train)
         note["batch_size"] = rows
-    note.update(budget_symbols=round(budget), epochs=round(budget / max(1, n_train), 2))
+    note.update(budget_symbols=round(budget), epochs=round(budget / per_epoch, 2))
     return chosen, rows, note

@@ -170,6 +170,10 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
             if shape.get("tie_weights") and net_args.get("embed") is None:
                 shape["embed"] = shape["hidden"]
             net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
+        if train_cfg.anneal and not train_cfg.patience:
+            raise LstmkitError(f"--anneal {train_cfg.anneal} acts after --patience evaluations without improvement, and "
+                               "patience is off for this run (the default sets it only when the budget buys more than "
+                               "3 passes over the text); add --patience N or drop --anneal")
 
         # -- batches -------------------------------------------------------------------------
         if data_cfg.windows:
