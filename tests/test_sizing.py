@@ -175,6 +175,17 @@ def test_a_long_text_holds_out_16384_characters_unless_told():
     assert told.data_config.val_fraction == 0.1 and abs(told.summary["val_chars"] - 40_000) < 8 * 100
 
 
+def test_periodic_evaluations_sample_every_held_out_piece():
+    import numpy as np
+
+    from lstmkit.models.text_train import periodic_sample
+
+    short = np.arange(1000)
+    assert periodic_sample(short, limit=1000) is short
+    got = periodic_sample(np.arange(100), limit=16, runs=4)
+    assert got.tolist() == [0, 1, 2, 3, 32, 33, 34, 35, 64, 65, 66, 67, 96, 97, 98, 99]
+
+
 def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
     """Seconds that buy many passes over a short text are data-limited: two layers, dropout from the
     epochs, patience. A steps budget that buys a third of a pass is compute-limited: no dropout, no patience."""

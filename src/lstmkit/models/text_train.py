@@ -40,6 +40,20 @@ EVAL_WINDOW_BATCH = 512  # windows per evaluation batch in window mode
 DATA_LIMITED_PATIENCE, DATA_LIMITED_ANNEALS = 2, 2
 
 
+def periodic_sample(tokens: np.ndarray, limit: int = PERIODIC_EVAL_SYMBOLS, runs: int = VAL_BLOCKS) -> np.ndarray:
+    """What evaluations during training read: all of a short validation text, else ``runs`` contiguous
+    runs spread evenly over it, ``limit`` symbols in all, so that every held-out piece is sampled.
+
+    Example:
+        periodic_sample(np.arange(100), limit=16, runs=4)   # [0 1 2 3 32 33 34 35 64 ... 96 97 98 99]
+    """
+    if len(tokens) <= limit:
+        return tokens
+    run = limit // runs
+    starts = np.linspace(0, len(tokens) - run, runs).astype(np.int64)
+    return np.concatenate([tokens[s:s + run] for s in starts])
+
+
 def eval_batches(tokens: np.ndarray) -> StreamBatches:
     """Whole-text evaluation: up to 16 contiguous rows, the state carried through each row."""
     n = len(tokens) - 1
@@ -188,7 +202,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                                          shuffle=False)
         else:
             train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
-            val_data = eval_batches(val_ids[:PERIODIC_EVAL_SYMBOLS]) if len(val_ids) > 1 else None
+            val_data = eval_batches(periodic_sample(val_ids)) if len(val_ids) > 1 else None
         if data_cfg.val_fraction > 0 and val_data is None:
             raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
 
