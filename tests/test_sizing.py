@@ -42,6 +42,30 @@ def test_measure_flops_is_positive_and_leaves_the_seed_alone():
     assert torch.equal(before, torch.get_rng_state())
 
 
+def test_the_step_probe_times_the_network_it_plans_and_leaves_the_seed_alone():
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    small = sizing.measure_step_flops(torch.device("cpu"), None, 1, 32, 8, 20, 4, 16, seconds=0.05)
+    two = sizing.measure_step_flops(torch.device("cpu"), None, 2, 32, 8, 20, 4, 16, "gru", seconds=0.05)
+    assert math.isfinite(small) and small > 1e6 and math.isfinite(two) and two > 1e6
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_a_timed_plan_is_made_at_the_rate_of_the_step_it_chose(monkeypatch):
+    """The generic probe's rate is only the first guess: the chosen network's own step sets the plan."""
+    from lstmkit.models.text_settings import TextDataConfig
+    from lstmkit.models.text_settings import fit_to_budget as _fit_to_budget
+    from lstmkit.train import TrainConfig
+
+    monkeypatch.setattr(sizing, "measure_flops", lambda *a, **k: 4e11)
+    monkeypatch.setattr(sizing, "measure_step_flops", lambda *a, **k: 1e11)
+    shape = {"hidden": None, "layers": None, "embed": 64, "dropout": None}
+    chosen, rows, note = _fit_to_budget(shape, TrainConfig(minutes=3), TextDataConfig(bptt=64), 1_000_000, 65, True, True)
+    assert note["flops_per_s"] == 1e11
+    expect = sizing.budget_symbols(1e11, 180, chosen["layers"], chosen["hidden"], 64, 65)
+    assert note["budget_symbols"] == round(expect)
+
+
 def test_default_width_follows_the_budget():
     from conftest import make_text
 
@@ -81,19 +105,26 @@ def test_dropout_follows_the_epochs():
 
 
 def test_the_plan_follows_the_epochs_the_budget_buys():
-    """Few passes: one layer, the widest the budget feeds, no dropout. Many: two layers sized to the text."""
+    """Few passes: the widest layer the budget feeds, no dropout. Many: dropout from the passes, and a
+    width the text can carry."""
     def plan(symbols: float, n_train: int, layers=None) -> dict:
         return sizing.plan_network(lambda l, h: symbols, n_train, lambda h: 64, 65, layers)
 
     compute = plan(4e6, 10_000_000)  # 0.4 epochs of a large text
     assert compute == {"layers": 1, "hidden": sizing.fit_hidden(lambda h: 4e6, 1, 64, 65), "dropout": 0.0,
                        "epochs": 0.4, "regime": "compute-limited"}
-    data = plan(1e7, 1_000_000)  # ten epochs of tinyshakespeare
-    assert data["layers"] == 2 and data["regime"] == "data-limited" and data["dropout"] == sizing.dropout_for(10.0)
-    assert sizing.recurrent_params(2, data["hidden"], 64, 65) <= sizing.PARAMS_PER_SYMBOL * 1_000_000
-    small = plan(1e7, 250_000)  # the same budget on a quarter of the text: a narrower net, more dropout
-    assert small["hidden"] < data["hidden"] and small["dropout"] > data["dropout"]
-    assert plan(1e7, 250_000, layers=1)["layers"] == 1  # a given depth is kept
+    mild = plan(5e6, 1_000_000)  # five passes: dropout on the one layer
+    assert mild["layers"] == 1 and mild["regime"] == "data-limited" and mild["dropout"] == sizing.dropout_for(5.0) > 0
+    assert mild["hidden"] == sizing.fit_hidden(lambda h: 5e6, 1, 64, 65)
+    small = plan(1e7, 100_000)  # a hundred passes of a short text: the width is what the text can carry
+    assert small["layers"] == 1 and small["dropout"] == 0.5
+    assert sizing.recurrent_params(1, small["hidden"], 64, 65) <= sizing.PARAMS_PER_SYMBOL * 100_000
+    assert small["hidden"] < plan(1e7, 1_000_000)["hidden"]
+    deep = plan(1e7, 1_000_000, layers=2)  # a long budget's two layers, sized the same way
+    assert deep["layers"] == 2 and deep["regime"] == "data-limited" and deep["dropout"] == sizing.dropout_for(10.0)
+    assert sizing.recurrent_params(2, deep["hidden"], 64, 65) <= sizing.PARAMS_PER_SYMBOL * 1_000_000
+    quarter = plan(1e7, 250_000, layers=2)  # the same budget on a quarter of the text: narrower, more dropout
+    assert quarter["hidden"] < deep["hidden"] and quarter["dropout"] > deep["dropout"]
 
 
 def test_fit_rows_targets_a_number_of_updates():
@@ -187,15 +218,16 @@ def test_periodic_evaluations_sample_every_held_out_piece():
 
 
 def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
-    """Seconds that buy many passes over a short text are data-limited: two layers, dropout from the
-    epochs, patience. A steps budget that buys a third of a pass is compute-limited: no dropout, no patience."""
+    """Seconds that buy many passes over a short text are data-limited: dropout from the epochs, patience
+    (one layer below 15 minutes). A steps budget that buys a third of a pass is compute-limited: no
+    dropout, no patience."""
     from conftest import make_text
 
     text = make_text()[:1200]
     lm = TextModel.train(text=text, minutes=0.05, progress=False)
     note = lm.summary["sizing"]
     assert note["regime"] == "data-limited" and note["epochs"] > sizing.DATA_LIMITED_EPOCHS
-    assert lm.net.config.layers == 2 and lm.net.config.dropout == sizing.dropout_for(note["epochs"]) > 0
+    assert lm.net.config.layers == 1 and lm.net.config.dropout == sizing.dropout_for(note["epochs"]) > 0
     assert lm.train_config.patience == note["patience"] == 2 and lm.train_config.anneal == note["anneal"] == 2
     told = TextModel.train(text=text, steps=60, batch_size=4, bptt=32, patience=0, dropout=0.1, progress=False)
     assert told.summary["sizing"]["regime"] == "data-limited"
@@ -225,7 +257,7 @@ def test_train_prints_what_it_chose_and_why(tmp_path):
     assert res.exit_code == 0, res.output
     line = next(l for l in res.output.splitlines() if l.startswith("network fitted to the budget"))
     net = TextModel.load(tmp_path / "m").net.config
-    assert f"{net.layers}x{net.hidden}, dropout {net.dropout:g}," in line and net.layers == 2 and net.dropout > 0
+    assert f"{net.layers}x{net.hidden}, dropout {net.dropout:g}," in line and net.layers == 1 and net.dropout > 0
     assert "epochs of the text" in line
     assert ("data-limited: 2 evaluations without improvement send it back to the best weights at a quarter "
             "of the rate, 2 times, then stop") in line

@@ -13,12 +13,21 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from .errors import LstmkitError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+class _Command(TyperCommand):
+    """Usage lines as Unix tools write them (``MODEL TEXT...``), not with typer's braces (``{MODEL}``)."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return [piece.replace("{", "").replace("}", "") for piece in super().collect_usage_pieces(ctx)]
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Turn any sequence into a trained LSTM: train on text, generate, evaluate, inspect.")
-data_app = typer.Typer(no_args_is_help=True, help="Built-in and downloadable corpora.")
+data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Built-in and downloadable corpora.")
 app.add_typer(data_app, name="data")
 
 EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
@@ -37,55 +46,61 @@ def _emit(text: str) -> None:
 
 
 # ---------------------------------------------------------------------------- train
-@app.command()
+@app.command(cls=_Command)
 def train(
-    text: List[str] = typer.Argument(None, help="Text files, directories, or - for stdin. None: the --corpus."),
+    text: List[str] = typer.Argument(None, metavar="TEXT", help="Text files, directories, or - for stdin (default: the --corpus)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model, metrics and checkpoints."),
-    recipe: Optional[str] = typer.Option(None, help="Start from a named recipe ('lstmkit recipes'); other options override it."),
+    recipe: Optional[str] = typer.Option(None, help="Start from a named recipe ('lstmkit recipes'); other options override it (default: none)."),
     corpus: Optional[str] = typer.Option(None, help="Corpus when no TEXT is given: docs (built in, default), grimm, shakespeare."),
     level: Optional[str] = typer.Option(None, help="Symbols: char (default), word or bpe."),
     minutes: Optional[float] = typer.Option(None, help="Budget in wall-clock minutes (default 5 when no budget is given)."),
-    epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text."),
-    steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps."),
+    epochs: Optional[float] = typer.Option(None, help="Budget in passes over the training text (default: --minutes)."),
+    steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps (default: --minutes)."),
     hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (char level default: the widest the budget feeds on this machine, 64-1024)."),
-    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (char level default: 1 while the budget buys at most 3 passes over the text, else 2; 2 for a budget of 15 minutes or more)."),
-    embed: Optional[int] = typer.Option(None, help="Embedding width."),
-    dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output (char level default: none up to 3 passes over the text, then 0.1 more per doubling of the passes, at most 0.5)."),
+    layers: Optional[int] = typer.Option(None, help="Stacked recurrent layers (char level default: 1 below 15 minutes, 2 from there or for an --epochs or --steps budget; words and BPE the same)."),
+    embed: Optional[int] = typer.Option(None, help="Embedding width (default 64 at the char level, 256 at the word and BPE levels)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout between layers and before the output (default: none up to 3 passes over the text, then 0.1 more per doubling of the passes, at most 0.5)."),
     cell: Optional[str] = typer.Option(None, help="Recurrent cell: lstm (default) or gru."),
-    tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden)."),
-    one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding (seed 000's network)."),
-    index_input: Optional[bool] = typer.Option(None, "--index-input/--no-index-input", help="Feed each symbol's index as a number (seed 002's network)."),
+    tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden; default: no)."),
+    one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding, as the KNIME Grimm tutorial's network (default: no)."),
+    index_input: Optional[bool] = typer.Option(None, "--index-input/--no-index-input", help="Feed each symbol's index as a number, as the Aesop word tutorial's network (default: no)."),
     batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch (char level default: about 4,000 updates over a minutes or epochs budget, 16-128; 32 otherwise)."),
-    bptt: Optional[int] = typer.Option(None, help="Time steps per batch (truncated BPTT)."),
-    windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol (many-to-one)."),
-    stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows)."),
+    bptt: Optional[int] = typer.Option(None, help="Time steps per batch, truncated BPTT (default 64 at the char level below 15 minutes, 128 from there; 32 at the word and BPE levels)."),
+    windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol, many-to-one (default: off, contiguous streams)."),
+    stride: Optional[int] = typer.Option(None, help="Step between windows (with --windows; default 1)."),
     val_fraction: Optional[float] = typer.Option(None, help="Share of the text held out for validation (default 10 %; at the char level 16,384 characters, 2-10 %)."),
     val_blocks: Optional[int] = typer.Option(None, help="Hold it out as this many evenly spaced pieces (default 8, so the end of the text is trained on); 1 holds out the tail."),
-    max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only."),
-    min_freq: Optional[int] = typer.Option(None, help="Word level: drop words seen fewer times."),
-    lowercase: Optional[bool] = typer.Option(None, "--lowercase/--no-lowercase", help="Word level: lowercase the text first."),
+    max_vocab: Optional[int] = typer.Option(None, help="Word level: keep the most frequent words only (default: all)."),
+    min_freq: Optional[int] = typer.Option(None, help="Word level: drop words seen fewer times (default 1)."),
+    lowercase: Optional[bool] = typer.Option(None, "--lowercase/--no-lowercase", help="Word level: lowercase the text first (default: no)."),
     vocab_size: Optional[int] = typer.Option(None, help="BPE level: vocabulary size (default 2000)."),
     optimizer: Optional[str] = typer.Option(None, help="adam (default), adamw, rmsprop or sgd."),
-    lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
-    weight_decay: Optional[float] = typer.Option(None, help="Weight decay."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 6e-3 at the char level below 15 minutes, 3e-3 otherwise; a recipe sets its own)."),
+    weight_decay: Optional[float] = typer.Option(None, help="Weight decay (default 0)."),
     beta2: Optional[float] = typer.Option(None, help="Adam/AdamW second-moment decay (default 0.999)."),
-    clip: Optional[float] = typer.Option(None, help="Gradient-norm clipping (0 = off)."),
-    schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine, linear, constant."),
-    warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget."),
-    min_lr_ratio: Optional[float] = typer.Option(None, help="Final learning rate as a fraction of --lr."),
+    clip: Optional[float] = typer.Option(None, help="Gradient-norm clipping (default 1.0; 0 = off)."),
+    schedule: Optional[str] = typer.Option(None, help="Learning-rate schedule over the budget: cosine (default), linear, constant."),
+    warmup: Optional[float] = typer.Option(None, help="Warm-up as a fraction of the budget (default 0.02)."),
+    min_lr_ratio: Optional[float] = typer.Option(None, help="Final learning rate as a fraction of --lr (default 0.02)."),
     patience: Optional[int] = typer.Option(None, help="A plateau: this many evaluations without improvement; it stops the run (0 = never; default 2 when the budget buys more than 3 passes over the text, else 0)."),
     anneal: Optional[int] = typer.Option(None, help="Meet a plateau this many times by going back to the best weights at a quarter of the learning rate before stopping (default 2 with the data-limited patience, else 0)."),
-    evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget."),
-    eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead."),
+    evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget (default 10)."),
+    eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead (default: off, --evals applies)."),
     seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
-    resume: bool = typer.Option(False, help="Continue the run saved in --out."),
-    overwrite: bool = typer.Option(False, help="Replace a model already in --out (refused otherwise); the old files stay until the new run's first save."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run saved in --out; a larger budget (--minutes 10: ten minutes in all) extends it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out (refused otherwise); the old files stay until the new run's first save."),
     device: Optional[str] = typer.Option(None, help="auto (default), cpu, cuda or mps."),
     precision: Optional[str] = typer.Option(None, help="auto (default), fp32, bf16 or fp16."),
     encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
-    keep_boilerplate: bool = typer.Option(False, help="Keep Project Gutenberg licence text."),
-    sample: int = typer.Option(300, help="Symbols of text to generate when training ends (0 = none)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Keep Project Gutenberg licence text (removed by default)."),
+    val_file: Optional[Path] = typer.Option(None, help="Validate on this text instead of holding part of TEXT out (default: none; --val-fraction applies)."),
+    sample: int = typer.Option(300, help="Symbols to generate when training ends: characters, words or BPE tokens by --level (0 = none)."),
+    sample_every: int = typer.Option(0, help="Print a sample every N evaluations while training (0 = only at the end)."),
+    sample_prompt: str = typer.Option("", help="Text the samples start from; \\n stands for a line break (default: the start of a paragraph)."),
+    sample_temperature: List[float] = typer.Option([0.8], help="Sampling temperature of the samples; repeat it for several side by side."),
+    sample_length: int = typer.Option(200, help="Symbols in each sample printed during training."),
+    keep_checkpoints: int = typer.Option(0, help="Keep the models of the last K evaluations in --out/checkpoints/, named by step and validation loss (0 = none)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (the plan, samples and plateaus still print)."),
 ):
     """Train a model on text and save it to --out (then print a sample)."""
     from .models.text import TextModel
@@ -104,11 +119,19 @@ def train(
 
         name = given.get("corpus") or (RECIPES[recipe].options.get("corpus") if recipe in RECIPES else None) or "docs"
         typer.echo(f"training on the corpus {name!r} (pass files to train on your own text)", err=True)
+    prompt = sample_prompt.replace("\\n", "\n").replace("\\t", "\t")
     lm = TextModel.train(text or None, out=out, recipe=recipe, seed=seed, resume=resume, overwrite=overwrite, progress=not quiet,
-                         encoding=encoding, keep_boilerplate=keep_boilerplate, **given)
+                         notes=True, encoding=encoding, keep_boilerplate=keep_boilerplate, val_file=val_file,
+                         sample_every=sample_every, sample_prompt=prompt, sample_temperature=sample_temperature,
+                         sample_length=sample_length, keep_checkpoints=keep_checkpoints, **given)
+    if getattr(lm, "stop_reason", "") == "budget spent":
+        sp = lm.spent
+        had = ", ".join(f"{k} {v:g}" for k, v in sp.items() if k in ("minutes", "epochs", "steps"))
+        typer.echo(f"{out} has already spent its budget ({had}: {sp['steps']} steps, {sp['elapsed_s']:g}s); nothing to do, "
+                   f"the model is unchanged — to extend it, pass a larger budget with --resume (e.g. --minutes 10 for 10 minutes in all)",
+                   err=True)
+        return
     s = lm.summary
-    if s.get("sizing") and not resume:
-        typer.echo(f"network fitted to the budget: {_sizing_line(lm.net.config.to_dict(), lm.data_config.to_dict(), s['sizing'])}", err=True)
     best = s.get("best_eval", {})
     if s.get("val"):
         v = s["val"]
@@ -127,34 +150,34 @@ def train(
         typer.echo(f"{lm.stop_reason}: saved; continue with: lstmkit train ... --out {out} --resume", err=True)
         raise typer.Exit(EXIT_TERMINATED if "SIGTERM" in lm.stop_reason else EXIT_INTERRUPTED)
     if sample > 0:
-        typer.echo("--- sample ---", err=True)
-        _emit(lm.generate("", sample, temperature=0.8, seed=seed) + "\n")
+        typer.echo(f"--- sample (temperature {sample_temperature[0]:g}) ---", err=True)
+        _emit(lm.generate(prompt, sample, temperature=sample_temperature[0], seed=seed) + "\n")
 
 
-@app.command()
+@app.command(cls=_Command)
 def recipes():
-    """List the named recipes (the seeds' networks) and the seed each comes from."""
+    """List the named recipes: the networks of the tutorials lstmkit reproduces, and where each comes from."""
     from .recipes import RECIPES
 
     for r in RECIPES.values():
         opts = " ".join(f"--{k.replace('_', '-')} {v}" if not isinstance(v, bool) else f"--{k.replace('_', '-')}"
                         for k, v in r.options.items() if v is not False)
-        _emit(f"{r.name}  (seed {r.seed})\n  {r.summary}\n  = {opts}\n\n")
+        _emit(f"{r.name}  (from the tutorial {r.seed})\n  {r.summary}\n  = {opts}\n\n")
 
 
 # ---------------------------------------------------------------------------- generate
-@app.command()
+@app.command(cls=_Command)
 def generate(
-    model: Path = typer.Argument(..., help="A model directory written by 'lstmkit train'."),
+    model: Path = typer.Argument(..., metavar="MODEL", help="A model directory written by 'lstmkit train'."),
     prime: str = typer.Option("", "--prime", "-p", help="Text to start from (fed once); \\n and \\t stand for a line break and a tab."),
-    length: int = typer.Option(500, "--length", "-n", help="Symbols to generate."),
-    temperature: float = typer.Option(1.0, help="Sampling temperature (lower is safer)."),
+    length: int = typer.Option(500, "--length", "-n", help="Symbols to generate: characters, words or BPE tokens, by the model's level."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature, > 0 (lower is safer; --greedy for always the most likely)."),
     top_k: int = typer.Option(0, help="Sample among the k most likely symbols (0 = all)."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling threshold (1.0 = off)."),
-    greedy: bool = typer.Option(False, help="Always take the most likely symbol."),
-    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible samples."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always take the most likely symbol."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible samples (default: a fresh one each time)."),
     num_samples: int = typer.Option(1, help="Samples, generated together as one batch."),
-    stop: Optional[str] = typer.Option(None, help="End a sample when this string appears."),
+    stop: Optional[str] = typer.Option(None, help="End a sample when this string appears (default: none)."),
 ):
     """Generate text from a trained model, streaming it as it is produced."""
     from .models.text import TextModel
@@ -181,29 +204,6 @@ def generate(
         _emit(f"--- sample {i + 1} ---\n{o}\n")
 
 
-def _sizing_line(net: dict, data: dict, sizing: dict) -> str:
-    """How the default width and batch were chosen, e.g. '1x384, 16 streams: 3.9M symbols at 91 GFLOP/s'."""
-    speed = f" at {_num(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
-    batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
-             else f"{data['batch_size']} streams x {data['bptt']} steps")
-    line = (f"{net['layers']}x{net['hidden']}, dropout {net.get('dropout', 0):g}, {batch}: about "
-            f"{_num(sizing.get('budget_symbols'), '.1f', 1e-6)}M training symbols{speed}")
-    if "epochs" in sizing:
-        line += f", {_num(sizing.get('epochs'), '.1f')} epochs of the text"
-    if sizing.get("regime") == "data-limited":
-        line += " (data-limited"
-        if sizing.get("patience"):
-            line += f": {sizing['patience']} evaluations without improvement"
-            line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
-                     if sizing.get("anneal") else " stop it")
-        line += ")"
-    elif sizing.get("regime") == "compute-limited":
-        from .sizing import DATA_LIMITED_EPOCHS
-
-        line += f" (compute-limited: at most {DATA_LIMITED_EPOCHS:g} passes over the text)"
-    return line
-
-
 def _num(x, fmt: str, scale: float = 1.0) -> str:
     """``x`` formatted, or ``?`` when a saved value is missing or not a number (a corrupt history)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -212,12 +212,12 @@ def _num(x, fmt: str, scale: float = 1.0) -> str:
 
 
 # ---------------------------------------------------------------------------- evaluate / info
-@app.command()
+@app.command(cls=_Command)
 def evaluate(
-    model: Path = typer.Argument(..., help="A model directory."),
-    text: List[str] = typer.Argument(..., help="Text files or directories to score."),
+    model: Path = typer.Argument(..., metavar="MODEL", help="A model directory."),
+    text: List[str] = typer.Argument(..., metavar="TEXT", help="Text files or directories to score, e.g. a held-out file."),
     encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
-    keep_boilerplate: bool = typer.Option(False, help="Keep Project Gutenberg licence text."),
+    keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Keep Project Gutenberg licence text (removed by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Score a text: loss (nats/symbol), perplexity, bits per symbol and per character, accuracy."""
@@ -225,6 +225,8 @@ def evaluate(
 
     lm = TextModel.load(model)
     m = lm.evaluate(text, encoding=encoding, keep_boilerplate=keep_boilerplate)
+    for line in _scored_notes(m, lm.tokenizer.level):
+        typer.echo(line, err=True)
     if as_json:
         _emit(json.dumps(m, indent=2) + "\n")
         return
@@ -240,11 +242,24 @@ def evaluate(
     Console().print(t)
 
 
-@app.command()
-def info(model: Path = typer.Argument(..., help="A model directory."),
+def _scored_notes(m: dict, level: str) -> list[str]:
+    """What ``evaluate`` scored, when it is not simply the text as given."""
+    notes = [f"scored {m['chars']:,} characters ({m['symbols']:,} predictions of {level}-level symbols)"]
+    if m["boilerplate_chars"]:
+        notes[0] += (f": {m['boilerplate_chars']:,} of the {m['chars_read']:,} characters read were Project Gutenberg "
+                     f"licence text and were removed (pass --keep-boilerplate to score them too)")
+    if m["unknown"]:
+        notes.append(f"{m['unknown']:,} of the {level}s ({100 * m['unknown_share']:.1f} %) are not in the model's "
+                     f"vocabulary and were scored as <unk>")
+    return notes
+
+
+@app.command(cls=_Command)
+def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model directory."),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """Show a model's config, vocabulary, parameter count and training history."""
     from .models.text import TextModel
+    from .models.text_watch import sizing_line
 
     i = TextModel.load(model).info()
     if as_json:
@@ -266,8 +281,10 @@ def info(model: Path = typer.Argument(..., help="A model directory."),
               else f"{data['batch_size']} streams x {data['bptt']} steps (truncated BPTT)")
     tr = i["train"]
     t.add_row("optimizer", f"{tr['optimizer']} lr {tr['lr']} ({tr['schedule']}), clip {tr['clip']}, seed {tr['seed']}")
+    if isinstance(s.get("plan"), str):
+        t.add_row("plan", s["plan"])
     if s.get("sizing"):
-        t.add_row("fitted to the budget", _sizing_line(net, data, s["sizing"]))
+        t.add_row("fitted to the budget", sizing_line(net, data, s["sizing"]).removeprefix("network fitted to the budget: "))
     if s:
         t.add_row("trained", f"{s.get('steps', '?')} steps, {s.get('elapsed_s', '?')}s, {s.get('symbols_per_s', '?')} symbols/s on "
                   f"{s.get('device', '?')} ({s.get('precision', '?')}), stopped by {s.get('stop_reason') or '?'}")
@@ -281,7 +298,7 @@ def info(model: Path = typer.Argument(..., help="A model directory."),
         h = Table(title="evaluations")
         for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
             h.add_column(col, justify="right")
-        for r in i["history"]:
+        for r in (r for r in i["history"] if "event" not in r):
             h.add_row(str(r["step"]), _num(r.get("elapsed"), ".0f"), _num(r.get("lr"), ".2e"), _num(r.get("train_loss"), ".4f"),
                       _num(r.get("val_loss"), ".4f"), _num(r.get("val_acc"), ".3f"))
         c.print(h)
@@ -290,18 +307,18 @@ def info(model: Path = typer.Argument(..., help="A model directory."),
 
 
 # ---------------------------------------------------------------------------- data
-@data_app.command("fetch")
-def data_fetch(name: str = typer.Argument(..., help="grimm or shakespeare."),
-               url: Optional[str] = typer.Option(None, help="Download from this mirror instead (checksum still applies)."),
+@data_app.command("fetch", cls=_Command)
+def data_fetch(name: str = typer.Argument(..., metavar="NAME", help="grimm or shakespeare."),
+               url: Optional[str] = typer.Option(None, help="Download from this mirror instead (checksum still applies; default: the pinned address)."),
                cache: Optional[Path] = typer.Option(None, "--dir", help="Cache directory (default $LSTMKIT_CACHE or ~/.cache/lstmkit)."),
-               force: bool = typer.Option(False, help="Download again even if cached.")):
+               force: bool = typer.Option(False, "--force", help="Download again even if cached.")):
     """Download a public-domain corpus once, verify its SHA-256, and print its path."""
     from .data.corpora import fetch
 
     _emit(str(fetch(name, cache, url=url, force=force, progress=True)) + "\n")
 
 
-@data_app.command("list")
+@data_app.command("list", cls=_Command)
 def data_list():
     """List the corpora and whether each is available offline."""
     from .data.corpora import CORPORA, cached_path

@@ -121,7 +121,7 @@ class SamplingConfig:
 
     def __post_init__(self):
         if not self.temperature > 0:
-            raise LstmkitError(f"--temperature {self.temperature} must be positive")
+            raise LstmkitError(f"--temperature {self.temperature} must be positive; for always the most likely symbol pass --greedy")
         if self.top_k < 0:
             raise LstmkitError(f"--top-k {self.top_k} must be >= 0")
         if not 0 < self.top_p <= 1:

@@ -1,4 +1,4 @@
-"""Named training recipes: the seeds' networks reproduced faithfully, for comparison and teaching.
+"""Named training recipes: the tutorials' networks reproduced faithfully, for comparison and teaching.
 
 A recipe is a set of ``TextModel.train`` arguments; anything given on the command line overrides it.
 """
@@ -12,22 +12,22 @@ from .errors import LstmkitError
 @dataclass(frozen=True)
 class Recipe:
     name: str
-    seed: str
+    seed: str  # the tutorial it reproduces
     summary: str
     options: dict = field(default_factory=dict)
 
 
 RECIPES = {
     "knime-grimm": Recipe(
-        "knime-grimm", "000 (KNIME: \"Once upon a time\" by LSTM network)",
+        "knime-grimm", "KNIME's \"Once upon a time\" by LSTM network",
         "one-hot characters -> LSTM 512 -> dropout -> dense softmax; windows of 100 predicting the next "
         "character (many-to-one), batch 512, shuffled, Adam with Keras defaults (lr 0.001), no clipping, 50 epochs "
-        "(the seed does not give its dropout rate; 0.2 here)",
+        "(the tutorial does not give its dropout rate; 0.2 here)",
         dict(corpus="grimm", level="char", one_hot=True, layers=1, hidden=512, dropout=0.2, windows=100, stride=1,
              batch_size=512, optimizer="adam", lr=1e-3, clip=0.0, schedule="constant", warmup=0.0, epochs=50),
     ),
     "aesop-words": Recipe(
-        "aesop-words", "002 (LSTM by Example using TensorFlow: Aesop's fables)",
+        "aesop-words", "LSTM by Example using TensorFlow: Aesop's fables",
         "word level (lowercased, punctuation as symbols, vocabulary by frequency); 3 symbols in, the next one "
         "out; a 512-unit LSTM fed each symbol's index as a number; one random window per step; RMSprop "
         "(lr 0.001, decay 0.9), no clipping, 50,000 iterations",

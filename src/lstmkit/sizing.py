@@ -71,6 +71,48 @@ def measure_flops(device: torch.device, amp_dtype: torch.dtype | None, seconds: 
             out, _ = lstm(x)
         out.float().sum().backward()
 
+    steps, elapsed = _timed(step, device, seconds)
+    return 64 * 32 * train_flops_per_symbol(1, 512, 64, 0) * steps / elapsed
+
+
+@functools.lru_cache(maxsize=32)
+def measure_step_flops(device: torch.device, amp_dtype: torch.dtype | None, layers: int, hidden: int, embed: int,
+                       vocab: int, rows: int, steps: int, cell: str = "lstm", seconds: float = 0.4) -> float:
+    """Achieved FLOP/s of the real training step of this network and batch: embedding, recurrent stack,
+    output layer and loss, backward, clipping and an Adam update, ``rows`` x ``steps`` symbols at a time.
+
+    ``measure_flops`` times one generic shape; small widths and batches run the same FLOPs slower
+    (AVX2, 2 cores: a 512-unit probe read 132 GFLOP/s where 2x256 at 16 x 64 trained at 79), so a plan
+    made from it overestimates the passes and with them the dropout. Cached per process.
+    """
+    from .nn import NetConfig, RecurrentLM
+
+    rows, steps = max(1, rows), max(1, steps)
+    with torch.random.fork_rng(devices=[]):  # leaves the global RNG (and so the run's seed) untouched
+        net = RecurrentLM(NetConfig(vocab_size=max(2, vocab), hidden=hidden, layers=layers, embed=embed, cell=cell,
+                                    dropout=0.1 if layers > 1 else 0.0)).to(device)
+        x = torch.randint(0, max(2, vocab), (rows, steps + 1)).to(device)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        autocast = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
+        from .nn import TokenBatch
+
+        batch = TokenBatch(x[:, :-1], x[:, 1:])
+
+        def step() -> None:
+            with autocast:
+                loss, _, _ = net.loss(batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+
+        n, t0 = _timed(step, device, seconds)
+    gates = 3 if cell == "gru" else 4
+    return rows * steps * train_flops_per_symbol(layers, hidden, embed, vocab, gates) * n / t0
+
+
+def _timed(step: Callable[[], None], device: torch.device, seconds: float) -> tuple[int, float]:
+    """Run ``step`` once untimed, then for about ``seconds`` (at least twice): ``(steps, elapsed)``."""
     def sync() -> None:  # GPU work is queued: wait for it before reading the clock
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -79,13 +121,12 @@ def measure_flops(device: torch.device, amp_dtype: torch.dtype | None, seconds: 
 
     step()
     sync()
-    steps, t0 = 0, time.perf_counter()
-    while steps < 2 or time.perf_counter() - t0 < seconds:
+    n, t0 = 0, time.perf_counter()
+    while n < 2 or time.perf_counter() - t0 < seconds:
         step()
-        steps += 1
+        n += 1
         sync()
-    per_step = (time.perf_counter() - t0) / steps
-    return 64 * 32 * train_flops_per_symbol(1, 512, 64, 0) / per_step
+    return n, time.perf_counter() - t0
 
 
 def budget_symbols(flops_per_s: float, seconds: float, layers: int, hidden: int, embed: int, vocab: int,
@@ -138,37 +179,41 @@ def dropout_for(epochs: float) -> float:
 
 def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_for: Callable[[int], int], vocab: int,
                  layers: int | None, gates: int = 4, per_epoch: float | None = None) -> dict:
-    """Layers, width and dropout from what the budget buys *and* how much text there is.
+    """Width and dropout for ``layers`` (``None``: one) from what the budget buys *and* how much text there is.
 
-    A budget that buys at most ``DATA_LIMITED_EPOCHS`` passes is compute-limited: one layer, the widest
-    that still sees ``SYMBOLS_PER_PARAM`` symbols per parameter, no dropout (``fit_hidden``). A budget
-    that buys more is data-limited: a run that size memorises the text (tinyshakespeare, 200 s on an
-    AVX-512 BF16 CPU: 1x512 saw 13 epochs, train 1.03, validation 1.49 nats/char). It gets two layers,
-    the widest that the budget still feeds (``SYMBOLS_PER_PARAM``, as above) and the text can carry (at
-    most ``PARAMS_PER_SYMBOL`` parameters per training symbol), dropout growing with the epochs
-    (``dropout_for``), and early stopping. The second layer and the dropout, not more width, are what
-    the spare passes buy: on the same machine and budget, 2x256 at dropout 0.2 trains at 50k symbols/s
-    and 2x512 at 13.6k, so the narrower net sees the text about four times as often.
+    The width is the widest of ``HIDDEN_LADDER`` that still sees ``SYMBOLS_PER_PARAM`` training symbols
+    per parameter in the budget and holds at most ``PARAMS_PER_SYMBOL`` parameters per training symbol
+    of the text. A budget that buys at most ``DATA_LIMITED_EPOCHS`` passes over the text is
+    compute-limited: no dropout (the text cap cannot bind there). One that buys more is data-limited:
+    a run that size memorises the text (tinyshakespeare, 200 s on an AVX-512 BF16 CPU: 1x512 saw 13
+    epochs, train 1.03, validation 1.49 nats/char), so it gets dropout growing with the passes
+    (``dropout_for``) and early stopping.
+
+    Why one layer, even when data-limited: a second layer costs as many FLOPs as the first, so the same
+    seconds buy half the symbols, and within a short budget dropout regularises one wide layer better.
+    Measured inside tinyshakespeare's first 81 % (``benchmarks/cli_vs_reference.py --proxy``), 200 s,
+    AVX2, nats/char on the next 9 %: at 5 passes 1x384 (dropout 0.07-0.1) 1.427-1.429 against 2x256
+    1.447-1.452; on its first quarter (23-26 passes) 1x320 (dropout 0.29) 1.840 against 2x192 (0.31)
+    1.888 and the reference 2x256 without dropout 1.905. (On an AVX-512 BF16 machine at 12.5 passes
+    2x320 had scored 1.420 against 1x512's 1.432.) Long budgets ask for two layers themselves
+    (``text_settings.default_settings``).
 
     Args:
         symbols_for: training symbols the budget buys for ``(layers, hidden)``.
         n_train: training symbols in the text.
+        layers: the recurrent layers; ``None`` for one.
         per_epoch: what one pass costs in ``symbols_for``'s units (``n_train``, the default, for streams;
             overlapping windows of L at stride s process ``n_train * L / s``).
-        layers: a fixed number of layers, or ``None`` to choose.
 
     Returns:
         ``{"layers", "hidden", "dropout", "epochs", "regime"}``.
+
+    Example:
+        plan_network(lambda l, h: 5e6, 1_000_000, lambda h: 64, 65, None)   # 1 layer, 5 passes, dropout 0.07
     """
     n_train = max(1, n_train)
     per_epoch = max(1.0, per_epoch or n_train)
-    if layers in (None, 1):
-        h1 = fit_hidden(lambda h: symbols_for(1, h), 1, embed_for, vocab, gates=gates)
-        e1 = symbols_for(1, h1) / per_epoch
-        if e1 <= DATA_LIMITED_EPOCHS or layers == 1:
-            return {"layers": 1, "hidden": h1, "dropout": dropout_for(e1) if layers == 1 else 0.0, "epochs": e1,
-                    "regime": "compute-limited" if e1 <= DATA_LIMITED_EPOCHS else "data-limited"}
-    n_layers = layers or 2
+    n_layers = layers or 1
     best = HIDDEN_LADDER[0]
     for h in HIDDEN_LADDER:
         params = recurrent_params(n_layers, h, embed_for(h), vocab, gates)

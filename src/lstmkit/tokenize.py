@@ -197,26 +197,50 @@ class WordTokenizer:
 
 
 class _WordStream:
-    """Re-joins words with natural spacing: none before ``,.!?``, none inside quotes or brackets."""
+    """Re-joins words with natural spacing: none before ``,.!?``, none inside quotes or brackets.
+
+    Straight quotes (``'`` and ``"``) open and close alike, so the joiner counts them: one that opens
+    hugs the word after it, one that closes hugs the word before it. The count starts afresh at each
+    paragraph (a quote that runs on into the next paragraph opens again there, as English prints it),
+    so an unbalanced quote in generated text upsets one paragraph, not the rest; after a colon a quote
+    always opens (``cried: 'I am going'``). An apostrophe after a
+    plural (``the brothers' house``), with no quote open, is a possessive: it hugs the word before it
+    and opens nothing.
+    """
 
     def __init__(self, words):
         self.words = words
         self.prev: str | None = None
+        self.prev_opened = False  # the previous symbol was an opening quote
         self.open_quotes: set[str] = set()
 
     def step(self, token_id: int) -> str:
         w = self.words[token_id]
-        space = self.prev is not None and self.prev not in _NO_SPACE_AFTER and w not in _NO_SPACE_BEFORE
-        if w in _SYMMETRIC_QUOTES:
-            if w in self.open_quotes:  # closing quote: hugs the word before it
+        space = (self.prev is not None and self.prev not in _NO_SPACE_AFTER and w not in _NO_SPACE_BEFORE
+                 and not self.prev_opened)
+        opened = False
+        if w == PARAGRAPH:
+            self.open_quotes.clear()
+        elif w in _SYMMETRIC_QUOTES:
+            if w in self.open_quotes and self.prev != ":":  # closing quote: hugs the word before it
                 self.open_quotes.discard(w)
+                space = False
+            elif w == "'" and _is_plural(self.prev):  # the brothers' house
                 space = False
             else:
                 self.open_quotes.add(w)
-        if self.prev in self.open_quotes and self.prev in _SYMMETRIC_QUOTES:
-            space = False  # just after an opening quote
-        self.prev = w
+                opened = True
+        self.prev, self.prev_opened = w, opened
         return (" " if space else "") + w
+
+
+_NOT_PLURALS = {"is", "was", "has", "does", "says", "as", "thus", "yes", "us", "this", "his", "hers", "its", "ours", "yours"}
+
+
+def _is_plural(word: str | None) -> bool:
+    """Whether an apostrophe right after ``word`` is a plural's possessive (``kings'``) rather than a quote."""
+    return bool(word) and len(word) > 2 and word[-1] in "sS" and word[-2] not in "sS'" and word.isalpha() \
+        and word.lower() not in _NOT_PLURALS
 
 
 # ---------------------------------------------------------------------------- bpe

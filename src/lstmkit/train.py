@@ -113,6 +113,12 @@ class TrainState:
     lr_scale: float = bounded(0, 1, default=1.0)  # lowered tenfold by a rollback, fourfold by each anneal; it stays lowered
     diverged: bool = False  # a divergence was rolled back once: the next one stops the run
     anneals: int = bounded(0, None, default=0)  # plateaus met by going back to the best weights at a lower rate
+    # A resume with a larger budget re-plans the rest of the run (``Trainer.replan``): evaluations spread
+    # over what is left from ``plan_from`` (the progress, in [0, 1] of the budget, where the plan began),
+    # counted from ``plan_evals``; ``plans`` counts the re-plans.
+    plan_from: float = bounded(0, 1, default=0.0)
+    plan_evals: int = bounded(0, None, default=0)
+    plans: int = bounded(0, None, default=0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -209,7 +215,8 @@ def _unflatten_optimizer(scalars: dict, prefix: str, tensors: dict[str, torch.Te
 class Trainer:
     """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
 
-    Events: ``on_start``, ``on_step`` (every step), ``on_eval`` (after each validation), ``on_anneal``
+    Events: ``on_start``, ``on_step`` (every step), ``on_eval`` (after each validation), ``on_note`` (a line
+    for the user in ``last_note``, from ``note``: the plan, a sample, a plateau), ``on_anneal``
     (a plateau sent the run back to its best weights at a lower rate), ``on_rollback``, ``on_checkpoint``
     (save "last" now; ``is_best`` tells whether to save "best"), ``on_end``. Each callback gets the trainer.
 
@@ -242,6 +249,8 @@ class Trainer:
         self.last_rollback: dict = {}
         self._best: dict | None = None  # the best evaluation's weights and optimizer, where annealing needs them
         self.last_anneal: dict = {}
+        self.last_note = ""
+        self._loss_sum, self._loss_n = 0.0, 0  # training loss since the last evaluation
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -250,6 +259,11 @@ class Trainer:
     def _emit(self, event: str) -> None:
         for fn in self.callbacks[event]:
             fn(self)
+
+    def note(self, message: str) -> None:
+        """Tell the user something (the reporting callbacks print it; the trainer prints nothing)."""
+        self.last_note = message
+        self._emit("on_note")
 
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop after the current step (from a callback); the stop is saved like a signal."""
@@ -276,6 +290,51 @@ class Trainer:
         if self.config.minutes is not None:
             p = max(p, self.elapsed() / (60.0 * self.config.minutes))
         return min(p, 1.0)
+
+    def budget(self) -> dict:
+        """The budget this run is planned for, as the metrics log records it: ``{"minutes": 5}`` and the like."""
+        c = self.config
+        if c.steps is not None:
+            return {"steps": c.steps}
+        if c.epochs is not None:
+            return {"epochs": c.epochs}
+        if c.minutes is not None:
+            return {"minutes": c.minutes}
+        return {"epochs": 1.0}
+
+    def remaining(self) -> float:
+        """The share of the budget still to spend, in [0, 1], from the saved position (before ``fit``)."""
+        self._t0, self._elapsed0 = time.perf_counter(), self.state.elapsed
+        return 1.0 - self.progress()
+
+    def replan(self) -> dict:
+        """Plan the rest of a resumed run over a new, larger budget, from where it stands.
+
+        The learning rate follows the schedule of the whole new budget, as if the run had been planned
+        for it from the start: it rises again from the floor the old budget ended at, to what the new
+        schedule gives at this point, and decays to the floor as the new budget runs out. The
+        evaluations spread over what is left, and the plateau count starts afresh (a divergence's
+        lowered rate stays). Returns what changed, for the metrics log.
+
+        Example:
+            trainer.load_resume_payload(tensors, meta)   # a run saved with steps=100, config now steps=300
+            trainer.replan()   # {"replan": 1, "from_progress": 0.3333, "budget": {"steps": 300}, "lr": ...}
+        """
+        st = self.state
+        start = 1.0 - self.remaining()
+        st.plan_from, st.plan_evals, st.plans = start, st.evals_done, st.plans + 1
+        st.finished, st.bad_evals, st.anneals = False, 0, 0
+        st.lr_scale = 0.1 if st.diverged else 1.0  # a plateau still goes back to the best weights so far
+        return {"replan": st.plans, "from_progress": round(start, 4), "budget": self.budget(),
+                "lr": self.config.lr * lr_factor(self.config, start) * st.lr_scale}
+
+    def _eval_due(self) -> bool:
+        """Whether the next planned evaluation is due: ``evals`` of them spread evenly over the plan."""
+        c, st = self.config, self.state
+        if c.eval_every:
+            return st.step % c.eval_every == 0
+        part = (self.progress() - st.plan_from) / max(1e-9, 1.0 - st.plan_from)
+        return part >= (st.evals_done - st.plan_evals + 1) / c.evals
 
     def _autocast(self):
         if self.amp_dtype is None:
@@ -406,10 +465,12 @@ class Trainer:
                               "optimizer": copy.deepcopy(self.optimizer.state_dict())}
         else:
             st.bad_evals += 1
-        self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3),
+        self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3), **self.budget(), "plan": st.plans,
                           "train_s": round(self.elapsed() - self.eval_seconds - (time.perf_counter() - t0), 3),
-                          "lr": self.optimizer.param_groups[0]["lr"], "train_loss": self.last_step.get("loss"),
+                          "lr": self.optimizer.param_groups[0]["lr"],
+                          "train_loss": self._loss_sum / self._loss_n if self._loss_n else self.last_step.get("loss"),
                           **{f"val_{k}": v for k, v in metrics.items()}}
+        self._loss_sum, self._loss_n = 0.0, 0
         self._emit("on_eval")
         stop = bool(not final and self.config.patience and st.bad_evals >= self.config.patience and self._on_plateau())
         st.elapsed = self.elapsed()
@@ -427,7 +488,6 @@ class Trainer:
         self._t0, self._elapsed0 = time.perf_counter(), st.elapsed
         model.train()
         self._emit("on_start")
-        n_evals = self.config.evals
         train_time, train_symbols = 0.0, 0
         self._remember_good()
         rolled_back = False
@@ -479,6 +539,7 @@ class Trainer:
                     # -- bookkeeping -----------------------------------------------------
                     st.step, st.batch = st.step + 1, i + 1
                     st.symbols += data.symbols_per_step
+                    self._loss_sum, self._loss_n = self._loss_sum + loss_value, self._loss_n + 1
                     self.last_step = {"step": st.step, "loss": loss_value,
                                       "acc": int(stats["correct"]) / max(1, int(stats["count"])),
                                       "symbols_per_s": train_symbols / max(train_time, 1e-9),
@@ -486,9 +547,7 @@ class Trainer:
                     self._emit("on_step")
 
                     # -- evaluation, checkpoints, early stopping, signals -------------------
-                    due = (self.config.eval_every and st.step % self.config.eval_every == 0) or (
-                        not self.config.eval_every and self.progress() >= (st.evals_done + 1) / n_evals)
-                    if due and self.progress() < 1.0:
+                    if self._eval_due() and self.progress() < 1.0:
                         if self._run_eval():
                             st.finished, self.stop_reason = True, "early stop"
                             break

@@ -31,7 +31,7 @@ class Corpus:
 CORPORA = {
     "docs": Corpus("docs", "Python's own documentation topics (pydoc_data), built in, about 465k characters"),
     "grimm": Corpus(
-        "grimm", "Grimms' Fairy Tales, Project Gutenberg eBook #2591 (seed 000's corpus), 550 kB",
+        "grimm", "Grimms' Fairy Tales, Project Gutenberg eBook #2591 (the KNIME tutorial's corpus), 550 kB",
         "https://www.gutenberg.org/files/2591/2591-0.txt",
         "4d909d18d528fbf393a06ecc05487006d6983f69d55a16138e4bc7642213eb90", "grimms_fairy_tales.txt"),
     "shakespeare": Corpus(
@@ -59,6 +59,10 @@ def _corpus(name: str) -> Corpus:
     if name not in CORPORA:
         raise LstmkitError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
     return CORPORA[name]
+
+
+class CorpusUnavailable(LstmkitError):
+    """A corpus could not be downloaded (no network, an unreachable address)."""
 
 
 def cached_path(name: str, directory: str | Path | None = None) -> Path | None:
@@ -112,7 +116,7 @@ def fetch(name: str, directory: str | Path | None = None, url: str | None = None
                     bar.close()
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
-            raise LstmkitError(f"could not download {name} from {source} ({reason}); check the network or pass --url with a mirror") from None
+            raise CorpusUnavailable(f"could not download {name} from {source} ({reason}); check the network or pass --url with a mirror") from None
         if digest.hexdigest() != c.sha256:
             raise LstmkitError(
                 f"the download of {name} from {source} has SHA-256 {digest.hexdigest()[:16]}..., not the pinned "
@@ -132,5 +136,12 @@ def load_corpus(sources=None, *, corpus: str | None = None, encoding: str = "utf
         return read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate)
     if corpus in (None, "docs"):
         return builtin_text()
-    path = cached_path(corpus) or fetch(corpus, progress=True)
+    try:
+        path = cached_path(corpus) or fetch(corpus, progress=True)
+    except CorpusUnavailable as e:
+        # training has no --url: name the two ways that work from here
+        reason = str(e).split(" (", 1)[1].rsplit(")", 1)[0] if " (" in str(e) else str(e)
+        raise LstmkitError(f"the corpus {corpus!r} is not on this machine and could not be downloaded ({reason}); "
+                           f"fetch it once with 'lstmkit data fetch {corpus}' (add --url MIRROR where the pinned address "
+                           f"is unreachable), or pass its text file to 'lstmkit train FILE'") from None
     return read_text(path, keep_boilerplate=keep_boilerplate)

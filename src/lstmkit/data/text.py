@@ -99,13 +99,16 @@ def _expand(sources: Iterable[str | Path]) -> list[str | Path]:
     return files
 
 
-def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8", keep_boilerplate: bool = False) -> str:
+def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8", keep_boilerplate: bool = False,
+              report: dict | None = None) -> str:
     """Read and clean one or more text sources into a single string.
 
     Args:
         sources: a path, a directory (read recursively, sorted), ``"-"`` for stdin, or a list of them.
         encoding: the files' text encoding.
         keep_boilerplate: keep Project Gutenberg licence text instead of removing it.
+        report: if given, filled with what the cleanup did: ``files``, ``chars_read`` (as decoded) and
+            ``boilerplate_chars`` (Project Gutenberg licence text removed).
 
     Example:
         text = read_text(["grimm.txt", "more_tales/"])
@@ -124,7 +127,13 @@ def read_text(sources: str | Path | Iterable[str | Path], encoding: str = "utf-8
                 data, name = Path(f).read_bytes(), str(f)
             except OSError as e:
                 raise LstmkitError(f"{f}: cannot be read ({e.strerror}); check the file's permissions") from None
-        text = normalize(_decode(data, name, encoding), keep_boilerplate)
+        decoded = _decode(data, name, encoding)
+        plain = normalize(decoded, keep_boilerplate=True)
+        text = plain if keep_boilerplate else strip_gutenberg(plain)
+        if report is not None:
+            report["files"] = report.get("files", 0) + 1
+            report["chars_read"] = report.get("chars_read", 0) + len(decoded)
+            report["boilerplate_chars"] = report.get("boilerplate_chars", 0) + len(plain) - len(text)
         if not text.strip():
             raise LstmkitError(f"{name}: contains no text after cleanup; pass a file with some text in it")
         parts.append(text)

@@ -115,21 +115,27 @@ class TextModel:
         """Loss (nats/symbol), perplexity, bits per symbol, bits per character and accuracy on a text.
 
         Bits per character divide the total bits by the number of characters, so models of different
-        levels (char, word, bpe) can be compared on the same text.
+        levels (char, word, bpe) can be compared on the same text. The result also says what was scored:
+        ``chars_read`` (as decoded), ``boilerplate_chars`` (Project Gutenberg licence text removed unless
+        ``keep_boilerplate``), and ``unknown`` / ``unknown_share``, the symbols scored as ``<unk>`` (word level).
 
         Example:
             lm.evaluate("held_out.txt")["bits_per_char"]
         """
+        report = {"chars_read": len(text), "boilerplate_chars": 0} if text is not None else {}
         if text is None:
-            text = read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate)
+            text = read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate, report=report)
         ids = self.tokenizer.encode(text)
+        unknown = int((ids == 0).sum()) if isinstance(self.tokenizer, WordTokenizer) else 0  # <unk> is word 0
         if len(ids) < 2:
             raise LstmkitError(f"the text encodes to {len(ids)} symbol(s); evaluation needs at least 2")
         m = evaluate_loss(self.net, eval_batches(ids), next(self.net.parameters()).device)
         bits = m["loss"] * m["symbols"] / math.log(2)
         chars = len(text) * m["symbols"] / (len(ids) - 1)  # the characters those predicted symbols cover
         return {"loss": m["loss"], "perplexity": m["ppl"], "bits_per_symbol": m["loss"] / math.log(2),
-                "bits_per_char": bits / chars, "accuracy": m["acc"], "symbols": m["symbols"], "chars": len(text)}
+                "bits_per_char": bits / chars, "accuracy": m["acc"], "symbols": m["symbols"], "chars": len(text),
+                "chars_read": report["chars_read"], "boilerplate_chars": report["boilerplate_chars"],
+                "unknown": unknown, "unknown_share": unknown / len(ids)}
 
     # ------------------------------------------------------------------------ persistence
     def to_config(self) -> dict:

@@ -100,8 +100,8 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
     tinyshakespeare, 2 cores). At the character level the width, the layers, the dropout and the batch
     rows are left to ``sizing`` (``None``), which fits them to what the budget buys on this machine and
     to how many passes over the text that is (``plan_network``, ``fit_rows``): a short budget gets
-    64-step windows, one layer while it is compute-limited and two with dropout once it is not; a long
-    budget (>= 15 minutes, or an epoch/step budget) two layers and 128-step windows. Word and BPE
+    64-step windows and one layer, with dropout and early stopping once it buys more than 3 passes; a
+    long budget (>= 15 minutes, or an epoch/step budget) two layers and 128-step windows. Word and BPE
     levels keep a fixed 512-unit network (their output layer dominates the cost), one layer below 15
     minutes and two from there, and fit the dropout to the passes and the batch rows to the budget, over
     32-step windows.
@@ -115,7 +115,7 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
         if long_run:  # two layers as before; the dropout follows the epochs
             return ({"hidden": None, "layers": 2, "embed": 64, "dropout": None},
                     {"batch_size": None, "bptt": 128, "lr": 3e-3, "min_lr_ratio": 0.02})
-        return ({"hidden": None, "layers": None, "embed": 64, "dropout": None},
+        return ({"hidden": None, "layers": 1, "embed": 64, "dropout": None},
                 {"batch_size": None, "bptt": 64, "lr": 6e-3, "min_lr_ratio": 0.02})
     # word and bpe: the output layer dominates the cost, so few symbols per second; what limits a short
     # budget is again the number of updates (Grimm, word level, 2 minutes, 1x512: 64x64 batches 91 updates
@@ -155,15 +155,18 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
     # symbol L/s times) or, for a step or epoch budget, predictions (windows predict once each).
     n = float(max(1, n_train))
     note: dict = {}
+    rows = data_cfg.batch_size
+    steps_per_row = data_cfg.windows or data_cfg.bptt
     if train_cfg.minutes is not None:
         per_epoch = n * data_cfg.windows / data_cfg.stride if data_cfg.windows else n
         device = resolve_device(train_cfg.device)
-        rate = sizing.measure_flops(device, resolve_precision(train_cfg.precision, device))
+        amp = resolve_precision(train_cfg.precision, device)
         seconds = 60.0 * train_cfg.minutes
-        note["flops_per_s"] = round(rate)
+        probe_s = min(0.4, 0.004 * seconds)  # a 3-second test budget does not spend a second probing
+        rate = {"r": sizing.measure_flops(device, amp, seconds=probe_s)}
 
         def symbols_for(layers: int, h: int) -> float:
-            return sizing.budget_symbols(rate, seconds, layers, h, embed_for(h), vocab, gates)
+            return sizing.budget_symbols(rate["r"], seconds, layers, h, embed_for(h), vocab, gates)
     else:
         per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)
         per_epoch = n / data_cfg.stride if data_cfg.windows else n
@@ -172,25 +175,38 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
         def symbols_for(layers: int, h: int) -> float:
             return total
 
-    chosen = {}
-    if fit_width:
-        plan = sizing.plan_network(symbols_for, n_train, embed_for, vocab, shape["layers"], gates, per_epoch)
-        chosen = {"hidden": plan["hidden"], "layers": plan["layers"]}
-        if shape["dropout"] is None:
-            chosen["dropout"] = plan["dropout"]
-        note.update(hidden=plan["hidden"], regime=plan["regime"])
-    else:  # the width was given: layers default to one, dropout follows the epochs at that width
-        layers = shape["layers"] or 1
-        chosen = {"layers": layers}
-        epochs = symbols_for(layers, shape["hidden"]) / per_epoch
-        if shape["dropout"] is None:
-            chosen["dropout"] = sizing.dropout_for(epochs)
-        note["regime"] = "compute-limited" if epochs <= sizing.DATA_LIMITED_EPOCHS else "data-limited"
-    hidden = chosen.get("hidden", shape["hidden"])
-    budget = symbols_for(chosen["layers"], hidden)
-    rows = data_cfg.batch_size
-    if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
-        rows = sizing.fit_rows(budget, data_cfg.bptt, n_train=n_train)
-        note["batch_size"] = rows
+    # A wall-clock plan is made from a generic probe of the machine, then the step it chose is itself
+    # timed (``sizing.measure_step_flops``) and the plan made again at that rate, until it holds.
+    for _ in range(3):
+        chosen = {}
+        if fit_width:
+            plan = sizing.plan_network(symbols_for, n_train, embed_for, vocab, shape["layers"], gates, per_epoch)
+            chosen = {"hidden": plan["hidden"], "layers": plan["layers"]}
+            if shape["dropout"] is None:
+                chosen["dropout"] = plan["dropout"]
+            note.update(hidden=plan["hidden"], regime=plan["regime"])
+        else:  # the width was given: layers default to one, dropout follows the epochs at that width
+            layers = shape["layers"] or 1
+            chosen = {"layers": layers}
+            epochs = symbols_for(layers, shape["hidden"]) / per_epoch
+            if shape["dropout"] is None:
+                chosen["dropout"] = sizing.dropout_for(epochs)
+            note["regime"] = "compute-limited" if epochs <= sizing.DATA_LIMITED_EPOCHS else "data-limited"
+        hidden = chosen.get("hidden", shape["hidden"])
+        budget = symbols_for(chosen["layers"], hidden)
+        if fit_rows and train_cfg.steps is None:  # a step budget fixes the updates: rows stay at the default
+            rows = sizing.fit_rows(budget, data_cfg.bptt, n_train=n_train)
+            note["batch_size"] = rows
+        if train_cfg.minutes is None:
+            break
+        measured = sizing.measure_step_flops(device, amp, chosen["layers"], hidden, embed_for(hidden), vocab, rows,
+                                             steps_per_row, shape.get("cell") or "lstm", seconds=probe_s)
+        settled = abs(measured / rate["r"] - 1.0) < 0.1
+        rate["r"] = measured
+        if settled:
+            break
+    if train_cfg.minutes is not None:
+        note["flops_per_s"] = round(rate["r"])
+        budget = symbols_for(chosen["layers"], hidden)
     note.update(budget_symbols=round(budget), epochs=round(budget / per_epoch, 2))
     return chosen, rows, note

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .. import artifact, checkpoint, fileset, rundir
-from ..callbacks import add_progress_bar, add_tensorboard
+from ..callbacks import add_curves, add_note_printer, add_progress_bar, add_tensorboard
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
 from ..data.text import split_text
@@ -27,6 +27,7 @@ from ..nn import NetConfig, RecurrentLM
 from ..recipes import apply_recipe
 from ..tokenize import fit_tokenizer
 from ..train import TrainConfig, Trainer, evaluate_loss
+from . import text_watch
 from .text_settings import VAL_BLOCKS, TextDataConfig, default_settings, default_val_fraction, fit_to_budget
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
           dropout: float | None = None, cell: str | None = None, tie_weights: bool | None = None,
           one_hot: bool | None = None, index_input: bool | None = None, seed: int = 0, resume: bool = False,
           overwrite: bool = False, progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
+          val_file: str | Path | None = None, sample_every: int = 0, sample_prompt: str = "",
+          sample_temperature: float | Iterable[float] = 0.8, sample_length: int = 200, keep_checkpoints: int = 0,
+          notes: bool | None = None,
           data: TextDataConfig | dict | None = None, train: TrainConfig | dict | None = None,
           callbacks: Iterable[tuple[str, Callable]] = (), **options) -> "TextModel":
     """Train a model on text and return it (the weights with the best validation loss).
@@ -86,7 +90,13 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         resume: continue the run saved in ``out``.
         overwrite: replace a model already in ``out`` (refused otherwise); the old files stay until this
             run's first save replaces them as one set.
-        progress: show a progress bar on stderr.
+        progress: show a progress bar on stderr, and the plan, samples and plateaus above it.
+        val_file: validate on this text instead of holding part of the training text out.
+        sample_every: print a ``sample_length``-symbol sample every this many evaluations (0 = none),
+            from ``sample_prompt`` at ``sample_temperature`` (one value or several).
+        notes: print the plan, samples and plateaus on stderr (default: with ``progress``).
+        keep_checkpoints: keep the models of the last this many evaluations in ``out/checkpoints/``,
+            each a loadable model directory named by its step and validation loss.
         data / train: full ``TextDataConfig`` / ``TrainConfig`` (or dicts); ``**options`` sets single
             fields of either (``batch_size``, ``bptt``, ``windows``, ``lr``, ``optimizer``, ...).
         callbacks: ``(event, fn)`` pairs added to the ``Trainer`` (``fn(trainer)``; see ``Trainer``).
@@ -107,6 +117,16 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
     if resume and out is None:
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
+    if sample_every < 0 or keep_checkpoints < 0 or sample_length < 1:
+        raise LstmkitError(f"--sample-every {sample_every} and --keep-checkpoints {keep_checkpoints} must be >= 0, "
+                           f"--sample-length {sample_length} >= 1")
+    temps = [sample_temperature] if isinstance(sample_temperature, (int, float)) else list(sample_temperature)
+    bad = [t for t in temps if not t > 0]
+    if bad or not temps:
+        raise LstmkitError(f"--sample-temperature {bad[0] if bad else '(none)'} must be positive; 0 would be greedy "
+                           f"decoding, which 'lstmkit generate --greedy' does")
+    if keep_checkpoints and out is None:
+        raise LstmkitError("--keep-checkpoints needs --out: the directory to keep them in")
     if opts.get("stride") not in (None, 1) and not opts.get("windows"):
         raise LstmkitError(f"--stride {opts['stride']} only applies with --windows; add --windows L or drop --stride")
     # -- the run directory: locked for the whole run, never replaced by accident (rundir) -------
@@ -123,6 +143,9 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
             if clash:
                 raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; drop those options or train a new run")
             data, train = saved_config["data"], dict(saved_config["train"])
+            saved_budget = {k: train.get(k) for k in ("minutes", "epochs", "steps") if train.get(k) is not None}
+            if val_file is None:
+                val_file = resumed.summary.get("val_file")
             if budget:
                 train.update(minutes=None, epochs=None, steps=None)
             seed = train.get("seed", seed)
@@ -145,15 +168,24 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
             raise LstmkitError("the training text is empty; pass a file that contains text")
         if len(set(text.strip())) < 2:
             raise LstmkitError(f"the text has only 1 distinct symbol ({text.strip()[0]!r}); a model needs at least 2 — use a more varied text")
-        if data is None and opts.get("val_fraction") is None:  # not given: what selection reads (text_settings)
+        val_given = None
+        if val_file is not None:  # a separate validation text: the whole training text is trained on
+            if opts.get("val_fraction"):
+                raise LstmkitError(f"--val-file {val_file} replaces --val-fraction {opts['val_fraction']}; pass one of them")
+            val_given = load_corpus([val_file], encoding=encoding, keep_boilerplate=keep_boilerplate)
+            data_cfg = dataclasses.replace(data_cfg, val_fraction=0.0)
+        elif data is None and opts.get("val_fraction") is None:  # not given: what selection reads (text_settings)
             data_cfg = dataclasses.replace(data_cfg, val_fraction=default_val_fraction(data_cfg.level, len(text)))
         if data is None and opts.get("val_blocks") is None:
             data_cfg = dataclasses.replace(data_cfg, val_blocks=VAL_BLOCKS)
         train_text, val_text = split_text(text, data_cfg.val_fraction, data_cfg.val_blocks)
+        if val_given is not None:
+            val_text = val_given
         if resumed:
             tokenizer = resumed.tokenizer
         else:
-            fit_on = text if data_cfg.level == "char" else train_text  # char: every symbol of the file is known
+            # char: every symbol of the files (a validation file's too) is known
+            fit_on = (text + (val_given or "")) if data_cfg.level == "char" else train_text
             tokenizer = fit_tokenizer(fit_on, data_cfg.level, max_vocab=data_cfg.max_vocab, min_freq=data_cfg.min_freq,
                                       vocab_size=data_cfg.vocab_size, lowercase=data_cfg.lowercase)
         if tokenizer.vocab_size < 2:
@@ -203,8 +235,10 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         else:
             train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
             val_data = eval_batches(periodic_sample(val_ids)) if len(val_ids) > 1 else None
-        if data_cfg.val_fraction > 0 and val_data is None:
-            raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; raise --val-fraction or use a longer text")
+        if (data_cfg.val_fraction > 0 or val_given is not None) and val_data is None:
+            raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; "
+                               + (f"use a longer --val-file than {val_file}" if val_given is not None
+                                  else "raise --val-fraction or use a longer text"))
 
         # -- network -------------------------------------------------------------------------
         torch.manual_seed(seed)
@@ -212,6 +246,8 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         model = cls(net, tokenizer, data_cfg, train_cfg)
         model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
                          "train_chars": len(train_text), "val_chars": len(val_text)}
+        if val_file is not None:
+            model.summary["val_file"] = str(val_file)
         if sizing_note:
             model.summary["sizing"] = sizing_note
         chars_per_symbol = len(val_text) / max(1, len(val_ids)) if len(val_ids) else 1.0
@@ -219,6 +255,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         # -- trainer and callbacks -------------------------------------------------------------
         trainer = Trainer(net, train_data, val_data, train_cfg)
         best = {"weights": None, "saved": bool(resumed)}
+        history = artifact.read_metrics(out)[0] if resume else []  # the evaluation rows (metrics.jsonl)
         if resumed:
             weights, tstate, meta = checkpoint.load_checkpoint(out)
             try:
@@ -227,7 +264,18 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                 raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
             trainer.load_resume_payload(tstate, meta)
             best["weights"] = {k: v.clone() for k, v in resumed.net.state_dict().items()}  # the best so far stays the best
-            model.summary.update({k: v for k, v in resumed.summary.items() if k in ("best_eval", "sizing")})
+            model.summary.update({k: v for k, v in resumed.summary.items() if k in ("best_eval", "sizing", "plan")})
+            # A larger budget re-plans what is left (``Trainer.replan``); a run whose budget is spent is
+            # left exactly as it is.
+            extended = bool(budget) and budget != saved_budget and trainer.remaining() > 0
+            if extended:
+                history.append({"step": trainer.state.step, "event": "replan", "elapsed": round(trainer.state.elapsed, 3),
+                                **trainer.replan()})
+            elif trainer.state.finished or trainer.remaining() <= 0:
+                resumed.stop_reason = "budget spent"
+                resumed.spent = {**saved_budget, "elapsed_s": round(trainer.state.elapsed, 1), "steps": trainer.state.step}
+                return resumed
+        unit = text_watch.UNITS.get(data_cfg.level, "symbol")
 
         def add_bpc(t: Trainer) -> None:
             if "val_loss" in t.last_eval:
@@ -240,12 +288,23 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                 model.summary.update(best_eval=t.last_eval)
 
         trainer.add_callback("on_eval", add_bpc)
+        trainer.add_callback("on_eval", lambda t: history.append(dict(t.last_eval)))
+        trainer.add_callback("on_anneal", lambda t: history.append(
+            {"step": t.state.step, "event": "anneal", "elapsed": round(t.elapsed(), 3), "lr_scale": t.state.lr_scale}))
         trainer.add_callback("on_checkpoint", keep_best)
+        if progress:
+            add_progress_bar(trainer, unit)
+        elif notes:
+            add_note_printer(trainer)
+        plan = text_watch.plan_lines(model, trainer, len(train_ids))
+        if not resumed or extended:
+            model.summary["plan"] = "\n".join(plan)
+        trainer.add_callback("on_start", lambda t: [t.note(line) for line in plan])
+        if sample_every:
+            text_watch.add_samples(trainer, model, sample_every, sample_prompt, temps, sample_length, seed)
         if out is not None:
             # The history is rewritten with each save, in the same set as the model and the checkpoint,
             # so after a crash the three agree; a new run starts it afresh.
-            history = artifact.read_metrics(out)[0] if resume else []
-
             def save(t: Trainer) -> None:
                 # The first save of a new run always writes the artifact, so config, tokenizer and
                 # checkpoint never come from different runs; it replaces an overwritten run's files.
@@ -254,11 +313,11 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                     tx.write_bytes(artifact.METRICS, artifact.metrics_bytes(history))
                 run.first_save = False
 
-            trainer.add_callback("on_eval", lambda t: history.append(dict(t.last_eval)))
             trainer.add_callback("on_checkpoint", save)
+            add_curves(trainer, out, history, unit, title=f"{out.name}: {net_cfg.layers}x{net_cfg.hidden} {net_cfg.cell}, {data_cfg.level} level")
+            if keep_checkpoints:
+                text_watch.add_kept_checkpoints(trainer, model, out, keep_checkpoints)
             add_tensorboard(trainer, out)
-        if progress:
-            add_progress_bar(trainer)
         for event, fn in callbacks:
             trainer.add_callback(event, fn)
 

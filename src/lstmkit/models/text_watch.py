@@ -1,0 +1,130 @@
+"""What a user sees while a text model trains: the plan before the first step, samples at evaluations,
+and the models of the last evaluations kept on disk.
+
+The plan is the run's contract: the network, the batch, the precision, the budget and what it buys, and
+why the defaults chose them. It is printed before the first step and kept in the model's summary
+(``lstmkit info`` shows it again).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .. import artifact
+from ..generate import SamplingConfig, StepModel, generate_streams
+from ..train import Trainer
+
+UNITS = {"char": "char", "word": "word", "bpe": "token"}
+CHECKPOINTS = "checkpoints"
+
+
+def _count(x: float) -> str:
+    """5_312_000 -> '5.3M', 983_000 -> '983k'."""
+    return f"{x / 1e6:.1f}M" if x >= 1e6 else f"{x / 1e3:.0f}k" if x >= 1e3 else f"{x:.0f}"
+
+
+def sizing_line(net: dict, data: dict, sizing: dict) -> str:
+    """Why the default width and batch were chosen, e.g. ``network fitted to the budget: 1x384, ...``."""
+    from ..sizing import DATA_LIMITED_EPOCHS
+
+    def num(x, fmt: str, scale: float = 1.0) -> str:  # a corrupt saved value prints as '?'
+        return format(x * scale, fmt) if isinstance(x, (int, float)) and not isinstance(x, bool) else "?"
+
+    speed = f" at {num(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
+    batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
+             else f"{data['batch_size']} streams x {data['bptt']} steps")
+    line = (f"network fitted to the budget: {net['layers']}x{net['hidden']}, dropout {net.get('dropout', 0):g}, {batch}: "
+            f"about {_count(sizing['budget_symbols']) if isinstance(sizing.get('budget_symbols'), (int, float)) else '?'} "
+            f"training symbols{speed}")
+    if "epochs" in sizing:
+        line += f", {num(sizing.get('epochs'), '.1f')} epochs of the text"
+    if sizing.get("regime") == "data-limited":
+        line += " (data-limited"
+        if sizing.get("patience"):
+            line += f": {sizing['patience']} evaluations without improvement"
+            line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
+                     if sizing.get("anneal") else " stop it")
+        line += ")"
+    elif sizing.get("regime") == "compute-limited":
+        line += f" (compute-limited: at most {DATA_LIMITED_EPOCHS:g} passes over the text)"
+    return line
+
+
+def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
+    """The plan, one or two lines: what will run, and (for fitted defaults) why.
+
+    Example:
+        plan: lstm 1x384 (716k parameters), 16 streams x 64 steps, float32 on cpu, budget 1 minute:
+              about 1.6M training symbols, 1.7 passes over 983k training chars, 10 evaluations
+        network fitted to the budget: 1x384, dropout 0, ... (compute-limited: at most 3 passes over the text)
+    """
+    net, data, tc = model.net.config, model.data_config, trainer.config
+    unit = UNITS.get(data.level, "symbol")
+    batch = (f"{data.batch_size} windows of {data.windows}" if data.windows else f"{data.batch_size} streams x {data.bptt} steps")
+    precision = str(trainer.amp_dtype or "float32").replace("torch.", "")
+    if tc.minutes is not None:
+        budget = (f"{60 * tc.minutes:.0f} s" if tc.minutes < 10 and tc.minutes != int(tc.minutes)
+                  else f"{tc.minutes:g} minute{'s' if tc.minutes != 1 else ''}")
+    elif tc.steps is not None:
+        budget = f"{tc.steps} steps"
+    else:
+        budget = f"{tc.epochs or 1:g} epochs"
+    sizing = model.summary.get("sizing") or {}
+    buys = ""
+    symbols = sizing.get("budget_symbols")
+    if symbols is None and trainer.total_steps is not None:  # steps and epochs budgets say it exactly
+        symbols = trainer.total_steps * trainer.train_data.symbols_per_step
+    if isinstance(symbols, (int, float)) and train_symbols:
+        buys = f": about {_count(symbols)} training symbols, {symbols / train_symbols:.1f} passes over {_count(train_symbols)} training {unit}s"
+    evals = f"an evaluation every {tc.eval_every} steps" if tc.eval_every else f"{tc.evals} evaluations"
+    line = (f"plan: {net.cell} {net.layers}x{net.hidden} ({_count(model.net.num_parameters())} parameters), "
+            f"dropout {net.dropout:g}, {batch}, {precision} on {trainer.device.type}, budget {budget}{buys}, {evals}")
+    if tc.patience:
+        line += f", early stopping after {tc.patience} without improvement" + (f" ({tc.anneal} anneals first)" if tc.anneal else "")
+    lines = [line]
+    if sizing:
+        lines.append(sizing_line(net.to_dict(), data.to_dict(), sizing))
+    return lines
+
+
+def add_samples(trainer: Trainer, model, every: int, prompt: str, temperatures, length: int, seed: int) -> None:
+    """Every ``every`` evaluations, a note with a ``length``-symbol sample of the current weights at each
+    of ``temperatures`` (Keras's text-generation example shows several side by side)."""
+    temps = [float(temperatures)] if isinstance(temperatures, (int, float)) else [float(x) for x in temperatures]
+
+    def sample(t: Trainer) -> None:
+        if t.state.evals_done % every:
+            return
+        steps = StepModel(model.net)  # a NumPy copy of the weights as they are now; sampling has its own RNG
+        ids = model._prompt_ids(prompt)
+        for temp in temps:
+            pieces = generate_streams(steps, model.tokenizer, ids, length, SamplingConfig(temperature=temp), 1, seed, None)
+            text = prompt + "".join(piece for _, piece in pieces)
+            t.note(f"--- sample at step {t.state.step}, temperature {temp:g} ---\n{text}")
+
+    trainer.add_callback("on_eval", sample)
+
+
+def checkpoint_name(step: int, val_loss: float | None) -> str:
+    """``step000120-val1.4040``: sorted by step, the validation loss readable in a listing (char-rnn's habit)."""
+    return f"step{step:06d}" + (f"-val{val_loss:.4f}" if val_loss is not None else "")
+
+
+def add_kept_checkpoints(trainer: Trainer, model, out: Path, keep: int) -> None:
+    """After each evaluation, a loadable model of the current weights in ``out/checkpoints/NAME``; only the
+    last ``keep`` are kept. ``lstmkit generate out/checkpoints/NAME`` uses one like any model."""
+    root = out / CHECKPOINTS
+
+    def save(t: Trainer) -> None:
+        if not t.last_eval or t.last_eval.get("step") != t.state.step:
+            return  # a checkpoint after an early stop or a signal, not an evaluation
+        name = checkpoint_name(t.state.step, t.last_eval.get("val_loss"))
+        summary = {**model.summary, "best_eval": dict(t.last_eval)}
+        config = {**model.to_config(), "summary": summary}
+        artifact.save_model(root / name, config, {"tokenizer": model.tokenizer.to_dict()}, model.net.state_dict())
+        kept = sorted((p for p in root.iterdir() if re.fullmatch(r"step\d{6}(-val[\d.]+)?", p.name)), key=lambda p: p.name)
+        for old in kept[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    trainer.add_callback("on_checkpoint", save)
