@@ -102,6 +102,8 @@ def test_default_width_follows_the_budget():
 
 def test_dropout_follows_the_epochs():
     assert [sizing.dropout_for(e) for e in (0.5, 3.0, 6.0, 12.0, 24.0, 48.0, 1000.0)] == [0.0, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    # one layer drops only before its output layer: 0.15 per doubling
+    assert [sizing.dropout_for(e, 1) for e in (3.0, 6.0, 12.0, 24.0, 48.0)] == [0.0, 0.15, 0.3, 0.45, 0.5]
 
 
 def test_the_plan_follows_the_epochs_the_budget_buys():
@@ -114,7 +116,7 @@ def test_the_plan_follows_the_epochs_the_budget_buys():
     assert compute == {"layers": 1, "hidden": sizing.fit_hidden(lambda h: 4e6, 1, 64, 65), "dropout": 0.0,
                        "epochs": 0.4, "regime": "compute-limited"}
     mild = plan(5e6, 1_000_000)  # five passes: dropout on the one layer
-    assert mild["layers"] == 1 and mild["regime"] == "data-limited" and mild["dropout"] == sizing.dropout_for(5.0) > 0
+    assert mild["layers"] == 1 and mild["regime"] == "data-limited" and mild["dropout"] == sizing.dropout_for(5.0, 1) > 0
     assert mild["hidden"] == sizing.fit_hidden(lambda h: 5e6, 1, 64, 65)
     small = plan(1e7, 100_000)  # a hundred passes of a short text: the width is what the text can carry
     assert small["layers"] == 1 and small["dropout"] == 0.5
@@ -227,7 +229,7 @@ def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
     lm = TextModel.train(text=text, minutes=0.05, progress=False)
     note = lm.summary["sizing"]
     assert note["regime"] == "data-limited" and note["epochs"] > sizing.DATA_LIMITED_EPOCHS
-    assert lm.net.config.layers == 1 and lm.net.config.dropout == sizing.dropout_for(note["epochs"]) > 0
+    assert lm.net.config.layers == 1 and lm.net.config.dropout == sizing.dropout_for(note["epochs"], 1) > 0
     assert lm.train_config.patience == note["patience"] == 2 and lm.train_config.anneal == note["anneal"] == 2
     told = TextModel.train(text=text, steps=60, batch_size=4, bptt=32, patience=0, dropout=0.1, progress=False)
     assert told.summary["sizing"]["regime"] == "data-limited"

@@ -171,3 +171,23 @@ def test_an_old_checkpoint_keeps_its_one_rollback():
     assert TrainState.from_dict({"step": 5, "lr_scale": 0.1}).diverged
     assert not TrainState.from_dict({"step": 5}).diverged
     assert not TrainState.from_dict({"step": 5, "lr_scale": 0.25, "anneals": 1}).diverged
+
+
+def test_replan_spreads_evaluations_over_the_rest_and_rises_the_rate():
+    """A run planned for 40 steps, resumed for 100: the rate follows the 100-step schedule from step
+    40, the 4 evaluations spread over steps 40-100, and the first ones after the rise are not a plateau."""
+    first = Trainer(_net(), _stream(), _stream(), TrainConfig(steps=40, evals=4, lr=1e-2)).fit()
+    tensors, meta = first.resume_payload()
+    cfg = TrainConfig(steps=100, evals=4, lr=1e-2, patience=2)
+    t = Trainer(_net(), _stream(), _stream(), cfg)
+    t.load_resume_payload(tensors, meta)
+    assert t.remaining() == pytest.approx(0.6)
+    info = t.replan()
+    assert info["from_progress"] == pytest.approx(0.4) and info["budget"] == {"steps": 100}
+    assert info["lr"] == pytest.approx(1e-2 * lr_factor(cfg, 0.4)) and info["lr"] > 5 * first.last_eval["lr"]
+    losses = iter([9.0, 9.0, 0.1, 0.2])  # two worse than the best (the rise), then a new best
+    t.evaluate = lambda: {"loss": next(losses)}
+    steps = []
+    t.add_callback("on_eval", lambda tr: steps.append(tr.state.step))
+    t.fit()
+    assert steps == [55, 70, 85, 100] and t.stop_reason == "budget" and t.state.plans == 1

@@ -106,7 +106,17 @@ def add_progress_bar(trainer: Trainer, unit: str = "symbol") -> None:
                          else print(t.last_note, file=sys.stderr, flush=True))
     trainer.add_callback("on_rollback", lambda t: t.note(t.last_rollback["message"]))
     trainer.add_callback("on_anneal", lambda t: t.note(t.last_anneal["message"]))
-    trainer.add_callback("on_end", lambda t: bar["b"].close())
+    def end(t: Trainer) -> None:
+        b = bar["b"]
+        if t.stop_reason == "budget":  # the budget is spent: the bar says so, whatever the last step's clock read
+            b.n = b.total
+            if bar["minutes"]:
+                total = 60 * t.config.minutes
+                b.set_description_str(f"{_clock(total)} of {_clock(total)}, 00:00 left · {bar_postfix(t, unit)}", refresh=False)
+        b.refresh()
+        b.close()
+
+    trainer.add_callback("on_end", end)
 
 
 def add_note_printer(trainer: Trainer) -> None:
@@ -160,4 +170,13 @@ def add_curves(trainer: Trainer, out: Path, history: list[dict], unit: str, titl
     """Rewrite ``out/curves.png`` from ``history`` (the run's metrics rows) at each checkpoint."""
     for stale in Path(out).glob(f".{CURVES}.*.tmp"):  # left by a process killed mid-write
         stale.unlink(missing_ok=True)
-    trainer.add_callback("on_checkpoint", lambda t: write_curves(out / CURVES, history, unit, title))
+    import matplotlib  # imported now (a second), not inside the save that a stop signal starts
+
+    matplotlib.use("Agg")
+
+    def draw(t: Trainer) -> None:
+        if t._stop_signal and t._stop_signal.startswith("SIG"):
+            return  # stopping on a signal: save the model and go; the picture of the last evaluation stays
+        write_curves(out / CURVES, history, unit, title)
+
+    trainer.add_callback("on_checkpoint", draw)

@@ -161,20 +161,26 @@ DATA_LIMITED_EPOCHS = 3.0  # past this many passes over the text a network memor
 PARAMS_PER_SYMBOL = 4.0  # a regularised network may hold up to this many parameters per training symbol
 
 
-def dropout_for(epochs: float) -> float:
+def dropout_for(epochs: float, layers: int = 2) -> float:
     """Dropout for a run that sees its text ``epochs`` times: none while it is compute-limited (up to
-    ``DATA_LIMITED_EPOCHS``), then 0.1 more per doubling of the passes beyond that (6 passes 0.1, 12
-    0.2, 24 0.3, 48 0.4), at most 0.5.
+    ``DATA_LIMITED_EPOCHS``), then more per doubling of the passes beyond that, at most 0.5: 0.1 per
+    doubling for a stack (6 passes 0.1, 12 0.2, 24 0.3, 48 0.4), 0.15 for one layer (6 passes 0.15, 12
+    0.3, 24 0.45), whose only dropout is the one before the output layer, where a stack also drops
+    between its layers.
 
-    Measured inside tinyshakespeare's first 90 % (``benchmarks/cli_vs_reference.py --proxy``, 200 s,
-    AVX-512 BF16): 2x320 at 12.5 passes scored 1.420 nats/char with dropout 0.2 and 1.446 with 0.34.
+    Measured inside tinyshakespeare's first 90 % (``benchmarks/cli_vs_reference.py --proxy``, 200 s):
+    on AVX-512 BF16, 2x320 at 12.5 passes scored 1.420 nats/char with dropout 0.2 and 1.446 with 0.34;
+    on AVX2, one layer on the first quarter at 17-23 passes 1.812 with 0.45 (1x384) and 1.840 with 0.29
+    (1x320), and on the whole text at 5 passes 1.427-1.429 with 0.07-0.1.
 
     Example:
         dropout_for(12.0)   # 0.2
+        dropout_for(12.0, layers=1)   # 0.3
     """
     if epochs <= DATA_LIMITED_EPOCHS:
         return 0.0
-    return round(min(0.5, 0.1 * math.log2(epochs / DATA_LIMITED_EPOCHS)), 2)
+    per_doubling = 0.15 if layers == 1 else 0.1
+    return round(min(0.5, per_doubling * math.log2(epochs / DATA_LIMITED_EPOCHS)), 2)
 
 
 def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_for: Callable[[int], int], vocab: int,
@@ -209,7 +215,7 @@ def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_f
         ``{"layers", "hidden", "dropout", "epochs", "regime"}``.
 
     Example:
-        plan_network(lambda l, h: 5e6, 1_000_000, lambda h: 64, 65, None)   # 1 layer, 5 passes, dropout 0.07
+        plan_network(lambda l, h: 5e6, 1_000_000, lambda h: 64, 65, None)   # 1 layer, 5 passes, dropout 0.11
     """
     n_train = max(1, n_train)
     per_epoch = max(1.0, per_epoch or n_train)
@@ -221,7 +227,7 @@ def plan_network(symbols_for: Callable[[int, int], float], n_train: int, embed_f
             best = h
     epochs = symbols_for(n_layers, best) / per_epoch
     regime = "compute-limited" if epochs <= DATA_LIMITED_EPOCHS else "data-limited"
-    return {"layers": n_layers, "hidden": best, "dropout": dropout_for(epochs), "epochs": epochs, "regime": regime}
+    return {"layers": n_layers, "hidden": best, "dropout": dropout_for(epochs, n_layers), "epochs": epochs, "regime": regime}
 
 
 def fit_rows(symbols: float, bptt: int, target_steps: int = TARGET_STEPS, n_train: int | None = None) -> int:

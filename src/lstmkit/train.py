@@ -334,7 +334,7 @@ class Trainer:
         if c.eval_every:
             return st.step % c.eval_every == 0
         part = (self.progress() - st.plan_from) / max(1e-9, 1.0 - st.plan_from)
-        return part >= (st.evals_done - st.plan_evals + 1) / c.evals
+        return part >= (st.evals_done - st.plan_evals + 1) / c.evals - 1e-9  # 0.3 / 0.6 is 0.4999...
 
     def _autocast(self):
         if self.amp_dtype is None:
@@ -463,7 +463,9 @@ class Trainer:
             if self.config.anneal and self.config.patience:  # kept to go back to on a plateau
                 self._best = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
                               "optimizer": copy.deepcopy(self.optimizer.state_dict())}
-        else:
+        elif st.plans == 0 or st.evals_done - st.plan_evals > self.config.patience:
+            # after a re-plan the rate rises again, and the first evaluations may well be worse than the
+            # best before it: those are not a plateau
             st.bad_evals += 1
         self.last_eval = {"step": st.step, "epoch": st.epoch, "elapsed": round(self.elapsed(), 3), **self.budget(), "plan": st.plans,
                           "train_s": round(self.elapsed() - self.eval_seconds - (time.perf_counter() - t0), 3),

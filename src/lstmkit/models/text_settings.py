@@ -190,7 +190,7 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
             chosen = {"layers": layers}
             epochs = symbols_for(layers, shape["hidden"]) / per_epoch
             if shape["dropout"] is None:
-                chosen["dropout"] = sizing.dropout_for(epochs)
+                chosen["dropout"] = sizing.dropout_for(epochs, layers)
             note["regime"] = "compute-limited" if epochs <= sizing.DATA_LIMITED_EPOCHS else "data-limited"
         hidden = chosen.get("hidden", shape["hidden"])
         budget = symbols_for(chosen["layers"], hidden)
