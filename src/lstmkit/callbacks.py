@@ -166,13 +166,19 @@ def write_curves(path: Path, rows: list[dict], unit: str, title: str = "") -> No
     write_bytes_atomic(path, buf.getvalue())
 
 
+def prepare_curves() -> None:
+    """Import matplotlib (about a second) before a run takes its directory and starts its clock, not
+    inside its first save or the save that a stop signal starts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def add_curves(trainer: Trainer, out: Path, history: list[dict], unit: str, title: str = "") -> None:
     """Rewrite ``out/curves.png`` from ``history`` (the run's metrics rows) at each checkpoint."""
     for stale in Path(out).glob(f".{CURVES}.*.tmp"):  # left by a process killed mid-write
         stale.unlink(missing_ok=True)
-    import matplotlib  # imported now (a second), not inside the save that a stop signal starts
-
-    matplotlib.use("Agg")
+    prepare_curves()
 
     def draw(t: Trainer) -> None:
         if t._stop_signal and t._stop_signal.startswith("SIG"):

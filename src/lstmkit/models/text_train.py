@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .. import artifact, checkpoint, fileset, rundir
-from ..callbacks import add_curves, add_note_printer, add_progress_bar, add_tensorboard
+from ..callbacks import add_curves, add_note_printer, add_progress_bar, add_tensorboard, prepare_curves
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
 from ..data.text import split_text
@@ -131,6 +131,8 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         raise LstmkitError(f"--stride {opts['stride']} only applies with --windows; add --windows L or drop --stride")
     # -- the run directory: locked for the whole run, never replaced by accident (rundir) -------
     out = Path(out) if out is not None else None
+    if out is not None:
+        prepare_curves()
     claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
     with claim as run:
         resumed = cls.load(out) if resume else None
