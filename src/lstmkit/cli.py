@@ -204,13 +204,6 @@ def generate(
         _emit(f"--- sample {i + 1} ---\n{o}\n")
 
 
-def _num(x, fmt: str, scale: float = 1.0) -> str:
-    """``x`` formatted, or ``?`` when a saved value is missing or not a number (a corrupt history)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return "?"
-    return format(x * scale, fmt)
-
-
 # ---------------------------------------------------------------------------- evaluate / info
 @app.command(cls=_Command)
 def evaluate(
@@ -259,7 +252,7 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """Show a model's config, vocabulary, parameter count and training history."""
     from .models.text import TextModel
-    from .models.text_watch import sizing_line
+    from .models.text_watch import saved_number, sizing_line
 
     i = TextModel.load(model).info()
     if as_json:
@@ -291,16 +284,16 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
         t.add_row("data", f"{s.get('train_symbols', '?')} training / {s.get('val_symbols', '?')} validation symbols")
         b = s.get("best_eval") or {}
         if b.get("val_loss") is not None:
-            t.add_row("best validation", f"loss {_num(b.get('val_loss'), '.4f')}, {_num(b.get('val_bits_per_char'), '.3f')} bits/char, "
-                      f"accuracy {_num(b.get('val_acc'), '.3f')} at step {b.get('step', '?')}")
+            t.add_row("best validation", f"loss {saved_number(b.get('val_loss'), '.4f')}, {saved_number(b.get('val_bits_per_char'), '.3f')} bits/char, "
+                      f"accuracy {saved_number(b.get('val_acc'), '.3f')} at step {b.get('step', '?')}")
     c.print(t)
     if i["history"]:
         h = Table(title="evaluations")
         for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
             h.add_column(col, justify="right")
         for r in (r for r in i["history"] if "event" not in r):
-            h.add_row(str(r["step"]), _num(r.get("elapsed"), ".0f"), _num(r.get("lr"), ".2e"), _num(r.get("train_loss"), ".4f"),
-                      _num(r.get("val_loss"), ".4f"), _num(r.get("val_acc"), ".3f"))
+            h.add_row(str(r["step"]), saved_number(r.get("elapsed"), ".0f"), saved_number(r.get("lr"), ".2e"), saved_number(r.get("train_loss"), ".4f"),
+                      saved_number(r.get("val_loss"), ".4f"), saved_number(r.get("val_acc"), ".3f"))
         c.print(h)
     if i.get("skipped_metrics_lines"):
         typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)

@@ -24,21 +24,23 @@ def _count(x: float) -> str:
     return f"{x / 1e6:.1f}M" if x >= 1e6 else f"{x / 1e3:.0f}k" if x >= 1e3 else f"{x:.0f}"
 
 
+def saved_number(x, fmt: str, scale: float = 1.0) -> str:
+    """``x`` formatted, or ``?`` when a saved value is missing or not a number (a corrupt history)."""
+    return format(x * scale, fmt) if isinstance(x, (int, float)) and not isinstance(x, bool) else "?"
+
+
 def sizing_line(net: dict, data: dict, sizing: dict) -> str:
     """Why the default width and batch were chosen, e.g. ``network fitted to the budget: 1x384, ...``."""
     from ..sizing import DATA_LIMITED_EPOCHS
 
-    def num(x, fmt: str, scale: float = 1.0) -> str:  # a corrupt saved value prints as '?'
-        return format(x * scale, fmt) if isinstance(x, (int, float)) and not isinstance(x, bool) else "?"
-
-    speed = f" at {num(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
+    speed = f" at {saved_number(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
     batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
              else f"{data['batch_size']} streams x {data['bptt']} steps")
     line = (f"network fitted to the budget: {net['layers']}x{net['hidden']}, dropout {net.get('dropout', 0):g}, {batch}: "
             f"about {_count(sizing['budget_symbols']) if isinstance(sizing.get('budget_symbols'), (int, float)) else '?'} "
             f"training symbols{speed}")
     if "epochs" in sizing:
-        line += f", {num(sizing.get('epochs'), '.1f')} epochs of the text"
+        line += f", {saved_number(sizing.get('epochs'), '.1f')} epochs of the text"
     if sizing.get("regime") == "data-limited":
         line += " (data-limited"
         if sizing.get("patience"):
