@@ -1,10 +1,11 @@
-"""lstmkit: turn any sequence into a trained LSTM — text generation first.
+"""lstmkit: turn any sequence into a trained LSTM: text generation, forecasting.
 
 Example:
     import lstmkit
     lm = lstmkit.TextModel.train("grimm.txt", level="char", minutes=5, out="runs/grimm")
     print(lm.generate("Once upon a time", length=300, temperature=0.8))
     lm = lstmkit.load("runs/grimm")
+    fc = lstmkit.Forecaster(horizon=12).fit(df, target="value", time="date"); fc.predict()
 """
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from .data.corpora import CORPORA, builtin_text, fetch
 from .data.text import read_text, split_text
 from .errors import LstmkitError
 from .generate import SamplingConfig, StepModel
+from .models.forecast import ForecastConfig, Forecaster
+from .models.forecast_eval import backtest
 from .models.text import TextDataConfig, TextModel
 from .nn import NetConfig, RecurrentLM, TokenBatch
 from .tokenize import BpeTokenizer, CharTokenizer, WordTokenizer, fit_tokenizer
@@ -45,7 +48,7 @@ def train(sources=None, **kwargs) -> TextModel:
 
 
 __all__ = [
-    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "LstmkitError", "NetConfig", "RecurrentLM",
+    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "LstmkitError", "NetConfig", "RecurrentLM",
     "SamplingConfig", "StepModel", "StreamBatches", "TextDataConfig", "TextModel", "TokenBatch", "TrainConfig",
     "Trainer", "WindowBatches", "WordTokenizer", "builtin_text", "evaluate_loss", "fetch", "fit_tokenizer", "load",
     "read_text", "split_text", "train",

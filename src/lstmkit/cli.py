@@ -13,36 +13,20 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from typer.core import TyperCommand
 
+from .cli_common import Command as _Command
+from .cli_common import PipeClosed as _PipeClosed
+from .cli_common import emit as _emit
+from .cli_forecast import forecast_app
 from .errors import LstmkitError
-
-
-class _Command(TyperCommand):
-    """Usage lines as Unix tools write them (``MODEL TEXT...``), not with typer's braces (``{MODEL}``)."""
-
-    def collect_usage_pieces(self, ctx) -> list[str]:
-        return [piece.replace("{", "").replace("}", "") for piece in super().collect_usage_pieces(ctx)]
-
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Turn any sequence into a trained LSTM: train on text, generate, evaluate, inspect.")
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Built-in and downloadable corpora.")
 app.add_typer(data_app, name="data")
+app.add_typer(forecast_app, name="forecast")
 
 EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
-
-
-class _PipeClosed(BaseException):
-    """The reader of stdout went away. A BaseException, so that click (which exits 1 on EPIPE) lets it pass."""
-
-
-def _emit(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise _PipeClosed from None
 
 
 # ---------------------------------------------------------------------------- train
@@ -250,11 +234,15 @@ def _scored_notes(m: dict, level: str) -> list[str]:
 @app.command(cls=_Command)
 def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model directory."),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """Show a model's config, vocabulary, parameter count and training history."""
-    from .models.text import TextModel
+    """Show a model's task, config, parameter count and training history (every task)."""
+    from . import load
+    from .models.forecast import Forecaster
     from .models.text_watch import saved_number, sizing_line
 
-    i = TextModel.load(model).info()
+    loaded = load(model)
+    if isinstance(loaded, Forecaster):
+        return _forecast_info(model, loaded.info(), as_json)
+    i = loaded.info()
     if as_json:
         _emit(json.dumps(i, indent=2) + "\n")
         return
@@ -297,6 +285,31 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
         c.print(h)
     if i.get("skipped_metrics_lines"):
         typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)
+
+
+def _forecast_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        _emit(json.dumps(i, indent=2, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    f, net, sp, s = i["forecast"], i["net"], i["spec"], i["summary"]
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    t.add_row("task", "forecast")
+    t.add_row("series", f"{i['series']} ({i['freq'] or 'no time column'}), target {i['columns']['target']!r}"
+              + (f", id {i['columns']['id']!r}" if i["columns"]["id"] else ""))
+    t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
+    t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
+    t.add_row("parameters", f"{i['parameters']:,}")
+    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}"
+              f"{', window level removed' if f['normalize'] else ''}{', calendar' if f['calendar'] else ''}")
+    if s:
+        t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "
+                  f"interval scale {s.get('interval_scale')}")
+    Console().print(t)
 
 
 # ---------------------------------------------------------------------------- data

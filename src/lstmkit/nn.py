@@ -1,6 +1,10 @@
-"""The network: embedding (or one-hot) -> stacked LSTM/GRU with explicit state -> linear to the vocabulary.
+"""The building blocks every task shares, and the text network made of them.
 
-It knows tokens, not text. Training uses the fused library kernels (``nn.LSTM``/``nn.GRU``) over whole
+* ``recurrent(...)``: the recurrent body, a stacked ``nn.LSTM``/``nn.GRU`` (fused library kernels) with the
+  LSTM forget-gate bias at 1; ``run_recurrent`` runs it with an explicit state tuple for either cell.
+* ``RecurrentLM``: embedding (or one-hot) -> the body -> linear to the vocabulary. It knows tokens, not text.
+
+Other tasks put their own front and head around the same body (``models/forecast_net.py``). Training uses the fused library kernels (``nn.LSTM``/``nn.GRU``) over whole
 sequences; ``generate.py`` runs single steps from the same weights without the per-call overhead.
 """
 from __future__ import annotations
@@ -99,6 +103,35 @@ class NetConfig:
         return checked_from_dict(cls, d, where)
 
 
+def recurrent(cell: str, inputs: int, hidden: int, layers: int, dropout: float = 0.0) -> nn.RNNBase:
+    """A stacked LSTM or GRU, batch first, dropout between its layers; PyTorch's uniform(±1/sqrt(H))
+    weights with an LSTM's forget-gate bias at 1, so that it remembers by default.
+
+    Example:
+        rnn = recurrent("lstm", 3, 64, 1)   # run_recurrent(rnn, "lstm", x) -> (B, T, 64), (h, c)
+    """
+    if cell not in CELLS:
+        raise LstmkitError(f"unknown cell {cell!r}; pass one of {', '.join(CELLS)}")
+    rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(inputs, hidden, layers, batch_first=True,
+                                                   dropout=dropout if layers > 1 else 0.0)
+    for name, p in rnn.named_parameters():
+        if name.startswith("bias") and cell == "lstm":
+            with torch.no_grad():
+                p.zero_()
+                if name.startswith("bias_ih"):
+                    p[hidden : 2 * hidden] = 1.0  # gate order i, f, g, o
+    return rnn
+
+
+def run_recurrent(rnn: nn.RNNBase, cell: str, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    """Outputs (batch, time, hidden) and the new state as a tuple: (h, c) for an LSTM, (h,) for a GRU."""
+    if cell == "gru":
+        out, h = rnn(x, None if state is None else state[0])
+        return out, (h,)
+    out, new_state = rnn(x, state)
+    return out, tuple(new_state)
+
+
 class RecurrentLM(nn.Module):
     """Next-symbol model: ``forward(x, state) -> (logits, state)``, ``loss(batch, state)`` for the trainer.
 
@@ -111,8 +144,7 @@ class RecurrentLM(nn.Module):
         super().__init__()
         self.config = c = config
         self.embedding = None if (c.one_hot or c.index_input) else nn.Embedding(c.vocab_size, c.embed)
-        rnn = nn.LSTM if c.cell == "lstm" else nn.GRU
-        self.rnn = rnn(c.embed, c.hidden, c.layers, batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0)
+        self.rnn = recurrent(c.cell, c.embed, c.hidden, c.layers, c.dropout)
         self.drop = nn.Dropout(c.dropout)
         self.head = nn.Linear(c.hidden, c.vocab_size)
         if c.tie_weights:
@@ -120,7 +152,7 @@ class RecurrentLM(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Embedding ~ N(0, 1); recurrent weights uniform(±1/sqrt(H)) (PyTorch's); LSTM forget-gate bias 1.
+        """Embedding ~ N(0, 1); the body as ``recurrent`` sets it; the output layer ~ N(0, 1/H).
 
         A unit-variance embedding keeps the first layer's input as strong as its recurrent input; a small
         one (0.1) measurably slowed early training (benchmarks/time_to_quality.py).
@@ -130,12 +162,6 @@ class RecurrentLM(nn.Module):
         elif self.embedding is not None:
             nn.init.normal_(self.embedding.weight, std=1.0 / self.config.hidden**0.5)  # shared with the output layer
         H = self.config.hidden
-        for name, p in self.rnn.named_parameters():
-            if name.startswith("bias") and self.config.cell == "lstm":
-                with torch.no_grad():
-                    p.zero_()
-                    if name.startswith("bias_ih"):
-                        p[H : 2 * H] = 1.0  # gate order i, f, g, o: remember by default
         if not self.config.tie_weights:
             nn.init.normal_(self.head.weight, std=1.0 / H**0.5)
         nn.init.zeros_(self.head.bias)
@@ -160,14 +186,8 @@ class RecurrentLM(nn.Module):
             emb = F.one_hot(x, self.config.vocab_size).to(self.head.weight.dtype)  # (B, T, V)
         else:
             emb = self.embedding(x)  # (B, T, E)
-        if state is not None and self.config.cell == "gru":
-            out, h = self.rnn(emb, state[0])
-            new_state = (h,)
-        else:
-            out, new_state = self.rnn(emb, state)
-            if self.config.cell == "gru":
-                new_state = (new_state,)
-        return self.drop(out), tuple(new_state)
+        out, new_state = run_recurrent(self.rnn, self.config.cell, emb, state)
+        return self.drop(out), new_state
 
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         out, state = self.features(x, state)

@@ -8,9 +8,10 @@ from ..errors import LstmkitError
 
 
 def _tasks() -> dict:
+    from .forecast import TASK as FORECAST, Forecaster
     from .text import TASK as TEXT, TextModel
 
-    return {TEXT: TextModel}
+    return {TEXT: TextModel, FORECAST: Forecaster}
 
 
 def load_any(path: str | Path):

@@ -1,0 +1,229 @@
+"""``lstmkit forecast ...``: train, predict, evaluate and backtest, a thin table over ``Forecaster``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .cli_common import Command, emit
+from .errors import LstmkitError
+
+forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                           help="Time-series forecasting: a CSV of one or many series in, a multi-step forecast with intervals out.")
+
+RECIPES = {
+    # The air-passenger tutorial's network: MinMax to [0, 1], look-back 3, 4 LSTM units, one step ahead,
+    # 100 epochs at batch 1 with Adam (Keras' 1e-3), a 67 % / 33 % split in time, scored one step ahead.
+    "airline-seed": dict(horizon=1, lookback=3, hidden=4, scale="minmax", transform="none", normalize=False, calendar=False,
+                         levels=[], ensemble=1, validate=False, epochs=100.0, batch_size=1, lr=1e-3, schedule="constant", min_input=3),
+}
+
+
+def _data(data: Optional[Path], demo: bool):
+    if demo and data is not None:
+        raise LstmkitError("pass DATA or --demo, not both")
+    if demo:
+        from .data.airpassengers import airpassengers
+
+        return airpassengers(), "value", "date"
+    if data is None:
+        raise LstmkitError("pass a CSV or Parquet file (DATA), or --demo for the built-in air-passenger series")
+    return data, None, None
+
+
+def _options(**kw) -> dict:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def _print_table(result: dict, title: str) -> None:
+    from .models.forecast_eval import table_text
+
+    emit(table_text(result["table"], result.get("coverage"), title) + "\n")
+
+
+@forecast_app.command("train", cls=Command)
+def forecast_train(
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
+    target: Optional[str] = typer.Option(None, help="The column to forecast (default: the only numeric column)."),
+    time: Optional[str] = typer.Option(None, help="The time column; parsed, its frequency inferred (default: row order)."),
+    id: Optional[str] = typer.Option(None, "--id", help="The column naming each series; all are learnt by one global model (default: one series)."),
+    horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
+    demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
+    recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
+    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 3 seasons or twice the horizon, cut to the shortest series)."),
+    season: Optional[int] = typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...)."),
+    level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95)."),
+    strategy: Optional[str] = typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back)."),
+    cell: Optional[str] = typer.Option(None, help="lstm (default) or gru."),
+    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (default 64)."),
+    layers: Optional[int] = typer.Option(None, help="Recurrent layers (default 1)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout (default 0)."),
+    transform: Optional[str] = typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox."),
+    difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
+    scale: Optional[str] = typer.Option(None, help="standard (default), minmax or none."),
+    range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),
+    range_hi: Optional[float] = typer.Option(None, help="MinMax range high end (default 1)."),
+    normalize: Optional[bool] = typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes)."),
+    calendar: Optional[bool] = typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes)."),
+    ensemble: Optional[int] = typer.Option(None, help="Networks trained with different seeds, averaged (default 5)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, split over the members (default: a steps budget)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 300-3000)."),
+    epochs: Optional[float] = typer.Option(None, help="Passes over the windows per member (default: --steps)."),
+    batch_size: Optional[int] = typer.Option(None, help="Windows per batch (default 32)."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 5e-3)."),
+    validate: Optional[bool] = typer.Option(None, "--validate/--no-validate", help="Hold out the last horizon steps to choose the step count and calibrate the intervals, then refit (default: yes)."),
+    known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
+    past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
+    fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero (default: refuse them)."),
+    freq: Optional[str] = typer.Option(None, help="Assume this pandas frequency (MS, D, h ...) instead of inferring it."),
+    seed: int = typer.Option(0, help="Random seed (default 0)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
+    plot: Optional[Path] = typer.Option(None, help="Write a PNG of the held-out forecast (default: none)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Train an LSTM forecaster, then print it against the baselines on the last horizon steps it held out."""
+    from . import rundir
+    from .models.forecast import Forecaster
+    from .models.forecast_eval import baselines, plot_forecast, score
+
+    source, d_target, d_time = _data(data, demo)
+    target, time = target or d_target, time or d_time
+    if rundir.holds_model(out) and not overwrite:
+        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
+                    hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale,
+                    range_lo=range_lo, range_hi=range_hi, normalize=normalize, calendar=calendar, ensemble=ensemble, minutes=minutes,
+                    steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, validate=validate)
+    if recipe is not None:
+        if recipe not in RECIPES:
+            raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
+        return _seed_recipe(source, target, time, out, seed, {**RECIPES[recipe], **opts}, quiet)
+    say = (lambda m: print(m, file=sys.stderr, flush=True))
+    fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
+                                                            past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=say)
+    fc.save(out)
+    print(f"model saved to {out} ({fc.summary['fit_s']:.1f} s)", file=sys.stderr)
+    v = fc.validation
+    if v:
+        season_ = fc.summary["season"]
+        base, _ = baselines(v["histories"].values, horizon, season_, with_classical=False)
+        table = score(v["actuals"], {"lstmkit": v["forecasts"], **base}, v["histories"].values, season_)
+        emit(f"held out: the last {horizon} steps of each series, forecast by the validation networks (trained without them)\n")
+        _print_table({"table": table}, "")
+        if plot:
+            frame = _frame_from(fc, v)
+            plot_forecast(plot, v["histories"], frame, fc.columns, v["actuals"], fc.config.levels)
+    elif plot:
+        raise LstmkitError("--plot needs the held-out forecast, which --no-validate skips; use 'lstmkit forecast predict --plot'")
+
+
+def _frame_from(fc, v):
+    from .data.series import future_times
+
+    stamps = [future_times(t, fc.series["freq"], len(a)) for t, a in zip(v["histories"].times, v["actuals"])]
+    return fc._frame(v["histories"], v["forecasts"], v["quantiles"], stamps, fc.config.levels)
+
+
+def _seed_recipe(source, target, time, out, seed, opts, quiet):
+    from .models.forecast_eval import seed_recipe
+
+    r = seed_recipe(source, target, time, seed=seed, options=opts, out=out)
+    emit(f"airline-seed recipe (look-back {opts['lookback']}, {opts['hidden']} LSTM units, {opts['epochs']:g} epochs at batch "
+         f"{opts['batch_size']}, MinMax, 67 %/33 % split): one-step RMSE train {r['train_rmse']:.2f}, test {r['test_rmse']:.2f}\n")
+    print(f"model saved to {out}", file=sys.stderr)
+
+
+@forecast_app.command("predict", cls=Command)
+def forecast_predict(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A forecast model directory."),
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="History to forecast from (default: the end of the training data)."),
+    horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),
+    level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level to write, repeatable (default: all trained)."),
+    future: Optional[Path] = typer.Option(None, help="A CSV of the known covariates over the forecast steps."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the forecast CSV here (default: stdout)."),
+    plot: Optional[Path] = typer.Option(None, help="Also write a PNG of history and forecast."),
+    fill: Optional[str] = typer.Option(None, help="Fill missing values in DATA: ffill, bfill, linear or zero."),
+):
+    """Forecast from a trained model: a CSV with mean, lo-80, hi-80, lo-95, hi-95 per step."""
+    fc = _load(model)
+    levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
+    frame = fc.predict(horizon, str(data) if data else None, levels=levels, future=str(future) if future else None, fill=fill)
+    text = frame.to_csv(index=False)
+    if out:
+        from .atomic import write_bytes_atomic
+
+        write_bytes_atomic(out, text.encode("utf-8"))
+        print(f"forecast written to {out} ({len(frame)} rows)", file=sys.stderr)
+    else:
+        emit(text)
+    if plot:
+        from .models.forecast_eval import plot_forecast
+
+        plot_forecast(plot, fc._histories(str(data) if data else None, fill), frame, fc.columns, None, levels or fc.config.levels)
+
+
+def _load(model: Path):
+    from . import load
+    from .models.forecast import Forecaster
+
+    m = load(model)
+    if not isinstance(m, Forecaster):
+        raise LstmkitError(f"{model} holds a {type(m).__name__}, not a forecasting model; use the commands of its task "
+                           "(lstmkit info shows it)")
+    return m
+
+
+@forecast_app.command("evaluate", cls=Command)
+def forecast_evaluate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A forecast model directory."),
+    data: Path = typer.Argument(..., metavar="DATA", help="Series whose last horizon points the model did not train on."),
+    horizon: Optional[int] = typer.Option(None, help="Points to score at the end of each series (default: the model's horizon)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Optional[Path] = typer.Option(None, help="Write a PNG of the forecast against the actuals."),
+    fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
+):
+    """Forecast the last points of each series from the rest; score lstmkit and the baselines on them."""
+    from .models.forecast_eval import evaluate, plot_forecast
+
+    fc = _load(model)
+    r = evaluate(fc, str(data), horizon, fill=fill)
+    if as_json:
+        emit(json.dumps({"h": r["h"], "table": r["table"], "coverage": r["coverage"]}, indent=2) + "\n")
+    else:
+        _print_table(r, f"the last {r['h']} points of each of {len(r['actuals'])} series")
+    if plot:
+        plot_forecast(plot, r["histories"], r["forecast"], fc.columns, r["actuals"], fc.config.levels)
+
+
+@forecast_app.command("backtest", cls=Command)
+def forecast_backtest(
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
+    target: Optional[str] = typer.Option(None, help="The column to forecast."),
+    time: Optional[str] = typer.Option(None, help="The time column."),
+    id: Optional[str] = typer.Option(None, "--id", help="The column naming each series."),
+    horizon: int = typer.Option(12, help="Steps to forecast at each origin (default 12)."),
+    windows: int = typer.Option(3, help="Rolling origins (default 3)."),
+    step: int = typer.Option(1, help="Steps between origins (default 1)."),
+    demo: bool = typer.Option(False, "--demo", help="Use the built-in air-passenger series."),
+    ensemble: Optional[int] = typer.Option(None, help="Networks per fit (default 5)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: from the data)."),
+    level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level, repeatable (default 80 and 95)."),
+    seed: int = typer.Option(0, help="Random seed (default 0)."),
+    fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Rolling-origin evaluation: refit at each of the last K origins, score every forecast and the baselines."""
+    from .models.forecast_eval import backtest
+
+    source, d_target, d_time = _data(data, demo)
+    say = (lambda m: print(m, file=sys.stderr, flush=True))
+    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, progress=say,
+                 seed=seed, **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
+    if as_json:
+        emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")
+    else:
+        _print_table(r, f"{windows} origins, {step} apart, horizon {horizon}: mean over origins")

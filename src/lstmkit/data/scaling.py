@@ -1,0 +1,172 @@
+"""Preparation of a series for the network, fitted per series, saved with the model, inverted on output.
+
+    raw -> transform (none | log | Box-Cox) -> difference (0 or 1) -> scale (standard | minmax | none)
+
+``Scaler.fit(series)`` learns each series' parameters on its training values; ``transform`` and
+``inverse`` are exact inverses of each other (``inverse`` needs the last transformed value before
+a differenced stretch, which ``transform`` returns). Everything fitted is plain JSON.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..configs import bounded, checked_from_dict
+from ..errors import LstmkitError
+
+TRANSFORMS = ("auto", "none", "log", "boxcox")
+SCALES = ("standard", "minmax", "none")
+MAX_SERIES = 1 << 20
+
+
+@dataclass
+class ScalerConfig:
+    """How to prepare each series.
+
+    Args:
+        transform: ``log`` and ``boxcox`` need positive values; ``auto`` takes ``log`` when every training
+            value is positive (growth is usually multiplicative) and ``none`` otherwise.
+        difference: 1 models the changes from one step to the next instead of the levels.
+        scale: ``standard`` ((x - mean) / std), ``minmax`` (to ``range``, as the air-passenger tutorial
+            does) or ``none``.
+        range_lo, range_hi: the MinMax target range.
+    """
+
+    transform: str = "auto"
+    difference: int = bounded(0, 1, default=0)
+    scale: str = "standard"
+    range_lo: float = 0.0
+    range_hi: float = 1.0
+
+    def __post_init__(self):
+        if self.transform not in TRANSFORMS:
+            raise LstmkitError(f"unknown --transform {self.transform!r}; pass one of {', '.join(TRANSFORMS)}")
+        if self.scale not in SCALES:
+            raise LstmkitError(f"unknown --scale {self.scale!r}; pass one of {', '.join(SCALES)}")
+        if self.difference not in (0, 1):
+            raise LstmkitError(f"--difference {self.difference} is not 0 or 1")
+        if not self.range_lo < self.range_hi:
+            raise LstmkitError(f"the MinMax range ({self.range_lo}, {self.range_hi}) is empty; pass lo < hi")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "scaler") -> "ScalerConfig":
+        return checked_from_dict(cls, d, where)
+
+
+@dataclass
+class Scaler:
+    """Fitted preparation: per series, the transform (and Box-Cox lambda), and the scale's two numbers.
+
+    Example:
+        sc = Scaler(ScalerConfig(transform="log")).fit([y])
+        u = sc.transform(0, y); y2 = sc.inverse(0, u, sc.anchor(0, y[:0]))   # y2 == y
+    """
+
+    config: ScalerConfig = field(default_factory=ScalerConfig)
+    transforms: list[str] = field(default_factory=list)  # resolved per series: none | log | boxcox
+    lambdas: list[float] = field(default_factory=list)
+    shift: list[float] = field(default_factory=list)  # subtracted after the transform: mean or min
+    spread: list[float] = field(default_factory=list)  # divided by after that: std or (max - min) / range
+
+    # -- fitting ---------------------------------------------------------------------
+    def fit(self, series: list[np.ndarray], names: list[str] | None = None) -> "Scaler":
+        c = self.config
+        self.transforms, self.lambdas, self.shift, self.spread = [], [], [], []
+        for i, y in enumerate(series):
+            label = f"series {names[i]!r}" if names and names[i] else "the series"
+            kind = c.transform
+            positive = bool(len(y)) and bool((y > 0).all())
+            if kind == "auto":
+                kind = "log" if positive else "none"
+            if kind in ("log", "boxcox") and not positive:
+                bad = float(y[y <= 0][0])
+                raise LstmkitError(f"{label}: --transform {kind} needs positive values, and it holds {bad:g}; pass --transform none")
+            lam = 1.0
+            if kind == "boxcox":
+                from scipy import stats
+
+                lam = float(stats.boxcox_normmax(y, method="mle")) if len(np.unique(y)) > 1 else 1.0
+                lam = float(np.clip(lam, -2.0, 2.0))
+            self.transforms.append(kind)
+            self.lambdas.append(lam)
+            z = self._forward(i, y)
+            if c.difference:
+                z = np.diff(z)
+            if c.scale == "standard" and len(z):
+                sh, sp = float(z.mean()), float(z.std())
+            elif c.scale == "minmax" and len(z):
+                lo, hi = float(z.min()), float(z.max())
+                sp = (hi - lo) / (c.range_hi - c.range_lo)
+                sh = lo - c.range_lo * sp
+            else:
+                sh, sp = 0.0, 1.0
+            self.shift.append(sh)
+            self.spread.append(sp if np.isfinite(sp) and sp > 1e-12 * max(1.0, abs(sh)) and sp > 0 else 1.0)
+        return self
+
+    # -- one series ------------------------------------------------------------------
+    def _forward(self, i: int, y: np.ndarray) -> np.ndarray:
+        kind, lam = self.transforms[i], self.lambdas[i]
+        y = np.asarray(y, float)
+        if kind == "log":
+            return np.log(y)
+        if kind == "boxcox":
+            return np.log(y) if abs(lam) < 1e-8 else (np.power(y, lam) - 1.0) / lam
+        return y
+
+    def _backward(self, i: int, z: np.ndarray) -> np.ndarray:
+        kind, lam = self.transforms[i], self.lambdas[i]
+        if kind == "log":
+            return np.exp(np.clip(z, -700, 700))
+        if kind == "boxcox":
+            if abs(lam) < 1e-8:
+                return np.exp(np.clip(z, -700, 700))
+            return np.power(np.maximum(lam * z + 1.0, 1e-12), 1.0 / lam)
+        return z
+
+    def anchor(self, i: int, history: np.ndarray) -> float:
+        """The last transformed value of ``history``: what a differenced forecast adds back to."""
+        if not self.config.difference or not len(history):
+            return 0.0
+        return float(self._forward(i, history[-1:])[0])
+
+    def transform(self, i: int, y: np.ndarray) -> np.ndarray:
+        """Raw values (n,) of series ``i`` -> network units, (n - difference,)."""
+        z = self._forward(i, y)
+        if self.config.difference:
+            z = np.diff(z)
+        return (z - self.shift[i]) / self.spread[i]
+
+    def inverse(self, i: int, u: np.ndarray, anchor: float = 0.0) -> np.ndarray:
+        """Network units -> raw values. ``u`` is (..., h) along the last axis; a differenced series is
+        summed from ``anchor`` (each quantile path summed alike, a comonotone approximation)."""
+        z = np.asarray(u, float) * self.spread[i] + self.shift[i]
+        if self.config.difference:
+            z = anchor + np.cumsum(z, axis=-1)
+        return self._backward(i, z)
+
+    # -- JSON ------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"config": self.config.to_dict(), "transforms": self.transforms, "lambdas": self.lambdas,
+                "shift": self.shift, "spread": self.spread}
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "scaler") -> "Scaler":
+        if not isinstance(d, dict) or not isinstance(d.get("config"), dict):
+            raise LstmkitError(f"{where}: not a fitted scaler (no config)")
+        cfg = ScalerConfig.from_dict(d["config"], f"{where}.config")
+        lists = [d.get(k) for k in ("transforms", "lambdas", "shift", "spread")]
+        if not all(isinstance(x, list) for x in lists) or len({len(x) for x in lists}) != 1 or len(lists[0]) > MAX_SERIES:
+            raise LstmkitError(f"{where}: the per-series lists are missing or of different lengths")
+        if any(t not in ("none", "log", "boxcox") for t in lists[0]):
+            raise LstmkitError(f"{where}: an unknown transform in {lists[0][:3]}")
+        for name, xs in zip(("lambdas", "shift", "spread"), lists[1:]):
+            if any(not isinstance(x, (int, float)) or isinstance(x, bool) or not np.isfinite(x) for x in xs):
+                raise LstmkitError(f"{where}.{name}: every entry must be a finite number")
+        if any(x <= 0 for x in lists[3]):
+            raise LstmkitError(f"{where}.spread: every entry must be positive")
+        return cls(cfg, list(lists[0]), [float(x) for x in lists[1]], [float(x) for x in lists[2]], [float(x) for x in lists[3]])

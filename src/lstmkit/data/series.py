@@ -1,0 +1,253 @@
+"""Time series in: a CSV/Parquet file or a pandas object -> checked, regular series ready to window.
+
+    read_table(path)                  CSV or Parquet -> DataFrame (pandas)
+    to_series(df, target, time, id)   -> SeriesSet: one float array per series, its timestamps and frequency
+    season_for(freq)                  the seasonal period a frequency implies (monthly 12, daily 7 ...)
+    calendar(times, freq)             sin/cos calendar features (time, 2 * terms)
+    future_times(last, freq, h)       the h timestamps after ``last``
+
+Every problem with the input is one ``LstmkitError`` naming the column, the series and the row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LstmkitError
+
+FILLS = ("ffill", "bfill", "linear", "zero")
+# pandas offset names (as ``pd.infer_freq`` returns them, prefix before any '-') -> seasonal period
+_SEASONS = {"Y": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYS": 1, "Q": 4, "QS": 4, "BQ": 4, "BQS": 4, "M": 12, "MS": 12,
+            "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24, "W": 52, "D": 7, "B": 5, "C": 5, "h": 24, "H": 24,
+            "bh": 8, "BH": 8, "min": 60, "T": 60, "s": 60, "S": 60}
+
+
+@dataclass
+class SeriesSet:
+    """Regular series read from a table.
+
+    ``values[i]`` is a float64 array (n_i,); ``times[i]`` its ``DatetimeIndex`` (or a ``RangeIndex`` when no
+    time column was given); ``known[i]`` / ``past[i]`` are (n_i, K) / (n_i, P) covariate arrays.
+    """
+
+    ids: list[str]
+    values: list[np.ndarray]
+    times: list[pd.Index]
+    freq: str | None
+    known: list[np.ndarray] = field(default_factory=list)
+    past: list[np.ndarray] = field(default_factory=list)
+    known_names: list[str] = field(default_factory=list)
+    past_names: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+# ---------------------------------------------------------------------------- reading
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV (any delimiter pandas sniffs from ``,;\\t``) or Parquet file as a DataFrame."""
+    path = Path(path)
+    if not path.exists():
+        raise LstmkitError(f"{path}: no such file; pass a CSV or Parquet file")
+    if path.is_dir():
+        raise LstmkitError(f"{path} is a directory; pass a CSV or Parquet file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep=None, engine="python")
+    except ImportError as e:
+        raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        first = (str(e).splitlines() or [type(e).__name__])[0][:160]
+        raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
+
+
+def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
+    """A DataFrame from a path, a DataFrame, or a Series with a DatetimeIndex; returns (frame, target, time)."""
+    if isinstance(data, (str, Path)):
+        return read_table(data), target, None
+    if isinstance(data, pd.Series):
+        name = target or (str(data.name) if data.name is not None else "value")
+        frame = data.rename(name).to_frame()
+        if isinstance(data.index, pd.DatetimeIndex) or isinstance(data.index, pd.PeriodIndex):
+            idx = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
+            frame = frame.set_axis(idx).rename_axis("time").reset_index()
+            return frame, name, "time"
+        return frame.reset_index(drop=True), name, None
+    if isinstance(data, pd.DataFrame):
+        return data, target, None
+    if isinstance(data, (list, tuple, np.ndarray)):
+        arr = np.asarray(data, dtype=float)
+        if arr.ndim != 1:
+            raise LstmkitError(f"an array of shape {arr.shape} is not one series; pass a 1-D array, a Series or a DataFrame")
+        return pd.DataFrame({target or "value": arr}), target or "value", None
+    raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
+
+
+def _numeric(df: pd.DataFrame, col: str, rows: np.ndarray | None = None) -> np.ndarray:
+    s = df[col]
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(float)
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna() & s.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise LstmkitError(f"column {col!r} holds text ({str(s.iloc[i])[:30]!r} at row {i + 1}); it must be numeric — clean it or pick another column")
+    return num.to_numpy(float)
+
+
+def _fill(values: np.ndarray, how: str) -> np.ndarray:
+    s = pd.Series(values)
+    if how == "ffill":
+        s = s.ffill().bfill()
+    elif how == "bfill":
+        s = s.bfill().ffill()
+    elif how == "linear":
+        s = s.interpolate("linear", limit_direction="both")
+    else:
+        s = s.fillna(0.0)
+    return s.to_numpy(float)
+
+
+def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
+              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None) -> SeriesSet:
+    """Check a long table and split it into regular series.
+
+    Args:
+        data: a DataFrame, a Series with a DatetimeIndex, an array, or a CSV/Parquet path.
+        target: the column to forecast.
+        time: the time column (parsed; the frequency is inferred and must be regular). None: row order.
+        id: the column naming each series of a panel (one global model learns them all).
+        known: covariate columns known in the future (their future values are needed to predict).
+        past: covariate columns known only up to the present.
+        fill: how to fill missing values (ffill, bfill, linear, zero); None refuses them.
+        freq: a pandas frequency to assume instead of inferring one.
+
+    Example:
+        to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
+    """
+    df, target, t_col = as_frame(data, target)
+    time = time or t_col
+    if fill is not None and fill not in FILLS:
+        raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")
+    if target is None:
+        numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])]
+        if len(numeric) != 1:
+            raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})")
+        target = str(numeric[0])
+    cols = [target, *(c for c in (time, id) if c), *known, *past]
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise LstmkitError(f"column {missing[0]!r} is not in the table (its columns: {', '.join(map(str, df.columns[:12]))}); check --target/--time/--id")
+    if len(df) == 0:
+        raise LstmkitError("the table has no rows; pass a file with a header row and data")
+    if time:
+        try:
+            stamps = pd.to_datetime(df[time], errors="raise")
+        except (ValueError, TypeError, OverflowError) as e:
+            raw = df[time]
+            parsed = pd.to_datetime(raw, errors="coerce")
+            bad = parsed.isna() & raw.notna()
+            where = f" ({str(raw[bad].iloc[0])[:30]!r} at row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})" if bad.any() else ""
+            raise LstmkitError(f"time column {time!r} holds a value that is not a date{where}: {str(e)[:80]}; fix it or pass another --time") from None
+        if stamps.isna().any():
+            raise LstmkitError(f"time column {time!r} is empty at row {int(np.flatnonzero(stamps.isna().to_numpy())[0]) + 1}; every row needs a time")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(None)
+        df = df.assign(**{time: stamps})
+    values_all = _numeric(df, target)
+    cov = {c: _numeric(df, c) for c in (*known, *past)}
+    groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
+
+    ids, values, times, kn, pa, freqs = [], [], [], [], [], set()
+    for name, rows in groups:
+        rows = np.asarray(rows)
+        label = f"series {name!r}" if id else "the series"
+        if time:
+            t = pd.DatetimeIndex(df[time].to_numpy()[rows])
+            order = np.argsort(t.values, kind="stable")
+            if not (order == np.arange(len(order))).all():
+                i = int(np.flatnonzero(np.diff(t.values.astype("int64")) < 0)[0])
+                raise LstmkitError(f"{label}: time goes backwards at row {rows[i + 1] + 1} ({t[i + 1]} after {t[i]}); sort the table by time")
+            dup = t.duplicated()
+            if dup.any():
+                i = int(np.flatnonzero(dup)[0])
+                raise LstmkitError(f"{label}: time {t[i]} appears twice (rows {rows[t.get_loc(t[i]).start if isinstance(t.get_loc(t[i]), slice) else i] + 1} "
+                                   f"and {rows[i] + 1}); each series needs one row per time — aggregate duplicates first")
+            f = freq
+            if f is None and len(t) >= 3:
+                f = pd.infer_freq(t)
+                if f is None:
+                    gaps = pd.Series(np.diff(t.values)).value_counts()
+                    raise LstmkitError(f"{label}: the times in {time!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
+                                       f"pass --freq to assume one, or resample the table to a regular grid")
+            if f is not None:
+                freqs.add(f)
+        else:
+            t = pd.RangeIndex(len(rows))
+        v = values_all[rows]
+        c = {k: a[rows] for k, a in cov.items()}
+        for col, arr in ((target, v), *c.items()):
+            nan = np.flatnonzero(~np.isfinite(arr))
+            if len(nan) and fill is None:
+                shown = ", ".join(str(int(rows[i]) + 1) for i in nan[:5])
+                raise LstmkitError(f"{label}: column {col!r} is missing {len(nan)} value(s) (rows {shown}{', ...' if len(nan) > 5 else ''}); "
+                                   f"pass --fill ffill|bfill|linear|zero, or clean the file")
+        if fill is not None:
+            v = _fill(v, fill)
+            c = {k: _fill(a, fill) for k, a in c.items()}
+            if not np.isfinite(v).all():
+                raise LstmkitError(f"{label}: column {target!r} has no value to fill from; drop the series")
+        ids.append(name)
+        values.append(v)
+        times.append(t)
+        kn.append(np.stack([c[k] for k in known], 1) if known else np.zeros((len(v), 0)))
+        pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
+    if len(freqs) > 1:
+        raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
+    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past))
+
+
+# ---------------------------------------------------------------------------- calendar
+def _base(freq: str | None) -> str:
+    if not freq:
+        return ""
+    code = pd.tseries.frequencies.to_offset(freq).name.split("-")[0]
+    return "".join(ch for ch in code if not ch.isdigit())
+
+
+def season_for(freq: str | None) -> int:
+    """The seasonal period of a pandas frequency: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24; else 1."""
+    return _SEASONS.get(_base(freq), 1)
+
+
+def calendar(times: pd.Index, freq: str | None) -> np.ndarray:
+    """(len(times), 2 * terms) sin/cos features of the calendar positions the frequency has."""
+    base = _base(freq)
+    if not isinstance(times, pd.DatetimeIndex) or base in ("", "Y", "YS", "A", "AS", "BY", "BYS"):
+        return np.zeros((len(times), 0))
+    terms = []
+    if base in ("Q", "QS", "BQ", "BQS"):
+        terms.append(((times.quarter - 1) / 4.0))
+    elif base in ("M", "MS", "ME", "BM", "BMS", "BME", "SM", "SMS"):
+        terms.append((times.month - 1) / 12.0)
+    elif base == "W":
+        terms.append((times.isocalendar().week.to_numpy(float) - 1) / 52.0)
+    else:
+        if base in ("h", "H", "bh", "BH", "min", "T", "s", "S"):
+            terms.append(times.hour / 24.0)
+        terms.append(times.dayofweek / 7.0)
+        terms.append((times.dayofyear - 1) / 365.25)
+    ang = 2 * np.pi * np.stack([np.asarray(t, float) for t in terms], 1)
+    return np.concatenate([np.sin(ang), np.cos(ang)], 1)
+
+
+def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
+    """The ``h`` time stamps after the last of ``times``."""
+    if isinstance(times, pd.DatetimeIndex) and freq:
+        return pd.date_range(times[-1], periods=h + 1, freq=freq)[1:]
+    start = int(times[-1]) + 1 if len(times) else 0
+    return pd.RangeIndex(start, start + h)

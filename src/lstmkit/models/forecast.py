@@ -1,0 +1,697 @@
+"""Forecaster: a table of series in, a multi-step LSTM forecast with prediction intervals out.
+
+The flow of ``fit``, top to bottom:
+
+    read and check the series -> choose season, look-back, transform -> fit the scaler per series
+    -> cut windows -> for each ensemble member: train with the last ``horizon`` steps of every series
+    held out (early stopping picks the step count), then train again on everything for that many steps
+    -> widen the intervals until they cover their level on the held-out steps -> one artifact.
+
+The forecast is always the networks' own: the mean of the members' outputs, the level of the input
+window added back, and the preparation inverted. No classical model is fitted inside ``fit``.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .. import artifact, fileset
+from ..configs import bounded, checked_from_dict
+from ..data.scaling import Scaler, ScalerConfig
+from ..data.series import SeriesSet, calendar, future_times, read_table, season_for, to_series
+from ..data.windows import Prepared, WindowBatchesSeries, WindowSpec, build_windows, window
+from ..errors import LstmkitError
+from ..train import TrainConfig, Trainer
+from .forecast_net import MAX_STEPS, ForecastEnsemble, ForecastNet, ForecastNetConfig
+
+TASK = "forecast"
+STRATEGIES = ("direct", "recursive")
+MAX_TAIL = 1 << 16
+
+
+@dataclass
+class ForecastConfig:
+    """What to forecast and how; every default is chosen from the data when left at ``None``.
+
+    Args:
+        horizon: steps to forecast.
+        lookback: input steps per window (default: 3 seasons or twice the horizon, whichever is longer,
+            cut to fit the shortest series).
+        season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
+        levels: prediction-interval levels in percent.
+        strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
+            fed back).
+        cell, hidden, layers, dropout: the recurrent body.
+        transform, difference, scale, range_lo, range_hi: the preparation (``ScalerConfig``).
+        normalize: subtract each window's level (its last season's mean) from its values.
+        calendar: calendar sin/cos inputs from the time column.
+        ensemble: networks trained with different seeds; the forecast is their mean.
+        steps, epochs, minutes: the budget of each member (default: 50 passes over the windows, 300-3000 steps).
+        validate: hold out the last ``horizon`` steps to pick the step count and calibrate the intervals,
+            then train again on everything.
+        min_input: real points a training window needs at least (default: half the look-back).
+    """
+
+    horizon: int = bounded(1, MAX_STEPS, default=12)
+    lookback: int | None = bounded(1, MAX_STEPS, default=None)
+    season: int | None = bounded(1, MAX_STEPS, default=None)
+    levels: list = field(default_factory=lambda: [80, 95])
+    strategy: str = "direct"
+    cell: str = "lstm"
+    hidden: int = bounded(1, 4096, default=64)
+    layers: int = bounded(1, 16, default=1)
+    dropout: float = bounded(0.0, 0.999, default=0.0)
+    transform: str = "auto"
+    difference: int = bounded(0, 1, default=0)
+    scale: str = "standard"
+    range_lo: float = 0.0
+    range_hi: float = 1.0
+    normalize: bool = True
+    calendar: bool = True
+    ensemble: int = bounded(1, 100, default=5)
+    steps: int | None = bounded(1, None, default=None)
+    epochs: float | None = bounded(0, None, default=None)
+    minutes: float | None = bounded(0, None, default=None)
+    batch_size: int = bounded(1, 1 << 20, default=32)
+    lr: float = bounded(0, 10, default=5e-3)
+    schedule: str = "cosine"
+    validate: bool = True
+    min_input: int | None = bounded(1, MAX_STEPS, default=None)
+    seed: int = 0
+
+    def __post_init__(self):
+        if not isinstance(self.horizon, int) or self.horizon < 1:
+            raise LstmkitError(f"--horizon {self.horizon} must be a positive number of steps")
+        if self.strategy not in STRATEGIES:
+            raise LstmkitError(f"unknown --strategy {self.strategy!r}; pass one of {', '.join(STRATEGIES)}")
+        if not isinstance(self.levels, list) or any(not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v < 100 for v in self.levels):
+            raise LstmkitError(f"interval levels {self.levels!r} must be percentages between 0 and 100 (such as 80 95)")
+        self.levels = sorted({int(v) if float(v).is_integer() else float(v) for v in self.levels})
+        if self.lookback is not None and self.lookback < 1:
+            raise LstmkitError(f"--lookback {self.lookback} must be at least 1")
+        if sum(b is not None for b in (self.steps, self.epochs, self.minutes)) > 1:
+            raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+        ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)  # validates those
+        TrainConfig(lr=self.lr, schedule=self.schedule)
+        if self.cell not in ("lstm", "gru"):
+            raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
+
+    @property
+    def quantiles(self) -> list[float]:
+        return sorted(round((100 - v) / 200, 6) for v in self.levels)
+
+    def scaler_config(self) -> ScalerConfig:
+        return ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "forecast") -> "ForecastConfig":
+        return checked_from_dict(cls, d, where)
+
+
+# ---------------------------------------------------------------------------- preparation
+@dataclass
+class _Columns:
+    target: str = "value"
+    time: str | None = None
+    id: str | None = None
+    known: list = field(default_factory=list)
+    past: list = field(default_factory=list)
+
+
+def _cov_stats(blocks: list[np.ndarray]) -> tuple[list[float], list[float]]:
+    if not blocks or not blocks[0].shape[1]:
+        return [], []
+    allv = np.concatenate(blocks, 0)
+    mean, std = allv.mean(0), allv.std(0)
+    return mean.tolist(), np.where(std > 1e-12, std, 1.0).tolist()
+
+
+class Forecaster:
+    """An LSTM forecaster in the statsforecast style: ``fit`` a long table, ``predict`` a long table.
+
+    Example:
+        fc = lstmkit.Forecaster(horizon=12, seed=0).fit(df, target="value", time="date")
+        fc.predict()          # time, mean, lo-80, hi-80, lo-95, hi-95
+        fc.save("runs/air"); lstmkit.load("runs/air").predict(6)
+    """
+
+    def __init__(self, horizon: int = 12, *, seed: int = 0, config: ForecastConfig | None = None, **options):
+        self.config = config or ForecastConfig(horizon=horizon, seed=seed, **options)
+        self.net: ForecastEnsemble | None = None
+        self.scaler: Scaler | None = None
+        self.spec: WindowSpec | None = None
+        self.columns = _Columns()
+        self.series: dict = {}  # ids, freq, raw tails, last times, covariate stats, interval scale
+        self.summary: dict = {}
+        self.validation: dict = {}  # after fit: the held-out forecast of the last horizon steps
+        self.path: Path | None = None
+
+    # ------------------------------------------------------------------------ fitting
+    def fit(self, data, target: str | None = None, time: str | None = None, id: str | None = None, *,
+            known: tuple[str, ...] | list[str] = (), past: tuple[str, ...] | list[str] = (), fill: str | None = None,
+            freq: str | None = None, progress: bool = False, notes=None) -> "Forecaster":
+        """Train on every series of ``data`` (a long DataFrame, a Series with a DatetimeIndex, an array or a path).
+
+        Args:
+            target, time, id: the value column, the time column (parsed; regular), the series column.
+            known, past: covariate columns known in the future / only up to now.
+            fill: fill missing values (ffill, bfill, linear, zero) instead of refusing them.
+            freq: assume this pandas frequency instead of inferring it.
+            progress: show a progress bar on stderr.
+            notes: a callable receiving one-line messages (the plan, the validation result).
+        """
+        t_start = _clock()
+        c = self.config
+        say = notes or (lambda m: None)
+        # -- read and check -----------------------------------------------------------
+        ss = to_series(data, target, time, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
+        target = target or _target_name(data, ss)
+        self.columns = _Columns(target, time if time else ("time" if isinstance(data, pd.Series) and isinstance(ss.times[0], pd.DatetimeIndex) else None),
+                                id, list(known), list(past))
+        season = c.season or season_for(ss.freq)
+        H = c.horizon
+        shortest = min(len(v) for v in ss.values)
+        L = self._lookback(season, shortest, ss)
+        min_input = c.min_input or max(min(L, 2), math.ceil(L / 2))
+        min_input = min(min_input, L)
+        model_h = H if c.strategy == "direct" else 1
+
+        # -- preparation: scaler per series, covariate statistics -----------------------
+        self.scaler = Scaler(c.scaler_config()).fit(ss.values, ss.ids)
+        kmean, kstd = _cov_stats(ss.known)
+        pmean, pstd = _cov_stats(ss.past)
+        cal_width = calendar(ss.times[0][:1], ss.freq).shape[1] if c.calendar else 0
+        self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names))
+        d = c.difference
+        tail_len = min(MAX_TAIL, L + d + max(season, 1))
+        self.series = {"ids": ss.ids, "freq": ss.freq, "tails": [v[-tail_len:].tolist() for v in ss.values],
+                       "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
+                       "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
+                       "past_tails": [p[-tail_len:].tolist() for p in ss.past], "interval_scale": {},
+                       "lengths": [len(v) for v in ss.values]}
+        prepared = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
+
+        # -- windows: held-out last horizon steps, then everything ----------------------
+        n = [len(p.u) for p in prepared]
+        fit_limits = [m - H for m in n]
+        can_validate = c.validate and any(lim > min_input for lim in fit_limits)
+        all_windows = build_windows(self.spec, prepared, [range(min_input, m) for m in n], n)
+        val_windows = fit_windows = None
+        if can_validate:
+            fit_windows = build_windows(self.spec, prepared, [range(min_input, max(min_input, lim)) for lim in fit_limits], fit_limits)
+            val_windows = build_windows(self.spec, prepared, [range(max(lim, min_input), m) for lim, m in zip(fit_limits, n)], n)
+            can_validate = bool(fit_windows) and bool(val_windows)
+        if not all_windows:
+            raise LstmkitError(f"the series are too short to cut one window (shortest {shortest} points, look-back {L}); "
+                               "lower --lookback or add data")
+        N = len(all_windows["x"])
+        steps_epoch = -(-N // min(c.batch_size, N))
+        budget = self._budget(steps_epoch)
+        net_cfg = ForecastNetConfig(inputs=self.spec.inputs, future=self.spec.future, horizon=model_h, quantiles=c.quantiles,
+                                    hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
+        say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({ss.freq or 'no time column'}), season {season}, "
+            f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, {c.scale} scale"
+            f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
+            f"{_budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
+
+        # -- train the members: validate (pick the step count), then refit on everything ---------
+        bar = _Bar(progress, c.ensemble * (2 if can_validate else 1))
+        first, final, chosen = [], [], []
+        for m in range(c.ensemble):
+            seed = c.seed + m
+            if can_validate:
+                net, best_step, best_val = self._train_one(net_cfg, fit_windows, val_windows, budget, seed, bar, validate=True)
+                first.append(net)
+                chosen.append((best_step, best_val))
+                net, _, _ = self._train_one(net_cfg, all_windows, None, {"steps": max(10, best_step)}, seed, bar, validate=False)
+            else:
+                net, _, _ = self._train_one(net_cfg, all_windows, None, budget, seed, bar, validate=False)
+            final.append(net)
+        bar.close()
+
+        # -- calibrate the intervals on the held-out steps; score them against the baselines ------
+        scale = {str(v): 1.0 for v in c.levels}
+        self.validation = {}
+        if can_validate:
+            self.net = _ensemble(net_cfg, first)
+            with torch.no_grad():
+                pred = self.net(torch.from_numpy(val_windows["x"]), torch.from_numpy(val_windows["future"])).numpy().mean(0)
+            if c.levels:
+                scale = _interval_scale(pred, val_windows["y"], val_windows["mask"], c.levels)
+            self.series["interval_scale"] = scale
+            from .forecast_eval import _cut
+
+            hist, actuals = _cut(ss, H)
+            means, qs, _ = self._forecast(hist, H, _held_out_future(ss, H, self.columns.id))
+            self.validation = {"histories": hist, "actuals": actuals, "forecasts": means, "quantiles": qs}
+            val_mse = float(((pred[..., 0] - val_windows["y"]) ** 2 * val_windows["mask"]).sum() / val_windows["mask"].sum())
+            say(f"validation on the last {H} steps: mean squared error {val_mse:.4f} in network units; steps chosen "
+                f"{', '.join(str(b) for b, _ in chosen)}" + (f"; intervals widened x{', x'.join(f'{s:.2f}' for s in scale.values())} to "
+                f"cover {', '.join(f'{v}%' for v in c.levels)} there" if c.levels else ""))
+        self.net = _ensemble(net_cfg, final)
+        self.series["interval_scale"] = scale
+        self.summary = {"fit_s": round(_clock() - t_start, 3), "windows": N, "series": len(ss), "lookback": L, "season": season,
+                        "min_input": min_input, "validated": can_validate, "steps_chosen": [b for b, _ in chosen],
+                        "interval_scale": scale, "budget": budget, "parameters": sum(p.numel() for p in self.net.parameters())}
+        return self
+
+    def _lookback(self, season: int, shortest: int, ss: SeriesSet) -> int:
+        c, H = self.config, self.config.horizon
+        need = H + c.difference
+        if c.lookback is not None:
+            if shortest < c.lookback + need:
+                name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
+                raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than the look-back plus the "
+                                   f"horizon ({c.lookback} + {H}{' + 1 for differencing' if c.difference else ''}); lower --lookback or --horizon, or add data")
+            return c.lookback
+        room = shortest - need
+        if room < 2:
+            name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
+            raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than a look-back of 2 plus the horizon "
+                               f"({H}); lower --horizon or add data")
+        return int(min(max(3 * season, 2 * H, 3), room))
+
+    def _budget(self, steps_epoch: int) -> dict:
+        c = self.config
+        if c.steps:
+            return {"steps": c.steps}
+        if c.epochs:
+            return {"epochs": c.epochs}
+        if c.minutes:
+            return {"minutes": c.minutes / (c.ensemble * (2 if c.validate else 1))}
+        return {"steps": int(min(3000, max(300, 50 * steps_epoch)))}
+
+    def _train_one(self, net_cfg: ForecastNetConfig, train_w: dict, val_w: dict | None, budget: dict, seed: int, bar, validate: bool):
+        """One member trained by the shared ``Trainer``; with validation, the best evaluation's weights."""
+        c = self.config
+        torch.manual_seed(seed)
+        one = ForecastNetConfig(**{**net_cfg.to_dict(), "members": 1})
+        net = ForecastNet(one)
+        train_data = WindowBatchesSeries(train_w, c.batch_size, seed=seed)
+        val_data = WindowBatchesSeries(val_w, 4096, shuffle=False) if val_w else None
+        tc = TrainConfig(**budget, lr=c.lr, schedule=c.schedule, seed=seed, evals=20 if validate else 1,
+                         patience=5 if validate else 0, warmup=0.02, min_lr_ratio=0.1, clip=1.0, device="cpu", precision="fp32")
+        trainer = Trainer(net, train_data, val_data, tc)
+        best = {"step": 0, "val": math.inf, "weights": None}
+
+        def keep(t: Trainer) -> None:
+            v = t.last_eval.get("val_loss")
+            if v is not None and v < best["val"]:
+                best.update(step=t.state.step, val=v, weights={k: x.detach().clone() for k, x in t.model.state_dict().items()})
+
+        trainer.add_callback("on_eval", keep)
+        bar.attach(trainer, "validating" if validate else "fitting")
+        trainer.fit()
+        if validate and best["weights"] is not None:
+            net.load_state_dict(best["weights"])
+        net.eval()
+        return net, best["step"] or trainer.state.step, best["val"]
+
+    def _prepare(self, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
+                 known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None) -> Prepared:
+        """Series ``i`` in network units, its calendar through ``horizon`` steps past its end."""
+        sc, si = scaler or self.scaler, i if si is None else si
+        d = self.config.difference
+        u = sc.transform(si, y).astype(np.float32)
+        if self.spec.calendar:
+            all_times = times.append(future_times(times, self.series["freq"], horizon)) if len(times) else times
+            cal = calendar(all_times, self.series["freq"])[d:].astype(np.float32)
+        else:
+            cal = np.zeros((len(u) + horizon, 0), np.float32)
+        pm, ps = np.asarray(self.series["past_mean"]), np.asarray(self.series["past_std"])
+        km, ks = np.asarray(self.series["known_mean"]), np.asarray(self.series["known_std"])
+        p = ((past - pm) / ps)[d:].astype(np.float32) if past.shape[1] else np.zeros((len(u), 0), np.float32)
+        k_all = known if known_future is None else np.concatenate([known, known_future], 0)
+        k = ((k_all - km) / ks)[d:].astype(np.float32) if k_all.shape[1] else np.zeros((len(u), 0), np.float32)
+        return Prepared(u, cal, p, k)
+
+    # ------------------------------------------------------------------------ forecasting
+    def _require_fitted(self) -> None:
+        if self.net is None:
+            raise LstmkitError("this Forecaster is not fitted yet; call fit(data, target=...) first, or lstmkit.load a saved one")
+
+    def _histories(self, data, fill: str | None = None) -> SeriesSet:
+        """The series to forecast from: ``data`` (same columns as in fit) or the tails saved in the model."""
+        cols = self.columns
+        if data is None:
+            s = self.series
+            times = []
+            for last, tail in zip(s["last_times"], s["tails"]):
+                n = len(tail)
+                if s["datetime"]:
+                    times.append(pd.date_range(end=pd.Timestamp(last), periods=n, freq=s["freq"]))
+                else:
+                    times.append(pd.RangeIndex(int(last) - n + 1, int(last) + 1))
+            known = [np.zeros((len(t), len(cols.known))) for t in s["tails"]]
+            if cols.known:
+                known = None  # the known covariates' history is not saved: pass data
+            if known is None:
+                raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
+            past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
+            return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
+                             list(cols.known), list(cols.past))
+        ss = to_series(data, cols.target, cols.time if not isinstance(data, pd.Series) else None, cols.id,
+                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"])
+        return ss
+
+    def predict(self, h: int | None = None, data=None, *, levels: list | None = None, future=None, fill: str | None = None) -> pd.DataFrame:
+        """Forecast ``h`` steps (default: the horizon) after the end of each series.
+
+        Args:
+            h: steps to forecast; beyond the trained horizon the forecast is fed back and continued.
+            data: the history to forecast from (the training table's columns); default: the end of the
+                training data, saved in the model.
+            levels: interval levels to report (a subset of those trained; default all).
+            future: a table of the known covariates over the forecast steps (id, time and those columns).
+
+        Returns a long DataFrame: the id column (when the model has one), the time column, ``mean``, and
+        ``lo-<level>``/``hi-<level>`` for each level, as statsforecast names them.
+        """
+        self._require_fitted()
+        c = self.config
+        h = c.horizon if h is None else h
+        if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
+            raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+        levels = c.levels if levels is None else sorted(set(levels))
+        unknown = [v for v in levels if v not in c.levels]
+        if unknown:
+            raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
+                               "retrain with --level")
+        ss = self._histories(data, fill)
+        means, qs, stamps = self._forecast(ss, int(h), future)
+        return self._frame(ss, means, qs, stamps, levels)
+
+    def _forecast(self, ss: SeriesSet, h: int, future=None) -> tuple[list[np.ndarray], list[np.ndarray], list[pd.Index]]:
+        """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times."""
+        c, spec = self.config, self.spec
+        id_index = {name: i for i, name in enumerate(self.series["ids"])}
+        scalers, rows = [], []
+        for j, name in enumerate(ss.ids):
+            if name in id_index:
+                scalers.append((self.scaler, id_index[name]))
+            else:  # a series the model has not seen: the global model, with its own fitted preparation
+                scalers.append((Scaler(c.scaler_config()).fit([ss.values[j]], [name]), 0))
+            L_need = c.difference + 1
+            if len(ss.values[j]) < L_need + 1:
+                raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
+        known_future = self._known_future(ss, h, future)
+        k = len(c.quantiles)
+        scale = np.ones(2 * k)
+        if k:
+            per = self.series.get("interval_scale", {})
+            lv = sorted(c.levels)  # quantiles ascending: widest level first among the lows
+            lows = [float(per.get(str(v), 1.0)) for v in reversed(lv)]
+            scale = np.array(lows + lows[::-1])
+        hist = [np.asarray(v, float) for v in ss.values]
+        out_mean = [np.zeros(0) for _ in ss.ids]
+        out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
+        times = [future_times(t, ss.freq or self.series["freq"], h) for t in ss.times]
+        block, done = spec.horizon, 0
+        while done < h:
+            xs, fs, levels, anchors = [], [], [], []
+            for j in range(len(ss.ids)):
+                sc, si = scalers[j]
+                t_all = ss.times[j].append(times[j][:done]) if done else ss.times[j]
+                kf = known_future[j][done:done + block] if known_future is not None else None
+                kh = ss.known[j] if not done or known_future is None else np.concatenate([ss.known[j], known_future[j][:done]], 0)
+                ph = ss.past[j]
+                if done and ph.shape[1]:  # past covariates do not extend into the forecast: hold the last value
+                    ph = np.concatenate([ph, np.repeat(ph[-1:], done, 0)], 0)
+                p = self._prepare(j, hist[j], t_all, ph, kh, block, kf, scaler=sc, si=si)
+                x, f, _, _, level = window(spec, p, len(p.u), len(p.u))
+                xs.append(x)
+                fs.append(f)
+                levels.append(level)
+                anchors.append(sc.anchor(si, hist[j]))
+            with torch.no_grad():
+                pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)  # (S, block, outputs)
+            take = min(block, h - done)
+            grow = math.sqrt(done // block + 1)  # a fed-back block: widths grow as a random walk's
+            for j in range(len(ss.ids)):
+                sc, si = scalers[j]
+                mean_u = pred[j, :take, 0] + levels[j]
+                q_u = pred[j, :take, 0:1] + (pred[j, :take, 1:] - pred[j, :take, 0:1]) * scale * grow + levels[j]
+                mean = sc.inverse(si, mean_u, anchors[j])
+                q = np.stack([sc.inverse(si, q_u[:, i], anchors[j]) for i in range(2 * k)], 1) if k else np.zeros((take, 0))
+                out_mean[j] = np.concatenate([out_mean[j], mean])
+                out_q[j] = np.concatenate([out_q[j], q], 0)
+                hist[j] = np.concatenate([hist[j], mean])
+            done += take
+        return out_mean, out_q, times
+
+    def _known_future(self, ss: SeriesSet, h: int, future) -> list[np.ndarray] | None:
+        cols = self.columns
+        if not cols.known:
+            return None
+        if future is None:
+            raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass their values over the next {h} steps "
+                               "with --future FILE (future= in Python)")
+        fdf = future if isinstance(future, pd.DataFrame) else read_table(future)
+        missing = [col for col in [*cols.known, *(x for x in (cols.id,) if x)] if col not in fdf.columns]
+        if missing:
+            raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(cols.known)}{' and ' + cols.id if cols.id else ''}")
+        out = []
+        for name in ss.ids:
+            rows = fdf if not cols.id else fdf[fdf[cols.id].astype(str) == name]
+            if len(rows) < h:
+                raise LstmkitError(f"the future table has {len(rows)} row(s) for {('series ' + repr(name)) if name else 'the series'}; "
+                                   f"{h} are needed, one per forecast step")
+            vals = rows[cols.known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
+            if not np.isfinite(vals).all():
+                raise LstmkitError("the future table holds missing or non-numeric covariate values; fill them")
+            out.append(vals)
+        return out
+
+    def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
+        c, cols = self.config, self.columns
+        lv = sorted(c.levels)
+        k = len(lv)
+        frames = []
+        for j, name in enumerate(ss.ids):
+            d = {}
+            if cols.id:
+                d[cols.id] = [name] * len(means[j])
+            d[cols.time or "step"] = stamps[j]
+            d["mean"] = means[j]
+            for v in levels:
+                li = lv.index(v)
+                d[f"lo-{v}"] = qs[j][:, k - 1 - li]  # lows: widest (the highest level) first
+                d[f"hi-{v}"] = qs[j][:, k + li]  # highs: innermost first
+            frames.append(pd.DataFrame(d))
+        out = pd.concat(frames, ignore_index=True)
+        return out
+
+    def one_step(self, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One-step-ahead forecasts from the true past, as the air-passenger tutorial scores them: for every
+        point ``t >= start`` (default: the look-back) of the first series, the forecast of ``y[t]`` made from
+        ``y[:t]``. Returns (actuals, forecasts)."""
+        self._require_fitted()
+        ss = self._histories(data)
+        y, t_idx = ss.values[0], ss.times[0]
+        si = self.series["ids"].index(ss.ids[0]) if ss.ids[0] in self.series["ids"] else 0
+        p = self._prepare(si, y, t_idx, ss.past[0], ss.known[0], self.spec.horizon)
+        d = self.config.difference
+        start = max(self.spec.lookback + d, start or 0)
+        xs, fs, lv = [], [], []
+        for t in range(start - d, len(p.u)):
+            x, f, _, _, level = window(self.spec, p, t, t)
+            xs.append(x)
+            fs.append(f)
+            lv.append(level)
+        with torch.no_grad():
+            pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)[:, 0, 0]
+        u = pred + np.asarray(lv)
+        sc = self.scaler
+        anchors = [sc.anchor(si, y[: t + d]) for t in range(start - d, len(p.u))]
+        fc = np.array([sc.inverse(si, u[i:i + 1], anchors[i])[0] for i in range(len(u))])
+        return y[start:], fc
+
+    # ------------------------------------------------------------------------ saving
+    def to_config(self) -> dict:
+        return {"task": TASK, "forecast": self.config.to_dict(), "net": self.net.config.to_dict(),
+                "spec": asdict(self.spec), "columns": asdict(self.columns), "summary": self.summary}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory (config, scaler and series JSON, safetensors weights) as one set."""
+        self._require_fitted()
+        self.path = artifact.save_model(path, self.to_config(), {"scaler": self.scaler.to_dict(), "series": self.series},
+                                        self.net.state_dict())
+        return self.path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Forecaster":
+        return cls.from_artifact(artifact.open_model(path, parts=("scaler", "series")))
+
+    @classmethod
+    def from_artifact(cls, art: artifact.Artifact) -> "Forecaster":
+        config, path = art.config, art.path
+        where = fileset.member(path, artifact.CONFIG)
+        if config.get("task") != TASK:
+            task = config.get("task")
+            raise LstmkitError(f"{path} holds a {task!r} model, not a forecasting model; use the {task!r} commands"
+                               if isinstance(task, str) else f"{where}: 'task' is not a task name; the config is corrupt — {artifact.FIX}")
+        try:
+            fc = ForecastConfig.from_dict(config.get("forecast"), "forecast")
+            net_cfg = ForecastNetConfig.from_dict(config.get("net"), "net")
+            spec_d = config.get("spec")
+            if not isinstance(spec_d, dict):
+                raise LstmkitError("'spec' is missing")
+            spec = WindowSpec(**{k: spec_d[k] for k in ("lookback", "horizon", "season", "normalize", "calendar", "past", "known")})
+            for k in ("lookback", "horizon", "season", "calendar", "past", "known"):
+                if not isinstance(getattr(spec, k), int) or isinstance(getattr(spec, k), bool) or not 0 <= getattr(spec, k) <= MAX_STEPS:
+                    raise LstmkitError(f"spec.{k} is {getattr(spec, k)!r}, not a count")
+            if spec.inputs != net_cfg.inputs or spec.future != net_cfg.future or spec.horizon != net_cfg.horizon:
+                raise LstmkitError("the window spec and the network disagree")
+            cols = _Columns(**{k: config.get("columns", {}).get(k, getattr(_Columns(), k)) for k in ("target", "time", "id", "known", "past")})
+            scaler = Scaler.from_dict(art.parts.get("scaler"))
+            series = _checked_series(art.parts.get("series"), len(scaler.shift), len(cols.past))
+        except (LstmkitError, TypeError, KeyError) as e:
+            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+        net = artifact.build_module(lambda: ForecastEnsemble(net_cfg), art.weights, str(path))
+        net.eval()
+        model = cls(config=fc)
+        model.net, model.scaler, model.spec, model.columns, model.series = net, scaler, spec, cols, series
+        model.summary = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
+        model.path = Path(path)
+        return model
+
+    def info(self) -> dict:
+        self._require_fitted()
+        return {"task": TASK, "forecast": self.config.to_dict(), "net": self.net.config.to_dict(), "spec": asdict(self.spec),
+                "columns": asdict(self.columns), "series": len(self.series["ids"]), "freq": self.series["freq"],
+                "parameters": sum(p.numel() for p in self.net.parameters()), "summary": self.summary}
+
+
+# ---------------------------------------------------------------------------- helpers
+def _ensemble(cfg: ForecastNetConfig, nets: list[ForecastNet]) -> ForecastEnsemble:
+    ens = ForecastEnsemble(ForecastNetConfig(**{**cfg.to_dict(), "members": len(nets)}))
+    for slot, net in zip(ens.members, nets):
+        slot.load_state_dict(net.state_dict())
+    return ens.eval()
+
+
+def _held_out_future(ss: SeriesSet, h: int, id_col: str | None) -> pd.DataFrame | None:
+    """The known covariates over each series' last ``h`` points, as ``predict(future=...)`` takes them."""
+    if not ss.known_names:
+        return None
+    frames = []
+    for i, name in enumerate(ss.ids):
+        d = {k: ss.known[i][-h:, j] for j, k in enumerate(ss.known_names)}
+        if id_col:
+            d[id_col] = [name] * h
+        frames.append(pd.DataFrame(d))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _clock() -> float:
+    return time.perf_counter()
+
+
+def _target_name(data, ss: SeriesSet) -> str:
+    if isinstance(data, pd.Series) and data.name is not None:
+        return str(data.name)
+    if isinstance(data, (pd.DataFrame, str, Path)):
+        from ..data.series import as_frame
+
+        df, _, _ = as_frame(data)
+        numeric = [col for col in df.columns if pd.api.types.is_numeric_dtype(df[col])]
+        return str(numeric[0]) if numeric else "value"
+    return "value"
+
+
+def _budget_text(b: dict) -> str:
+    k, v = next(iter(b.items()))
+    return f"{v:g} {k}" if k != "minutes" else f"{v * 60:.1f} s"
+
+
+def _interval_scale(pred: np.ndarray, y: np.ndarray, mask: np.ndarray, levels: list) -> dict:
+    """For each level, the smallest factor >= 1 by which the interval's distances from the mean must grow
+    to cover that share of the held-out steps (in-sample intervals are too narrow, never too wide)."""
+    lv = sorted(levels)
+    k = len(lv)
+    m = mask.astype(bool)
+    out = {}
+    for li, v in enumerate(lv):
+        lo, hi = pred[..., k - li], pred[..., 1 + k + li]  # widest low first; highs innermost first (after the mean)
+        mean = pred[..., 0]
+        # the factor that just covers each step: how far out it lies, in units of the interval's half-width
+        below, above = np.maximum(mean - lo, 1e-9), np.maximum(hi - mean, 1e-9)
+        need = np.where(y >= mean, (y - mean) / above, (mean - y) / below)[m]
+        f = float(np.quantile(need, v / 100.0, method="higher")) if len(need) else 1.0
+        out[str(v)] = round(max(1.0, f), 4)
+    return out
+
+
+def _checked_series(s, n_series: int, n_past: int) -> dict:
+    if not isinstance(s, dict):
+        raise LstmkitError("series.json is not an object")
+    for key, kind in (("ids", list), ("tails", list), ("last_times", list), ("interval_scale", dict), ("datetime", bool)):
+        if not isinstance(s.get(key), kind):
+            raise LstmkitError(f"series.{key} is missing or of the wrong type")
+    if not (len(s["ids"]) == len(s["tails"]) == len(s["last_times"]) == n_series):
+        raise LstmkitError("series.json and the scaler describe different numbers of series")
+    for t in s["tails"]:
+        if not isinstance(t, list) or not t or len(t) > MAX_TAIL or any(not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x) for x in t):
+            raise LstmkitError("series.tails must hold lists of finite numbers")
+    for key in ("known_mean", "known_std", "past_mean", "past_std", "past_tails"):
+        s.setdefault(key, [])
+    if n_past and len(s["past_tails"]) != n_series:
+        raise LstmkitError("series.past_tails does not match the series")
+    for v in s["interval_scale"].values():
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise LstmkitError("series.interval_scale must hold positive numbers")
+    return s
+
+
+class _Bar:
+    """One tqdm bar over every member's training (validation and refit), on stderr."""
+
+    def __init__(self, show: bool, runs: int):
+        self.show, self.runs, self.done, self.shown = show, runs, 0, 0.0
+        self.bar = None
+        if show:
+            import sys
+
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=runs, file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
+                            bar_format="{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} trainings, {elapsed} elapsed, {remaining} left · {desc}")
+
+    def attach(self, trainer: Trainer, what: str) -> None:
+        if not self.bar:
+            return
+        total = trainer.total_steps
+
+        def step(t: Trainer) -> None:
+            now = time.monotonic()
+            if now - self.shown < 0.5:
+                return
+            self.shown = now
+            frac = t.progress()
+            self.bar.n = round(self.done + min(frac, 1.0), 2)
+            loss = t.last_step.get("loss")
+            best = t.state.best_val
+            self.bar.set_description_str(f"{what}: step {t.state.step}{'/' + str(total) if total else ''}, loss {loss:.4f}"
+                                         + (f", best val {best:.4f}" if math.isfinite(best) else ""), refresh=False)
+            self.bar.refresh()
+
+        def end(t: Trainer) -> None:
+            self.done += 1
+            self.bar.n = self.done
+            self.bar.refresh()
+
+        trainer.add_callback("on_step", step)
+        trainer.add_callback("on_end", end)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()

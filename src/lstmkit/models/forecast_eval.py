@@ -1,0 +1,342 @@
+"""How good is a forecast: metrics, the classical baselines beside it, hold-out evaluation, backtests, plots.
+
+    metrics(actual, forecast, history, season)   RMSE, MAE, MAPE, sMAPE, MASE
+    baselines(history, h, season, freq)          naive, seasonal naive, drift; with the [baselines] extra
+                                                 also statsforecast's AutoETS/AutoARIMA/AutoTheta and
+                                                 statsmodels' Holt-Winters
+    evaluate(model, data, h)                     forecast the last h points of each series from the rest
+    backtest(data, ..., windows=K)               refit at K rolling origins and score each forecast
+
+The baselines are only ever compared with: nothing here feeds a forecast of theirs into lstmkit's.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..data.series import SeriesSet, to_series
+from ..errors import LstmkitError
+
+METRICS = ("rmse", "mae", "mape", "smape", "mase")
+SIMPLE = ("naive", "seasonal naive", "drift")
+
+
+# ---------------------------------------------------------------------------- metrics
+def metrics(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: int) -> dict:
+    """Point metrics of one series' forecast; MAPE and sMAPE in percent; MASE scaled by the in-sample
+    seasonal-naive error (naive when the history is shorter than two seasons)."""
+    a, f = np.asarray(actual, float), np.asarray(forecast, float)
+    e = a - f
+    m = season if len(history) > 2 * season else 1
+    scale = np.mean(np.abs(history[m:] - history[:-m])) if len(history) > m else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mape = float(np.mean(np.abs(e) / np.abs(a)) * 100) if (a != 0).all() else math.nan
+        smape = float(np.mean(2 * np.abs(e) / (np.abs(a) + np.abs(f))) * 100)
+        mase = float(np.mean(np.abs(e)) / scale) if scale and np.isfinite(scale) and scale > 0 else math.nan
+    return {"rmse": float(np.sqrt(np.mean(e**2))), "mae": float(np.mean(np.abs(e))), "mape": mape, "smape": smape, "mase": mase}
+
+
+def coverage(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    return float(np.mean((actual >= lo) & (actual <= hi)))
+
+
+# ---------------------------------------------------------------------------- baselines
+def _simple(history: np.ndarray, h: int, season: int) -> dict[str, np.ndarray]:
+    y = np.asarray(history, float)
+    out = {"naive": np.repeat(y[-1], h)}
+    m = season if season > 1 and len(y) >= season else 1
+    out["seasonal naive"] = np.array([y[len(y) - m + (i % m)] for i in range(h)])
+    slope = (y[-1] - y[0]) / (len(y) - 1) if len(y) > 1 else 0.0
+    out["drift"] = y[-1] + slope * np.arange(1, h + 1)
+    return out
+
+
+def classical_available() -> bool:
+    try:
+        import statsforecast  # noqa: F401
+        import statsmodels  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _holt_winters(y: np.ndarray, h: int, season: int) -> np.ndarray:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    seasonal = None
+    if season > 1 and len(y) >= 2 * season + 2:
+        seasonal = "mul" if (y > 0).all() else "add"
+    model = ExponentialSmoothing(y, trend="add" if len(y) >= 4 else None, seasonal=seasonal,
+                                 seasonal_periods=season if seasonal else None)
+    return np.asarray(model.fit().forecast(h), float)
+
+
+def classical(histories: list[np.ndarray], h: int, season: int) -> tuple[dict[str, list[np.ndarray]], dict[str, float]]:
+    """statsforecast's AutoETS, AutoARIMA, AutoTheta and statsmodels' Holt-Winters for every series,
+    and the seconds each took (all series together)."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+
+    frames = [pd.DataFrame({"unique_id": str(i), "ds": np.arange(len(y)), "y": np.asarray(y, float)}) for i, y in enumerate(histories)]
+    df = pd.concat(frames, ignore_index=True)
+    out, seconds = {}, {}
+    m = max(1, season)
+    for name, model in (("AutoETS", AutoETS(season_length=m)), ("AutoARIMA", AutoARIMA(season_length=m)),
+                        ("AutoTheta", AutoTheta(season_length=m))):
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=df, h=h)
+        seconds[name] = time.perf_counter() - t
+        col = [c for c in fc.columns if c not in ("unique_id", "ds")][0]
+        out[name] = [fc.loc[fc["unique_id"] == str(i), col].to_numpy(float) for i in range(len(histories))]
+    t = time.perf_counter()
+    hw = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for y in histories:
+            try:
+                hw.append(_holt_winters(np.asarray(y, float), h, season))
+            except (ValueError, np.linalg.LinAlgError):
+                hw.append(_simple(y, h, season)["drift"])
+    seconds["Holt-Winters"] = time.perf_counter() - t
+    out["Holt-Winters"] = hw
+    return out, seconds
+
+
+def baselines(histories: list[np.ndarray], h: int, season: int, *, with_classical: bool | None = None) -> tuple[dict[str, list[np.ndarray]], dict[str, float]]:
+    """Forecasts of every baseline for every series: {method: [forecast (h,) per series]}, and seconds."""
+    out: dict[str, list[np.ndarray]] = {name: [] for name in SIMPLE}
+    for y in histories:
+        for name, f in _simple(y, h, season).items():
+            out[name].append(f)
+    seconds: dict[str, float] = {}
+    if with_classical is None:
+        with_classical = classical_available()
+    if with_classical:
+        more, seconds = classical(histories, h, season)
+        out.update(more)
+    return out, seconds
+
+
+# ---------------------------------------------------------------------------- scoring
+def score(actuals: list[np.ndarray], forecasts: dict[str, list[np.ndarray]], histories: list[np.ndarray], season: int) -> dict[str, dict]:
+    """Mean over series of each metric, per method."""
+    table = {}
+    for name, fs in forecasts.items():
+        rows = [metrics(a, f, hist, season) for a, f, hist in zip(actuals, fs, histories)]
+        table[name] = {k: float(np.nanmean([r[k] for r in rows])) if any(np.isfinite(r[k]) for r in rows) else math.nan for k in METRICS}
+    return table
+
+
+def _cut(ss: SeriesSet, h: int, offset: int = 0) -> tuple[SeriesSet, list[np.ndarray]]:
+    """Each series without its last ``h + offset`` points, and the ``h`` points that follow the cut."""
+    hist, acts = [], []
+    for v in ss.values:
+        end = len(v) - offset
+        hist.append(end - h)
+        acts.append(v[end - h:end])
+    cut = SeriesSet(ss.ids, [v[:e] for v, e in zip(ss.values, hist)], [t[:e] for t, e in zip(ss.times, hist)], ss.freq,
+                    [k[:e] for k, e in zip(ss.known, hist)], [p[:e] for p, e in zip(ss.past, hist)], ss.known_names, ss.past_names)
+    return cut, acts
+
+
+def frame_of(ss: SeriesSet, cols) -> pd.DataFrame:
+    """A SeriesSet as the long table ``Forecaster.fit`` reads (same column names)."""
+    frames = []
+    for i, name in enumerate(ss.ids):
+        d = {cols.target: ss.values[i]}
+        if cols.time:
+            d[cols.time] = ss.times[i]
+        if cols.id:
+            d[cols.id] = name
+        for j, k in enumerate(ss.known_names):
+            d[k] = ss.known[i][:, j]
+        for j, p in enumerate(ss.past_names):
+            d[p] = ss.past[i][:, j]
+        frames.append(pd.DataFrame(d))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _future_of(ss: SeriesSet, cols, offset_from_end: int, h: int) -> pd.DataFrame | None:
+    """The known covariates of the ``h`` points that start ``offset_from_end`` before each series' end."""
+    if not ss.known_names:
+        return None
+    frames = []
+    for i, name in enumerate(ss.ids):
+        end = len(ss.values[i]) - offset_from_end
+        d = {k: ss.known[i][end:end + h, j] for j, k in enumerate(ss.known_names)}
+        if cols.id:
+            d[cols.id] = [name] * len(d[ss.known_names[0]])
+        frames.append(pd.DataFrame(d))
+    return pd.concat(frames, ignore_index=True)
+
+
+def evaluate(model, data, h: int | None = None, *, with_classical: bool | None = None, fill: str | None = None) -> dict:
+    """Forecast the last ``h`` points (default: the horizon) of every series in ``data`` from the points
+    before them, and score lstmkit and every baseline on them.
+
+    Returns {"h", "table": {method: {metric: mean over series}}, "coverage": {level: share},
+    "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}.
+    """
+    cols = model.columns
+    h = model.config.horizon if h is None else h
+    if h < 1:
+        raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+    ss = to_series(data, cols.target, cols.time, cols.id, known=tuple(cols.known), past=tuple(cols.past), fill=fill,
+                   freq=model.series["freq"])
+    short = [(name, len(v)) for name, v in zip(ss.ids, ss.values) if len(v) <= h + 2]
+    if short:
+        raise LstmkitError(f"{('series ' + repr(short[0][0])) if short[0][0] else 'the series'} has {short[0][1]} points; "
+                           f"evaluating a {h}-step forecast needs more than {h + 2}")
+    hist_ss, actuals = _cut(ss, h)
+    fc = model.predict(h, frame_of(hist_ss, cols), future=_future_of(ss, cols, h, h))
+    season = model.summary.get("season") or model.config.season or 1
+    ours = _per_series(fc, hist_ss, cols, "mean")
+    base, seconds = baselines(hist_ss.values, h, season, with_classical=with_classical)
+    table = score(actuals, {"lstmkit": ours, **base}, hist_ss.values, season)
+    cov = {}
+    for v in model.config.levels:
+        lo, hi = _per_series(fc, hist_ss, cols, f"lo-{v}"), _per_series(fc, hist_ss, cols, f"hi-{v}")
+        cov[str(v)] = coverage(np.concatenate(actuals), np.concatenate(lo), np.concatenate(hi))
+    return {"h": h, "table": table, "coverage": cov, "forecast": fc, "actuals": actuals, "histories": hist_ss,
+            "baseline_seconds": seconds, "season": season}
+
+
+def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
+    if cols.id:
+        return [fc.loc[fc[cols.id] == name, column].to_numpy(float) for name in ss.ids]
+    return [fc[column].to_numpy(float)]
+
+
+def backtest(data, target: str | None = None, time_col: str | None = None, id: str | None = None, *, horizon: int = 12,
+             windows: int = 3, step: int = 1, known=(), past=(), fill: str | None = None, with_classical: bool | None = None,
+             progress=None, **options) -> dict:
+    """Rolling-origin evaluation: at each of ``windows`` origins, ``step`` apart and ending ``horizon`` before
+    the end of the data, fit a new Forecaster on what precedes the origin and score its forecast.
+
+    Returns {"windows": [per-origin tables], "table": mean over origins per method, "coverage": pooled share
+    of actual points inside each interval, "fit_s": seconds per fit}.
+    """
+    from .forecast import Forecaster
+
+    if windows < 1 or step < 1:
+        raise LstmkitError(f"--windows {windows} and --step {step} must be at least 1")
+    if horizon < 1:
+        raise LstmkitError(f"--horizon {horizon} must be a positive number of steps")
+    ss = to_series(data, target, time_col, id, known=tuple(known), past=tuple(past), fill=fill)
+    shortest = min(len(v) for v in ss.values)
+    need = horizon + (windows - 1) * step + 3
+    if shortest < need:
+        raise LstmkitError(f"the shortest series has {shortest} points; {windows} windows {step} apart with horizon {horizon} need "
+                           f"at least {need}; lower --windows, --step or --horizon")
+    per, pooled, fit_s = [], {}, []
+    for w in range(windows - 1, -1, -1):
+        offset = w * step
+        cut_ss, actuals = _cut(ss, horizon, offset)
+        from .forecast import _Columns
+
+        cols = _Columns(target or "value", time_col, id, list(known), list(past))
+        if target is None:
+            cols.target = "value"
+        frame = frame_of(cut_ss, cols)
+        t = time.perf_counter()
+        fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
+                                                                 known=tuple(known), past=tuple(past))
+        fc = fc_model.predict(horizon, future=_future_of(ss, cols, offset + horizon, horizon))
+        fit_s.append(time.perf_counter() - t)
+        season = fc_model.summary["season"]
+        base, _ = baselines(cut_ss.values, horizon, season, with_classical=with_classical)
+        table = score(actuals, {"lstmkit": _per_series(fc, cut_ss, cols, "mean"), **base}, cut_ss.values, season)
+        for v in fc_model.config.levels:
+            lo, hi = _per_series(fc, cut_ss, cols, f"lo-{v}"), _per_series(fc, cut_ss, cols, f"hi-{v}")
+            a = np.concatenate(actuals)
+            pooled.setdefault(str(v), []).append(((a >= np.concatenate(lo)) & (a <= np.concatenate(hi))).astype(float))
+        per.append({"origin_offset": offset, "table": table})
+        if progress:
+            progress(f"window {windows - w} of {windows}: lstmkit RMSE {table['lstmkit']['rmse']:.4g}, fit {fit_s[-1]:.1f} s")
+    methods = per[0]["table"].keys()
+    mean_table = {m: {k: float(np.nanmean([p["table"][m][k] for p in per])) for k in METRICS} for m in methods}
+    cov = {v: float(np.concatenate(xs).mean()) for v, xs in pooled.items()}
+    return {"windows": per, "table": mean_table, "coverage": cov, "fit_s": fit_s, "horizon": horizon}
+
+
+# ---------------------------------------------------------------------------- the tutorial's recipe
+def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0, options: dict, out=None,
+                train_share: float = 0.67) -> dict:
+    """The air-passenger tutorial's experiment: fit on the first 67 % in time, then score one-step-ahead
+    forecasts from the true past on the training part and on the rest (RMSE, the data's units).
+
+    The tutorial fits its MinMax scaler on all the data, test part included; here it is fitted on the
+    training part only, so nothing of the test period reaches the model.
+    """
+    from .forecast import Forecaster
+
+    ss = to_series(data, target, time_col)
+    if len(ss) != 1:
+        raise LstmkitError("the airline-seed recipe forecasts one series; drop --id")
+    from .forecast import _Columns
+
+    cols = _Columns(target or "value", time_col)
+    n = len(ss.values[0])
+    cut = int(n * train_share)
+    train, _ = _cut(ss, n - cut)
+    frame_all, frame_train = frame_of(ss, cols), frame_of(train, cols)
+    fc = Forecaster(seed=seed, **options).fit(frame_train, target=cols.target, time=cols.time)
+    if out is not None:
+        fc.save(out)
+    a_tr, f_tr = fc.one_step(frame_train)
+    a_te, f_te = fc.one_step(frame_all, start=cut)
+    rmse = lambda a, f: float(np.sqrt(np.mean((np.asarray(a) - np.asarray(f)) ** 2)))  # noqa: E731
+    return {"train_rmse": rmse(a_tr, f_tr), "test_rmse": rmse(a_te, f_te), "cut": cut, "model": fc}
+
+
+# ---------------------------------------------------------------------------- report
+def table_text(table: dict, coverage_: dict | None = None, title: str = "") -> str:
+    """The metrics table as aligned text, lstmkit first, then the baselines, best RMSE marked."""
+    names = list(table)
+    best = min(names, key=lambda n: table[n]["rmse"] if np.isfinite(table[n]["rmse"]) else math.inf)
+    lines = [title] if title else []
+    lines.append(f"{'method':16s} " + " ".join(f"{k.upper():>9s}" for k in METRICS))
+    for n in names:
+        row = table[n]
+        lines.append(f"{n + (' *' if n == best else ''):16s} " + " ".join(f"{row[k]:9.3f}" if np.isfinite(row[k]) else f"{'-':>9s}" for k in METRICS))
+    if coverage_:
+        lines.append("lstmkit interval coverage: " + ", ".join(f"{v}%: {c * 100:.0f}%" for v, c in coverage_.items()))
+    return "\n".join(lines)
+
+
+def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actuals: list[np.ndarray] | None = None,
+                  levels: list | None = None, max_series: int = 4) -> None:
+    """A PNG of the history, the actuals (when known), the forecast and its intervals, written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..atomic import write_atomic
+
+    n = min(max_series, len(histories.ids))
+    fig, axes = plt.subplots(n, 1, figsize=(9, 3 * n), squeeze=False)
+    tcol = cols.time or "step"
+    for j in range(n):
+        ax, name = axes[j][0], histories.ids[j]
+        rows = forecast if not cols.id else forecast[forecast[cols.id] == name]
+        show = min(len(histories.values[j]), 8 * max(1, len(rows)))
+        ax.plot(histories.times[j][-show:], histories.values[j][-show:], color="black", lw=1.2, label="history")
+        x = rows[tcol].to_numpy()
+        for v in sorted(levels or [], reverse=True):
+            if f"lo-{v}" in rows:
+                ax.fill_between(x, rows[f"lo-{v}"], rows[f"hi-{v}"], color="tab:blue", alpha=0.15 + 0.1 * (v < 90), lw=0, label=f"{v}% interval")
+        ax.plot(x, rows["mean"], color="tab:blue", lw=1.6, label="lstmkit forecast")
+        if actuals is not None:
+            ax.plot(x[: len(actuals[j])], actuals[j], color="tab:red", lw=1.2, ls="--", label="actual")
+        ax.set_title(name or cols.target, fontsize=10)
+        ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    plt.close(fig)

@@ -1,0 +1,265 @@
+"""Forecasting: preparation round trips, windows, the network, fit/predict/save/load, the CLI and bad input.
+
+Models here are tiny (8 units, an ensemble of 2, tens of steps), so each test takes about a second.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import lstmkit
+from lstmkit.data.airpassengers import airpassengers
+from lstmkit.data.scaling import Scaler, ScalerConfig
+from lstmkit.data.series import calendar, season_for, to_series
+from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
+from lstmkit.errors import LstmkitError
+from lstmkit.models.forecast_eval import backtest, evaluate, metrics
+from lstmkit.models.forecast_net import ForecastNet, ForecastNetConfig
+
+TINY = dict(hidden=8, ensemble=2, steps=40, batch_size=16)
+
+
+@pytest.fixture
+def air() -> pd.DataFrame:
+    return airpassengers()
+
+
+@pytest.fixture
+def air_csv(tmp_path, air):
+    p = tmp_path / "air.csv"
+    air.to_csv(p, index=False)
+    return p
+
+
+def panel(n_series: int = 6, seed: int = 0) -> pd.DataFrame:
+    """Yearly series with trends and noise, 15 to 30 points each, in long format."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_series):
+        n = int(rng.integers(15, 31))
+        y = 100 + rng.normal(5, 2) * np.arange(n) + rng.normal(0, 3, n).cumsum()
+        rows.append(pd.DataFrame({"id": f"s{i}", "year": pd.date_range("1990", periods=n, freq="YS"), "y": y}))
+    return pd.concat(rows, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------- preparation
+@pytest.mark.parametrize("cfg", [ScalerConfig(transform="log"), ScalerConfig(transform="boxcox"), ScalerConfig(transform="none", scale="minmax"),
+                                 ScalerConfig(transform="log", difference=1), ScalerConfig(transform="none", scale="none", difference=1),
+                                 ScalerConfig(scale="minmax", range_lo=-1, range_hi=1)])
+def test_scaler_round_trips(cfg, air):
+    y = air["value"].to_numpy(float)
+    sc = Scaler(cfg).fit([y])
+    u = sc.transform(0, y)
+    assert len(u) == len(y) - cfg.difference
+    back = sc.inverse(0, u, sc.anchor(0, y[:1]))
+    np.testing.assert_allclose(back, y[cfg.difference:], rtol=1e-9)
+    again = Scaler.from_dict(json.loads(json.dumps(sc.to_dict())))
+    np.testing.assert_allclose(again.transform(0, y), u)
+
+
+def test_minmax_golden_numbers():
+    sc = Scaler(ScalerConfig(transform="none", scale="minmax")).fit([np.array([2.0, 4.0, 6.0])])
+    np.testing.assert_allclose(sc.transform(0, np.array([2.0, 4.0, 6.0, 8.0])), [0.0, 0.5, 1.0, 1.5])
+    assert Scaler(ScalerConfig()).fit([np.array([1.0, -1.0])]).transforms == ["none"]  # auto: log only when positive
+
+
+def test_log_needs_positive_values():
+    with pytest.raises(LstmkitError, match="needs positive values"):
+        Scaler(ScalerConfig(transform="log")).fit([np.array([1.0, 0.0, 2.0])])
+
+
+def test_frequency_season_and_calendar(air):
+    ss = to_series(air, "value", "date")
+    assert ss.freq == "MS" and season_for(ss.freq) == 12 and season_for("D") == 7 and season_for("YS") == 1
+    cal = calendar(ss.times[0][:13], ss.freq)
+    assert cal.shape == (13, 2)
+    np.testing.assert_allclose(cal[0], cal[12])  # January again
+    np.testing.assert_allclose(cal[0], [0.0, 1.0], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- windows
+def test_window_indices_padding_and_mask():
+    spec = WindowSpec(lookback=4, horizon=3, season=2, normalize=True, calendar=0, past=0, known=0)
+    u = np.arange(10, dtype=np.float32)
+    s = Prepared(u, np.zeros((13, 0), np.float32), np.zeros((10, 0), np.float32), np.zeros((10, 0), np.float32))
+    x, fut, y, m, level = window(spec, s, t=6, limit=10)
+    assert level == pytest.approx(4.5)  # mean of the last season (4, 5)
+    np.testing.assert_allclose(x[:, 0], np.array([2, 3, 4, 5]) - 4.5)
+    np.testing.assert_allclose(x[:, 1], 1.0)
+    np.testing.assert_allclose(y, np.array([6, 7, 8]) - 4.5)
+    x, _, y, m, level = window(spec, s, t=2, limit=4)  # two real points, padded on the left; targets end at 4
+    np.testing.assert_allclose(x[:, 1], [0, 0, 1, 1])
+    np.testing.assert_allclose(x[:2, 0], 0.0)
+    np.testing.assert_allclose(m, [1, 1, 0])
+    w = build_windows(spec, [s], [range(2, 10)], [10])
+    assert w["x"].shape == (8, 4, 2) and w["y"].shape == (8, 3)
+    assert w["mask"][-1].tolist() == [1, 0, 0]  # the last origin has one target left
+
+
+# ---------------------------------------------------------------------------- network
+def test_quantiles_never_cross_and_one_batch_overfits():
+    torch.manual_seed(0)
+    cfg = ForecastNetConfig(inputs=2, future=0, horizon=3, quantiles=[0.025, 0.1], hidden=16)
+    net = ForecastNet(cfg)
+    x = torch.randn(8, 5, 2)
+    y = torch.randn(8, 3)
+    mask = torch.ones(8, 3)
+    out = net(x, torch.zeros(8, 3, 0))
+    assert out.shape == (8, 3, 5)
+    ordered = out[..., [1, 2, 0, 3, 4]]  # lo-95, lo-80, mean, hi-80, hi-95
+    assert (ordered.diff(dim=-1) >= 0).all()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    first = None
+    for _ in range(300):
+        loss = net.loss_terms(net(x, torch.zeros(8, 3, 0)), y, mask).mean()
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.05 * first
+
+
+# ---------------------------------------------------------------------------- fit, predict, save, load
+def test_fit_predict_columns_and_levels(air):
+    fc = lstmkit.Forecaster(horizon=6, seed=0, **TINY).fit(air, target="value", time="date")
+    p = fc.predict()
+    assert list(p.columns) == ["date", "mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert len(p) == 6 and p["date"].iloc[0] == pd.Timestamp("1961-01-01")
+    assert (p["lo-95"] <= p["lo-80"]).all() and (p["lo-80"] <= p["mean"]).all() and (p["mean"] <= p["hi-80"]).all()
+    assert list(fc.predict(3, levels=[80]).columns) == ["date", "mean", "lo-80", "hi-80"]
+    assert len(fc.predict(14)) == 14  # beyond the horizon: fed back
+    with pytest.raises(LstmkitError, match="was not trained"):
+        fc.predict(levels=[90])
+    with pytest.raises(LstmkitError, match="positive number"):
+        fc.predict(0)
+
+
+def test_same_seed_same_forecast_and_save_load_identical(tmp_path, air):
+    a = lstmkit.Forecaster(horizon=4, seed=3, **TINY).fit(air, target="value", time="date")
+    b = lstmkit.Forecaster(horizon=4, seed=3, **TINY).fit(air, target="value", time="date")
+    pd.testing.assert_frame_equal(a.predict(), b.predict())
+    a.save(tmp_path / "m")
+    loaded = lstmkit.load(tmp_path / "m")
+    assert isinstance(loaded, lstmkit.Forecaster)
+    pd.testing.assert_frame_equal(loaded.predict(), a.predict())
+    pd.testing.assert_frame_equal(loaded.predict(5, air.iloc[:100]), a.predict(5, air.iloc[:100]))
+
+
+def test_recursive_strategy_and_series_input(air):
+    s = air.set_index("date")["value"]
+    fc = lstmkit.Forecaster(horizon=5, seed=0, strategy="recursive", **TINY).fit(s)
+    p = fc.predict()
+    assert len(p) == 5 and fc.spec.horizon == 1 and np.isfinite(p["mean"]).all()
+    assert p["time"].iloc[0] == pd.Timestamp("1961-01-01")
+
+
+def test_panel_global_model_and_unseen_series():
+    df = panel()
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(df, target="y", time="year", id="id")
+    p = fc.predict()
+    assert sorted(p["id"].unique()) == sorted(df["id"].unique()) and len(p) == 3 * 6
+    new = df[df["id"] == "s0"].assign(id="fresh")
+    q = fc.predict(3, new)
+    assert q["id"].unique().tolist() == ["fresh"]
+
+
+def test_known_covariates_need_their_future(air):
+    df = air.assign(promo=(np.arange(len(air)) % 7 == 0).astype(float))
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(df.iloc[:-3], target="value", time="date", known=["promo"])
+    with pytest.raises(LstmkitError, match="--future"):
+        fc.predict(3, df.iloc[:-3])
+    p = fc.predict(3, df.iloc[:-3], future=df.iloc[-3:][["promo"]])
+    assert len(p) == 3
+
+
+def test_evaluate_and_backtest_tables(air):
+    fc = lstmkit.Forecaster(horizon=6, seed=0, **TINY).fit(air.iloc[:-6], target="value", time="date")
+    r = evaluate(fc, air, with_classical=False)
+    assert set(r["table"]) == {"lstmkit", "naive", "seasonal naive", "drift"}
+    assert r["table"]["seasonal naive"]["rmse"] == pytest.approx(metrics(air["value"].to_numpy()[-6:], air["value"].to_numpy()[-18:-12],
+                                                                         air["value"].to_numpy()[:-6], 12)["rmse"])
+    b = backtest(air, "value", "date", horizon=3, windows=2, step=2, with_classical=False, **TINY)
+    assert len(b["windows"]) == 2 and 0.0 <= b["coverage"]["80"] <= 1.0
+
+
+def test_metrics_golden_numbers():
+    m = metrics(np.array([10.0, 20.0]), np.array([12.0, 18.0]), np.array([1.0, 2.0, 4.0, 7.0]), 1)
+    assert m["rmse"] == pytest.approx(2.0) and m["mae"] == pytest.approx(2.0)
+    assert m["mape"] == pytest.approx(15.0) and m["mase"] == pytest.approx(1.0)  # in-sample naive MAE is 2
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("frame, kwargs, message", [
+    (pd.DataFrame({"date": pd.date_range("2000", periods=30, freq="MS"), "v": 1.0}), {"target": "value"}, "'value' is not in the table"),
+    (pd.DataFrame({"date": pd.date_range("2000", periods=30, freq="MS"), "value": ["1"] * 29 + ["x"]}), {}, "holds text"),
+    (pd.DataFrame({"date": pd.date_range("2000", periods=30, freq="MS"), "value": [1.0] * 10 + [np.nan] + [1.0] * 19}), {}, "missing 1 value"),
+    (pd.DataFrame({"date": pd.date_range("2000", periods=10, freq="MS"), "value": 1.0}), {"lookback": 8}, "fewer than the look-back plus the horizon"),
+    (pd.DataFrame({"date": list(pd.date_range("2000", periods=30, freq="MS"))[::-1], "value": 1.0}), {}, "time goes backwards"),
+    (pd.DataFrame({"date": [pd.Timestamp("2000-01-01")] * 2 + list(pd.date_range("2000-02-01", periods=28, freq="MS")), "value": 1.0}), {}, "appears twice"),
+    (pd.DataFrame({"date": pd.to_datetime(["2000-01-01", "2000-01-02", "2000-01-05", "2000-01-06"] * 1), "value": 1.0}), {}, "irregular"),
+])
+def test_bad_input_is_one_clear_error(frame, kwargs, message):
+    target = kwargs.pop("target", "value")
+    with pytest.raises(LstmkitError, match=message):
+        lstmkit.Forecaster(horizon=3, **TINY, **kwargs).fit(frame, target=target, time="date")
+
+
+def test_bad_horizon_and_fill():
+    with pytest.raises(LstmkitError, match="positive"):
+        lstmkit.Forecaster(horizon=0)
+    df = pd.DataFrame({"date": pd.date_range("2000", periods=40, freq="MS"), "value": [1.0 + (i % 12) for i in range(40)]})
+    df.loc[5, "value"] = np.nan
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(df, target="value", time="date", fill="linear")
+    assert np.isfinite(fc.predict()["mean"]).all()
+
+
+# ---------------------------------------------------------------------------- CLI
+def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
+    out = tmp_path / "m"
+    code, stdout, err = run_cli("forecast", "train", air_csv, "--target", "value", "--time", "date", "--horizon", "6", "--out", out,
+                                "--hidden", "8", "--ensemble", "2", "--steps", "30", "-q", "--plot", tmp_path / "v.png")
+    assert code == 0, err
+    assert "seasonal naive" in stdout and "lstmkit" in stdout and (tmp_path / "v.png").stat().st_size > 1000
+    code, stdout, err = run_cli("forecast", "predict", out, "--horizon", "4")
+    assert code == 0, err
+    lines = stdout.strip().splitlines()
+    assert lines[0] == "date,mean,lo-80,hi-80,lo-95,hi-95" and len(lines) == 5
+    code, stdout, err = run_cli("forecast", "predict", out, "--out", tmp_path / "f.csv", "--plot", tmp_path / "f.png")
+    assert code == 0 and len(pd.read_csv(tmp_path / "f.csv")) == 6
+    code, stdout, err = run_cli("forecast", "evaluate", out, air_csv, "--json")
+    assert code == 0, err
+    assert set(json.loads(stdout)["table"]) >= {"lstmkit", "naive", "drift"}
+    code, stdout, err = run_cli("info", out)
+    assert code == 0 and "forecast" in stdout
+    code, stdout, err = run_cli("forecast", "backtest", air_csv, "--target", "value", "--time", "date", "--horizon", "3", "--windows", "2",
+                                "--ensemble", "1", "--steps", "20")
+    assert code == 0, err
+    assert "mean over origins" in stdout
+
+
+def test_cli_demo_and_seed_recipe(tmp_path, run_cli):
+    code, stdout, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--epochs", "2", "--out", tmp_path / "seed", "-q")
+    assert code == 0, err
+    assert "one-step RMSE train" in stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--horizon", "0"], "positive"),
+    (["--target", "nope"], "'nope' is not in the table"),
+    (["--fill", "magic"], "unknown --fill"),
+])
+def test_cli_bad_input_one_line(tmp_path, run_cli, air_csv, args, message):
+    code, stdout, err = run_cli("forecast", "train", air_csv, "--time", "date", "--out", tmp_path / "m", "-q", "--steps", "5", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_refuses_a_text_model(tmp_path, run_cli, tiny_file):
+    code, _, err = run_cli("train", tiny_file, "--out", tmp_path / "t", "--steps", "3", "--hidden", "8", "--layers", "1", "-q")
+    assert code == 0, err
+    code, _, err = run_cli("forecast", "predict", tmp_path / "t")
+    assert code == 2 and "not a forecasting model" in err and "Traceback" not in err
