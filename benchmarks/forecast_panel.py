@@ -1,0 +1,103 @@
+"""Many short series: one global lstmkit model against AutoETS and AutoARIMA fitted per series, in one run.
+
+    python benchmarks/forecast_panel.py [--series 200] [--horizon 6] [--seed 0]
+
+The panel is generated here (no download): yearly series of 15 to 60 points, each drawn from one of
+the shapes yearly data take (M4's yearly set is mostly these): a linear trend with noise, a damped
+trend, a random walk with drift, exponential growth with multiplicative noise, and a level with a
+break. The last ``horizon`` points of each series are held out; every method sees the rest. Scores
+are the mean over series of MASE (scaled by the in-sample naive error) and sMAPE, and the fit time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import machine  # noqa: E402
+
+import lstmkit  # noqa: E402
+from lstmkit.models.forecast_eval import metrics  # noqa: E402
+
+
+def make_panel(n: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        length = int(rng.integers(15, 61))
+        t = np.arange(length, dtype=float)
+        kind = i % 5
+        base = rng.uniform(50, 5000)
+        if kind == 0:  # linear trend
+            y = base + rng.normal(0.02, 0.02) * base * t + rng.normal(0, 0.03 * base, length)
+        elif kind == 1:  # damped trend
+            phi = rng.uniform(0.8, 0.95)
+            slope = rng.normal(0.05, 0.02) * base
+            y = base + slope * (1 - phi ** (t + 1)) / (1 - phi) + rng.normal(0, 0.02 * base, length)
+        elif kind == 2:  # random walk with drift
+            y = base + np.cumsum(rng.normal(rng.normal(0.01, 0.02) * base, 0.04 * base, length))
+        elif kind == 3:  # exponential growth, multiplicative noise
+            y = base * np.exp(rng.normal(0.04, 0.02) * t + rng.normal(0, 0.03, length))
+        else:  # a level with a break, then a trend
+            k = int(rng.integers(5, max(6, length - 5)))
+            y = base + np.where(t >= k, rng.normal(0.15, 0.1) * base + 0.02 * base * (t - k), 0.0) + rng.normal(0, 0.03 * base, length)
+        out.append(np.maximum(y, 1.0))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--series", type=int, default=200)
+    ap.add_argument("--horizon", type=int, default=6)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    H = args.horizon
+    series = make_panel(args.series, args.seed)
+    hist = [y[:-H] for y in series]
+    actual = [y[-H:] for y in series]
+    print(f"machine: {machine()}")
+    print(f"panel: {len(series)} yearly series of {min(map(len, series))}-{max(map(len, series))} points, horizon {H}")
+    rows = [pd.DataFrame({"id": f"s{i:03d}", "year": pd.date_range("1960", periods=len(y), freq="YS"), "y": y}) for i, y in enumerate(hist)]
+    df = pd.concat(rows, ignore_index=True)
+
+    scores = {}
+    t = time.perf_counter()
+    fc = lstmkit.Forecaster(horizon=H, seed=args.seed).fit(df, target="y", time="year", id="id")
+    p = fc.predict()
+    sec = time.perf_counter() - t
+    ours = [p.loc[p["id"] == f"s{i:03d}", "mean"].to_numpy() for i in range(len(series))]
+    scores["lstmkit (one global model)"] = (ours, sec)
+
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+
+    sf_df = pd.concat([pd.DataFrame({"unique_id": f"s{i:03d}", "ds": np.arange(len(y)), "y": y}) for i, y in enumerate(hist)], ignore_index=True)
+    for name, model in (("AutoETS", AutoETS(season_length=1)), ("AutoARIMA", AutoARIMA(season_length=1)), ("AutoTheta", AutoTheta(season_length=1))):
+        t = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=sf_df, h=H)
+        sec = time.perf_counter() - t
+        col = [c for c in f.columns if c not in ("unique_id", "ds")][0]
+        scores[name] = ([f.loc[f["unique_id"] == f"s{i:03d}", col].to_numpy() for i in range(len(series))], sec)
+    scores["naive"] = ([np.repeat(h[-1], H) for h in hist], 0.0)
+
+    print(f"\n{'method':28s} {'mean MASE':>10s} {'mean sMAPE %':>13s} {'seconds':>8s}")
+    table = {}
+    for name, (fs, sec) in scores.items():
+        ms = [metrics(a, f, h, 1) for a, f, h in zip(actual, fs, hist)]
+        table[name] = (float(np.mean([m["mase"] for m in ms])), float(np.mean([m["smape"] for m in ms])))
+        print(f"{name:28s} {table[name][0]:10.3f} {table[name][1]:13.2f} {sec:8.1f}")
+    ours_t = table["lstmkit (one global model)"]
+    for rival in ("AutoETS", "AutoARIMA"):
+        print(f"lstmkit / {rival}: MASE {ours_t[0] / table[rival][0]:.3f}, sMAPE {ours_t[1] / table[rival][1]:.3f} (below 1: lstmkit better)")
+
+
+if __name__ == "__main__":
+    main()
