@@ -64,7 +64,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--holdouts", type=int, nargs="+", default=[12, 24])
     ap.add_argument("--backtest", type=int, default=0, help="rolling origins for the interval coverage (0: skip)")
+    ap.add_argument("--steps", type=int, help="steps per member instead of the default (for a quick check)")
+    ap.add_argument("--ensemble", type=int, help="members per fit instead of the default 5 (for a quick check)")
+    ap.add_argument("--recipe-epochs", type=float, default=100.0, help="the tutorial's epochs (default 100)")
     args = ap.parse_args()
+    quick = {k: v for k, v in (("steps", args.steps), ("ensemble", args.ensemble)) if v is not None}
     df = airpassengers()
     y = df["value"].to_numpy(float)
     print(f"machine: {machine()}")
@@ -73,7 +77,7 @@ def main() -> None:
         scores, times = [], []
         for s in range(args.seeds):
             t = time.perf_counter()
-            fc = lstmkit.Forecaster(horizon=H, seed=s).fit(train, target="value", time="date")
+            fc = lstmkit.Forecaster(horizon=H, seed=s, **quick).fit(train, target="value", time="date")
             p = fc.predict()
             times.append(time.perf_counter() - t)
             scores.append(rmse(test, p["mean"]))
@@ -98,16 +102,16 @@ def main() -> None:
           f"max {max(lat) * 1e3:.1f} ms")
 
     # -- the tutorial's recipe, one step ahead ----------------------------------------------
-    r = seed_recipe(df, "value", "date", seed=0, options=RECIPES["airline-seed"])
+    r = seed_recipe(df, "value", "date", seed=0, options={**RECIPES["airline-seed"], "epochs": args.recipe_epochs})
     cut = r["cut"]
-    d = lstmkit.Forecaster(horizon=12, seed=0).fit(df.iloc[:cut], target="value", time="date")
+    d = lstmkit.Forecaster(horizon=12, seed=0, **quick).fit(df.iloc[:cut], target="value", time="date")
     a_te, f_te = d.one_step(df, start=cut)
-    print(f"tutorial recipe (look-back 3, 4 units, 100 epochs at batch 1): one-step RMSE train {r['train_rmse']:.2f}, "
+    print(f"tutorial recipe (look-back 3, 4 units, {args.recipe_epochs:g} epochs at batch 1): one-step RMSE train {r['train_rmse']:.2f}, "
           f"test {r['test_rmse']:.2f}; the default on the same {len(a_te)} test months, one step ahead: {rmse(a_te, f_te):.2f}")
 
     # -- interval coverage over rolling origins ----------------------------------------------
     if args.backtest:
-        b = backtest(df, "value", "date", horizon=12, windows=args.backtest, step=1, with_classical=False)
+        b = backtest(df, "value", "date", horizon=12, windows=args.backtest, step=1, with_classical=False, **quick)
         print(f"backtest, {args.backtest} origins one month apart, horizon 12: lstmkit RMSE {b['table']['lstmkit']['rmse']:.2f} "
               f"(seasonal naive {b['table']['seasonal naive']['rmse']:.2f}); 80 % intervals cover {b['coverage']['80'] * 100:.0f} % "
               f"and 95 % cover {b['coverage']['95'] * 100:.0f} % of {12 * args.backtest} forecast points; fit {statistics.median(b['fit_s']):.1f} s each")

@@ -56,7 +56,10 @@ def main() -> None:
     ap.add_argument("--series", type=int, default=200)
     ap.add_argument("--horizon", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, help="steps per member instead of the default (for a quick check)")
+    ap.add_argument("--ensemble", type=int, help="members instead of the default 5 (for a quick check)")
     args = ap.parse_args()
+    quick = {k: v for k, v in (("steps", args.steps), ("ensemble", args.ensemble)) if v is not None}
     H = args.horizon
     series = make_panel(args.series, args.seed)
     hist = [y[:-H] for y in series]
@@ -68,7 +71,7 @@ def main() -> None:
 
     scores = {}
     t = time.perf_counter()
-    fc = lstmkit.Forecaster(horizon=H, seed=args.seed).fit(df, target="y", time="year", id="id")
+    fc = lstmkit.Forecaster(horizon=H, seed=args.seed, **quick).fit(df, target="y", time="year", id="id")
     p = fc.predict()
     sec = time.perf_counter() - t
     ours = [p.loc[p["id"] == f"s{i:03d}", "mean"].to_numpy() for i in range(len(series))]

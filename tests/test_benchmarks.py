@@ -53,3 +53,19 @@ def test_recipes_vs_default(corpus, tmp_path):
     out = run("recipes_vs_default.py", "--recipe", "knime-grimm", "--data", corpus, "--recipe-minutes", "0.05",
               "--default-minutes", "0.05", "--evals", "3", "--default-evals", "3", "--hidden", "16", "--plot", png)
     assert "best validation loss" in out and png.stat().st_size > 1000
+
+
+def test_forecast_airpassengers():
+    pytest.importorskip("statsforecast")
+    out = run("forecast_airpassengers.py", "--seeds", "1", "--holdouts", "6", "--steps", "15", "--ensemble", "1", "--recipe-epochs", "1",
+              "--backtest", "2")
+    assert "Holt-Winters (mul)" in out and "lstmkit beats every baseline" in out and "one-step RMSE train" in out
+    assert "80 % intervals cover" in out and "predict latency" in out
+
+
+def test_forecast_panel_and_defaults():
+    pytest.importorskip("statsforecast")
+    out = run("forecast_panel.py", "--series", "10", "--steps", "15", "--ensemble", "1")
+    assert "lstmkit / AutoETS: MASE" in out
+    out = run("forecast_defaults.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")
+    assert "relative RMSE %" in out and "Holt-Winters" in out

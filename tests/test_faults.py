@@ -103,6 +103,8 @@ def test_sigkill_at_random_moments_loses_nothing(text_file, tmp_path):
         # once the run holds its directory (Python and torch loaded), kill it within the next 2.5 s:
         # while it reads and tokenizes, trains, or writes one of its dozens of saves a second
         _wait_for(lambda: p.poll() is not None or _owner_pid(out) == p.pid)
+        if kill == 0:  # the first run is killed after its first save, so that the others have something to resume
+            _wait_for(lambda: p.poll() is not None or fileset.exists(out, "config.json"))
         time.sleep(rng.uniform(0.0, 2.5))
         early = p.poll()
         if early is None:

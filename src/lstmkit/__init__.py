@@ -15,14 +15,25 @@ from .data.corpora import CORPORA, builtin_text, fetch
 from .data.text import read_text, split_text
 from .errors import LstmkitError
 from .generate import SamplingConfig, StepModel
-from .models.forecast import ForecastConfig, Forecaster
-from .models.forecast_eval import backtest
 from .models.text import TextDataConfig, TextModel
 from .nn import NetConfig, RecurrentLM, TokenBatch
 from .tokenize import BpeTokenizer, CharTokenizer, WordTokenizer, fit_tokenizer
 from .train import Trainer, TrainConfig, evaluate_loss
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """The forecasting API, imported on first use (it brings pandas; text work never pays for it)."""
+    if name in ("Forecaster", "ForecastConfig"):
+        from .models import forecast
+
+        return getattr(forecast, name)
+    if name == "backtest":
+        from .models.forecast_eval import backtest
+
+        return backtest
+    raise AttributeError(f"module 'lstmkit' has no attribute {name!r}")
 
 
 def load(path: str | Path):

@@ -236,13 +236,11 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """Show a model's task, config, parameter count and training history (every task)."""
     from . import load
-    from .models.forecast import Forecaster
     from .models.text_watch import saved_number, sizing_line
 
-    loaded = load(model)
-    if isinstance(loaded, Forecaster):
-        return _forecast_info(model, loaded.info(), as_json)
-    i = loaded.info()
+    i = load(model).info()
+    if i.get("task") == "forecast":
+        return _forecast_info(model, i, as_json)
     if as_json:
         _emit(json.dumps(i, indent=2) + "\n")
         return

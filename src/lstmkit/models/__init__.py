@@ -7,11 +7,15 @@ from .. import artifact, fileset
 from ..errors import LstmkitError
 
 
-def _tasks() -> dict:
-    from .forecast import TASK as FORECAST, Forecaster
-    from .text import TASK as TEXT, TextModel
+# task name -> (module, class); a task's module is imported only when a model of that task is loaded
+TASKS = {"text": ("text", "TextModel"), "forecast": ("forecast", "Forecaster")}
 
-    return {TEXT: TextModel, FORECAST: Forecaster}
+
+def _task_class(task: str):
+    import importlib
+
+    module, name = TASKS[task]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def load_any(path: str | Path):
@@ -21,11 +25,11 @@ def load_any(path: str | Path):
         load_any("runs/grimm")   # a TextModel
     """
     art = artifact.open_model(path)
-    task, tasks = art.config.get("task"), _tasks()
+    task, tasks = art.config.get("task"), TASKS
     where = fileset.member(art.path, artifact.CONFIG)
     if not isinstance(task, str):
         raise LstmkitError(f"{where}: 'task' is {str(task)[:40]}, not a task name; the config is corrupt — {artifact.FIX}")
     if task not in tasks:
         raise LstmkitError(f"{where}: task {str(task)[:40]!r} is not one this lstmkit knows ({', '.join(tasks)}); "
                            f"upgrade lstmkit, or {artifact.FIX}")
-    return tasks[task].from_artifact(art)
+    return _task_class(task).from_artifact(art)

@@ -24,8 +24,21 @@ import torch
 from .. import artifact, fileset
 from ..configs import bounded, checked_from_dict
 from ..data.scaling import Scaler, ScalerConfig
-from ..data.series import SeriesSet, calendar, future_times, read_table, season_for, to_series
-from ..data.windows import Prepared, WindowBatchesSeries, WindowSpec, build_windows, window
+from ..data.series import (
+    SeriesSet,
+    calendar,
+    future_times,
+    read_table,
+    season_for,
+    to_series,
+)
+from ..data.windows import (
+    Prepared,
+    WindowBatchesSeries,
+    WindowSpec,
+    build_windows,
+    window,
+)
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
 from .forecast_net import MAX_STEPS, ForecastEnsemble, ForecastNet, ForecastNetConfig
@@ -407,7 +420,7 @@ class Forecaster:
         """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times."""
         c, spec = self.config, self.spec
         id_index = {name: i for i, name in enumerate(self.series["ids"])}
-        scalers, rows = [], []
+        scalers = []
         for j, name in enumerate(ss.ids):
             if name in id_index:
                 scalers.append((self.scaler, id_index[name]))
