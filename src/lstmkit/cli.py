@@ -342,6 +342,15 @@ def _on_sigterm(signum, frame) -> None:
 
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and an exit code."""
+    try:
+        _main()
+    except KeyboardInterrupt:  # a second signal landed while the first one's exit was being reported
+        sys.exit(EXIT_INTERRUPTED)
+    except _Terminated:
+        sys.exit(EXIT_TERMINATED)
+
+
+def _main() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)  # the trainer installs its own while it trains
     try:

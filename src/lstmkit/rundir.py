@@ -119,6 +119,30 @@ def _remove_if_unused(out: Path) -> None:
         pass
 
 
+def refuse(out: str | os.PathLike, resume: bool, overwrite: bool) -> None:
+    """Raise the error a run into ``out`` with these flags meets (nothing to resume, a model in the way).
+
+    ``claim`` calls it under the lock; a command may call it first, before its slower imports, so that
+    a refused run is refused at once.
+    """
+    out = Path(out)
+    if not out.is_dir():
+        if resume:
+            raise LstmkitError(f"--resume: {out} holds no saved run yet (the run stopped before its first save, "
+                               f"or never started there); train again without --resume")
+        return
+    if resume and not checkpoint.has_checkpoint(out):
+        if fileset.exists(out, artifact.CONFIG):
+            raise LstmkitError(f"--resume: {out} holds a model but no checkpoint to continue from; "
+                               f"train a new run there with --overwrite, or choose another --out")
+        raise LstmkitError(f"--resume: {out} holds no saved run yet (the run stopped before its first save, "
+                           f"or never started there); train again without --resume")
+    if not resume and not overwrite and holds_model(out):
+        raise LstmkitError(f"--out {out} already holds a trained model; pass --resume to continue it, "
+                           f"--overwrite to replace it (the old files stay until the new run's first save), "
+                           f"or choose another --out")
+
+
 @contextlib.contextmanager
 def _claimed(out: Path, resume: bool, overwrite: bool) -> Iterator[Run]:
     with locked(out):
@@ -126,14 +150,5 @@ def _claimed(out: Path, resume: bool, overwrite: bool) -> Iterator[Run]:
             raise LstmkitError(f"--out {out} is not writable; choose another --out")
         fileset.recover(out)
         shutil.rmtree(out / fileset.STAGING, ignore_errors=True)
-        if resume and not checkpoint.has_checkpoint(out):
-            if fileset.exists(out, artifact.CONFIG):
-                raise LstmkitError(f"--resume: {out} holds a model but no checkpoint to continue from; "
-                                   f"train a new run there with --overwrite, or choose another --out")
-            raise LstmkitError(f"--resume: {out} holds no saved run yet (the run stopped before its first save, "
-                               f"or never started there); train again without --resume")
-        if not resume and not overwrite and holds_model(out):
-            raise LstmkitError(f"--out {out} already holds a trained model; pass --resume to continue it, "
-                               f"--overwrite to replace it (the old files stay until the new run's first save), "
-                               f"or choose another --out")
+        refuse(out, resume, overwrite)
         yield Run(out, resume, overwrite, first_save=not resume)
