@@ -122,8 +122,7 @@ def _remove_if_unused(out: Path) -> None:
 def refuse(out: str | os.PathLike, resume: bool, overwrite: bool) -> None:
     """Raise the error a run into ``out`` with these flags meets (nothing to resume, a model in the way).
 
-    ``claim`` calls it under the lock; a command may call it first, before its slower imports, so that
-    a refused run is refused at once.
+    ``claim`` calls it under the lock, after a run that holds the directory has been named.
     """
     out = Path(out)
     if not out.is_dir():

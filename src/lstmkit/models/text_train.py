@@ -132,7 +132,6 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
     # -- the run directory: locked for the whole run, never replaced by accident (rundir) -------
     out = Path(out) if out is not None else None
     if out is not None:
-        rundir.refuse(out, resume, overwrite)  # at once, before the plotting library loads
         prepare_curves()
     claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
     with claim as run:
