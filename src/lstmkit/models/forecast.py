@@ -22,8 +22,7 @@ import pandas as pd
 import torch
 
 from .. import artifact, fileset
-from ..configs import bounded, checked_from_dict
-from ..data.scaling import Scaler, ScalerConfig
+from ..data.scaling import Scaler
 from ..data.series import (
     SeriesSet,
     calendar,
@@ -41,93 +40,12 @@ from ..data.windows import (
 )
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
+from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
 from .forecast_net import MAX_STEPS, ForecastEnsemble, ForecastNet, ForecastNetConfig
+from .forecast_watch import FitBar as _Bar
 
 TASK = "forecast"
-STRATEGIES = ("direct", "recursive")
 MAX_TAIL = 1 << 16
-
-
-@dataclass
-class ForecastConfig:
-    """What to forecast and how; every default is chosen from the data when left at ``None``.
-
-    Args:
-        horizon: steps to forecast.
-        lookback: input steps per window (default: 2 seasons, or twice the horizon without a season,
-            cut to fit the shortest series).
-        season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
-        levels: prediction-interval levels in percent.
-        strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
-            fed back).
-        cell, hidden, layers, dropout: the recurrent body.
-        transform, difference, scale, range_lo, range_hi: the preparation (``ScalerConfig``).
-        normalize: subtract each window's level (its last season's mean) from its values.
-        calendar: calendar sin/cos inputs from the time column.
-        ensemble: networks trained with different seeds; the forecast is their mean.
-        steps, epochs, minutes: the budget of each member (default: 50 passes over the windows, 1000-3000 steps).
-        validate: hold out the last ``horizon`` steps to pick the step count and calibrate the intervals,
-            then train again on everything.
-        min_input: real points a training window needs at least (default: half the look-back).
-    """
-
-    horizon: int = bounded(1, MAX_STEPS, default=12)
-    lookback: int | None = bounded(1, MAX_STEPS, default=None)
-    season: int | None = bounded(1, MAX_STEPS, default=None)
-    levels: list = field(default_factory=lambda: [80, 95])
-    strategy: str = "direct"
-    cell: str = "lstm"
-    hidden: int = bounded(1, 4096, default=64)
-    layers: int = bounded(1, 16, default=1)
-    dropout: float = bounded(0.0, 0.999, default=0.1)
-    transform: str = "auto"
-    difference: int = bounded(0, 1, default=0)
-    scale: str = "standard"
-    range_lo: float = 0.0
-    range_hi: float = 1.0
-    normalize: bool = True
-    calendar: bool = True
-    ensemble: int = bounded(1, 100, default=5)
-    steps: int | None = bounded(1, None, default=None)
-    epochs: float | None = bounded(0, None, default=None)
-    minutes: float | None = bounded(0, None, default=None)
-    batch_size: int = bounded(1, 1 << 20, default=32)
-    lr: float = bounded(0, 10, default=5e-3)
-    schedule: str = "cosine"
-    validate: bool = True
-    min_input: int | None = bounded(1, MAX_STEPS, default=None)
-    seed: int = 0
-
-    def __post_init__(self):
-        if not isinstance(self.horizon, int) or self.horizon < 1:
-            raise LstmkitError(f"--horizon {self.horizon} must be a positive number of steps")
-        if self.strategy not in STRATEGIES:
-            raise LstmkitError(f"unknown --strategy {self.strategy!r}; pass one of {', '.join(STRATEGIES)}")
-        if not isinstance(self.levels, list) or any(not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v < 100 for v in self.levels):
-            raise LstmkitError(f"interval levels {self.levels!r} must be percentages between 0 and 100 (such as 80 95)")
-        self.levels = sorted({int(v) if float(v).is_integer() else float(v) for v in self.levels})
-        if self.lookback is not None and self.lookback < 1:
-            raise LstmkitError(f"--lookback {self.lookback} must be at least 1")
-        if sum(b is not None for b in (self.steps, self.epochs, self.minutes)) > 1:
-            raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-        ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)  # validates those
-        TrainConfig(lr=self.lr, schedule=self.schedule)
-        if self.cell not in ("lstm", "gru"):
-            raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
-
-    @property
-    def quantiles(self) -> list[float]:
-        return sorted(round((100 - v) / 200, 6) for v in self.levels)
-
-    def scaler_config(self) -> ScalerConfig:
-        return ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict, where: str = "forecast") -> "ForecastConfig":
-        return checked_from_dict(cls, d, where)
 
 
 # ---------------------------------------------------------------------------- preparation
@@ -676,48 +594,3 @@ def _checked_series(s, n_series: int, n_past: int) -> dict:
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise LstmkitError("series.interval_scale must hold positive numbers")
     return s
-
-
-class _Bar:
-    """One tqdm bar over every member's training (validation and refit), on stderr."""
-
-    def __init__(self, show: bool, runs: int):
-        self.show, self.runs, self.done, self.shown = show, runs, 0, 0.0
-        self.bar = None
-        if show:
-            import sys
-
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=runs, file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
-                            bar_format="{percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} trainings, {elapsed} elapsed, {remaining} left · {desc}")
-
-    def attach(self, trainer: Trainer, what: str) -> None:
-        if not self.bar:
-            return
-        total = trainer.total_steps
-
-        def step(t: Trainer) -> None:
-            now = time.monotonic()
-            if now - self.shown < 0.5:
-                return
-            self.shown = now
-            frac = t.progress()
-            self.bar.n = round(self.done + min(frac, 1.0), 2)
-            loss = t.last_step.get("loss")
-            best = t.state.best_val
-            self.bar.set_description_str(f"{what}: step {t.state.step}{'/' + str(total) if total else ''}, loss {loss:.4f}"
-                                         + (f", best val {best:.4f}" if math.isfinite(best) else ""), refresh=False)
-            self.bar.refresh()
-
-        def end(t: Trainer) -> None:
-            self.done += 1
-            self.bar.n = self.done
-            self.bar.refresh()
-
-        trainer.add_callback("on_step", step)
-        trainer.add_callback("on_end", end)
-
-    def close(self) -> None:
-        if self.bar:
-            self.bar.close()
