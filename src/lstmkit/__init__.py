@@ -1,4 +1,4 @@
-"""lstmkit: turn any sequence into a trained LSTM: text generation, forecasting.
+"""lstmkit: turn any sequence into a trained LSTM: text generation, forecasting, classification.
 
 Example:
     import lstmkit
@@ -6,6 +6,7 @@ Example:
     print(lm.generate("Once upon a time", length=300, temperature=0.8))
     lm = lstmkit.load("runs/grimm")
     fc = lstmkit.Forecaster(horizon=12).fit(df, target="value", time="date"); fc.predict()
+    clf = lstmkit.SequenceClassifier(seed=0).fit(X, y); clf.predict(X_new)
 """
 from pathlib import Path
 
@@ -24,11 +25,17 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """The forecasting API, imported on first use (it brings pandas; text work never pays for it)."""
+    """The forecasting and classification APIs, imported on first use (they bring pandas and scikit-learn;
+    text work never pays for them)."""
     if name in ("Forecaster", "ForecastConfig"):
         from .models import forecast
 
         return getattr(forecast, name)
+    if name in ("SequenceClassifier", "ClassifierNetConfig", "read_labeled"):
+        from .data import labeled
+        from .models import classify, classify_net
+
+        return getattr(classify if name == "SequenceClassifier" else classify_net if name == "ClassifierNetConfig" else labeled, name)
     if name == "backtest":
         from .models.forecast_eval import backtest
 
@@ -59,7 +66,7 @@ def train(sources=None, **kwargs) -> TextModel:
 
 
 __all__ = [
-    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "LstmkitError", "NetConfig", "RecurrentLM",
+    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "SequenceClassifier", "ClassifierNetConfig", "read_labeled", "LstmkitError", "NetConfig", "RecurrentLM",
     "SamplingConfig", "StepModel", "StreamBatches", "TextDataConfig", "TextModel", "TokenBatch", "TrainConfig",
     "Trainer", "WindowBatches", "WordTokenizer", "builtin_text", "evaluate_loss", "fetch", "fit_tokenizer", "load",
     "read_text", "split_text", "train",

@@ -17,6 +17,7 @@ import typer
 from .cli_common import Command as _Command
 from .cli_common import PipeClosed as _PipeClosed
 from .cli_common import emit as _emit
+from .cli_classify import classify_app
 from .cli_forecast import forecast_app
 from .errors import LstmkitError
 
@@ -25,6 +26,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Built-in and downloadable corpora.")
 app.add_typer(data_app, name="data")
 app.add_typer(forecast_app, name="forecast")
+app.add_typer(classify_app, name="classify")
 
 EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
 
@@ -241,6 +243,8 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
     i = load(model).info()
     if i.get("task") == "forecast":
         return _forecast_info(model, i, as_json)
+    if i.get("task") == "classify":
+        return _classify_info(model, i, as_json)
     if as_json:
         _emit(json.dumps(i, indent=2) + "\n")
         return
@@ -283,6 +287,45 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
         c.print(h)
     if i.get("skipped_metrics_lines"):
         typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)
+
+
+def _classify_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        _emit(json.dumps(i, indent=2, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    net, s, p = i["net"], i["summary"], i["classify"]
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    t.add_row("task", "classify")
+    t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"))
+    t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
+    t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
+              + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else ""))
+    t.add_row("parameters", f"{s.get('parameters', '?'):,}" if isinstance(s.get("parameters"), int) else "?")
+    if "val_acc" in s:
+        t.add_row("validation", f"accuracy {s['val_acc']:.3f}, loss {s['val_loss']:.4f} on {s['val_cases']} cases, best at step {s['best_step']}")
+    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
+    Console().print(t)
+
+
+@app.command(cls=_Command)
+def models():
+    """List the network shapes: what each is, the tasks it serves, the tutorial it comes from."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .models.classify_net import ARCHS
+
+    t = Table(title="lstmkit models (pass one as --model)")
+    for col in ("name", "what it is", "tasks", "tutorial"):
+        t.add_column(col)
+    for name, a in ARCHS.items():
+        t.add_row(name + (" (default)" if name == "lstm-fcn" else ""), a.description, a.tasks, a.seed)
+    Console(width=160).print(t)
 
 
 def _forecast_info(model: Path, i: dict, as_json: bool) -> None:

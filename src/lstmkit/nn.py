@@ -4,6 +4,9 @@
   LSTM forget-gate bias at 1; ``run_recurrent`` runs it with an explicit state tuple for either cell.
 * ``RecurrentLM``: embedding (or one-hot) -> the body -> linear to the vocabulary. It knows tokens, not text.
 
+* ``run_packed``, ``length_mask``, ``masked_mean``, ``AttentionPool``, ``ConvBlock``: what variable-length
+  sequence models (``models/classify_net.py``) put around the body without letting padding leak in.
+
 Other tasks put their own front and head around the same body (``models/forecast_net.py``). Training uses the fused library kernels (``nn.LSTM``/``nn.GRU``) over whole
 sequences; ``generate.py`` runs single steps from the same weights without the per-call overhead.
 """
@@ -37,6 +40,17 @@ class TokenBatch(NamedTuple):
 
     def to(self, device) -> "TokenBatch":
         return TokenBatch(self.x.to(device, non_blocking=True), self.y.to(device, non_blocking=True))
+
+
+class SeqBatch(NamedTuple):
+    """``x``: (B, T, channels) floats or (B, T) token ids, zero-padded; ``lengths`` (B,); ``y`` (B,) class ids."""
+
+    x: torch.Tensor
+    lengths: torch.Tensor
+    y: torch.Tensor
+
+    def to(self, device) -> "SeqBatch":
+        return SeqBatch(self.x.to(device), self.lengths.to(device), self.y.to(device))
 
 
 @dataclass
@@ -103,7 +117,7 @@ class NetConfig:
         return checked_from_dict(cls, d, where)
 
 
-def recurrent(cell: str, inputs: int, hidden: int, layers: int, dropout: float = 0.0) -> nn.RNNBase:
+def recurrent(cell: str, inputs: int, hidden: int, layers: int, dropout: float = 0.0, bidirectional: bool = False) -> nn.RNNBase:
     """A stacked LSTM or GRU, batch first, dropout between its layers; PyTorch's uniform(±1/sqrt(H))
     weights with an LSTM's forget-gate bias at 1, so that it remembers by default.
 
@@ -113,12 +127,12 @@ def recurrent(cell: str, inputs: int, hidden: int, layers: int, dropout: float =
     if cell not in CELLS:
         raise LstmkitError(f"unknown cell {cell!r}; pass one of {', '.join(CELLS)}")
     rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(inputs, hidden, layers, batch_first=True,
-                                                   dropout=dropout if layers > 1 else 0.0)
+                                                   dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
     for name, p in rnn.named_parameters():
         if name.startswith("bias") and cell == "lstm":
             with torch.no_grad():
                 p.zero_()
-                if name.startswith("bias_ih"):
+                if name.startswith("bias_ih"):  # both directions' forward-gate slices
                     p[hidden : 2 * hidden] = 1.0  # gate order i, f, g, o
     return rnn
 
@@ -130,6 +144,86 @@ def run_recurrent(rnn: nn.RNNBase, cell: str, x: torch.Tensor, state: State | No
         return out, (h,)
     out, new_state = rnn(x, state)
     return out, tuple(new_state)
+
+
+def run_packed(rnn: nn.RNNBase, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``rnn`` over padded ``x`` (B, T, inputs) of true ``lengths`` (B,), packed so padding is never read.
+
+    Returns the outputs (B, T, dirs * hidden), zero past each length, and the last layer's final state
+    (B, dirs * hidden): for a bidirectional body the forward direction's last step beside the backward
+    direction's first.
+    """
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, h = rnn(packed)
+    h = h[0] if isinstance(h, tuple) else h  # LSTM: (h, c); GRU: h; each (layers * dirs, B, hidden)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    dirs = 2 if rnn.bidirectional else 1
+    last = h[-dirs:].transpose(0, 1).reshape(len(x), -1)  # (B, dirs * hidden)
+    return out, last
+
+
+def length_mask(lengths: torch.Tensor, T: int) -> torch.Tensor:
+    """(B, T) float mask: 1 for the first ``lengths[b]`` steps of row b, 0 for its padding."""
+    return (torch.arange(T, device=lengths.device)[None, :] < lengths[:, None]).float()
+
+
+class MaskedBatchNorm(nn.Module):
+    """Batch normalisation over (B, C, T) that counts only the unpadded steps, so padding never shifts
+    the statistics a sequence is normalised with (in training) or the running ones (saved for predict)."""
+
+    def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        m = mask[:, None, :]  # (B, 1, T)
+        if self.training:
+            n = m.sum().clamp(min=1.0)
+            mean = (x * m).sum((0, 2)) / n
+            var = (((x - mean[None, :, None]) * m) ** 2).sum((0, 2)) / n
+            with torch.no_grad():
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(var * n / (n - 1).clamp(min=1.0), self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        y = (x - mean[None, :, None]) * torch.rsqrt(var[None, :, None] + self.eps)
+        return (y * self.weight[None, :, None] + self.bias[None, :, None]) * m
+
+
+class ConvBlock(nn.Module):
+    """1-D convolution ('same' length) -> masked batch norm -> ReLU over (B, C, T); padded steps stay 0,
+    so a padded sequence gives exactly what it gives alone (the convolution's own zero padding)."""
+
+    def __init__(self, inputs: int, filters: int, kernel: int):
+        super().__init__()
+        self.conv = nn.Conv1d(inputs, filters, kernel)
+        self.pad = ((kernel - 1) // 2, kernel - 1 - (kernel - 1) // 2)  # 'same' length, the extra zero on the right for even kernels
+        self.norm = MaskedBatchNorm(filters)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.norm(self.conv(F.pad(x, self.pad)), mask))
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over time of (B, T, C) ``x`` counting only unpadded steps: (B, C)."""
+    return (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+
+
+class AttentionPool(nn.Module):
+    """Attention pooling over time: a learned score per step, softmax over the unpadded steps, the
+    weighted sum of the steps (B, T, C) -> (B, C)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.score = nn.Sequential(nn.Linear(channels, channels), nn.Tanh(), nn.Linear(channels, 1))
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        s = self.score(x).squeeze(-1).masked_fill(mask == 0, float("-inf"))  # (B, T)
+        return (torch.softmax(s, -1)[..., None] * x).sum(1)
 
 
 class RecurrentLM(nn.Module):

@@ -8,7 +8,8 @@ from ..errors import LstmkitError
 
 
 # task name -> (module, class); a task's module is imported only when a model of that task is loaded
-TASKS = {"text": ("text", "TextModel"), "forecast": ("forecast", "Forecaster")}
+TASKS = {"text": ("text", "TextModel"), "forecast": ("forecast", "Forecaster"),
+         "classify": ("classify", "SequenceClassifier")}
 
 
 def _task_class(task: str):

@@ -1,0 +1,94 @@
+"""Sequence classification: lstmkit's default against aeon's MiniRocket and 1-NN-DTW, in one run.
+
+    python benchmarks/classify_ucr.py [--datasets GunPoint,ItalyPowerDemand,BasicMotions,JapaneseVowels]
+                                      [--seeds 5] [--model lstm-fcn] [--skip-baselines]
+
+The datasets ship inside the aeon wheel (no download), each with its official train/test split. Every
+method fits on the train split and is scored once on the test split. lstmkit's figure is the median
+test accuracy over ``--seeds`` seeds with the range; times are fit plus predict, in seconds.
+MiniRocket takes equal-length series only, so it is skipped where the lengths differ (JapaneseVowels).
+Published LSTM-FCN accuracies (Karim et al. 2018) are printed beside them where they exist.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import machine  # noqa: E402
+
+import lstmkit  # noqa: E402
+
+PUBLISHED_LSTM_FCN = {"GunPoint": 1.000, "ItalyPowerDemand": 0.962}
+DEFAULT = "GunPoint,ItalyPowerDemand,BasicMotions,JapaneseVowels"
+
+
+def load(name: str):
+    from aeon.datasets import load_classification
+
+    X, y = load_classification(name, split="train")
+    Xt, yt = load_classification(name, split="test")
+    return X, y, Xt, yt
+
+
+def equal_length(X) -> bool:
+    return isinstance(X, np.ndarray) and X.ndim == 3
+
+
+def timed(make, X, y, Xt, yt) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    est = make().fit(X, y)
+    acc = float(np.mean(est.predict(Xt) == yt))
+    return acc, time.perf_counter() - t0
+
+
+def baselines(X, y, Xt, yt) -> dict:
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.classification.distance_based import KNeighborsTimeSeriesClassifier
+
+    out = {}
+    if equal_length(X):
+        out["MiniRocket"] = timed(lambda: MiniRocketClassifier(random_state=0, n_jobs=1), X, y, Xt, yt)
+    out["1-NN-DTW"] = timed(lambda: KNeighborsTimeSeriesClassifier(n_neighbors=1, distance="dtw", n_jobs=1), X, y, Xt, yt)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", default=DEFAULT)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--model", default="lstm-fcn")
+    ap.add_argument("--steps", type=int, default=None, help="a fixed step budget instead of the default (quick checks)")
+    ap.add_argument("--skip-baselines", action="store_true")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    print(f"machine: {machine()}")
+    print(f"lstmkit {args.model}, median test accuracy over {args.seeds} seeds (range); time = fit + predict, seconds\n")
+    rows = []
+    for name in args.datasets.split(","):
+        X, y, Xt, yt = load(name)
+        accs, secs = [], []
+        for seed in range(args.seeds):
+            acc, s = timed(lambda: lstmkit.SequenceClassifier(args.model, seed=seed, steps=args.steps), X, y, Xt, yt)
+            accs.append(acc)
+            secs.append(s)
+            print(f"  {name} seed {seed}: accuracy {acc:.3f}, {s:.1f} s", flush=True)
+        base = {} if args.skip_baselines else baselines(X, y, Xt, yt)
+        rows.append((name, accs, secs, base))
+    print(f"\n{'dataset':<18} {'lstmkit':>22} {'time':>7} {'MiniRocket':>11} {'time':>6} {'1-NN-DTW':>9} {'time':>6} {'LSTM-FCN (paper)':>17}")
+    for name, accs, secs, base in rows:
+        lo, hi, med = min(accs), max(accs), float(np.median(accs))
+        mr, dtw = base.get("MiniRocket"), base.get("1-NN-DTW")
+        cell = lambda r, w: (f"{r[0]:>{w}.3f} {r[1]:>6.1f}" if r else f"{'-':>{w}} {'':>6}")  # noqa: E731
+        paper = PUBLISHED_LSTM_FCN.get(name)
+        print(f"{name:<18} {med:>7.3f} ({lo:.3f}-{hi:.3f}) {np.median(secs):>7.1f} {cell(mr, 11)} {cell(dtw, 9)} "
+              f"{(f'{paper:.3f}' if paper else '-'):>17}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""``lstmkit classify ...``: train, predict and evaluate, a thin table over ``SequenceClassifier``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .cli_common import Command, emit
+from .errors import LstmkitError
+
+classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                           help="Sequence classification: labelled texts or numeric sequences in, an LSTM classifier out.")
+
+DATA_HELP = ("CSV/JSONL/Parquet (one text per row, or long format with --id), a UCR/UEA .ts file, "
+             "or a folder holding one sub-folder of text files per class.")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@classify_app.command("train", cls=Command)
+def classify_train(
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help=DATA_HELP + " (default: --demo)"),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
+    label: Optional[str] = typer.Option(None, help="The class column (not needed for .ts files and folders)."),
+    text: Optional[str] = typer.Option(None, help="The text column (default: the only text column besides the label)."),
+    id: Optional[str] = typer.Option(None, "--id", help="Long format: the column naming each sequence (default: one text per row)."),
+    time: Optional[str] = typer.Option(None, help="Long format: the column ordering each sequence's rows (default: file order)."),
+    values: Optional[List[str]] = typer.Option(None, "--values", help="Long format: a value column, repeatable (default: every numeric column)."),
+    demo: Optional[str] = typer.Option(None, help="echo: seed 004's task, the value at one position of a random one-hot sequence (default: none)."),
+    echo_position: int = typer.Option(0, help="With --demo echo: the position whose value is the label (default 0)."),
+    model: str = typer.Option("lstm-fcn", "--model", "-m", help="The network; 'lstmkit models' lists them (default lstm-fcn)."),
+    hidden: Optional[int] = typer.Option(None, help="Recurrent units (default 64)."),
+    layers: int = typer.Option(1, help="Recurrent layers (default 1; stacked uses at least 2)."),
+    dropout: float = typer.Option(0.2, help="Dropout before the output layer (default 0.2)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit (default: a steps budget from the data)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps (default: up to 400 passes, capped near a minute of arithmetic)."),
+    epochs: Optional[float] = typer.Option(None, help="Passes over the cases (default: --steps)."),
+    lr: float = typer.Option(1e-3, help="Adam's learning rate (default 1e-3)."),
+    batch_size: Optional[int] = typer.Option(None, help="Cases per step (default: a tenth of the cases, 4 to 16)."),
+    val_fraction: float = typer.Option(0.2, help="Stratified share held out to choose the step count; 0 for none (default 0.2)."),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="After validation, train again on every case for as many passes (default: yes)."),
+    class_weight: Optional[str] = typer.Option(None, help="balanced: weigh classes by inverse frequency (default: equal)."),
+    level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
+    seed: int = typer.Option(0, help="Random seed (default 0)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Train a sequence classifier; print its validation accuracy and save it."""
+    from . import rundir
+    from .models.classify import SequenceClassifier
+
+    if rundir.holds_model(out) and not overwrite:
+        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
+                             batch_size=batch_size, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
+                             seed=seed, progress=not quiet)
+    if demo is not None:
+        if data is not None:
+            raise LstmkitError("pass DATA or --demo, not both")
+        if demo != "echo":
+            raise LstmkitError(f"unknown demo {demo!r}; pass echo")
+        from .data.echo import echo_task
+
+        X, y = echo_task(2000, k=echo_position, seed=seed)
+        clf.fit(X, y, notes=_say)
+    elif data is None:
+        raise LstmkitError("pass a DATA file or folder, or --demo echo")
+    else:
+        clf.fit_file(data, label, text=text, id=id, time=time, values=values or (), notes=_say)
+    clf.save(out)
+    h = clf.summary_
+    if "val_acc" in h:
+        emit(f"validation accuracy {h['val_acc']:.3f} on {h['val_cases']} held-out cases (loss {h['val_loss']:.4f}, best at step {h['best_step']})\n")
+    _say(f"model saved to {out} ({h['fit_s']:.1f} s)")
+
+
+def _load(model: Path):
+    from . import load
+    from .models.classify import SequenceClassifier
+
+    m = load(model)
+    if not isinstance(m, SequenceClassifier):
+        raise LstmkitError(f"{model} holds a {type(m).__name__}, not a classifier; use the commands of its task (lstmkit info shows it)")
+    return m
+
+
+@classify_app.command("predict", cls=Command)
+def classify_predict(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
+    data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+):
+    """Label each case: a CSV of the case, its predicted label and one probability column per class."""
+    import pandas as pd
+
+    clf = _load(model)
+    X, _ = clf.read_cases(data)
+    proba = clf.predict_proba(X)
+    frame = pd.DataFrame({"case": range(len(proba)), "label": clf.classes_[proba.argmax(1)]})
+    for j, c in enumerate(clf.classes_):
+        frame[f"p_{c}"] = proba[:, j].round(6)
+    text = frame.to_csv(index=False)
+    if out:
+        from .atomic import write_bytes_atomic
+
+        write_bytes_atomic(out, text.encode("utf-8"))
+        _say(f"predictions written to {out} ({len(frame)} cases)")
+    else:
+        emit(text)
+
+
+@classify_app.command("evaluate", cls=Command)
+def classify_evaluate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
+    data: Path = typer.Argument(..., metavar="DATA", help="Labelled cases laid out as the training data."),
+    label: Optional[str] = typer.Option(None, help="The class column (default: the training data's)."),
+    plot: Optional[Path] = typer.Option(None, help="Write the confusion matrix as a PNG (default: none)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
+    from .models.classify_eval import confusion_text, plot_confusion, report
+
+    clf = _load(model)
+    X, y = clf.read_cases(data, label)
+    if y is None:
+        raise LstmkitError(f"{data} holds no labels; pass --label COL")
+    r = report(clf, X, y)
+    if as_json:
+        emit(json.dumps(r, indent=2, default=str) + "\n")
+    else:
+        emit(f"accuracy {r['accuracy']:.4f}, macro-F1 {r['macro_f1']:.4f} on {r['cases']} cases\n\n" + confusion_text(r) + "\n")
+    if plot:
+        plot_confusion(plot, r)
+        _say(f"confusion matrix drawn to {plot}")

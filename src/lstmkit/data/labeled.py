@@ -1,0 +1,270 @@
+"""Labelled sequences: read them (arrays, CSV/JSONL/Parquet, UCR/UEA ``.ts``, a folder per class), check
+them, and batch them with their true lengths for the trainer.
+
+Two kinds come out of ``as_sequences``:
+* ``numeric``: a list of float32 arrays, each (time points, channels); lengths may differ;
+* ``text``: a list of strings, tokenized later by the model's tokenizer.
+
+Example:
+    X, y = read_labeled("reviews.csv", label="sentiment")      # texts and their labels
+    X, y = read_labeled("GunPoint_TRAIN.ts")                      # (cases, 1, 150), labels from the file
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import LstmkitError
+from ..nn import SeqBatch
+
+MAX_CASES = 10_000_000
+
+
+# ---------------------------------------------------------------------------- from Python
+def as_sequences(X, what: str = "X") -> tuple[str, list]:
+    """``X`` as ("numeric", [(T, C) float32 arrays]) or ("text", [str]).
+
+    Accepts a NumPy array (cases, channels, time points) or (cases, time points), a list of arrays
+    (channels, time points) or (time points,), or a list of strings. Trailing NaNs of a case are padding
+    (how unequal-length UCR data is often stored) and are cut; any other NaN is refused by position.
+    """
+    if isinstance(X, str) or X is None:
+        raise LstmkitError(f"{what} must be a list of sequences or an array (cases, channels, time points), not {type(X).__name__}")
+    if hasattr(X, "to_numpy") and not hasattr(X, "dtype"):  # a DataFrame: one row per case, one column per time point
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":
+        if X.ndim == 2:
+            X = X[:, None, :]
+        if X.ndim != 3:
+            raise LstmkitError(f"{what} has shape {X.shape}; pass (cases, channels, time points) or (cases, time points)")
+        cases = list(X)
+    else:
+        cases = list(X)
+    if not cases:
+        raise LstmkitError(f"{what} holds no sequences; pass at least one case per class")
+    if len(cases) > MAX_CASES:
+        raise LstmkitError(f"{what} holds {len(cases):,} cases, more than {MAX_CASES:,}")
+    if all(isinstance(c, str) for c in cases):
+        for i, c in enumerate(cases):
+            if not c.strip():
+                raise LstmkitError(f"{what}[{i}] is an empty text; remove it or give it words")
+        return "text", cases
+    if any(isinstance(c, str) for c in cases):
+        i = next(i for i, c in enumerate(cases) if not isinstance(c, str))
+        raise LstmkitError(f"{what} mixes texts and numbers (case {i} is {type(cases[i]).__name__}); pass one kind")
+    out = []
+    channels = None
+    for i, c in enumerate(cases):
+        try:
+            a = np.asarray(c, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise LstmkitError(f"{what}[{i}] is not numeric ({str(c)[:40]!r}); pass numbers, or strings for text") from None
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2:
+            raise LstmkitError(f"{what}[{i}] has shape {a.shape}; each case must be (channels, time points)")
+        a = a.T  # (T, C)
+        finite_rows = ~np.isnan(a).any(1)
+        keep = len(a) - int(np.argmax(finite_rows[::-1])) if finite_rows.any() else 0  # cut trailing NaN padding
+        a = a[:keep]
+        if not len(a):
+            raise LstmkitError(f"{what}[{i}] has no time points; remove it")
+        bad = np.argwhere(~np.isfinite(a))
+        if len(bad):
+            t, ch = bad[0]
+            raise LstmkitError(f"{what}[{i}] has a missing or infinite value at time point {t}, channel {ch}; fill or remove it")
+        if channels is None:
+            channels = a.shape[1]
+        elif a.shape[1] != channels:
+            raise LstmkitError(f"{what}[{i}] has {a.shape[1]} channels where case 0 has {channels}; every case needs the same channels")
+        out.append(a.astype(np.float32))
+    return "numeric", out
+
+
+def as_labels(y, n: int, what: str = "y") -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise LstmkitError(f"{what} has shape {y.shape}; pass one label per case")
+    if len(y) != n:
+        raise LstmkitError(f"{what} holds {len(y)} labels for {n} cases; pass one label per case")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise LstmkitError(f"{what}[{int(np.argmax(np.isnan(y)))}] is missing; every case needs a label")
+    if y.dtype == object and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
+        raise LstmkitError(f"{what}[{next(i for i, v in enumerate(y) if v is None or (isinstance(v, float) and np.isnan(v)))}] is missing; every case needs a label")
+    return y
+
+
+# ---------------------------------------------------------------------------- from files
+def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
+                 values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False):
+    """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
+
+    * a folder holding one sub-folder per class: each file is one text, its folder its label;
+    * ``.ts`` (UCR/UEA): read with aeon, labels from the file;
+    * ``.jsonl``/``.json`` or a CSV/Parquet without ``id``: one text per row (``text`` column) and its ``label``;
+    * a CSV/Parquet with ``id``: long format, one row per time point, ``values`` columns (default: every numeric
+      column but id, time and label) as channels, ordered by ``time``; the label must be constant per id.
+
+    ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
+    if p.is_dir():
+        return _read_folders(p)
+    suffix = p.suffix.lower()
+    if suffix == ".ts":
+        return _read_ts(p)
+    import pandas as pd
+
+    if suffix in (".jsonl", ".json"):
+        try:
+            df = pd.read_json(p, lines=suffix == ".jsonl")
+        except ValueError as e:
+            raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
+    else:
+        from .series import read_table
+
+        df = read_table(p)
+    if not len(df):
+        raise LstmkitError(f"{p} has no rows")
+    if label is not None and label not in df.columns and optional_label:
+        label = None  # cases to predict: the training file's label column need not be there
+    if label is not None and label not in df.columns:
+        raise LstmkitError(f"{p} has no column {label!r} for --label; its columns are {', '.join(map(str, df.columns[:12]))}")
+    if label is None and need_labels:
+        raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
+    if id is not None:
+        return _read_long(p, df, label, id, time, list(values))
+    return _read_texts(p, df, label, text)
+
+
+def _read_folders(p: Path):
+    texts, labels = [], []
+    for d in sorted(x for x in p.iterdir() if x.is_dir() and not x.name.startswith(".")):
+        for f in sorted(x for x in d.rglob("*") if x.is_file() and not x.name.startswith(".")):
+            try:
+                t = f.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {p}") from None
+            if t.strip():
+                texts.append(t)
+                labels.append(d.name)
+    if not texts:
+        raise LstmkitError(f"{p} holds no texts; give it one sub-folder per class, each holding text files")
+    if len(set(labels)) < 2:
+        raise LstmkitError(f"{p} holds texts of one class only ({labels[0]!r}); a classifier needs at least 2 sub-folders")
+    return texts, np.asarray(labels)
+
+
+def _read_ts(p: Path):
+    try:
+        from aeon.datasets import load_from_ts_file
+    except ImportError:
+        raise LstmkitError(f"reading {p.name} (the UCR/UEA .ts format) needs aeon: pip install 'lstmkit[baselines]'") from None
+    try:
+        X, y = load_from_ts_file(str(p))
+    except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
+        raise LstmkitError(f"{p} is not a readable .ts file ({str(e).splitlines()[0][:100] if str(e) else type(e).__name__})") from None
+    return X, (np.asarray(y) if y is not None and len(y) else None)
+
+
+def _read_texts(p: Path, df, label: str | None, text: str | None):
+    if text is None:
+        candidates = [c for c in df.columns if c != label and df[c].dtype == object]
+        if len(candidates) != 1:
+            raise LstmkitError(f"pass --text COL naming the text column of {p} (candidates: {', '.join(map(str, candidates)) or 'none'}), "
+                               "or --id COL for numeric sequences in long format")
+        text = candidates[0]
+    if text not in df.columns:
+        raise LstmkitError(f"{p} has no column {text!r} for --text; its columns are {', '.join(map(str, df.columns[:12]))}")
+    col = df[text]
+    for i, v in enumerate(col):
+        if not isinstance(v, str) or not v.strip():
+            raise LstmkitError(f"{p}: row {i + 1} has an empty or non-text value in {text!r}; remove the row or give it text")
+    y = None
+    if label is not None:
+        y = df[label].to_numpy()
+        missing = df[label].isna().to_numpy()
+        if missing.any():
+            raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
+    return list(col), y
+
+
+def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str]):
+    import pandas as pd
+
+    for name, col in (("--id", id), ("--time", time), *(("--values", v) for v in values)):
+        if col is not None and col not in df.columns:
+            raise LstmkitError(f"{p} has no column {col!r} for {name}; its columns are {', '.join(map(str, df.columns[:12]))}")
+    if not values:
+        values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
+        if not values:
+            raise LstmkitError(f"{p} has no numeric value column besides {id!r}; pass --values COL")
+    for v in values:
+        if not pd.api.types.is_numeric_dtype(df[v]):
+            bad = pd.to_numeric(df[v], errors="coerce").isna() & df[v].notna()
+            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {v!r} is {str(df[v][bad].iloc[0])[:30]!r}, not a number")
+    X, y = [], []
+    for key, g in df.groupby(id, sort=False):
+        if time is not None:
+            g = g.sort_values(time, kind="stable")
+        X.append(g[values].to_numpy(dtype=np.float64).T)  # (channels, T)
+        if label is not None:
+            labs = g[label].dropna().unique()
+            if len(labs) != 1:
+                raise LstmkitError(f"{p}: sequence {key!r} has {len(labs)} labels in {label!r} ({', '.join(map(str, labs[:3]))}); "
+                                   "each sequence needs exactly one")
+            y.append(labs[0])
+    return X, (np.asarray(y) if label is not None else None)
+
+
+# ---------------------------------------------------------------------------- batches
+@dataclass
+class SequenceBatches:
+    """Shuffled minibatches of padded sequences with their lengths, for the trainer (not stateful).
+
+    ``cases`` are (T, C) float arrays or (T,) token ids; each batch is padded only to its own longest case.
+
+    Example:
+        data = SequenceBatches(cases, y_ids, batch_size=16)
+        for i, batch in data.batches(epoch=0): ...   # batch.x (16, T_max, C), batch.lengths (16,), batch.y (16,)
+    """
+
+    cases: list
+    y: np.ndarray
+    batch_size: int = 16
+    seed: int = 0
+    shuffle: bool = True
+    stateful: bool = False
+
+    def __post_init__(self):
+        if not len(self.cases):
+            raise LstmkitError("no sequences to train on")
+        self.n = len(self.cases)
+        self.lengths = torch.tensor([len(c) for c in self.cases], dtype=torch.long)
+        T = int(self.lengths.max())
+        first = self.cases[0]
+        if first.ndim == 1:  # token ids, 0 is padding
+            buf = torch.zeros(self.n, T, dtype=torch.long)
+        else:
+            buf = torch.zeros(self.n, T, first.shape[1], dtype=torch.float32)
+        for i, c in enumerate(self.cases):
+            buf[i, : len(c)] = torch.from_numpy(np.asarray(c))
+        self.x = buf
+        self.y_t = torch.as_tensor(np.asarray(self.y), dtype=torch.long)
+        self.batch_size = max(1, min(self.batch_size, self.n))
+        self.steps_per_epoch = -(-self.n // self.batch_size)
+        self.symbols_per_step = self.batch_size
+
+    def batches(self, epoch: int, start: int = 0):
+        order = np.random.default_rng([self.seed, epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)
+        order = torch.from_numpy(order)
+        for i in range(start, self.steps_per_epoch):
+            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            lengths = self.lengths[idx]
+            T = int(lengths.max())
+            yield i, SeqBatch(self.x[idx, :T], lengths, self.y_t[idx])

@@ -1,0 +1,376 @@
+"""SequenceClassifier: labelled sequences (numbers or text) in, a many-to-one LSTM classifier out.
+
+A scikit-learn estimator (``fit``/``predict``/``predict_proba``/``score``, ``get_params``/``set_params``),
+so it works inside ``cross_val_score``, ``GridSearchCV`` and ``Pipeline``. The flow of ``fit``:
+
+    check X and y -> encode the labels -> tokenize texts or standardise channels -> split off a stratified
+    validation part -> train with early stopping (the best evaluation's step count is kept) -> train again
+    on everything for as many passes -> one network, saved as one artifact with its labels and preparation.
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .. import artifact, fileset
+from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
+from ..errors import LstmkitError
+from ..tokenize import LEVELS, fit_tokenizer, tokenizer_from_dict
+from ..train import TrainConfig, Trainer
+from .classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
+from .forecast_watch import FitBar
+
+TASK = "classify"
+# The default budget: at most this many passes, and at most this much training arithmetic, counted at a
+# nominal rate (not measured, so that one seed gives one model on every machine): about a minute on 2 cores.
+MAX_EPOCHS = 400
+NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S = 50.0, 25e9, 0.015
+MIN_STEPS, MAX_STEPS = 200, 4000
+# early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
+EVALS, STALL_EVALS = 40, 10
+
+
+def _check_params(est: "SequenceClassifier") -> None:
+    if est.model not in ARCHS:
+        raise LstmkitError(f"unknown model {est.model!r}; pass one of {', '.join(ARCHS)} (lstmkit models lists them)")
+    if est.level not in ("auto", *LEVELS):
+        raise LstmkitError(f"unknown level {est.level!r}; pass auto, {', '.join(LEVELS)}")
+    if not 0.0 <= est.val_fraction < 0.9:
+        raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+    if est.class_weight not in (None, "balanced"):
+        raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
+    budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
+    if len(budgets) > 1:
+        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+    if any(not b > 0 for b in budgets):
+        raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
+    for name in ("hidden", "batch_size"):
+        v = getattr(est, name)
+        if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
+            raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
+    if not est.lr > 0:
+        raise LstmkitError(f"--lr {est.lr} must be positive")
+
+
+class SequenceClassifier(ClassifierMixin, BaseEstimator):
+    """An LSTM-family sequence classifier in the scikit-learn/aeon convention.
+
+    Args:
+        model: the network (``lstmkit models``): lstm-fcn (default), lstm, stacked, gru, bilstm, cnn-lstm, attention.
+        hidden: recurrent units (default 64); dropout: before the output layer (default 0.2).
+        steps, epochs, minutes: one training budget (default: up to 400 passes, capped near a minute of arithmetic).
+        lr: Adam's learning rate; batch_size: cases per step (default a tenth of the cases, 4 to 16).
+        val_fraction: the stratified share held out to choose the step count (0: none); refit: then train on everything.
+        class_weight: ``balanced`` weighs each class by the inverse of its frequency.
+        level: texts' tokens: auto (words when texts average 3 or more, else characters), char, word or bpe.
+        seed: one seed, one model.
+
+    Example:
+        clf = lstmkit.SequenceClassifier(seed=0).fit(X_train, y_train)   # X: (cases, channels, time points)
+        clf.score(X_test, y_test); clf.predict_proba(X_test); clf.save("runs/gunpoint")
+    """
+
+    def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
+                 steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
+                 batch_size: int | None = None, val_fraction: float = 0.2, refit: bool = True, class_weight: str | None = None,
+                 level: str = "auto", seed: int = 0, progress: bool = False):
+        self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
+        self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
+        self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = val_fraction, refit, class_weight, level, seed, progress
+
+    # ------------------------------------------------------------------------ fitting
+    def fit(self, X, y, notes=None) -> "SequenceClassifier":
+        """Train on cases ``X`` and their labels ``y``; ``notes`` receives one-line messages (the plan, the result)."""
+        t0 = time.perf_counter()
+        say = notes or (lambda m: None)
+        _check_params(self)
+        # -- check the cases and labels; encode the labels --------------------------------
+        kind, cases = as_sequences(X)
+        y = as_labels(y, len(cases))
+        self.classes_, y_ids = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise LstmkitError(f"every case has the label {self.classes_[0]!r}; a classifier needs at least 2 classes")
+        self.kind_ = kind
+        # -- preparation: a tokenizer for texts, channel statistics for numbers --------------
+        self.prep_ = self._fit_preparation(kind, cases)
+        seqs = self._encode(cases)
+        counts = np.bincount(y_ids, minlength=len(self.classes_))
+        weights = None
+        if self.class_weight == "balanced":
+            weights = torch.tensor(len(y_ids) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
+        net_cfg = self._net_config(seqs)
+        # -- split: a stratified validation part when every class can spare a case ----------
+        fit_idx, val_idx = self._split(y_ids, counts)
+        N = len(seqs)
+        batch = self.batch_size or int(min(16, max(4, N // 10)))
+        steps_epoch = -(-len(fit_idx) // min(batch, len(fit_idx)))
+        budget = self._budget(seqs, net_cfg, steps_epoch, len(fit_idx))
+        lengths = [len(s) for s in seqs]
+        say(f"plan: {net_cfg.arch}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
+            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}, "
+            f"{len(self.classes_)} classes, batch {batch}; {_budget_text(budget)}"
+            + (f", validated on {len(val_idx)} held-out cases, then refitted on all" if len(val_idx) and self.refit else
+               f", validated on {len(val_idx)} held-out cases" if len(val_idx) else ", no validation (too few cases per class)"))
+
+        # -- train: validate to choose the step count, then refit on everything ---------------
+        bar = FitBar(self.progress, 2 if (len(val_idx) and self.refit) else 1)
+        pick = lambda idx: [seqs[i] for i in idx]  # noqa: E731
+        self.history_ = {}
+        if len(val_idx):
+            net, best_step, best = self._train_one(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
+                                                   budget, batch, bar, "validating")
+            self.history_ = {"best_step": best_step, "val_loss": best["loss"], "val_acc": best["acc"], "val_cases": len(val_idx)}
+            say(f"validation: best loss {best['loss']:.4f}, accuracy {best['acc']:.3f} on {len(val_idx)} cases, at step {best_step}")
+            if self.refit:
+                # as many passes over all the cases as the best step made over the fit part
+                refit_steps = max(1, round(best_step * N / len(fit_idx)))
+                net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting")
+                self.history_["refit_steps"] = refit_steps
+        else:
+            net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar, "fitting")
+        bar.close()
+        self.net_ = net.eval()
+        self.columns_ = {}
+        self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch,
+                         "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
+        return self
+
+    def _fit_preparation(self, kind: str, cases: list) -> dict:
+        if kind == "text":
+            level = self.level
+            if level == "auto":
+                words = np.mean([len(c.split()) for c in cases])
+                level = "word" if words >= 3 else "char"
+            tok = fit_tokenizer("\n".join(cases), level, lowercase=level == "word")
+            return {"kind": "text", "level": level, "tokenizer": tok}
+        allv = np.concatenate(cases, 0)
+        mean, std = allv.mean(0), allv.std(0)
+        return {"kind": "numeric", "channels": int(allv.shape[1]), "mean": mean.tolist(),
+                "std": np.where(std > 1e-12, std, 1.0).tolist()}
+
+    def _encode(self, cases: list) -> list:
+        """Cases in network units: token ids shifted by one (0 pads), or channels standardised."""
+        p = self.prep_
+        if p["kind"] == "text":
+            tok = p["tokenizer"]
+            out = []
+            for i, c in enumerate(cases):
+                if p["level"] == "char":  # characters never seen in training are left out; words map to <unk>
+                    c = "".join(ch for ch in c if ch in tok._index)
+                ids = tok.encode(c) + 1 if c else np.zeros(0, np.int64)
+                out.append(ids if len(ids) else np.ones(1, np.int64))  # nothing known: one padding-like token
+            return out
+        mean, std = np.asarray(p["mean"], np.float32), np.asarray(p["std"], np.float32)
+        return [((c - mean) / std).astype(np.float32) for c in cases]
+
+    def _net_config(self, seqs: list) -> ClassifierNetConfig:
+        p = self.prep_
+        kw = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
+        if p["kind"] == "text":
+            return ClassifierNetConfig(inputs=0, vocab_size=p["tokenizer"].vocab_size + 1, **kw)
+        return ClassifierNetConfig(inputs=p["channels"], **kw)
+
+    def _split(self, y_ids: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(y_ids)
+        all_idx = np.arange(n)
+        n_val = int(round(self.val_fraction * n))
+        if not self.val_fraction or counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
+            return all_idx, np.zeros(0, np.int64)
+        from sklearn.model_selection import train_test_split
+
+        fit_idx, val_idx = train_test_split(all_idx, test_size=n_val, stratify=y_ids, random_state=self.seed)
+        return np.sort(fit_idx), np.sort(val_idx)
+
+    def _budget(self, seqs: list, c: ClassifierNetConfig, steps_epoch: int, n_fit: int) -> dict:
+        if self.steps:
+            return {"steps": int(self.steps)}
+        if self.epochs:
+            return {"epochs": float(self.epochs)}
+        if self.minutes:
+            return {"minutes": self.minutes / (2 if (self.val_fraction and self.refit) else 1)}
+        # up to MAX_EPOCHS passes, cut to NOMINAL_SECONDS at a nominal cost per step: a fixed overhead (small
+        # kernels, packing; 12-16 ms measured on 2 cores) plus the arithmetic (forward and backward, ~3x forward)
+        # at the 25 GFLOP/s the lstm-fcn trained at on GunPoint (AMD EPYC, 2 cores, AVX2)
+        batch = -(-n_fit // steps_epoch)
+        per_step = STEP_OVERHEAD_S + batch * 3 * _forward_flops(c, float(np.mean([len(s) for s in seqs]))) / NOMINAL_FLOPS
+        steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / per_step)
+        return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+
+    def _train_one(self, c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str):
+        torch.manual_seed(self.seed)
+        net = ClassifierNet(c, weights)
+        train = SequenceBatches(cases, y, batch, seed=self.seed)
+        val = SequenceBatches(val_cases, val_y, 256, shuffle=False) if val_cases is not None else None
+        tc = TrainConfig(**budget, lr=self.lr, seed=self.seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
+                         min_lr_ratio=0.05, clip=1.0, device="cpu", precision="fp32")
+        trainer = Trainer(net, train, val, tc)
+        best = {"step": 0, "loss": math.inf, "acc": 0.0, "weights": None, "mark": math.inf, "stall": 0}
+
+        def keep(t: Trainer) -> None:
+            v = t.last_eval.get("val_loss")
+            if v is None:
+                return
+            if v < best["loss"]:
+                best.update(step=t.state.step, loss=v, acc=t.last_eval.get("val_acc", 0.0),
+                            weights={k: x.detach().clone() for k, x in t.model.state_dict().items()})
+            if v < 0.99 * best["mark"] - 1e-4:  # a real gain, not the last digits of a solved task
+                best.update(mark=v, stall=0)
+            else:
+                best["stall"] += 1
+                if best["stall"] >= STALL_EVALS:
+                    t.request_stop(f"no 1 % gain in validation loss over {STALL_EVALS} evaluations")
+
+        trainer.add_callback("on_eval", keep)
+        bar.attach(trainer, what)
+        trainer.fit()
+        if best["weights"] is not None:
+            net.load_state_dict(best["weights"])
+        return net.eval(), best["step"] or trainer.state.step, best
+
+    # ------------------------------------------------------------------------ files
+    def fit_file(self, path, label: str | None = None, *, text: str | None = None, id: str | None = None,
+                 time: str | None = None, values=(), notes=None) -> "SequenceClassifier":
+        """Read labelled cases from ``path`` (see ``data.labeled.read_labeled``) and fit; the columns are
+        saved with the model, so ``read_cases`` reads new files the same way."""
+        X, y = read_labeled(path, label, text=text, id=id, time=time, values=list(values))
+        if y is None:
+            raise LstmkitError(f"{path} holds no labels; pass --label COL, or use a .ts file with class values")
+        self.fit(X, y, notes=notes)
+        self.columns_ = {"label": label, "text": text, "id": id, "time": time, "values": list(values)}
+        return self
+
+    def read_cases(self, path, label: str | None = None):
+        """(X, y) from a file laid out as the training file was; ``y`` None without labels."""
+        c = getattr(self, "columns_", {}) or {}
+        label = label if label is not None else c.get("label")
+        X, y = read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
+                            need_labels=False, optional_label=True)
+        return X, y
+
+    # ------------------------------------------------------------------------ predicting
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise LstmkitError("this SequenceClassifier is not fitted yet; call fit(X, y) first, or lstmkit.load a saved one")
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (cases, classes), columns in the order of ``classes_``."""
+        self._require_fitted()
+        kind, cases = as_sequences(X)
+        if kind != self.kind_:
+            raise LstmkitError(f"this model classifies {'texts' if self.kind_ == 'text' else 'numeric sequences'}, not {'texts' if kind == 'text' else 'numbers'}")
+        if kind == "numeric" and cases[0].shape[1] != self.prep_["channels"]:
+            raise LstmkitError(f"the cases have {cases[0].shape[1]} channels; this model was trained on {self.prep_['channels']}")
+        seqs = self._encode(cases)
+        order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths together: less padding
+        out = np.zeros((len(seqs), len(self.classes_)), np.float32)
+        data = SequenceBatches([seqs[i] for i in order], np.zeros(len(seqs), np.int64), 256, shuffle=False)
+        with torch.no_grad():
+            for i, b in data.batches(0):
+                p = torch.softmax(self.net_(b.x, b.lengths).float(), -1).numpy()
+                out[order[i * data.batch_size:i * data.batch_size + len(p)]] = p
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each case, as the labels ``fit`` saw."""
+        return self.classes_[self.predict_proba(X).argmax(1)]
+
+    # ------------------------------------------------------------------------ saving
+    def to_config(self) -> dict:
+        return {"task": TASK, "classify": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_,
+                "columns": getattr(self, "columns_", {})}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory (config, labels and preparation JSON, safetensors weights) as one set."""
+        self._require_fitted()
+        prep = {k: v for k, v in self.prep_.items() if k != "tokenizer"}
+        labels = {"classes": [_jsonable(v) for v in self.classes_], "dtype": self.classes_.dtype.kind}
+        parts = {"labels": labels, "preparation": prep}
+        if "tokenizer" in self.prep_:
+            parts["tokenizer"] = self.prep_["tokenizer"].to_dict()
+        self.path_ = artifact.save_model(path, self.to_config(), parts, self.net_.state_dict())
+        return self.path_
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SequenceClassifier":
+        return cls.from_artifact(artifact.open_model(path))
+
+    @classmethod
+    def from_artifact(cls, art: artifact.Artifact) -> "SequenceClassifier":
+        config, path = art.config, art.path
+        where = fileset.member(path, artifact.CONFIG)
+        if config.get("task") != TASK:
+            task = config.get("task")
+            raise LstmkitError(f"{path} holds a {task!r} model, not a classifier; use the {task!r} commands"
+                               if isinstance(task, str) else f"{where}: 'task' is not a task name; the config is corrupt — {artifact.FIX}")
+        try:
+            params = config.get("classify")
+            if not isinstance(params, dict):
+                raise LstmkitError("'classify' is missing")
+            est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
+            _check_params(est)
+            net_cfg = ClassifierNetConfig.from_dict(config.get("net"), "net")
+            labels, prep = art.parts.get("labels"), art.parts.get("preparation")
+            if not isinstance(labels, dict) or not isinstance(labels.get("classes"), list) or len(labels["classes"]) != net_cfg.classes:
+                raise LstmkitError("labels.json does not list one label per class")
+            if not isinstance(prep, dict) or prep.get("kind") not in ("text", "numeric"):
+                raise LstmkitError("preparation.json is missing or names no kind")
+            if prep["kind"] == "text":
+                prep["tokenizer"] = tokenizer_from_dict(art.parts.get("tokenizer"))
+                if prep["tokenizer"].vocab_size + 1 != net_cfg.vocab_size:
+                    raise LstmkitError("the tokenizer and the network disagree on the vocabulary")
+            elif not (isinstance(prep.get("mean"), list) and len(prep["mean"]) == len(prep.get("std", [])) == prep.get("channels") == net_cfg.inputs):
+                raise LstmkitError("the channel statistics and the network disagree")
+        except (LstmkitError, TypeError, KeyError, ValueError) as e:
+            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+        net = artifact.build_module(lambda: ClassifierNet(net_cfg), art.weights, str(path))
+        est.net_ = net.eval()
+        est.classes_ = np.asarray(labels["classes"])
+        est.kind_, est.prep_ = prep["kind"], prep
+        est.summary_ = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
+        cols = config.get("columns")
+        est.columns_ = {k: cols.get(k) for k in ("label", "text", "id", "time", "values")} if isinstance(cols, dict) else {}
+        if any(v is not None and not isinstance(v, str) for k, v in est.columns_.items() if k != "values") or \
+                not all(isinstance(v, str) for v in est.columns_.get("values") or []):
+            raise LstmkitError(f"{where}: 'columns' holds non-text names; the config is corrupt — {artifact.FIX}")
+        est.path_ = Path(path)
+        return est
+
+    def info(self) -> dict:
+        self._require_fitted()
+        return {"task": TASK, "classify": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_,
+                "classes": [_jsonable(v) for v in self.classes_], "kind": self.kind_,
+                **({"level": self.prep_["level"]} if self.kind_ == "text" else {"channels": self.prep_["channels"]})}
+
+
+def _jsonable(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def _forward_flops(c: ClassifierNetConfig, T: float) -> float:
+    """Multiply-adds x 2 of one case's forward pass of mean length ``T``."""
+    width = c.embed if c.vocab_size else c.inputs
+    dirs = 2 if c.arch == "bilstm" else 1
+    gates = 3 if c.arch == "gru" else 4
+    f, k = c.filters, c.kernels
+    rnn_in, steps = width, T
+    conv = 0.0
+    if c.arch == "cnn-lstm":
+        conv = T * width * f[0] * k[0]
+        rnn_in, steps = f[0], T / c.pool
+    if c.arch == "lstm-fcn":
+        conv = T * (width * f[0] * k[0] + f[0] * f[1] * k[1] + f[1] * f[2] * k[2])
+    rnn = steps * dirs * gates * c.hidden * (rnn_in + c.hidden) * c.layers
+    return 2.0 * (conv + rnn)
+
+
+def _budget_text(b: dict) -> str:
+    if "steps" in b:
+        return f"{b['steps']:,} steps"
+    if "epochs" in b:
+        return f"{b['epochs']:g} passes"
+    return f"{b['minutes']:g} minutes per training"
