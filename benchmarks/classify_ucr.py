@@ -40,10 +40,12 @@ def equal_length(X) -> bool:
     return isinstance(X, np.ndarray) and X.ndim == 3
 
 
-def timed(make, X, y, Xt, yt) -> tuple[float, float]:
+def timed(make, X, y, Xt, yt, keep: list | None = None) -> tuple[float, float]:
     t0 = time.perf_counter()
     est = make().fit(X, y)
     acc = float(np.mean(est.predict(Xt) == yt))
+    if keep is not None:
+        keep.append(est)
     return acc, time.perf_counter() - t0
 
 
@@ -74,10 +76,13 @@ def main() -> None:
         X, y, Xt, yt = load(name)
         accs, secs = [], []
         for seed in range(args.seeds):
-            acc, s = timed(lambda: lstmkit.SequenceClassifier(args.model, seed=seed, steps=args.steps), X, y, Xt, yt)
+            fitted = []
+            acc, s = timed(lambda: lstmkit.SequenceClassifier(args.model, seed=seed, steps=args.steps), X, y, Xt, yt, fitted)
             accs.append(acc)
             secs.append(s)
-            print(f"  {name} seed {seed}: accuracy {acc:.3f}, {s:.1f} s", flush=True)
+            m = fitted[0].summary_
+            print(f"  {name} seed {seed}: accuracy {acc:.3f}, {s:.1f} s; validation (train split) {m.get('val_acc', float('nan')):.3f}, "
+                  f"best steps {m.get('best_steps')} of {m['budget']}", flush=True)
         base = {} if args.skip_baselines else baselines(X, y, Xt, yt)
         rows.append((name, accs, secs, base))
     print(f"\n{'dataset':<18} {'lstmkit':>22} {'time':>7} {'MiniRocket':>11} {'time':>6} {'1-NN-DTW':>9} {'time':>6} {'LSTM-FCN (paper)':>17}")

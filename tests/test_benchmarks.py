@@ -69,3 +69,13 @@ def test_forecast_panel_and_defaults():
     assert "lstmkit / AutoETS: MASE" in out
     out = run("forecast_defaults.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")
     assert "relative RMSE %" in out and "Holt-Winters" in out
+
+
+def test_classify_ucr_and_family():
+    pytest.importorskip("aeon")
+    out = run("classify_ucr.py", "--datasets", "UnitTest", "--seeds", "2", "--steps", "5")
+    assert "UnitTest seed 1: accuracy" in out and "MiniRocket" in out
+    row = next(line for line in out.splitlines() if line.startswith("UnitTest "))
+    assert len(row.split()) >= 7  # lstmkit, its range, time, MiniRocket and its time, 1-NN-DTW and its time
+    out = run("classify_family.py", "--datasets", "UnitTest", "--models", "lstm,gru", "--steps", "5")
+    assert "UnitTest lstm: loss" in out and out.rstrip().splitlines()[-1].startswith("gru")

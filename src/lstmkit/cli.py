@@ -304,10 +304,12 @@ def _classify_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"))
     t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
     t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
-              + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else ""))
+              + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else "")
+              + (f"; an ensemble of {net['members']}" if net.get("members", 1) > 1 else ""))
     t.add_row("parameters", f"{s.get('parameters', '?'):,}" if isinstance(s.get("parameters"), int) else "?")
     if "val_acc" in s:
-        t.add_row("validation", f"accuracy {s['val_acc']:.3f}, loss {s['val_loss']:.4f} on {s['val_cases']} cases, best at step {s['best_step']}")
+        t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "
+                  f"best steps {', '.join(map(str, s.get('best_steps', [])))}")
     t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
     Console().print(t)
 

@@ -37,13 +37,14 @@ def classify_train(
     hidden: Optional[int] = typer.Option(None, help="Recurrent units (default 64)."),
     layers: int = typer.Option(1, help="Recurrent layers (default 1; stacked uses at least 2)."),
     dropout: float = typer.Option(0.2, help="Dropout before the output layer (default 0.2)."),
-    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit (default: a steps budget from the data)."),
-    steps: Optional[int] = typer.Option(None, help="Optimizer steps (default: up to 400 passes, capped near a minute of arithmetic)."),
-    epochs: Optional[float] = typer.Option(None, help="Passes over the cases (default: --steps)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, shared by the networks (default: a steps budget from the data)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps per network (default: up to 400 passes, the ensemble capped near a minute of nominal arithmetic)."),
+    epochs: Optional[float] = typer.Option(None, help="Passes over the cases per network (default: --steps)."),
     lr: float = typer.Option(1e-3, help="Adam's learning rate (default 1e-3)."),
     batch_size: Optional[int] = typer.Option(None, help="Cases per step (default: a tenth of the cases, 4 to 16)."),
-    val_fraction: float = typer.Option(0.2, help="Stratified share held out to choose the step count; 0 for none (default 0.2)."),
-    refit: bool = typer.Option(True, "--refit/--no-refit", help="After validation, train again on every case for as many passes (default: yes)."),
+    ensemble: int = typer.Option(3, help="Networks averaged, each trained on all but one of as many stratified folds and stopped early on it (default 3)."),
+    val_fraction: float = typer.Option(0.2, help="With --ensemble 1: the stratified share held out to choose the step count; 0 for none (default 0.2)."),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="With --ensemble 1: after validation, train again on every case for as many passes (default: yes)."),
     class_weight: Optional[str] = typer.Option(None, help="balanced: weigh classes by inverse frequency (default: equal)."),
     level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
@@ -57,7 +58,7 @@ def classify_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
-                             batch_size=batch_size, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
+                             batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
                              seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
@@ -75,7 +76,8 @@ def classify_train(
     clf.save(out)
     h = clf.summary_
     if "val_acc" in h:
-        emit(f"validation accuracy {h['val_acc']:.3f} on {h['val_cases']} held-out cases (loss {h['val_loss']:.4f}, best at step {h['best_step']})\n")
+        emit(f"validation accuracy {h['val_acc']:.3f} on {h['val_cases']} held-out cases"
+             f"{', each classified by the network that never trained on it' if h['members'] > 1 else ''} (mean loss {h['val_loss']:.4f})\n")
     _say(f"model saved to {out} ({h['fit_s']:.1f} s)")
 
 
@@ -95,13 +97,13 @@ def classify_predict(
     data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
 ):
-    """Label each case: a CSV of the case, its predicted label and one probability column per class."""
+    """Label each case: a CSV of the case (its id, file or row), its predicted label and one probability per class."""
     import pandas as pd
 
     clf = _load(model)
-    X, _ = clf.read_cases(data)
+    X, _, names = clf.read_cases(data, with_ids=True)
     proba = clf.predict_proba(X)
-    frame = pd.DataFrame({"case": range(len(proba)), "label": clf.classes_[proba.argmax(1)]})
+    frame = pd.DataFrame({"case": names, "label": clf.classes_[proba.argmax(1)]})
     for j, c in enumerate(clf.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
     text = frame.to_csv(index=False)

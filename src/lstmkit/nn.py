@@ -173,25 +173,22 @@ class MaskedBatchNorm(nn.Module):
 
     def __init__(self, channels: int, momentum: float = 0.1, eps: float = 1e-5):
         super().__init__()
-        self.momentum, self.eps = momentum, eps
+        self.momentum, self.eps = momentum, eps  # the running statistics' update rate, as nn.BatchNorm1d's
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
         self.register_buffer("running_mean", torch.zeros(channels))
         self.register_buffer("running_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        m = mask[:, None, :]  # (B, 1, T)
-        if self.training:
-            n = m.sum().clamp(min=1.0)
-            mean = (x * m).sum((0, 2)) / n
-            var = (((x - mean[None, :, None]) * m) ** 2).sum((0, 2)) / n
-            with torch.no_grad():
-                self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(var * n / (n - 1).clamp(min=1.0), self.momentum)
-        else:
-            mean, var = self.running_mean, self.running_var
-        y = (x - mean[None, :, None]) * torch.rsqrt(var[None, :, None] + self.eps)
-        return (y * self.weight[None, :, None] + self.bias[None, :, None]) * m
+        norm = lambda v: F.batch_norm(v, self.running_mean, self.running_var, self.weight, self.bias,  # noqa: E731
+                                      self.training, self.momentum, self.eps)
+        if bool(mask.all()):  # no padding in this batch: the library's fused kernel on the whole tensor
+            return norm(x)
+        # the real steps gathered into (steps, C), normalised by the same kernel, put back among zeros
+        keep = mask.bool()  # (B, T)
+        xt = x.transpose(1, 2)  # (B, T, C)
+        out = torch.zeros_like(xt).index_put((keep,), norm(xt[keep]))
+        return out.transpose(1, 2)
 
 
 class ConvBlock(nn.Module):

@@ -99,7 +99,8 @@ def as_labels(y, n: int, what: str = "y") -> np.ndarray:
 
 # ---------------------------------------------------------------------------- from files
 def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
-                 values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False):
+                 values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False,
+                 with_ids: bool = False):
     """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
 
     * a folder holding one sub-folder per class: each file is one text, its folder its label;
@@ -109,7 +110,13 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
       column but id, time and label) as channels, ordered by ``time``; the label must be constant per id.
 
     ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
+    ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
     """
+    X, y, ids = _read_labeled(path, label, text, id, time, values, need_labels, optional_label)
+    return (X, y, ids) if with_ids else (X, y)
+
+
+def _read_labeled(path, label, text, id, time, values, need_labels, optional_label):
     p = Path(path)
     if not p.exists():
         raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
@@ -117,7 +124,8 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
         return _read_folders(p)
     suffix = p.suffix.lower()
     if suffix == ".ts":
-        return _read_ts(p)
+        X, y = _read_ts(p)
+        return X, y, list(range(len(X)))
     import pandas as pd
 
     if suffix in (".jsonl", ".json"):
@@ -139,11 +147,12 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
         raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
     if id is not None:
         return _read_long(p, df, label, id, time, list(values))
-    return _read_texts(p, df, label, text)
+    X, y = _read_texts(p, df, label, text)
+    return X, y, list(range(len(X)))
 
 
 def _read_folders(p: Path):
-    texts, labels = [], []
+    texts, labels, names = [], [], []
     for d in sorted(x for x in p.iterdir() if x.is_dir() and not x.name.startswith(".")):
         for f in sorted(x for x in d.rglob("*") if x.is_file() and not x.name.startswith(".")):
             try:
@@ -153,11 +162,12 @@ def _read_folders(p: Path):
             if t.strip():
                 texts.append(t)
                 labels.append(d.name)
+                names.append(str(f.relative_to(p)))
     if not texts:
         raise LstmkitError(f"{p} holds no texts; give it one sub-folder per class, each holding text files")
     if len(set(labels)) < 2:
         raise LstmkitError(f"{p} holds texts of one class only ({labels[0]!r}); a classifier needs at least 2 sub-folders")
-    return texts, np.asarray(labels)
+    return texts, np.asarray(labels), names
 
 
 def _read_ts(p: Path):
@@ -208,8 +218,9 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         if not pd.api.types.is_numeric_dtype(df[v]):
             bad = pd.to_numeric(df[v], errors="coerce").isna() & df[v].notna()
             raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {v!r} is {str(df[v][bad].iloc[0])[:30]!r}, not a number")
-    X, y = [], []
+    X, y, keys = [], [], []
     for key, g in df.groupby(id, sort=False):
+        keys.append(key.item() if hasattr(key, "item") else key)
         if time is not None:
             g = g.sort_values(time, kind="stable")
         X.append(g[values].to_numpy(dtype=np.float64).T)  # (channels, T)
@@ -219,7 +230,7 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
                 raise LstmkitError(f"{p}: sequence {key!r} has {len(labs)} labels in {label!r} ({', '.join(map(str, labs[:3]))}); "
                                    "each sequence needs exactly one")
             y.append(labs[0])
-    return X, (np.asarray(y) if label is not None else None)
+    return X, (np.asarray(y) if label is not None else None), keys
 
 
 # ---------------------------------------------------------------------------- batches

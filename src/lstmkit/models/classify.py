@@ -22,14 +22,14 @@ from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labele
 from ..errors import LstmkitError
 from ..tokenize import LEVELS, fit_tokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer
-from .classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
+from .classify_net import ARCHS, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
 from .forecast_watch import FitBar
 
 TASK = "classify"
 # The default budget: at most this many passes, and at most this much training arithmetic, counted at a
 # nominal rate (not measured, so that one seed gives one model on every machine): about a minute on 2 cores.
 MAX_EPOCHS = 400
-NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S = 50.0, 25e9, 0.015
+NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S, RAGGED_OVERHEAD_S = 60.0, 65e9, 0.008, 0.02
 MIN_STEPS, MAX_STEPS = 200, 4000
 # early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
 EVALS, STALL_EVALS = 40, 10
@@ -49,7 +49,7 @@ def _check_params(est: "SequenceClassifier") -> None:
         raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
     if any(not b > 0 for b in budgets):
         raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
-    for name in ("hidden", "batch_size"):
+    for name in ("hidden", "batch_size", "ensemble"):
         v = getattr(est, name)
         if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
             raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
@@ -63,9 +63,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     Args:
         model: the network (``lstmkit models``): lstm-fcn (default), lstm, stacked, gru, bilstm, cnn-lstm, attention.
         hidden: recurrent units (default 64); dropout: before the output layer (default 0.2).
-        steps, epochs, minutes: one training budget (default: up to 400 passes, capped near a minute of arithmetic).
+        steps, epochs, minutes: one budget per member (default: up to 400 passes, the ensemble capped near a minute
+            of nominal arithmetic).
         lr: Adam's learning rate; batch_size: cases per step (default a tenth of the cases, 4 to 16).
-        val_fraction: the stratified share held out to choose the step count (0: none); refit: then train on everything.
+        ensemble: networks averaged (default 3). Each trains on all but one of as many stratified folds, is stopped
+            early on that fold and keeps its best weights; every training case is held out from one member.
+        val_fraction, refit: with ``ensemble=1``, the stratified share held out to choose the step count (0: none),
+            and whether to train again on everything for as many passes.
         class_weight: ``balanced`` weighs each class by the inverse of its frequency.
         level: texts' tokens: auto (words when texts average 3 or more, else characters), char, word or bpe.
         seed: one seed, one model.
@@ -77,11 +81,12 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
-                 batch_size: int | None = None, val_fraction: float = 0.2, refit: bool = True, class_weight: str | None = None,
-                 level: str = "auto", seed: int = 0, progress: bool = False):
+                 batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
+                 class_weight: str | None = None, level: str = "auto", seed: int = 0, progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
-        self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = val_fraction, refit, class_weight, level, seed, progress
+        self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
+            ensemble, val_fraction, refit, class_weight, level, seed, progress)
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -104,39 +109,61 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight == "balanced":
             weights = torch.tensor(len(y_ids) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
         net_cfg = self._net_config(seqs)
-        # -- split: a stratified validation part when every class can spare a case ----------
-        fit_idx, val_idx = self._split(y_ids, counts)
+        # -- split: K stratified folds (an ensemble) or one held-out part, when every class can spare cases --
+        folds = self._folds(y_ids, counts)
+        K = max(1, len(folds))
         N = len(seqs)
-        batch = self.batch_size or int(min(16, max(4, N // 10)))
-        steps_epoch = -(-len(fit_idx) // min(batch, len(fit_idx)))
-        budget = self._budget(seqs, net_cfg, steps_epoch, len(fit_idx))
+        n_fit = len(folds[0][0]) if folds else N
+        batch = self.batch_size or int(min(16, max(4, n_fit // 10)))
+        steps_epoch = -(-n_fit // min(batch, n_fit))
+        members = self.ensemble if self.ensemble > 1 else 1
+        budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
         lengths = [len(s) for s in seqs]
+        refit = bool(folds) and members == 1 and self.refit
         say(f"plan: {net_cfg.arch}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
             f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}, "
-            f"{len(self.classes_)} classes, batch {batch}; {_budget_text(budget)}"
-            + (f", validated on {len(val_idx)} held-out cases, then refitted on all" if len(val_idx) and self.refit else
-               f", validated on {len(val_idx)} held-out cases" if len(val_idx) else ", no validation (too few cases per class)"))
+            f"{len(self.classes_)} classes, batch {batch}; "
+            + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
+               if members > 1 and folds else
+               f"an ensemble of {members} on every case (too few cases per class to validate), {_budget_text(budget)} each" if members > 1 else
+               f"{_budget_text(budget)}, validated on {len(folds[0][1])} held-out cases" + (", then refitted on all" if refit else "") if folds else
+               f"{_budget_text(budget)}, no validation (too few cases per class)"))
 
-        # -- train: validate to choose the step count, then refit on everything ---------------
-        bar = FitBar(self.progress, 2 if (len(val_idx) and self.refit) else 1)
+        # -- train: each member validated on its own fold (early stopping, best weights) ----------
+        bar = FitBar(self.progress, members + (1 if refit else 0))
         pick = lambda idx: [seqs[i] for i in idx]  # noqa: E731
-        self.history_ = {}
-        if len(val_idx):
-            net, best_step, best = self._train_one(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
-                                                   budget, batch, bar, "validating")
-            self.history_ = {"best_step": best_step, "val_loss": best["loss"], "val_acc": best["acc"], "val_cases": len(val_idx)}
-            say(f"validation: best loss {best['loss']:.4f}, accuracy {best['acc']:.3f} on {len(val_idx)} cases, at step {best_step}")
-            if self.refit:
+        nets, self.history_ = [], {}
+        oof = np.full(N, -1)  # out-of-fold predictions: each case classified by the member that never trained on it
+        best_steps, val_losses = [], []
+        for m in range(members):
+            seed = self.seed + m
+            if folds:
+                fit_idx, val_idx = folds[m % K]
+                net, best_step, best = self._train_one(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
+                                                       budget, batch, bar, f"member {m + 1}/{members}" if members > 1 else "validating", seed)
+                best_steps.append(best_step)
+                val_losses.append(best["loss"])
+                oof[val_idx] = best["pred"]
+            else:
+                net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar,
+                                            f"member {m + 1}/{members}" if members > 1 else "fitting", seed)
+            nets.append(net)
+        if folds:
+            seen = oof >= 0
+            acc = float(np.mean(oof[seen] == y_ids[seen]))
+            self.history_ = {"best_steps": best_steps, "val_loss": float(np.mean(val_losses)), "val_acc": acc, "val_cases": int(seen.sum())}
+            say(f"validation: accuracy {acc:.3f} on {int(seen.sum())} held-out cases{' (each by the member that never saw it)' if members > 1 else ''}, "
+                f"mean loss {np.mean(val_losses):.4f}; best steps {', '.join(map(str, best_steps))}")
+            if refit:
                 # as many passes over all the cases as the best step made over the fit part
-                refit_steps = max(1, round(best_step * N / len(fit_idx)))
-                net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting")
+                refit_steps = max(1, round(best_steps[0] * N / n_fit))
+                nets = [self._train_one(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting", self.seed)[0]]
                 self.history_["refit_steps"] = refit_steps
-        else:
-            net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar, "fitting")
         bar.close()
+        net = ClassifierEnsemble([n.eval() for n in nets])
         self.net_ = net.eval()
         self.columns_ = {}
-        self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch,
+        self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch, "members": len(nets),
                          "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
         return self
 
@@ -175,38 +202,49 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             return ClassifierNetConfig(inputs=0, vocab_size=p["tokenizer"].vocab_size + 1, **kw)
         return ClassifierNetConfig(inputs=p["channels"], **kw)
 
-    def _split(self, y_ids: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(y_ids)
-        all_idx = np.arange(n)
+    def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
+        single network; none when a class has too few cases to spare one."""
+        n, all_idx = len(y_ids), np.arange(len(y_ids))
+        if self.ensemble > 1:
+            k = int(min(self.ensemble, counts.min()))
+            if k < 2:
+                return []
+            from sklearn.model_selection import StratifiedKFold
+
+            return [(np.sort(f), np.sort(v)) for f, v in StratifiedKFold(k, shuffle=True, random_state=self.seed).split(all_idx, y_ids)]
         n_val = int(round(self.val_fraction * n))
         if not self.val_fraction or counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
-            return all_idx, np.zeros(0, np.int64)
+            return []
         from sklearn.model_selection import train_test_split
 
         fit_idx, val_idx = train_test_split(all_idx, test_size=n_val, stratify=y_ids, random_state=self.seed)
-        return np.sort(fit_idx), np.sort(val_idx)
+        return [(np.sort(fit_idx), np.sort(val_idx))]
 
-    def _budget(self, seqs: list, c: ClassifierNetConfig, steps_epoch: int, n_fit: int) -> dict:
+    def _budget(self, seqs: list, c: ClassifierNetConfig, steps_epoch: int, n_fit: int, batch: int, members: int) -> dict:
+        """One member's budget: the user's, or the default cut to a nominal share of the time."""
         if self.steps:
             return {"steps": int(self.steps)}
         if self.epochs:
             return {"epochs": float(self.epochs)}
         if self.minutes:
-            return {"minutes": self.minutes / (2 if (self.val_fraction and self.refit) else 1)}
+            return {"minutes": self.minutes / (members if members > 1 else 2 if (self.val_fraction and self.refit) else 1)}
         # up to MAX_EPOCHS passes, cut to NOMINAL_SECONDS at a nominal cost per step: a fixed overhead (small
-        # kernels, packing; 12-16 ms measured on 2 cores) plus the arithmetic (forward and backward, ~3x forward)
-        # at the 25 GFLOP/s the lstm-fcn trained at on GunPoint (AMD EPYC, 2 cores, AVX2)
-        batch = -(-n_fit // steps_epoch)
-        per_step = STEP_OVERHEAD_S + batch * 3 * _forward_flops(c, float(np.mean([len(s) for s in seqs]))) / NOMINAL_FLOPS
-        steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / per_step)
+        # kernels; 8 ms, and 20 ms more for packing ragged batches) plus the arithmetic (forward and backward, ~3x
+        # forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes (AMD EPYC, 2 cores, AVX2)
+        ragged = len({len(s) for s in seqs}) > 1
+        per_step = STEP_OVERHEAD_S + (RAGGED_OVERHEAD_S if ragged else 0.0) + \
+            batch * 3 * _forward_flops(c, float(np.mean([len(s) for s in seqs]))) / NOMINAL_FLOPS
+        steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / members / per_step)
         return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
 
-    def _train_one(self, c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str):
-        torch.manual_seed(self.seed)
+    def _train_one(self, c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str,
+                   seed: int):
+        torch.manual_seed(seed)
         net = ClassifierNet(c, weights)
-        train = SequenceBatches(cases, y, batch, seed=self.seed)
+        train = SequenceBatches(cases, y, batch, seed=seed)
         val = SequenceBatches(val_cases, val_y, 256, shuffle=False) if val_cases is not None else None
-        tc = TrainConfig(**budget, lr=self.lr, seed=self.seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
+        tc = TrainConfig(**budget, lr=self.lr, seed=seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
                          min_lr_ratio=0.05, clip=1.0, device="cpu", precision="fp32")
         trainer = Trainer(net, train, val, tc)
         best = {"step": 0, "loss": math.inf, "acc": 0.0, "weights": None, "mark": math.inf, "stall": 0}
@@ -230,7 +268,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         trainer.fit()
         if best["weights"] is not None:
             net.load_state_dict(best["weights"])
-        return net.eval(), best["step"] or trainer.state.step, best
+        net.eval()
+        if val is not None:  # the best weights' own labels for the held-out cases
+            with torch.no_grad():
+                best["pred"] = np.concatenate([net(b.x, b.lengths).argmax(-1).numpy() for _, b in val.batches(0)])
+        return net, best["step"] or trainer.state.step, best
 
     # ------------------------------------------------------------------------ files
     def fit_file(self, path, label: str | None = None, *, text: str | None = None, id: str | None = None,
@@ -244,13 +286,12 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         self.columns_ = {"label": label, "text": text, "id": id, "time": time, "values": list(values)}
         return self
 
-    def read_cases(self, path, label: str | None = None):
-        """(X, y) from a file laid out as the training file was; ``y`` None without labels."""
+    def read_cases(self, path, label: str | None = None, with_ids: bool = False):
+        """(X, y) from a file laid out as the training file was; ``y`` None without labels; ``with_ids``: (X, y, names)."""
         c = getattr(self, "columns_", {}) or {}
         label = label if label is not None else c.get("label")
-        X, y = read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
-                            need_labels=False, optional_label=True)
-        return X, y
+        return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
+                            need_labels=False, optional_label=True, with_ids=with_ids)
 
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:
@@ -271,13 +312,14 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         data = SequenceBatches([seqs[i] for i in order], np.zeros(len(seqs), np.int64), 256, shuffle=False)
         with torch.no_grad():
             for i, b in data.batches(0):
-                p = torch.softmax(self.net_(b.x, b.lengths).float(), -1).numpy()
+                p = self.net_.proba(b.x, b.lengths).numpy()
                 out[order[i * data.batch_size:i * data.batch_size + len(p)]] = p
         return out
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each case, as the labels ``fit`` saw."""
-        return self.classes_[self.predict_proba(X).argmax(1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(1)]
 
     # ------------------------------------------------------------------------ saving
     def to_config(self) -> dict:
@@ -327,7 +369,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 raise LstmkitError("the channel statistics and the network disagree")
         except (LstmkitError, TypeError, KeyError, ValueError) as e:
             raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
-        net = artifact.build_module(lambda: ClassifierNet(net_cfg), art.weights, str(path))
+        net = artifact.build_module(lambda: ClassifierEnsemble.build(net_cfg), art.weights, str(path))
         est.net_ = net.eval()
         est.classes_ = np.asarray(labels["classes"])
         est.kind_, est.prep_ = prep["kind"], prep

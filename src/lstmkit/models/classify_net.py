@@ -66,6 +66,7 @@ class ClassifierNetConfig:
         dropout: before the output layer (and between stacked layers).
         filters, kernels: the convolutional layers (``lstm-fcn``: all three; ``cnn-lstm``: the first).
         pool: the max-pooling width after ``cnn-lstm``'s convolution.
+        members: networks of this shape in the ensemble that classifies (``ClassifierEnsemble``).
 
     Example:
         ClassifierNetConfig(arch="lstm-fcn", classes=2, inputs=1)
@@ -82,6 +83,7 @@ class ClassifierNetConfig:
     filters: list = field(default_factory=lambda: [128, 256, 128])
     kernels: list = field(default_factory=lambda: [8, 5, 3])
     pool: int = bounded(1, 1024, default=2)
+    members: int = bounded(1, 1000, default=1)
 
     def __post_init__(self):
         if self.arch not in ARCHS:
@@ -145,6 +147,7 @@ class ClassifierNet(nn.Module):
         T = x.shape[1]
         mask = length_mask(lengths, T)  # (B, T)
         h = self.embedding(x) if self.embedding is not None else x  # (B, T, width)
+        h = h * mask[..., None]  # whatever the padding holds, a convolution reaching into it reads zeros
         seq, seq_len, seq_mask = h, lengths, mask
         if self.front is not None:
             conv = self.front(h.transpose(1, 2), mask)  # (B, filters, T)
@@ -173,3 +176,23 @@ class ClassifierNet(nn.Module):
     @staticmethod
     def detach_state(state):
         return None
+
+
+class ClassifierEnsemble(nn.Module):
+    """Networks of one shape whose class probabilities are averaged: ``proba(x, lengths) -> (B, classes)``.
+
+    Example:
+        ens = ClassifierEnsemble.build(ClassifierNetConfig(classes=2, inputs=1, members=3))
+    """
+
+    def __init__(self, nets: list[ClassifierNet]):
+        super().__init__()
+        self.members = nn.ModuleList(nets)
+        self.config = ClassifierNetConfig(**{**nets[0].config.to_dict(), "members": len(nets)})
+
+    @classmethod
+    def build(cls, c: ClassifierNetConfig) -> "ClassifierEnsemble":
+        return cls([ClassifierNet(c) for _ in range(c.members)])
+
+    def proba(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return torch.stack([torch.softmax(m(x, lengths).float(), -1) for m in self.members]).mean(0)

@@ -1,4 +1,4 @@
-"""What a forecaster's fit shows: one progress bar over every member's trainings."""
+"""What a fit of several trainings shows (a forecaster's or a classifier's ensemble): one progress bar over all of them."""
 from __future__ import annotations
 
 import math

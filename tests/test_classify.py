@@ -1,0 +1,342 @@
+"""Sequence classification: the model family, padding, fit/predict/save/load, scikit-learn, readers, the CLI, bad input.
+
+Models here are tiny (8-16 units, small filters, tens to a few hundred steps), so each test takes seconds.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import lstmkit
+from lstmkit.data.echo import echo_task
+from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
+from lstmkit.errors import LstmkitError
+from lstmkit.models.classify import SequenceClassifier
+from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
+from lstmkit.nn import MaskedBatchNorm
+
+TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)
+SMALL_FILTERS = dict(filters=[8, 8, 8], kernels=[3, 3, 3])
+
+
+def waves(n: int = 40, T: int = 30, seed: int = 0, channels: int = 1, ragged: bool = False):
+    """Two classes: a slow sine and a fast one, with noise; ragged: lengths from T/2 to T."""
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for i in range(n):
+        k = i % 2
+        t = np.arange(int(rng.integers(T // 2, T + 1)) if ragged else T)
+        base = np.sin(t * (0.2 if k == 0 else 0.8) + rng.uniform(0, 6))
+        X.append(np.stack([base + rng.normal(0, 0.1, len(t)) for _ in range(channels)]))
+        y.append("slow" if k == 0 else "fast")
+    return (X if ragged else np.stack(X)), np.asarray(y)
+
+
+# ---------------------------------------------------------------------------- the network family
+@pytest.mark.parametrize("arch", list(ARCHS))
+def test_every_arch_builds_trains_and_ignores_padding(arch):
+    torch.manual_seed(0)
+    net = ClassifierNet(ClassifierNetConfig(arch=arch, classes=3, inputs=2, hidden=6, **SMALL_FILTERS))
+    x = torch.randn(3, 12, 2)
+    lengths = torch.tensor([12, 7, 3])
+    x[1, 7:] = 0
+    x[2, 3:] = 0
+    loss, stats, _ = net.loss(lstmkit.nn.SeqBatch(x, lengths, torch.tensor([0, 1, 2])))
+    loss.backward()
+    assert torch.isfinite(loss) and stats["count"] == 3
+    net.eval()
+    with torch.no_grad():
+        batched = net(x, lengths)
+        for i, n in enumerate(lengths.tolist()):
+            alone = net(x[i:i + 1, :n], lengths[i:i + 1])
+            torch.testing.assert_close(alone, batched[i:i + 1], rtol=1e-5, atol=1e-5)
+            garbage = x[i:i + 1].clone()
+            garbage[:, n:] = 99.0  # whatever sits in the padding never reaches the result
+            torch.testing.assert_close(net(garbage, lengths[i:i + 1]), alone, rtol=1e-5, atol=1e-5)
+
+
+def test_masked_batch_norm_counts_only_real_steps():
+    bn = MaskedBatchNorm(2)
+    x = torch.randn(4, 2, 10)
+    mask = torch.ones(4, 10)
+    mask[:, 6:] = 0
+    padded = x.clone()
+    padded[:, :, 6:] = 50.0
+    bn(padded, mask)
+    ref = x[:, :, :6]
+    torch.testing.assert_close(bn.running_mean, 0.1 * ref.mean((0, 2)))
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(LstmkitError, match="unknown model 'transformer'"):
+        ClassifierNetConfig(arch="transformer", classes=2, inputs=1)
+    with pytest.raises(LstmkitError, match="at least 2"):
+        ClassifierNetConfig(classes=1, inputs=1)
+    with pytest.raises(LstmkitError, match="not both"):
+        ClassifierNetConfig(classes=2, inputs=1, vocab_size=10)
+    c = ClassifierNetConfig(arch="stacked", classes=2, inputs=1)
+    assert c.layers == 2 and ClassifierNetConfig.from_dict(json.loads(json.dumps(c.to_dict()))) == c
+    with pytest.raises(LstmkitError, match="hidden"):
+        ClassifierNetConfig.from_dict({**c.to_dict(), "hidden": "64"})
+
+
+# ---------------------------------------------------------------------------- golden numbers
+def test_echo_task_golden():
+    X, y = echo_task(4, length=5, values=10, k=2, seed=0)
+    assert X.shape == (4, 10, 5) and X.sum() == 20
+    assert y.tolist() == [5, 0, 5, 5]
+    assert (X[:, :, 2].argmax(1) == y).all()
+
+
+def test_same_seed_same_model_golden():
+    X, y = waves(24)
+    a = SequenceClassifier("lstm", seed=3, **TINY).fit(X, y).predict_proba(X[:3])
+    b = SequenceClassifier("lstm", seed=3, **TINY).fit(X, y).predict_proba(X[:3])
+    np.testing.assert_array_equal(a, b)
+    c = SequenceClassifier("lstm", seed=4, **TINY).fit(X, y).predict_proba(X[:3])
+    assert not np.array_equal(a, c)
+
+
+# ---------------------------------------------------------------------------- learning
+def test_overfits_one_batch():
+    X, y = waves(8, T=20)
+    clf = SequenceClassifier("lstm", hidden=16, steps=150, batch_size=8, ensemble=1, val_fraction=0, lr=1e-2, seed=0).fit(X, y)
+    assert clf.score(X, y) == 1.0
+
+
+def test_seed_004_echo_task_is_learnt():
+    X, y = echo_task(600, k=1, seed=0)
+    Xt, yt = echo_task(300, k=1, seed=1)
+    clf = SequenceClassifier("lstm", hidden=32, steps=400, batch_size=32, lr=1e-2, ensemble=1, val_fraction=0, seed=0).fit(X, y)
+    assert clf.score(Xt, yt) >= 0.95
+
+
+def test_variable_length_multichannel_cases():
+    X, y = waves(40, T=30, channels=3, ragged=True, seed=1)
+    clf = SequenceClassifier(hidden=8, steps=120, lr=5e-3, seed=0, batch_size=8, ensemble=2).fit(X, y)
+    Xt, yt = waves(40, T=30, channels=3, ragged=True, seed=2)
+    assert clf.score(Xt, yt) >= 0.9
+    assert clf.predict_proba(Xt).shape == (40, 2) and np.allclose(clf.predict_proba(Xt).sum(1), 1, atol=1e-5)
+
+
+def test_texts_at_word_and_char_level():
+    rng = np.random.default_rng(0)
+    good = ["a lovely happy day", "what a great film", "happy and lovely", "great fun and joy"]
+    bad = ["a dull awful day", "what a terrible film", "awful and dull", "terrible boring mess"]
+    X = [good[(i // 2) % 4] if i % 2 == 0 else bad[(i // 2) % 4] for i in range(40)]
+    y = ["pos" if i % 2 == 0 else "neg" for i in range(40)]
+    clf = SequenceClassifier("lstm", hidden=16, steps=150, lr=1e-2, ensemble=1, val_fraction=0, seed=0).fit(X, y)
+    assert clf.prep_["level"] == "word"
+    assert clf.predict(["a happy great day", "an awful boring day", "zebra " * 3]).tolist()[:2] == ["pos", "neg"]
+    dna = ["".join(rng.choice(list("AC" if i % 2 else "GT"), 12)) for i in range(40)]
+    lab = [i % 2 for i in range(40)]
+    clf = SequenceClassifier("lstm", hidden=16, steps=150, lr=1e-2, ensemble=1, val_fraction=0, seed=0).fit(dna, lab)
+    assert clf.prep_["level"] == "char"
+    assert clf.predict(["ACCACA", "GTTGTG", "ACXXA"]).tolist()[:2] == [1, 0]  # X was never seen: left out
+
+
+def test_class_weight_balanced():
+    X, y = waves(30)
+    y = np.where(np.arange(30) < 24, "a", "b")
+    clf = SequenceClassifier("lstm", class_weight="balanced", **TINY).fit(X, y)
+    w = clf.net_.members[0].class_weights.tolist()
+    assert w[1] == pytest.approx(4 * w[0])
+
+
+def test_fold_ensemble_holds_out_every_case_once():
+    X, y = waves(30)
+    clf = SequenceClassifier("lstm", hidden=8, steps=40, batch_size=8, ensemble=3, seed=0).fit(X, y)
+    s = clf.summary_
+    assert s["members"] == 3 and len(s["best_steps"]) == 3 and s["val_cases"] == 30 and 0 <= s["val_acc"] <= 1
+    single = SequenceClassifier("lstm", hidden=8, steps=40, batch_size=8, ensemble=1, seed=0).fit(X, y)
+    assert single.summary_["members"] == 1 and single.summary_["val_cases"] == 6 and "refit_steps" in single.summary_
+    few = SequenceClassifier("lstm", hidden=8, steps=10, ensemble=3).fit(X[:3], ["a", "a", "b"])  # 'b' cannot spare a case
+    assert few.summary_["members"] == 3 and "val_acc" not in few.summary_
+
+
+# ---------------------------------------------------------------------------- saving
+def test_save_load_round_trip(tmp_path):
+    X, y = waves(24, ragged=True)
+    clf = SequenceClassifier("lstm-fcn", hidden=8, steps=20, batch_size=8, ensemble=3, seed=0).fit(X, y)
+    clf.save(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    assert isinstance(back, SequenceClassifier) and list(back.classes_) == ["fast", "slow"]
+    np.testing.assert_allclose(back.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    assert back.get_params() == clf.get_params()
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["task"] == "classify" and cfg["format_version"] == lstmkit.FORMAT_VERSION and cfg["net"]["members"] == 3
+    texts = SequenceClassifier("lstm", **TINY).fit(["ab ab ab", "cd cd cd"] * 5, [1, 2] * 5)
+    texts.save(tmp_path / "t")
+    again = lstmkit.load(tmp_path / "t")
+    assert again.predict(["ab ab ab"]).tolist() == texts.predict(["ab ab ab"]).tolist()
+    assert again.classes_.dtype.kind == "i"
+
+
+# ---------------------------------------------------------------------------- scikit-learn
+def test_scikit_learn_clone_grid_pipeline():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = waves(24)
+    est = SequenceClassifier("lstm", **TINY)
+    c = clone(est)
+    assert c.get_params() == est.get_params() and c is not est
+    assert est.set_params(hidden=4).hidden == 4
+    est.set_params(hidden=8)
+    scores = cross_val_score(est, X, y, cv=2)
+    assert scores.shape == (2,) and ((0 <= scores) & (scores <= 1)).all()
+    grid = GridSearchCV(est, {"hidden": [4, 8]}, cv=2).fit(X, y)
+    assert grid.best_params_["hidden"] in (4, 8)
+    pipe = Pipeline([("scale", FunctionTransformer(lambda a: a * 2.0)), ("clf", SequenceClassifier("lstm", **TINY))]).fit(X, y)
+    assert pipe.predict(X).shape == (24,)
+
+
+# ---------------------------------------------------------------------------- readers
+def test_readers(tmp_path):
+    pd.DataFrame({"review": ["good film", "bad film", "great", "awful"], "label": ["p", "n", "p", "n"]}).to_csv(tmp_path / "t.csv", index=False)
+    X, y = read_labeled(tmp_path / "t.csv", "label")
+    assert X == ["good film", "bad film", "great", "awful"] and y.tolist() == ["p", "n", "p", "n"]
+    (tmp_path / "t.jsonl").write_text('{"text": "yes yes", "y": 1}\n{"text": "no no", "y": 0}\n')
+    X, y = read_labeled(tmp_path / "t.jsonl", "y")
+    assert X == ["yes yes", "no no"] and y.tolist() == [1, 0]
+    for cls in ("cats", "dogs"):
+        (tmp_path / "docs" / cls).mkdir(parents=True)
+        for i in range(2):
+            (tmp_path / "docs" / cls / f"{i}.txt").write_text(f"{cls} text {i}", encoding="utf-8")
+    X, y = read_labeled(tmp_path / "docs")
+    assert len(X) == 4 and sorted(set(y)) == ["cats", "dogs"]
+    long = pd.DataFrame({"id": ["b", "b", "b", "a", "a"], "t": [2, 0, 1, 1, 0], "v": [3.0, 1.0, 2.0, 5.0, 4.0],
+                         "w": [0.0, 0.0, 0.0, 1.0, 1.0], "cls": ["x", "x", "x", "y", "y"]})
+    long.to_csv(tmp_path / "long.csv", index=False)
+    X, y = read_labeled(tmp_path / "long.csv", "cls", id="id", time="t")
+    assert [x.tolist() for x in X] == [[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], [[4.0, 5.0], [1.0, 1.0]]] and y.tolist() == ["x", "y"]
+    kind, seqs = as_sequences(X)
+    assert kind == "numeric" and seqs[0].shape == (3, 2)
+
+
+def test_reads_ucr_ts_files():
+    aeon = pytest.importorskip("aeon")
+    path = Path(aeon.__file__).parent / "datasets" / "data" / "UnitTest" / "UnitTest_TRAIN.ts"
+    X, y = read_labeled(path)
+    assert np.asarray(X).shape == (20, 1, 24) and len(y) == 20
+
+
+def test_trailing_nan_is_padding_interior_nan_is_refused():
+    a = np.array([[[1.0, 2.0, np.nan]], [[1.0, 2.0, 3.0]]])
+    kind, seqs = as_sequences(a)
+    assert [len(s) for s in seqs] == [2, 3]
+    with pytest.raises(LstmkitError, match=r"X\[0\] has a missing or infinite value at time point 1"):
+        as_sequences(np.array([[[1.0, np.nan, 3.0]]]))
+
+
+def test_batches_pad_only_to_the_batch():
+    cases = [np.ones((n, 1), np.float32) for n in (2, 5, 3)]
+    data = SequenceBatches(cases, np.array([0, 1, 0]), batch_size=2, shuffle=False)
+    batches = [b for _, b in data.batches(0)]
+    assert [tuple(b.x.shape) for b in batches] == [(2, 5, 1), (1, 3, 1)] and batches[0].lengths.tolist() == [2, 5]
+
+
+# ---------------------------------------------------------------------------- bad input (API)
+@pytest.mark.parametrize("X,y,message", [
+    (np.zeros((4, 1, 5)), ["a"] * 4, "at least 2 classes"),
+    (np.zeros((4, 1, 5)), ["a", "b"], "2 labels for 4 cases"),
+    ([np.zeros((1, 5)), np.zeros((2, 5))], ["a", "b"], "X[1] has 2 channels where case 0 has 1"),
+    (["text", np.zeros(3)], ["a", "b"], "mixes texts and numbers"),
+    (["fine", "  "], ["a", "b"], "X[1] is an empty text"),
+    ([], [], "holds no sequences"),
+])
+def test_bad_input_api(X, y, message):
+    with pytest.raises(LstmkitError) as e:
+        SequenceClassifier(**TINY).fit(X, y)
+    assert message in str(e.value)
+
+
+def test_bad_params_and_unfitted():
+    X, y = waves(10)
+    for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
+                    ({"class_weight": "heavy"}, "balanced")):
+        with pytest.raises(LstmkitError, match=msg):
+            SequenceClassifier(**kw).fit(X, y)
+    with pytest.raises(LstmkitError, match="not fitted"):
+        SequenceClassifier().predict(X)
+    clf = SequenceClassifier("lstm", **TINY).fit(X, y)
+    with pytest.raises(LstmkitError, match="trained on 1"):
+        clf.predict(np.zeros((2, 3, 30)))
+    with pytest.raises(LstmkitError, match="classifies numeric sequences, not texts"):
+        clf.predict(["a text"])
+
+
+# ---------------------------------------------------------------------------- the CLI end to end
+@pytest.fixture
+def wave_csv(tmp_path):
+    X, y = waves(30, T=20, ragged=True)
+    rows = [pd.DataFrame({"case": f"c{i}", "t": np.arange(x.shape[1]), "v": x[0], "label": y[i]}) for i, x in enumerate(X)]
+    p = tmp_path / "waves.csv"
+    pd.concat(rows).to_csv(p, index=False)
+    return p
+
+
+def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
+    out = tmp_path / "m"
+    code, stdout, err = run_cli("classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--out", out,
+                                "--model", "lstm", "--hidden", "8", "--steps", "60", "--ensemble", "2", "-q")
+    assert code == 0, err
+    assert "validation accuracy" in stdout and "plan: lstm" in err and "model saved" in err
+    code, stdout, err = run_cli("classify", "predict", out, wave_csv)
+    assert code == 0, err
+    pred = pd.read_csv(__import__("io").StringIO(stdout))
+    assert list(pred.columns) == ["case", "label", "p_fast", "p_slow"] and len(pred) == 30
+    code, stdout, err = run_cli("classify", "evaluate", out, wave_csv, "--plot", tmp_path / "cm.png")
+    assert code == 0, err
+    assert stdout.startswith("accuracy ") and "true \\ predicted" in stdout and (tmp_path / "cm.png").stat().st_size > 1000
+    code, stdout, err = run_cli("classify", "evaluate", out, wave_csv, "--json")
+    r = json.loads(stdout)
+    assert r["cases"] == 30 and np.asarray(r["confusion"]).sum() == 30
+    code, stdout, err = run_cli("info", out)
+    assert code == 0 and "classify" in stdout and "lstm" in stdout
+    code, stdout, err = run_cli("models")
+    assert code == 0 and all(name in stdout for name in ARCHS)
+
+
+def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
+    for cls, words in (("happy", "sun joy smile"), ("sad", "rain tears gloom")):
+        (tmp_path / "docs" / cls).mkdir(parents=True)
+        for i in range(6):
+            (tmp_path / "docs" / cls / f"{i}.txt").write_text(f"{words} {i}", encoding="utf-8")
+    code, stdout, err = run_cli("classify", "train", tmp_path / "docs", "--out", tmp_path / "t", "--model", "lstm", "--hidden", "8",
+                                "--steps", "40", "--ensemble", "2", "-q")
+    assert code == 0, err
+    code, stdout, err = run_cli("classify", "train", "--demo", "echo", "--out", tmp_path / "e", "--model", "lstm", "--hidden", "8",
+                                "--steps", "20", "--ensemble", "1", "-q")
+    assert code == 0, err
+    assert "10 classes" in err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--label", "nope", "--id", "case"], "no column 'nope' for --label"),
+    (["--label", "label", "--id", "case", "--model", "rnn9"], "unknown model 'rnn9'"),
+    (["--label", "label", "--id", "case", "--val-fraction", "2"], "--val-fraction 2.0 is out of range"),
+    (["--label", "label", "--id", "case", "--values", "zz"], "no column 'zz' for --values"),
+    (["--label", "t", "--id", "case"], "labels in 't' (0, 1, 2); each sequence needs exactly one"),
+])
+def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
+    code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_other_task_and_missing_file(tmp_path, run_cli):
+    fc = lstmkit.Forecaster(horizon=3, hidden=4, ensemble=1, steps=5).fit(np.arange(40.0) + 1)
+    fc.save(tmp_path / "f")
+    for args, message in ((["classify", "predict", tmp_path / "f", tmp_path / "f"], "not a classifier"),
+                          (["classify", "train", tmp_path / "none.csv", "--out", tmp_path / "m", "--label", "y"], "does not exist"),
+                          (["classify", "train", "--demo", "dance", "--out", tmp_path / "m"], "unknown demo 'dance'")):
+        code, stdout, err = run_cli(*args)
+        assert code == 2 and message in err and "Traceback" not in err, err
