@@ -83,8 +83,9 @@ def test_sigterm_outside_training_unwinds_and_exits_143(base):
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     p = subprocess.Popen([sys.executable, "-m", "lstmkit.cli", "generate", str(base), "-n", "100000000"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(4)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    p.stdout.read(1)  # generation has begun (a fixed sleep lost the race to a slow torch import under load)
+    time.sleep(0.5)
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 143 and err.strip() == "terminated", (p.returncode, err)

@@ -176,6 +176,20 @@ def _read_header(path: Path) -> tuple[dict[str, tuple[str, tuple[int, ...]]], di
     return header, meta
 
 
+def require_task(art: "Artifact", task: str, what: str) -> None:
+    """Refuse, in one line, a model whose config names another task (or none) than ``task``.
+
+    Example:
+        require_task(art, "classify", "a classifier")   # "runs/air holds a 'forecast' model, not a classifier; ..."
+    """
+    found = art.config.get("task")
+    if found == task:
+        return
+    if isinstance(found, str):
+        raise LstmkitError(f"{art.path} holds a {found!r} model, not {what}; use the {found!r} commands")
+    raise LstmkitError(f"{fileset.member(art.path, CONFIG)}: 'task' is not a task name; the config is corrupt — {FIX}")
+
+
 def open_model(directory: str | Path, parts: tuple[str, ...] | None = None) -> Artifact:
     """Check a model directory's files and read its config and parts (the weights stay on disk).
 

@@ -38,7 +38,7 @@ def classify_train(
     layers: int = typer.Option(1, help="Recurrent layers (default 1; stacked uses at least 2)."),
     dropout: float = typer.Option(0.2, help="Dropout before the output layer (default 0.2)."),
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, shared by the networks (default: a steps budget from the data)."),
-    steps: Optional[int] = typer.Option(None, help="Optimizer steps per network (default: up to 400 passes, the ensemble capped near a minute of nominal arithmetic)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps per network (default: up to 400 passes, the ensemble capped near 80 s of nominal arithmetic)."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the cases per network (default: --steps)."),
     lr: float = typer.Option(1e-3, help="Adam's learning rate (default 1e-3)."),
     batch_size: Optional[int] = typer.Option(None, help="Cases per step (default: a tenth of the cases, 4 to 16)."),

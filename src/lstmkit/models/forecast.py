@@ -479,10 +479,7 @@ class Forecaster:
     def from_artifact(cls, art: artifact.Artifact) -> "Forecaster":
         config, path = art.config, art.path
         where = fileset.member(path, artifact.CONFIG)
-        if config.get("task") != TASK:
-            task = config.get("task")
-            raise LstmkitError(f"{path} holds a {task!r} model, not a forecasting model; use the {task!r} commands"
-                               if isinstance(task, str) else f"{where}: 'task' is not a task name; the config is corrupt — {artifact.FIX}")
+        artifact.require_task(art, TASK, "a forecasting model")
         try:
             fc = ForecastConfig.from_dict(config.get("forecast"), "forecast")
             net_cfg = ForecastNetConfig.from_dict(config.get("net"), "net")
