@@ -168,10 +168,17 @@ def write_curves(path: Path, rows: list[dict], unit: str, title: str = "") -> No
 
 def prepare_curves() -> None:
     """Import matplotlib (about a second) before a run takes its directory and starts its clock, not
-    inside its first save or the save that a stop signal starts."""
+    inside its first save or the save that a stop signal starts. The figure and the Agg canvas too: a
+    second signal landing inside their first import (a C extension's initialisation) surfaced as an
+    ImportError traceback instead of the clean abort (exit 130)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    from PIL import Image  # matplotlib's PNG writer; its plugins load on first use otherwise
+
+    Image.preinit()
 
 
 def add_curves(trainer: Trainer, out: Path, history: list[dict], unit: str, title: str = "") -> None:
