@@ -19,6 +19,7 @@ from .cli_common import PipeClosed as _PipeClosed
 from .cli_common import emit as _emit
 from .cli_classify import classify_app
 from .cli_forecast import forecast_app
+from .cli_info import classify_info, forecast_info
 from .errors import LstmkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -242,9 +243,9 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
 
     i = load(model).info()
     if i.get("task") == "forecast":
-        return _forecast_info(model, i, as_json)
+        return forecast_info(model, i, as_json)
     if i.get("task") == "classify":
-        return _classify_info(model, i, as_json)
+        return classify_info(model, i, as_json)
     if as_json:
         _emit(json.dumps(i, indent=2) + "\n")
         return
@@ -289,31 +290,6 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
         typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)
 
 
-def _classify_info(model: Path, i: dict, as_json: bool) -> None:
-    if as_json:
-        _emit(json.dumps(i, indent=2, default=str) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    net, s, p = i["net"], i["summary"], i["classify"]
-    t = Table(title=str(model), show_header=False)
-    t.add_column("key")
-    t.add_column("value")
-    t.add_row("task", "classify")
-    t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"))
-    t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
-    t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
-              + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else "")
-              + (f"; an ensemble of {net['members']}" if net.get("members", 1) > 1 else ""))
-    t.add_row("parameters", f"{s.get('parameters', '?'):,}" if isinstance(s.get("parameters"), int) else "?")
-    if "val_acc" in s:
-        t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "
-                  f"best steps {', '.join(map(str, s.get('best_steps', [])))}")
-    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
-    Console().print(t)
-
-
 @app.command(cls=_Command)
 def models():
     """List the network shapes: what each is, the tasks it serves, the tutorial it comes from."""
@@ -328,31 +304,6 @@ def models():
     for name, a in ARCHS.items():
         t.add_row(name + (" (default)" if name == "lstm-fcn" else ""), a.description, a.tasks, a.seed)
     Console(width=160).print(t)
-
-
-def _forecast_info(model: Path, i: dict, as_json: bool) -> None:
-    if as_json:
-        _emit(json.dumps(i, indent=2, default=str) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    f, net, sp, s = i["forecast"], i["net"], i["spec"], i["summary"]
-    t = Table(title=str(model), show_header=False)
-    t.add_column("key")
-    t.add_column("value")
-    t.add_row("task", "forecast")
-    t.add_row("series", f"{i['series']} ({i['freq'] or 'no time column'}), target {i['columns']['target']!r}"
-              + (f", id {i['columns']['id']!r}" if i["columns"]["id"] else ""))
-    t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
-    t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
-    t.add_row("parameters", f"{i['parameters']:,}")
-    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}"
-              f"{', window level removed' if f['normalize'] else ''}{', calendar' if f['calendar'] else ''}")
-    if s:
-        t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "
-                  f"interval scale {s.get('interval_scale')}")
-    Console().print(t)
 
 
 # ---------------------------------------------------------------------------- data

@@ -22,17 +22,11 @@ from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labele
 from ..errors import LstmkitError
 from ..tokenize import LEVELS, fit_tokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer
+from .classify_budget import default_budget
 from .classify_net import ARCHS, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
 from .forecast_watch import FitBar
 
 TASK = "classify"
-# The default budget: at most this many passes, and at most NOMINAL_SECONDS of training for the whole
-# ensemble at a nominal cost per step (not measured, so that one seed gives one model on every machine):
-# 40-90 s on 2 cores. 60 s left the best validation step at the end of the budget on GunPoint and
-# BasicMotions' train splits (still improving); early stopping ends the runs that converge sooner.
-MAX_EPOCHS = 400
-NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S, RAGGED_OVERHEAD_S = 80.0, 65e9, 0.008, 0.02
-MIN_STEPS, MAX_STEPS = 200, 4000
 # early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
 EVALS, STALL_EVALS = 40, 10
 
@@ -231,14 +225,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             return {"epochs": float(self.epochs)}
         if self.minutes:
             return {"minutes": self.minutes / (members if members > 1 else 2 if (self.val_fraction and self.refit) else 1)}
-        # up to MAX_EPOCHS passes, cut to NOMINAL_SECONDS at a nominal cost per step: a fixed overhead (small
-        # kernels; 8 ms, and 20 ms more for packing ragged batches) plus the arithmetic (forward and backward, ~3x
-        # forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes (AMD EPYC, 2 cores, AVX2)
-        ragged = len({len(s) for s in seqs}) > 1
-        per_step = STEP_OVERHEAD_S + (RAGGED_OVERHEAD_S if ragged else 0.0) + \
-            batch * 3 * _forward_flops(c, float(np.mean([len(s) for s in seqs]))) / NOMINAL_FLOPS
-        steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / members / per_step)
-        return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+        return default_budget(c, [len(q) for q in seqs], steps_epoch, batch, members)
 
     def _train_one(self, c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str,
                    seed: int):
@@ -390,23 +377,6 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
 def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
-
-
-def _forward_flops(c: ClassifierNetConfig, T: float) -> float:
-    """Multiply-adds x 2 of one case's forward pass of mean length ``T``."""
-    width = c.embed if c.vocab_size else c.inputs
-    dirs = 2 if c.arch == "bilstm" else 1
-    gates = 3 if c.arch == "gru" else 4
-    f, k = c.filters, c.kernels
-    rnn_in, steps = width, T
-    conv = 0.0
-    if c.arch == "cnn-lstm":
-        conv = T * width * f[0] * k[0]
-        rnn_in, steps = f[0], T / c.pool
-    if c.arch == "lstm-fcn":
-        conv = T * (width * f[0] * k[0] + f[0] * f[1] * k[1] + f[1] * f[2] * k[2])
-    rnn = steps * dirs * gates * c.hidden * (rnn_in + c.hidden) * c.layers
-    return 2.0 * (conv + rnn)
 
 
 def _budget_text(b: dict) -> str:

@@ -1,0 +1,57 @@
+"""``lstmkit info`` for the models of the non-text tasks: one table each (or the JSON with ``--json``)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .cli_common import emit
+
+
+def classify_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        emit(json.dumps(i, indent=2, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    net, s, p = i["net"], i["summary"], i["classify"]
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    t.add_row("task", "classify")
+    t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"))
+    t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
+    t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
+              + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else "")
+              + (f"; an ensemble of {net['members']}" if net.get("members", 1) > 1 else ""))
+    t.add_row("parameters", f"{s.get('parameters', '?'):,}" if isinstance(s.get("parameters"), int) else "?")
+    if "val_acc" in s:
+        t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "
+                  f"best steps {', '.join(map(str, s.get('best_steps', [])))}")
+    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
+    Console().print(t)
+
+
+def forecast_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        emit(json.dumps(i, indent=2, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    f, net, sp, s = i["forecast"], i["net"], i["spec"], i["summary"]
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    t.add_row("task", "forecast")
+    t.add_row("series", f"{i['series']} ({i['freq'] or 'no time column'}), target {i['columns']['target']!r}"
+              + (f", id {i['columns']['id']!r}" if i["columns"]["id"] else ""))
+    t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
+    t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
+    t.add_row("parameters", f"{i['parameters']:,}")
+    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}"
+              f"{', window level removed' if f['normalize'] else ''}{', calendar' if f['calendar'] else ''}")
+    if s:
+        t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "
+                  f"interval scale {s.get('interval_scale')}")
+    Console().print(t)
