@@ -1,4 +1,4 @@
-"""lstmkit: turn any sequence into a trained LSTM: text generation, forecasting, classification.
+"""lstmkit: turn any sequence into a trained LSTM: text generation, forecasting, classification, sequence to sequence.
 
 Example:
     import lstmkit
@@ -7,6 +7,8 @@ Example:
     lm = lstmkit.load("runs/grimm")
     fc = lstmkit.Forecaster(horizon=12).fit(df, target="value", time="date"); fc.predict()
     clf = lstmkit.SequenceClassifier(seed=0).fit(X, y); clf.predict(X_new)
+    tr = lstmkit.Seq2Seq().fit(pairs, minutes=3); tr.translate("123+456", beam=4)
+    mlp = lstmkit.MLP(hidden=(8,)).fit(X, y); mlp.score(X_test, y_test)
 """
 from pathlib import Path
 
@@ -25,8 +27,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """The forecasting and classification APIs, imported on first use (they bring pandas and scikit-learn;
-    text work never pays for them)."""
+    """The forecasting, classification, sequence-to-sequence and MLP APIs, imported on first use (they bring
+    pandas, scikit-learn and sacrebleu; text work never pays for them)."""
     if name in ("Forecaster", "ForecastConfig"):
         from .models import forecast
 
@@ -36,6 +38,14 @@ def __getattr__(name: str):
         from .models import classify, classify_net
 
         return getattr(classify if name == "SequenceClassifier" else classify_net if name == "ClassifierNetConfig" else labeled, name)
+    if name in ("Seq2Seq", "Seq2SeqConfig"):
+        from .models import seq2seq
+
+        return getattr(seq2seq, name)
+    if name == "MLP":
+        from .models.mlp import MLP
+
+        return MLP
     if name == "backtest":
         from .models.forecast_eval import backtest
 
@@ -66,7 +76,7 @@ def train(sources=None, **kwargs) -> TextModel:
 
 
 __all__ = [
-    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "SequenceClassifier", "ClassifierNetConfig", "read_labeled", "LstmkitError", "NetConfig", "RecurrentLM",
+    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "SequenceClassifier", "ClassifierNetConfig", "read_labeled", "Seq2Seq", "Seq2SeqConfig", "MLP", "LstmkitError", "NetConfig", "RecurrentLM",
     "SamplingConfig", "StepModel", "StreamBatches", "TextDataConfig", "TextModel", "TokenBatch", "TrainConfig",
     "Trainer", "WindowBatches", "WordTokenizer", "builtin_text", "evaluate_loss", "fetch", "fit_tokenizer", "load",
     "read_text", "split_text", "train",

@@ -19,7 +19,9 @@ from .cli_common import PipeClosed as _PipeClosed
 from .cli_common import emit as _emit
 from .cli_classify import classify_app
 from .cli_forecast import forecast_app
-from .cli_info import classify_info, forecast_info
+from .cli_mlp import mlp_app
+from .cli_seq2seq import seq2seq_app
+from .cli_info import classify_info, forecast_info, mlp_info, seq2seq_info
 from .errors import LstmkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -28,6 +30,8 @@ data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Built-
 app.add_typer(data_app, name="data")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(classify_app, name="classify")
+app.add_typer(seq2seq_app, name="seq2seq")
+app.add_typer(mlp_app, name="mlp")
 
 EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
 
@@ -246,6 +250,10 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
         return forecast_info(model, i, as_json)
     if i.get("task") == "classify":
         return classify_info(model, i, as_json)
+    if i.get("task") == "seq2seq":
+        return seq2seq_info(model, i, as_json)
+    if i.get("task") == "mlp":
+        return mlp_info(model, i, as_json)
     if as_json:
         _emit(json.dumps(i, indent=2) + "\n")
         return
@@ -298,11 +306,14 @@ def models():
 
     from .models.classify_net import ARCHS
 
-    t = Table(title="lstmkit models (pass one as --model)")
+    t = Table(title="lstmkit models (classify: pass one as --model; the others are their task's network)")
     for col in ("name", "what it is", "tasks", "tutorial"):
         t.add_column(col)
     for name, a in ARCHS.items():
         t.add_row(name + (" (default)" if name == "lstm-fcn" else ""), a.description, a.tasks, a.seed)
+    t.add_row("encoder-decoder", "an LSTM encoder (bidirectional) and an LSTM decoder with Luong or Bahdanau attention "
+              "(--attention); greedy or beam decoding", "seq2seq", "004 (encoder-decoder LSTM), 001 (translation)")
+    t.add_row("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "001 (the iris network)")
     Console(width=160).print(t)
 
 

@@ -55,3 +55,49 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
         t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "
                   f"interval scale {s.get('interval_scale')}")
     Console().print(t)
+
+
+def _table(model: Path, rows: list[tuple[str, str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    for k, v in rows:
+        t.add_row(k, v)
+    Console().print(t)
+
+
+def seq2seq_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        emit(json.dumps(i, indent=2, default=str, ensure_ascii=False) + "\n")
+        return
+    net, s, c = i["net"], i["summary"], i["seq2seq"]
+    rows = [("task", "seq2seq"),
+            ("symbols", f"source {c['source_level']} level, {i['source_symbols']} symbols -> target {c['target_level']} level, "
+                        f"{i['target_symbols']} symbols; outputs up to {c['max_target']}"),
+            ("network", f"{'bidirectional ' if net['bidirectional'] else ''}{net['cell']} encoder, {net['layers']}x{net['hidden']} decoder, "
+                        f"embed {net['embed']}, {net['attention']} attention, dropout {net['dropout']}"),
+            ("parameters", f"{i['parameters']:,}")]
+    if "val" in s:
+        rows.append(("validation", f"exact match {s['val']['exact_match']:.4f} (greedy) on {s['val']['pairs']:,} held-out pairs"))
+    if "steps" in s:
+        rows.append(("trained", f"{s.get('pairs', '?'):,} pairs, {s['steps']:,} steps, {s.get('elapsed_s', '?')} s, stopped by {s.get('stop_reason') or '?'}"))
+    _table(model, rows)
+
+
+def mlp_info(model: Path, i: dict, as_json: bool) -> None:
+    if as_json:
+        emit(json.dumps(i, indent=2, default=str) + "\n")
+        return
+    s = i["summary"]
+    rows = [("task", "mlp"), ("network", " -> ".join(map(str, i["layers"])) + f" ({i['activation']})"),
+            ("features", ", ".join(i["features"])), ("classes", ", ".join(map(str, i["classes"]))),
+            ("parameters", f"{i['parameters']:,}")]
+    if "val_acc" in s:
+        rows.append(("validation", f"accuracy {s['val_acc']:.3f} on {s['val_cases']} held-out rows"))
+    if "test_acc" in s:
+        rows.append(("test", f"accuracy {s['test_acc']:.3f} on {s['test_cases']} rows held out from training"))
+    rows.append(("trained", f"{s.get('rows', '?')} rows, {s.get('steps', '?')} steps, {s.get('fit_s', '?')} s"))
+    _table(model, rows)

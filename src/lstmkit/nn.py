@@ -27,6 +27,8 @@ CELLS = ("lstm", "gru")
 # far beyond any model lstmkit trains, small enough that a tampered config cannot ask for terabytes.
 MAX_WIDTH, MAX_LAYERS, MAX_VOCAB = 16384, 64, 1 << 22
 State = tuple  # (h, c) for LSTM, (h,) for GRU; each (layers, batch, hidden)
+# sequence to sequence: 0 pads both sides; a target begins with BOS and ends with EOS
+PAD, BOS, EOS = 0, 1, 2
 
 
 class TokenBatch(NamedTuple):
@@ -51,6 +53,18 @@ class SeqBatch(NamedTuple):
 
     def to(self, device) -> "SeqBatch":
         return SeqBatch(self.x.to(device), self.lengths.to(device), self.y.to(device))
+
+
+class PairBatch(NamedTuple):
+    """``src`` (B, S) ids, ``src_len`` (B,), ``tgt_in`` (B, T): BOS + target, ``tgt_out`` (B, T): target + EOS; 0 pads."""
+
+    src: torch.Tensor
+    src_len: torch.Tensor
+    tgt_in: torch.Tensor
+    tgt_out: torch.Tensor
+
+    def to(self, device) -> "PairBatch":
+        return PairBatch(*(t.to(device) for t in self))
 
 
 @dataclass
@@ -160,6 +174,23 @@ def run_packed(rnn: nn.RNNBase, x: torch.Tensor, lengths: torch.Tensor) -> tuple
     dirs = 2 if rnn.bidirectional else 1
     last = h[-dirs:].transpose(0, 1).reshape(len(x), -1)  # (B, dirs * hidden)
     return out, last
+
+
+def run_packed_state(rnn: nn.RNNBase, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, State]:
+    """``run_packed`` that returns every layer's final state, to start a decoder from (seq2seq).
+
+    Returns the outputs (B, T, dirs * hidden), zero past each length, and the state as a tuple, (h, c)
+    for an LSTM or (h,) for a GRU, each (layers, B, dirs * hidden): a bidirectional body's two
+    directions side by side, so a decoder of ``dirs * hidden`` units can start from it.
+    """
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    out, state = rnn(packed)
+    out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+    state = state if isinstance(state, tuple) else (state,)
+    if rnn.bidirectional:  # (layers * 2, B, H) -> (layers, B, 2H): each layer's forward beside its backward
+        state = tuple(s.view(rnn.num_layers, 2, s.shape[1], s.shape[2]).permute(0, 2, 1, 3).reshape(rnn.num_layers, s.shape[1], -1)
+                      for s in state)
+    return out, tuple(s.contiguous() for s in state)
 
 
 def length_mask(lengths: torch.Tensor, T: int) -> torch.Tensor:

@@ -9,7 +9,7 @@ from ..errors import LstmkitError
 
 # task name -> (module, class); a task's module is imported only when a model of that task is loaded
 TASKS = {"text": ("text", "TextModel"), "forecast": ("forecast", "Forecaster"),
-         "classify": ("classify", "SequenceClassifier")}
+         "classify": ("classify", "SequenceClassifier"), "seq2seq": ("seq2seq", "Seq2Seq"), "mlp": ("mlp", "MLP")}
 
 
 def _task_class(task: str):

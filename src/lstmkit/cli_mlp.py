@@ -1,0 +1,184 @@
+"""``lstmkit mlp ...``: a dense classifier for tables, a thin table over ``MLP`` (seed 001's iris network)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .cli_common import Command, emit
+from .errors import LstmkitError
+
+mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                      help="A multilayer perceptron for rows of numbers (seed 001's 4-8-3 iris network).")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def read_table(path: Path, label: Optional[str], features: Optional[List[str]] = None, need_label: bool = True):
+    """(X, y or None, feature names) from a CSV or Parquet file: the label column and numeric feature columns."""
+    import numpy as np
+    import pandas as pd
+
+    if not path.is_file():
+        raise LstmkitError(f"{path} does not exist or is not a file; pass a CSV or Parquet table")
+    try:
+        frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
+        raise LstmkitError(f"{path} cannot be read as a table ({str(e).splitlines()[0][:100]})") from None
+    if label is not None and label not in frame.columns:
+        if need_label:
+            raise LstmkitError(f"{path} has no column {label!r}; its columns are {', '.join(map(str, frame.columns[:12]))}")
+        label = None
+    names = list(features) if features else [c for c in frame.columns if c != label]
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise LstmkitError(f"{path} has no column(s) {', '.join(map(repr, missing))}; its columns are {', '.join(map(str, frame.columns[:12]))}")
+    text = [c for c in names if not pd.api.types.is_numeric_dtype(frame[c])]
+    if text:
+        raise LstmkitError(f"{path}: feature column(s) {', '.join(map(repr, text))} are not numbers; pass --features with numeric columns only")
+    if not names:
+        raise LstmkitError(f"{path} has no feature columns besides the label {label!r}")
+    y = None
+    if label is not None:
+        if frame[label].isna().any():
+            raise LstmkitError(f"{path}: the label column {label!r} is empty at row {int(np.flatnonzero(frame[label].isna())[0])}; fill or drop it")
+        y = frame[label].to_numpy()
+    return frame[names].to_numpy(dtype=float), y, [str(c) for c in names]
+
+
+def _iris():
+    import numpy as np
+    from sklearn.datasets import load_iris
+
+    d = load_iris()
+    return d.data, np.asarray(d.target_names)[d.target], list(d.feature_names)
+
+
+@mlp_app.command("train", cls=Command)
+def mlp_train(
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="A CSV or Parquet table (default: --demo)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
+    label: Optional[str] = typer.Option(None, help="The class column (required with DATA)."),
+    features: Optional[List[str]] = typer.Option(None, "--features", help="A feature column, repeatable (default: every other column)."),
+    demo: Optional[str] = typer.Option(None, help="iris: scikit-learn's bundled iris data, seed 001's example (default: none)."),
+    hidden: Optional[List[int]] = typer.Option(None, "--hidden", help="A hidden layer's width, repeatable (default one layer of 8: iris gives 4-8-3)."),
+    activation: str = typer.Option("relu", help="relu (default), tanh or sigmoid."),
+    epochs: Optional[float] = typer.Option(None, help="Passes over the rows (default 300, at most 5,000 steps)."),
+    steps: Optional[int] = typer.Option(None, help="Optimizer steps instead (default: --epochs)."),
+    lr: float = typer.Option(0.01, help="Adam's learning rate (default 0.01)."),
+    batch_size: int = typer.Option(16, help="Rows per step (default 16)."),
+    test_fraction: float = typer.Option(0.2, help="Stratified share held out from training and scored at the end; 0 trains on every row (default 0.2)."),
+    seed: int = typer.Option(0, help="Random seed (default 0)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
+):
+    """Train an MLP classifier on a table; print its test accuracy and save it."""
+    import numpy as np
+
+    from . import rundir
+    from .models.mlp import MLP
+
+    if rundir.holds_model(out) and not overwrite:
+        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    if not 0 <= test_fraction < 0.9:
+        raise LstmkitError(f"--test-fraction {test_fraction} is out of range; pass 0 up to 0.9")
+    if demo is not None:
+        if data is not None:
+            raise LstmkitError("pass DATA or --demo, not both")
+        if demo != "iris":
+            raise LstmkitError(f"unknown demo {demo!r}; pass iris")
+        X, y, names = _iris()
+    elif data is None:
+        raise LstmkitError("pass a DATA table with --label COL, or --demo iris")
+    else:
+        if label is None:
+            raise LstmkitError("pass --label COL: the column holding each row's class")
+        X, y, names = read_table(data, label, features)
+    test = None
+    if test_fraction:
+        from sklearn.model_selection import train_test_split
+
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < 2:
+            raise LstmkitError("a class has a single row, so no stratified test part can be held out; pass --test-fraction 0")
+        tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
+        test, X, y = (X[te], y[te]), X[tr], y[tr]
+    m = MLP(tuple(hidden) if hidden else (8,), activation, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
+    m.fit(X, y)
+    m.features_ = names
+    s = m.summary_
+    _say(f"network {' -> '.join(map(str, m.net_.config.layers))} ({activation}), {s['parameters']} parameters, "
+         f"{s['steps']} steps in {s['fit_s']:.1f} s" + (f"; validation accuracy {s['val_acc']:.3f} on {s['val_cases']} rows" if "val_acc" in s else ""))
+    if test is not None:
+        acc = float(m.score(*test))
+        s.update(test_acc=acc, test_cases=len(test[1]))
+        emit(f"test accuracy {acc:.4f} on {len(test[1])} rows held out from training (stratified, seed {seed})\n")
+    m.save(out)
+    _say(f"model saved to {out}")
+
+
+def _load(path: Path):
+    from . import load
+    from .models.mlp import MLP
+
+    m = load(path)
+    if not isinstance(m, MLP):
+        raise LstmkitError(f"{path} holds a {type(m).__name__}, not an MLP; use the commands of its task (lstmkit info shows it)")
+    return m
+
+
+@mlp_app.command("predict", cls=Command)
+def mlp_predict(
+    model: Path = typer.Argument(..., metavar="MODEL", help="An MLP model directory."),
+    data: Path = typer.Argument(..., metavar="DATA", help="A table with the training features' columns."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+):
+    """Label each row: a CSV of the row number, its predicted class and one probability per class."""
+    import pandas as pd
+
+    m = _load(model)
+    X, _, _ = read_table(data, None, m.features_, need_label=False)
+    proba = m.predict_proba(X)
+    frame = pd.DataFrame({"row": range(len(X)), "label": m.classes_[proba.argmax(1)]})
+    for j, c in enumerate(m.classes_):
+        frame[f"p_{c}"] = proba[:, j].round(6)
+    text = frame.to_csv(index=False)
+    if out:
+        from .atomic import write_bytes_atomic
+
+        write_bytes_atomic(out, text.encode("utf-8"))
+        _say(f"predictions written to {out} ({len(frame)} rows)")
+    else:
+        emit(text)
+
+
+@mlp_app.command("evaluate", cls=Command)
+def mlp_evaluate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="An MLP model directory."),
+    data: Path = typer.Argument(..., metavar="DATA", help="A labelled table with the training features' columns."),
+    label: str = typer.Option(..., help="The class column."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Accuracy, macro-F1 and the confusion matrix on a labelled table."""
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    m = _load(model)
+    X, y, _ = read_table(data, label, m.features_)
+    pred = m.predict(X)
+    y = y.astype(m.classes_.dtype) if m.classes_.dtype.kind in "iuf" and y.dtype.kind in "iuf" else y.astype(str)
+    classes = m.classes_ if m.classes_.dtype.kind in "iuf" else m.classes_.astype(str)
+    pred = pred if m.classes_.dtype.kind in "iuf" else pred.astype(str)
+    r = {"accuracy": float((pred == y).mean()), "macro_f1": float(f1_score(y, pred, average="macro", labels=classes)),
+         "rows": len(y), "classes": [str(c) for c in classes], "confusion": confusion_matrix(y, pred, labels=classes).tolist()}
+    if as_json:
+        emit(json.dumps(r, indent=2) + "\n")
+        return
+    width = max(len(c) for c in r["classes"]) + 2
+    lines = [f"accuracy {r['accuracy']:.4f}, macro-F1 {r['macro_f1']:.4f} on {r['rows']} rows", "",
+             "true \\ predicted".ljust(width + 4) + "".join(c.rjust(width) for c in r["classes"])]
+    lines += [c.ljust(width + 4) + "".join(str(v).rjust(width) for v in row) for c, row in zip(r["classes"], r["confusion"])]
+    emit("\n".join(lines) + "\n")

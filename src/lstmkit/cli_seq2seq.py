@@ -1,0 +1,181 @@
+"""``lstmkit seq2seq ...``: train, translate, evaluate and write demo pairs, a thin table over ``Seq2Seq``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli_common import Command, emit
+from .errors import LstmkitError
+
+seq2seq_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                          help="Sequence to sequence: pairs of sequences in, an encoder-decoder LSTM with attention out.")
+
+PAIRS_HELP = "A tab-separated file, one SOURCE<TAB>TARGET pair per line (UTF-8)."
+DEMO_HELP = "addition ('123+456' -> '579'), dates ('March 5, 2021' -> '2021-03-05') or phrases (German -> English)"
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _check_beam(beam: int) -> None:
+    if beam < 1:
+        raise LstmkitError(f"--beam {beam} must be at least 1 (1 is greedy decoding)")
+
+
+@seq2seq_app.command("train", cls=Command)
+def seq2seq_train(
+    pairs: Optional[Path] = typer.Argument(None, metavar="PAIRS", help=PAIRS_HELP + " (default: --demo)"),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the model, metrics and checkpoints."),
+    demo: Optional[str] = typer.Option(None, help="Train on built-in pairs instead: " + DEMO_HELP + " (default: none)."),
+    reverse: bool = typer.Option(False, "--reverse", help="Swap the columns: learn TARGET -> SOURCE."),
+    source_level: Optional[str] = typer.Option(None, help="Source symbols: char or word (default char; word for --demo phrases)."),
+    target_level: Optional[str] = typer.Option(None, help="Target symbols: char or word (default char; word for --demo phrases)."),
+    lowercase: bool = typer.Option(False, "--lowercase", help="Word level: lowercase both sides first."),
+    hidden: int = typer.Option(256, help="Decoder units; a bidirectional encoder gives each direction half (default 256)."),
+    layers: int = typer.Option(1, help="Recurrent layers on each side (default 1)."),
+    embed: int = typer.Option(64, help="Embedding width of both sides (default 64)."),
+    dropout: float = typer.Option(0.1, help="Dropout on embeddings, between layers and before the output (default 0.1)."),
+    attention: str = typer.Option("luong", help="luong (default), bahdanau or none (seed 004's plain encoder-decoder)."),
+    bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional", help="Read the source both ways (default: yes)."),
+    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget (default 5 minutes when no budget is given; it stops earlier when validation stalls)."),
+    steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps (default: --minutes)."),
+    epochs: Optional[float] = typer.Option(None, help="Budget in passes over the pairs (default: --minutes)."),
+    batch_size: int = typer.Option(64, help="Pairs per step (default 64)."),
+    lr: float = typer.Option(3e-3, help="Adam's peak learning rate (default 3e-3)."),
+    val_fraction: float = typer.Option(0.05, help="Share of the pairs held out for validation, at most 2,000 pairs (default 0.05)."),
+    count: Optional[int] = typer.Option(None, help="With --demo addition or dates: pairs to generate (default 50,000 and 20,000)."),
+    beam: int = typer.Option(4, help="Beam width for the final report on the held-out pairs (default 4)."),
+    seed: int = typer.Option(0, help="Random seed: with --steps or --epochs the same seed gives the same model on the CPU."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run saved in --out; a larger budget extends it."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out (the old files stay until the new run's first save)."),
+    encoding: str = typer.Option("utf-8", help="Encoding of PAIRS (default utf-8)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+):
+    """Train an encoder-decoder on pairs; print the held-out exact match, greedy and beam, and save it."""
+    from .data.pair_demos import demo_pairs
+    from .data.pairs import read_pairs
+    from .models.seq2seq import Seq2Seq
+
+    _check_beam(beam)
+    if demo is not None and pairs is not None:
+        raise LstmkitError("pass PAIRS or --demo, not both")
+    if demo is not None:
+        data = demo_pairs(demo, count, seed)
+    elif pairs is None:
+        raise LstmkitError("pass a PAIRS file, or --demo addition|dates|phrases")
+    else:
+        if count is not None:
+            raise LstmkitError("--count applies to --demo addition or dates, not to a PAIRS file")
+        data = read_pairs(pairs, encoding)
+    if reverse:
+        data = [(t, s) for s, t in data]
+    words = "word" if demo == "phrases" else "char"
+    model = Seq2Seq(source_level or words, target_level or words, hidden=hidden, layers=layers, embed=embed, dropout=dropout,
+                    attention=attention, bidirectional=bidirectional, lowercase=lowercase, seed=seed)
+    model.fit(data, minutes=minutes, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
+              out=out, resume=resume, overwrite=overwrite, progress=not quiet, notes=_say)
+    s = model.summary
+    if getattr(model, "stop_reason", "") == "budget spent":
+        return
+    held = getattr(model, "held_out", [])
+    if held:
+        greedy = model.evaluate(held, beam=1)
+        line = f"held-out exact match: greedy {greedy['exact_match']:.4f}"
+        if beam > 1:
+            wide = model.evaluate(held, beam=beam)
+            line += f", beam {beam} {wide['exact_match']:.4f}"
+        emit(line + f" on {len(held):,} pairs (BLEU {greedy['bleu']:.1f} greedy)\n")
+    _say(f"model saved to {out} ({s.get('steps', 0):,} steps in {s.get('elapsed_s', 0):.0f} s; {s.get('stop_reason', '')})")
+
+
+def _load(path: Path):
+    from . import load
+    from .models.seq2seq import Seq2Seq
+
+    m = load(path)
+    if not isinstance(m, Seq2Seq):
+        raise LstmkitError(f"{path} holds a {type(m).__name__}, not a sequence-to-sequence model; use the commands of its task (lstmkit info shows it)")
+    return m
+
+
+@seq2seq_app.command("translate", cls=Command)
+def seq2seq_translate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A sequence-to-sequence model directory."),
+    text: Optional[str] = typer.Argument(None, metavar="TEXT", help="The source to translate (default: --file)."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column), or - for stdin."),
+    beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
+    max_length: Optional[int] = typer.Option(None, help="Longest output, in target symbols (default: twice the longest training target plus 10)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="With --file: write the outputs here, one per line (default: stdout)."),
+):
+    """Translate one text, or every line of a file (batched)."""
+    _check_beam(beam)
+    m = _load(model)
+    if (text is None) == (file is None):
+        raise LstmkitError("pass one TEXT, or --file FILE, not both")
+    if text is not None:
+        emit(m.translate(text, beam=beam, max_length=max_length) + "\n")
+        return
+    raw = sys.stdin.read() if str(file) == "-" else _read_lines(file)
+    lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise LstmkitError(f"{file} holds no text to translate; write one source per line")
+    outs = m.translate(lines, beam=beam, max_length=max_length)
+    body = "".join(o + "\n" for o in outs)
+    if out:
+        from .atomic import write_bytes_atomic
+
+        write_bytes_atomic(out, body.encode("utf-8"))
+        _say(f"{len(outs):,} translations written to {out}")
+    else:
+        emit(body)
+
+
+def _read_lines(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LstmkitError(f"{path} does not exist; pass a file with one source per line") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise LstmkitError(f"{path} cannot be read as UTF-8 text ({e})") from None
+
+
+@seq2seq_app.command("evaluate", cls=Command)
+def seq2seq_evaluate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="A sequence-to-sequence model directory."),
+    pairs: Path = typer.Argument(..., metavar="PAIRS", help=PAIRS_HELP),
+    beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Exact match, BLEU and chrF (sacrebleu) on reference pairs."""
+    from .data.pairs import read_pairs
+
+    _check_beam(beam)
+    m = _load(model)
+    r = m.evaluate(read_pairs(pairs), beam=beam)
+    if as_json:
+        emit(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
+        return
+    emit(f"exact match {r['exact_match']:.4f}, BLEU {r['bleu']:.2f} ({r['bleu_tokenize']} tokens), chrF {r['chrf']:.2f} "
+         f"on {r['pairs']:,} pairs; {'greedy' if beam == 1 else f'beam {beam}'}, {r['pairs_per_s']:,.0f} pairs/s\n")
+    for e in r["examples"]:
+        emit(f"  {e['source']}  ->  {e['output']}" + ("" if e["output"] == e["reference"] else f"   (reference: {e['reference']})") + "\n")
+
+
+@seq2seq_app.command("pairs", cls=Command)
+def seq2seq_pairs(
+    demo: str = typer.Argument(..., metavar="DEMO", help=DEMO_HELP + "."),
+    count: Optional[int] = typer.Option(None, help="Pairs to write (default: the demo's training size; phrases: all 864)."),
+    seed: int = typer.Option(0, help="Random seed (default 0)."),
+):
+    """Write a built-in demo's pairs as a tab-separated file on stdout, to train or evaluate on."""
+    from .data.pair_demos import demo_pairs
+
+    if count is not None and count < 1:
+        raise LstmkitError(f"--count {count} must be at least 1")
+    emit("".join(f"{s}\t{t}\n" for s, t in demo_pairs(demo, count, seed)))

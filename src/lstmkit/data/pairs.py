@@ -1,0 +1,120 @@
+"""Pairs of sequences: read from a tab-separated file, batched for an encoder-decoder.
+
+A pairs file holds one pair per line, ``SOURCE<TAB>TARGET``, UTF-8 (a byte-order mark and CRLF line ends
+are fine). Blank lines are skipped; columns after the second (the attribution column of the Tatoeba/Anki
+files the PyTorch translation tutorial reads) are ignored. Every other irregularity is refused with
+its line number.
+
+Example:
+    pairs = read_pairs("deu-eng.tsv")          # [("Ich mag Schokolade", "I like chocolate"), ...]
+    data = PairBatches(src_ids, tgt_ids, batch_size=64)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import LstmkitError
+from ..nn import BOS, EOS, PAD, PairBatch
+
+
+def _shown(line: str) -> str:
+    return repr(line if len(line) <= 40 else line[:37] + "...")
+
+
+def parse_pairs(text: str, where: str = "the pairs") -> list[tuple[str, str]]:
+    """``(source, target)`` pairs from tab-separated lines, refusing a line without a tab or with an empty side."""
+    text = text.lstrip("\ufeff")
+    pairs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            raise LstmkitError(f"{where} line {n} has no tab: {_shown(line)}; write each pair as SOURCE<TAB>TARGET")
+        src, tgt = line.split("\t")[:2]
+        src, tgt = src.strip(), tgt.strip()
+        if not src or not tgt:
+            side = "source" if not src else "target"
+            raise LstmkitError(f"{where} line {n} has an empty {side} side: {_shown(line)}; give both sides text, or drop the line")
+        pairs.append((src, tgt))
+    if not pairs:
+        raise LstmkitError(f"{where} holds no pairs; write one SOURCE<TAB>TARGET pair per line")
+    return pairs
+
+
+def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str]]:
+    """Read a pairs file (see the module doc)."""
+    path = Path(path)
+    if path.is_dir():
+        raise LstmkitError(f"{path} is a directory; pass a tab-separated pairs file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LstmkitError(f"{path} does not exist; pass a tab-separated pairs file") from None
+    except OSError as e:
+        raise LstmkitError(f"{path} cannot be read ({e.strerror})") from None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        raise LstmkitError(f"{path} is not {encoding} text (byte {e.start}); pass --encoding, or convert the file") from None
+    except LookupError:
+        raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+    return parse_pairs(text, str(path))
+
+
+def _padded(seqs: list, lead: int | None = None, tail: int | None = None) -> torch.Tensor:
+    """(N, longest + extras) ids, each row ``[lead] + seq + [tail]`` and PAD after."""
+    extra = (lead is not None) + (tail is not None)
+    out = np.full((len(seqs), max(len(s) for s in seqs) + extra), PAD, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        at = int(lead is not None)
+        if lead is not None:
+            out[i, 0] = lead
+        out[i, at: at + len(s)] = s
+        if tail is not None:
+            out[i, at + len(s)] = tail
+    return torch.from_numpy(out)
+
+
+@dataclass
+class PairBatches:
+    """Shuffled minibatches of (source, target) id sequences for the trainer (not stateful).
+
+    ``src`` holds source ids (symbols from 1), ``tgt`` target ids (symbols from 3); each batch is padded only
+    to its own longest sequence on each side, and the target is given as BOS + target (the decoder's
+    inputs, teacher forcing) and target + EOS (what it must predict).
+    """
+
+    src: list
+    tgt: list
+    batch_size: int = 64
+    seed: int = 0
+    shuffle: bool = True
+    stateful: bool = False
+
+    def __post_init__(self):
+        if not len(self.src) or len(self.src) != len(self.tgt):
+            raise LstmkitError("no pairs to train on")
+        self.n = len(self.src)
+        self.batch_size = max(1, min(self.batch_size, self.n))
+        self.steps_per_epoch = -(-self.n // self.batch_size)
+        # the trainer's symbols per step: target symbols (EOS included) of an average batch
+        self.symbols_per_step = int(round(self.batch_size * (np.mean([len(t) for t in self.tgt]) + 1)))
+        self._src_len = torch.tensor([len(q) for q in self.src], dtype=torch.long)
+        self._tgt_len = torch.tensor([len(q) + 1 for q in self.tgt], dtype=torch.long)
+        # padded once; a batch is a slice, cut to its own longest sequences
+        self._src, self._tgt_in, self._tgt_out = _padded(self.src), _padded(self.tgt, lead=BOS), _padded(self.tgt, tail=EOS)
+
+    def batch(self, idx) -> PairBatch:
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        src_len, tgt_len = self._src_len[idx], self._tgt_len[idx]
+        S, T = int(src_len.max()), int(tgt_len.max())
+        return PairBatch(self._src[idx, :S], src_len, self._tgt_in[idx, :T], self._tgt_out[idx, :T])
+
+    def batches(self, epoch: int, start: int = 0):
+        order = np.random.default_rng([self.seed, epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)
+        for i in range(start, self.steps_per_epoch):
+            yield i, self.batch(order[i * self.batch_size:(i + 1) * self.batch_size])

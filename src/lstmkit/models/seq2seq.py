@@ -1,0 +1,412 @@
+"""Seq2Seq: pairs of sequences in, an encoder-decoder LSTM with attention out — fit, translate, evaluate, save, load.
+
+    pairs -> one tokenizer per side (char or word) -> ids -> a held-out part of the pairs -> Trainer.fit
+    (teacher forcing; the best validation loss is kept; checkpoints and resume as for text) -> translate
+    with greedy decoding or beam search (``models/seq2seq_decode.py``) -> exact match and BLEU (sacrebleu).
+
+Example:
+    m = lstmkit.Seq2Seq(seed=0).fit(pairs, minutes=3)     # pairs: [("123+456", "579"), ...]
+    m.translate(["12+30"], beam=4); m.evaluate(test_pairs); m.save("runs/add")
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import artifact, checkpoint, fileset, rundir
+from ..callbacks import add_curves, add_note_printer, add_progress_bar, prepare_curves
+from ..configs import bounded, checked_from_dict
+from ..data.pairs import PairBatches
+from ..errors import LstmkitError
+from ..tokenize import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from ..train import TrainConfig, Trainer
+from .seq2seq_decode import beam_search
+from .seq2seq_net import EOS, PAD, SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetConfig
+
+TASK = "seq2seq"
+SIDE_LEVELS = ("char", "word")
+EVALS, PATIENCE = 20, 4  # early stopping: no 1 % gain in validation loss over 4 of 20 evaluations ends the run
+VAL_DECODE = 500  # held-out pairs decoded greedily at each evaluation, for the exact-match figure
+DECODE_BATCH = 512
+
+
+@dataclass
+class Seq2SeqConfig:
+    """How pairs become ids, and how long an output may grow.
+
+    Args:
+        source_level, target_level: ``char`` (any Unicode, nothing unknown at the symbol level) or ``word``.
+        lowercase: lowercase word-level sides first.
+        max_target: the longest output decoding may write, in target symbols (default: set from the
+            training pairs, twice their longest target plus 10).
+    """
+
+    source_level: str = "char"
+    target_level: str = "char"
+    lowercase: bool = False
+    max_target: int = bounded(1, 1_000_000, default=200)
+
+    def __post_init__(self):
+        for side, level in (("source", self.source_level), ("target", self.target_level)):
+            if level not in SIDE_LEVELS:
+                raise LstmkitError(f"--{side}-level {level!r}: pass char or word")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "seq2seq") -> "Seq2SeqConfig":
+        return checked_from_dict(cls, d, where)
+
+
+def _tokenizer(texts: list[str], level: str, lowercase: bool):
+    joined = "\n".join(texts)
+    return CharTokenizer.fit(joined) if level == "char" else WordTokenizer.fit(joined, lowercase=lowercase)
+
+
+class Seq2Seq:
+    """An encoder-decoder LSTM with attention over pairs of sequences (translation, addition, reformatting).
+
+    Args:
+        source_level, target_level: char (default) or word, per side.
+        hidden: decoder units (default 256; a bidirectional encoder gives each direction half); layers (1);
+            embed (64); dropout (0.1); attention: luong (default), bahdanau or none; bidirectional encoder (yes).
+        seed: one seed, one model (with a steps or epochs budget).
+
+    Example:
+        m = Seq2Seq(target_level="word").fit(pairs, minutes=2, out="runs/de-en")
+        m.translate("Mag ich Schokolade?", beam=4)   # 'Do I like chocolate?'
+    """
+
+    def __init__(self, source_level: str = "char", target_level: str = "char", *, hidden: int = 256, layers: int = 1,
+                 embed: int = 64, dropout: float = 0.1, attention: str = "luong", bidirectional: bool = True,
+                 lowercase: bool = False, seed: int = 0):
+        self.config = Seq2SeqConfig(source_level, target_level, lowercase)
+        self.shape = dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional)
+        Seq2SeqNetConfig(src_vocab=2, tgt_vocab=4, **self.shape)  # the shape's own checks, before any data is read
+        self.seed = seed
+        self.net: Seq2SeqNet | None = None
+        self.src_tok = self.tgt_tok = None
+        self.train_config: TrainConfig | None = None
+        self.summary: dict = {}
+
+    # ------------------------------------------------------------------------ ids
+    def _encode_side(self, text: str, side: str) -> np.ndarray:
+        tok, offset = (self.src_tok, SOURCE_OFFSET) if side == "source" else (self.tgt_tok, TARGET_OFFSET)
+        if isinstance(tok, CharTokenizer):
+            unknown = sorted(set(text) - set(tok._index))
+        else:
+            unknown = tok.unknown_words(text)
+        if unknown:
+            shown = ", ".join(repr(u) for u in unknown[:8]) + (" ..." if len(unknown) > 8 else "")
+            raise LstmkitError(f"{text[:40]!r} holds {side} symbols this model never saw in training: {shown}; "
+                               f"remove them, or train on pairs that contain them")
+        ids = tok.encode(text)
+        if not len(ids):
+            raise LstmkitError(f"{text[:40]!r} has no {side} symbols; pass some text")
+        return ids + offset
+
+    def _decode_ids(self, row) -> str:
+        out = []
+        for i in row:
+            if i == EOS or i == PAD:
+                break
+            out.append(int(i) - TARGET_OFFSET)
+        return self.tgt_tok.decode(out)
+
+    # ------------------------------------------------------------------------ fitting
+    def fit(self, pairs, *, minutes: float | None = None, steps: int | None = None, epochs: float | None = None,
+            batch_size: int = 64, lr: float = 3e-3, val_fraction: float = 0.05, val_pairs=None, out: str | Path | None = None,
+            resume: bool = False, overwrite: bool = False, progress: bool = False, notes=None) -> "Seq2Seq":
+        """Train on ``pairs`` (``(source, target)`` strings); the weights with the best validation loss are kept.
+
+        Args:
+            minutes / steps / epochs: one budget (default 5 minutes); training stops earlier when the
+                validation loss gains less than 1 % over 4 of its 20 evaluations.
+            val_fraction: the share of pairs held out (at most 2,000 pairs); ``val_pairs`` gives them instead.
+            out: a run directory, saved at each evaluation (best model, checkpoint, metrics, curves);
+                ``resume`` continues it, a larger budget extends it; ``overwrite`` replaces a model there.
+        """
+        say = notes or (lambda m: None)
+        pairs = _checked_pairs(pairs)
+        if resume and out is None:
+            raise LstmkitError("--resume needs --out: the directory of the run to continue")
+        if not 0.0 <= val_fraction < 0.9:
+            raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
+        budget = {k: v for k, v in (("minutes", minutes), ("steps", steps), ("epochs", epochs)) if v is not None}
+        out = Path(out) if out is not None else None
+        if out is not None:
+            prepare_curves()
+        claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
+        with claim as run:
+            saved = None
+            if resume:  # the saved run's settings, tokenizers and network; only the budget may change
+                saved = Seq2Seq.load(out)
+                self.config, self.shape, self.seed = saved.config, saved.shape, saved.seed
+                self.src_tok, self.tgt_tok, self.net = saved.src_tok, saved.tgt_tok, saved.net
+                self.summary = dict(saved.summary)
+                tc_saved = saved.train_config.to_dict()
+                saved_budget = {k: tc_saved[k] for k in ("minutes", "epochs", "steps") if tc_saved.get(k) is not None}
+                tc = TrainConfig(**{**tc_saved, "minutes": None, "epochs": None, "steps": None, **(budget or saved_budget)})
+            else:
+                tc = TrainConfig(**(budget or {"minutes": 5.0}), lr=lr, seed=self.seed, evals=EVALS, warmup=0.02, min_lr_ratio=0.02,
+                                 clip=1.0, device="cpu", precision="fp32")
+            # -- split: a held-out part (seeded), or the given validation pairs -----------------------
+            order = np.random.default_rng(self.seed).permutation(len(pairs))
+            if val_pairs is not None:
+                train_pairs, held = pairs, _checked_pairs(val_pairs)
+            else:
+                n_val = min(2000, int(round(val_fraction * len(pairs)))) if len(pairs) >= 20 else 0
+                held = [pairs[i] for i in order[:n_val]]
+                train_pairs = [pairs[i] for i in order[n_val:]]
+            # -- tokenizers and the network ------------------------------------------------------
+            c = self.config
+            if not saved:
+                self.src_tok = _tokenizer([s for s, _ in train_pairs], c.source_level, c.lowercase)
+                self.tgt_tok = _tokenizer([t for _, t in train_pairs], c.target_level, c.lowercase)
+            src = [self._encode_side(s, "source") for s, _ in train_pairs]
+            tgt = [self._encode_side(t, "target") for _, t in train_pairs]
+            held = [(s, t) for s, t in held if self._known(s, t)]  # a held-out pair with symbols training never saw cannot be scored
+            if not saved:
+                c.max_target = int(2 * max(len(t) for t in tgt) + 10)
+                torch.manual_seed(self.seed)
+                self.net = Seq2SeqNet(Seq2SeqNetConfig(src_vocab=self.src_tok.vocab_size + SOURCE_OFFSET,
+                                                       tgt_vocab=self.tgt_tok.vocab_size + TARGET_OFFSET, **self.shape))
+            self.train_config = tc
+            train = PairBatches(src, tgt, batch_size, seed=self.seed)
+            val = None
+            if held:
+                val = PairBatches([self._encode_side(s, "source") for s, _ in held], [self._encode_side(t, "target") for _, t in held],
+                                  DECODE_BATCH, shuffle=False)
+            net = self.net
+            n_par = sum(p.numel() for p in net.parameters())
+            plan = (f"plan: {len(train_pairs):,} pairs ({c.source_level} -> {c.target_level}, {self.src_tok.vocab_size} -> "
+                    f"{self.tgt_tok.vocab_size} symbols), {len(held):,} held out; {'bidirectional ' if net.config.bidirectional else ''}"
+                    f"{net.config.layers}x{net.config.hidden} {net.config.cell} encoder-decoder, {net.config.attention} attention, "
+                    f"{n_par:,} parameters; batch {train.batch_size}, {_budget_text(tc)}"
+                    + (", stopping early when validation stalls" if val is not None else ", no validation (too few pairs)"))
+
+            # -- trainer: early stopping on the validation loss, the best weights kept, saved at each evaluation
+            trainer = Trainer(net, train, val, tc)
+            history = artifact.read_metrics(out)[0] if saved else []
+            best = {"weights": {k: v.clone() for k, v in net.state_dict().items()} if saved else None,
+                    "mark": math.inf, "stall": 0}
+            if saved:
+                weights, tstate, meta = checkpoint.load_checkpoint(out)
+                try:
+                    net.load_state_dict(weights)
+                except RuntimeError as e:
+                    raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
+                trainer.load_resume_payload(tstate, meta)
+                if budget and budget != saved_budget and trainer.remaining() > 0:
+                    history.append({"step": trainer.state.step, "event": "replan", "elapsed": round(trainer.state.elapsed, 3), **trainer.replan()})
+                elif trainer.state.finished or trainer.remaining() <= 0:
+                    say(f"{out} has already spent its budget ({_budget_text(tc)}, {trainer.state.step} steps); nothing to do, the model is unchanged")
+                    self.stop_reason = "budget spent"
+                    return self
+            self.held_out = held  # this fit's held-out pairs (not saved), for a report after it
+            val_sample = held[:VAL_DECODE]
+
+            def on_eval(t: Trainer) -> None:
+                v = t.last_eval.get("val_loss")
+                if v is None:
+                    return
+                net.eval()
+                t.last_eval["val_exact"] = self._exact(val_sample, beam=1)
+                net.train()
+                if v < 0.99 * best["mark"] - 2e-4:  # a real gain, not the last digits of a solved task
+                    best.update(mark=v, stall=0)
+                else:
+                    best["stall"] += 1
+                    if best["stall"] >= PATIENCE:
+                        t.request_stop(f"no 1 % gain in validation loss over {PATIENCE} evaluations")
+                history.append(dict(t.last_eval))
+
+            def keep(t: Trainer) -> None:
+                if t.is_best or best["weights"] is None:
+                    best["weights"] = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                    self.summary["best_eval"] = dict(t.last_eval)
+
+            trainer.add_callback("on_eval", on_eval)
+            trainer.add_callback("on_checkpoint", keep)
+            if progress:
+                add_progress_bar(trainer, "token")
+            elif notes:
+                add_note_printer(trainer)
+            trainer.add_callback("on_start", lambda t: t.note(plan) if progress or notes else None)
+            if out is not None:
+                def save(t: Trainer) -> None:
+                    with fileset.Transaction(out) as tx:
+                        if t.is_best or run.first_save:
+                            artifact.stage_model(tx, self.to_config(), self._parts(), best["weights"] or net.state_dict())
+                        tensors, meta = t.resume_payload()
+                        checkpoint.stage_checkpoint(tx, net.state_dict(), tensors, meta)
+                        tx.write_bytes(artifact.METRICS, artifact.metrics_bytes(history))
+                    run.first_save = False
+
+                trainer.add_callback("on_checkpoint", save)
+                add_curves(trainer, out, history, "token", title=f"{out.name}: {net.config.attention} attention, {c.source_level} -> {c.target_level}")
+
+            # -- fit -------------------------------------------------------------------------
+            t0 = time.perf_counter()
+            trainer.fit()
+            if best["weights"] is not None:
+                net.load_state_dict(best["weights"])
+            net.eval()
+            self.summary.update(pairs=len(train_pairs), val_pairs=len(held), steps=trainer.state.step, epochs=trainer.state.epoch,
+                                elapsed_s=round(trainer.state.elapsed, 2), fit_s=round(time.perf_counter() - t0, 2),
+                                stop_reason=trainer.stop_reason, parameters=n_par,
+                                tokens_per_s=round(trainer.last_step.get("symbols_per_s", 0.0), 1))
+            if held and not trainer.stop_reason.startswith("interrupted"):
+                self.summary["val"] = {"exact_match": self._exact(held, beam=1), "pairs": len(held),
+                                       "loss": self.summary.get("best_eval", {}).get("val_loss")}
+            self.stop_reason = trainer.stop_reason
+            if out is not None:
+                self.save(out)
+        return self
+
+    def _known(self, src: str, tgt: str) -> bool:
+        try:
+            self._encode_side(src, "source"), self._encode_side(tgt, "target")
+            return True
+        except LstmkitError:
+            return False
+
+    def _exact(self, pairs, beam: int) -> float:
+        if not pairs:
+            return float("nan")
+        outs = self.translate([s for s, _ in pairs], beam=beam)
+        return float(np.mean([o == t for o, (_, t) in zip(outs, pairs)]))
+
+    # ------------------------------------------------------------------------ using
+    def _require_fitted(self) -> None:
+        if self.net is None:
+            raise LstmkitError("this Seq2Seq is not trained yet; call fit(pairs) first, or lstmkit.load a saved one")
+
+    def translate(self, texts, beam: int = 1, max_length: int | None = None, length_penalty: float = 0.0):
+        """The output for each source text (a list for a list, a string for a string); ``beam`` 1 is greedy."""
+        self._require_fitted()
+        if not isinstance(beam, (int, np.integer)) or isinstance(beam, bool) or beam < 1:
+            raise LstmkitError(f"--beam {beam!r} must be a whole number of at least 1 (1 is greedy decoding)")
+        if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+            raise LstmkitError(f"--max-length {max_length!r} must be a positive whole number")
+        one = isinstance(texts, str)
+        texts = [texts] if one else list(texts)
+        if not all(isinstance(t, str) for t in texts):
+            raise LstmkitError("translate takes a string or a list of strings")
+        ids = [self._encode_side(t.strip(), "source") for t in texts]
+        outs: list[str] = [""] * len(texts)
+        order = np.argsort([len(i) for i in ids], kind="stable")  # similar lengths together: less padding
+        limit = max_length or self.config.max_target
+        self.net.eval()
+        for a in range(0, len(order), DECODE_BATCH):
+            idx = order[a:a + DECODE_BATCH]
+            batch = PairBatches([ids[i] for i in idx], [np.ones(1, np.int64)] * len(idx), len(idx), shuffle=False).batch(np.arange(len(idx)))
+            rows = beam_search(self.net, batch.src, batch.src_len, int(beam), limit, length_penalty).tolist()
+            for i, row in zip(idx, rows):
+                outs[i] = self._decode_ids(row)
+        return outs[0] if one else outs
+
+    def evaluate(self, pairs, beam: int = 1) -> dict:
+        """Exact match (the share of outputs equal to the reference), corpus BLEU and chrF (sacrebleu), speed."""
+        import sacrebleu
+        from sacrebleu.metrics import BLEU
+
+        pairs = _checked_pairs(pairs)
+        t0 = time.perf_counter()
+        outs = self.translate([s for s, _ in pairs], beam=beam)
+        seconds = time.perf_counter() - t0
+        refs = [t for _, t in pairs]
+        tokenize = "char" if self.config.target_level == "char" else "13a"
+        return {"pairs": len(pairs), "beam": beam, "exact_match": float(np.mean([o == r for o, r in zip(outs, refs)])),
+                # effective order: n-grams longer than the outputs (a 3-digit sum) do not zero the score
+                "bleu": BLEU(tokenize=tokenize, effective_order=True).corpus_score(outs, [refs]).score,
+                "chrf": sacrebleu.corpus_chrf(outs, [refs]).score, "bleu_tokenize": tokenize,
+                "seconds": round(seconds, 4), "pairs_per_s": round(len(pairs) / max(seconds, 1e-9), 1),
+                "examples": [{"source": s, "reference": r, "output": o} for (s, r), o in list(zip(pairs, outs))[:5]]}
+
+    # ------------------------------------------------------------------------ saving
+    def to_config(self) -> dict:
+        return {"task": TASK, "seq2seq": self.config.to_dict(), "net": self.net.config.to_dict(),
+                "train": self.train_config.to_dict() if self.train_config else {}, "seed": self.seed, "summary": self.summary}
+
+    def _parts(self) -> dict:
+        return {"source_tokenizer": self.src_tok.to_dict(), "target_tokenizer": self.tgt_tok.to_dict()}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory (config, both tokenizers, safetensors weights) as one set."""
+        self._require_fitted()
+        self.path = artifact.save_model(path, self.to_config(), self._parts(), self.net.state_dict())
+        return self.path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Seq2Seq":
+        return cls.from_artifact(artifact.open_model(path))
+
+    @classmethod
+    def from_artifact(cls, art: artifact.Artifact) -> "Seq2Seq":
+        artifact.require_task(art, TASK, "a sequence-to-sequence model")
+        where = fileset.member(art.path, artifact.CONFIG)
+        config = art.config
+        try:
+            cfg = Seq2SeqConfig.from_dict(config.get("seq2seq"), "seq2seq")
+            net_cfg = Seq2SeqNetConfig.from_dict(config.get("net"), "net")
+            train = TrainConfig.from_dict(config["train"]) if config.get("train") else None
+            seed = config.get("seed", 0)
+            if not isinstance(seed, int):
+                raise LstmkitError(f"'seed' is {seed!r}, not an integer")
+            src_tok = tokenizer_from_dict(art.parts.get("source_tokenizer"))
+            tgt_tok = tokenizer_from_dict(art.parts.get("target_tokenizer"))
+            if (src_tok.vocab_size + SOURCE_OFFSET, tgt_tok.vocab_size + TARGET_OFFSET) != (net_cfg.src_vocab, net_cfg.tgt_vocab):
+                raise LstmkitError("the tokenizers and the network disagree on the vocabularies")
+            if (src_tok.level, tgt_tok.level) != (cfg.source_level, cfg.target_level):
+                raise LstmkitError("the tokenizers' levels differ from the config's")
+        except (LstmkitError, TypeError, KeyError, ValueError, AttributeError) as e:
+            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+        m = cls(cfg.source_level, cfg.target_level, lowercase=cfg.lowercase, seed=seed,
+                **{k: v for k, v in net_cfg.to_dict().items() if k in ("hidden", "layers", "embed", "dropout", "attention", "bidirectional")})
+        m.config = cfg
+        m.net = artifact.build_module(lambda: Seq2SeqNet(net_cfg), art.weights, str(art.path)).eval()
+        m.src_tok, m.tgt_tok, m.train_config = src_tok, tgt_tok, train
+        m.summary = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
+        m.path = Path(art.path)
+        return m
+
+    def info(self) -> dict:
+        self._require_fitted()
+        return {"task": TASK, "seq2seq": self.config.to_dict(), "net": self.net.config.to_dict(), "summary": self.summary,
+                "source_symbols": self.src_tok.vocab_size, "target_symbols": self.tgt_tok.vocab_size,
+                "parameters": sum(p.numel() for p in self.net.parameters())}
+
+
+def _checked_pairs(pairs) -> list[tuple[str, str]]:
+    """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
+    if isinstance(pairs, (str, bytes)):
+        raise LstmkitError("pairs must be a list of (source, target) strings; to read a file use lstmkit.data.pairs.read_pairs")
+    out = []
+    for i, p in enumerate(pairs):
+        if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(x, str) for x in p)):
+            raise LstmkitError(f"pair {i} is {str(p)[:40]!r}, not a (source, target) pair of strings")
+        s, t = p[0].strip(), p[1].strip()
+        if not s or not t:
+            raise LstmkitError(f"pair {i} has an empty {'source' if not s else 'target'} side: {str(p)[:40]!r}; give both sides text")
+        out.append((s, t))
+    if not out:
+        raise LstmkitError("there are no pairs; pass at least one (source, target) pair")
+    return out
+
+
+def _budget_text(tc: TrainConfig) -> str:
+    if tc.steps:
+        return f"{tc.steps:,} steps"
+    if tc.epochs:
+        return f"{tc.epochs:g} passes"
+    return f"{tc.minutes:g} minutes"
