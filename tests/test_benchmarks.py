@@ -79,3 +79,11 @@ def test_classify_ucr_and_family():
     assert len(row.split()) >= 7  # lstmkit, its range, time, MiniRocket and its time, 1-NN-DTW and its time
     out = run("classify_family.py", "--datasets", "UnitTest", "--models", "lstm,gru", "--steps", "5")
     assert "UnitTest lstm: loss" in out and out.rstrip().splitlines()[-1].startswith("gru")
+
+
+def test_seq2seq_demos_and_decode():
+    out = run("seq2seq_demos.py", "--tasks", "dates,phrases", "--steps", "5", "--train", "300", "--hidden", "32")
+    rows = [line for line in out.splitlines() if line.startswith("| dates") or line.startswith("| phrases")]
+    assert len(rows) == 2 and all(len(r.split("|")) == 11 for r in rows)
+    out = run("seq2seq_decode.py", "--sources", "50", "--steps", "5", "--uncached", "5")
+    assert "| greedy, batched |" in out and "| beam 4, per sequence, re-encoding every step |" in out and "agree on" in out

@@ -177,6 +177,8 @@ def test_translate_refuses_unknown_symbols_and_bad_beams(tiny_adder):
     m, _ = tiny_adder
     with pytest.raises(LstmkitError, match="never saw in training: 'x'"):
         m.translate("12x3")
+    r = m.evaluate([("12x3", "15"), ("1+2", "3")])  # a test set may hold unknown symbols: counted, not fatal
+    assert r["unknown_sources"] == 1 and r["pairs"] == 2
     for beam in (0, -1, 1.5):
         with pytest.raises(LstmkitError, match="--beam"):
             m.translate("1+2", beam=beam)

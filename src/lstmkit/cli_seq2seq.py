@@ -163,6 +163,8 @@ def seq2seq_evaluate(
         return
     emit(f"exact match {r['exact_match']:.4f}, BLEU {r['bleu']:.2f} ({r['bleu_tokenize']} tokens), chrF {r['chrf']:.2f} "
          f"on {r['pairs']:,} pairs; {'greedy' if beam == 1 else f'beam {beam}'}, {r['pairs_per_s']:,.0f} pairs/s\n")
+    if r["unknown_sources"]:
+        emit(f"{r['unknown_sources']:,} sources held symbols training never saw: dropped (characters) or read as <unk> (words)\n")
     for e in r["examples"]:
         emit(f"  {e['source']}  ->  {e['output']}" + ("" if e["output"] == e["reference"] else f"   (reference: {e['reference']})") + "\n")
 

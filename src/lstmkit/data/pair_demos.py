@@ -31,14 +31,20 @@ DEMO_SIZES = {"addition": 50_000, "dates": 20_000, "phrases": None}
 
 # ---------------------------------------------------------------------------- addition
 def addition_pairs(n: int, seed: int = 0, digits: int = 3) -> list[tuple[str, str]]:
-    """``n`` distinct sums of two numbers of 1 to ``digits`` digits (each length equally likely, as in Keras)."""
+    """``n`` distinct sums of two numbers below ``10 ** digits``.
+
+    Half the operands are drawn as Keras draws them (a length of 1 to ``digits`` digits, each equally
+    likely, so short numbers are well covered), half uniformly over every number (so the full-length
+    operands, most of the task, get most of the pairs: 46 % of the sums add two 3-digit numbers).
+    """
     rng = np.random.default_rng(seed)
     top = 10 ** digits
     if n > top * top:
         raise LstmkitError(f"there are only {top * top:,} distinct {digits}-digit sums; ask for fewer pairs")
     seen, out = set(), []
     while len(out) < n:
-        a, b = (int(rng.integers(0, 10 ** int(rng.integers(1, digits + 1)))) for _ in range(2))
+        by_length = rng.random() < 0.5
+        a, b = (int(rng.integers(0, 10 ** int(rng.integers(1, digits + 1)) if by_length else top)) for _ in range(2))
         if (a, b) in seen:
             continue
         seen.add((a, b))

@@ -97,13 +97,17 @@ class Seq2Seq:
         self.summary: dict = {}
 
     # ------------------------------------------------------------------------ ids
-    def _encode_side(self, text: str, side: str) -> np.ndarray:
+    def _encode_side(self, text: str, side: str, strict: bool = True) -> np.ndarray:
+        """Ids of one side's text. Symbols training never saw are an error, or with ``strict`` off are
+        dropped (characters) or read as ``<unk>`` (words), as a scorer of a test set needs."""
         tok, offset = (self.src_tok, SOURCE_OFFSET) if side == "source" else (self.tgt_tok, TARGET_OFFSET)
         if isinstance(tok, CharTokenizer):
             unknown = sorted(set(text) - set(tok._index))
+            if unknown and not strict:
+                text = "".join(ch for ch in text if ch in tok._index)
         else:
             unknown = tok.unknown_words(text)
-        if unknown:
+        if unknown and strict:
             shown = ", ".join(repr(u) for u in unknown[:8]) + (" ..." if len(unknown) > 8 else "")
             raise LstmkitError(f"{text[:40]!r} holds {side} symbols this model never saw in training: {shown}; "
                                f"remove them, or train on pairs that contain them")
@@ -273,12 +277,15 @@ class Seq2Seq:
                 self.save(out)
         return self
 
-    def _known(self, src: str, tgt: str) -> bool:
+    def _known_side(self, text: str, side: str) -> bool:
         try:
-            self._encode_side(src, "source"), self._encode_side(tgt, "target")
+            self._encode_side(text, side)
             return True
         except LstmkitError:
             return False
+
+    def _known(self, src: str, tgt: str) -> bool:
+        return self._known_side(src, "source") and self._known_side(tgt, "target")
 
     def _exact(self, pairs, beam: int) -> float:
         if not pairs:
@@ -291,8 +298,11 @@ class Seq2Seq:
         if self.net is None:
             raise LstmkitError("this Seq2Seq is not trained yet; call fit(pairs) first, or lstmkit.load a saved one")
 
-    def translate(self, texts, beam: int = 1, max_length: int | None = None, length_penalty: float = 0.0):
-        """The output for each source text (a list for a list, a string for a string); ``beam`` 1 is greedy."""
+    def translate(self, texts, beam: int = 1, max_length: int | None = None, length_penalty: float = 0.0, strict: bool = True):
+        """The output for each source text (a list for a list, a string for a string); ``beam`` 1 is greedy.
+
+        A symbol training never saw is an error; with ``strict=False`` it is dropped (characters) or read
+        as ``<unk>`` (words)."""
         self._require_fitted()
         if not isinstance(beam, (int, np.integer)) or isinstance(beam, bool) or beam < 1:
             raise LstmkitError(f"--beam {beam!r} must be a whole number of at least 1 (1 is greedy decoding)")
@@ -302,7 +312,7 @@ class Seq2Seq:
         texts = [texts] if one else list(texts)
         if not all(isinstance(t, str) for t in texts):
             raise LstmkitError("translate takes a string or a list of strings")
-        ids = [self._encode_side(t.strip(), "source") for t in texts]
+        ids = [self._encode_side(t.strip(), "source", strict) for t in texts]
         outs: list[str] = [""] * len(texts)
         order = np.argsort([len(i) for i in ids], kind="stable")  # similar lengths together: less padding
         limit = max_length or self.config.max_target
@@ -322,15 +332,17 @@ class Seq2Seq:
 
         pairs = _checked_pairs(pairs)
         t0 = time.perf_counter()
-        outs = self.translate([s for s, _ in pairs], beam=beam)
+        # a test set may hold symbols training never saw: they are dropped or read as <unk>, and counted
+        outs = self.translate([s for s, _ in pairs], beam=beam, strict=False)
         seconds = time.perf_counter() - t0
+        unknown = sum(not self._known_side(src, "source") for src, _ in pairs)
         refs = [t for _, t in pairs]
         tokenize = "char" if self.config.target_level == "char" else "13a"
         return {"pairs": len(pairs), "beam": beam, "exact_match": float(np.mean([o == r for o, r in zip(outs, refs)])),
                 # effective order: n-grams longer than the outputs (a 3-digit sum) do not zero the score
                 "bleu": BLEU(tokenize=tokenize, effective_order=True).corpus_score(outs, [refs]).score,
                 "chrf": sacrebleu.corpus_chrf(outs, [refs]).score, "bleu_tokenize": tokenize,
-                "seconds": round(seconds, 4), "pairs_per_s": round(len(pairs) / max(seconds, 1e-9), 1),
+                "seconds": round(seconds, 4), "pairs_per_s": round(len(pairs) / max(seconds, 1e-9), 1), "unknown_sources": unknown,
                 "examples": [{"source": s, "reference": r, "output": o} for (s, r), o in list(zip(pairs, outs))[:5]]}
 
     # ------------------------------------------------------------------------ saving
