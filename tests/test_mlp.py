@@ -107,3 +107,18 @@ def test_cli_bad_tables_exit_with_one_line(run_cli, tmp_path):
                           (["--demo", "wine"], "unknown demo")):
         code, _, stderr = run_cli("mlp", "train", *args, "--out", tmp_path / "m")
         assert code == 2 and message in stderr and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_numpy_params_save_and_small_tables_are_refused_cleanly(run_cli, tmp_path):
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 2)), np.array([0, 1, 2] * 10)
+    m = MLP(hidden=(np.int64(4),), batch_size=np.int64(8), steps=5).fit(X, y)
+    m.save(tmp_path / "np")  # a grid search's numpy numbers are written as JSON numbers
+    back = lstmkit.load(tmp_path / "np")
+    assert back.get_params()["hidden"] == (4,) and back.n_features_in_ == 2
+    csv = tmp_path / "small.csv"
+    pd.DataFrame({"a": range(6), "b": range(6), "k": list("pqrpqr")}).to_csv(csv, index=False)
+    code, _, stderr = run_cli("mlp", "train", csv, "--label", "k", "--out", tmp_path / "m")
+    assert code == 2 and "cannot spare a stratified test part" in stderr and "Traceback" not in stderr
+    with pytest.raises(LstmkitError, match="--batch-size 0"):
+        MLP(batch_size=0).fit(X, y)

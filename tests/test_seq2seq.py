@@ -281,3 +281,30 @@ def test_cli_translate_bad_inputs_exit_with_one_line(run_cli, tiny_adder, tmp_pa
     assert code == 2 and "holds a MLP, not a sequence-to-sequence model" in stderr
     code, _, stderr = run_cli("seq2seq", "evaluate", tmp_path / "mlp", tmp_path / "none.tsv")
     assert code == 2 and "not a sequence-to-sequence model" in stderr
+
+
+def test_review_fixes_resume_settings_word_targets_and_unreadable_sources(tmp_path):
+    pairs = addition_pairs(300, seed=3, digits=2)
+    out = tmp_path / "run"
+    m = Seq2Seq(**TINY, seed=0).fit(pairs, steps=10, batch_size=32, out=out)
+    saved = lstmkit.load(out)
+    # a finished run resumed with its own budget hands back the saved (best) weights, not the last step's
+    again = Seq2Seq(**TINY).fit(pairs, steps=10, out=out, resume=True)
+    for k, v in saved.net.state_dict().items():
+        assert torch.equal(v, again.net.state_dict()[k])
+    with pytest.raises(LstmkitError, match="--batch-size 16 \\(saved 32\\)"):
+        Seq2Seq(**TINY).fit(pairs, steps=20, batch_size=16, out=out, resume=True)
+    assert saved.fit_settings["batch_size"] == 32
+    # exact match compares with the target as a word-level side writes it back
+    w = Seq2Seq("char", "word", lowercase=True, **TINY)
+    w.tgt_tok = lstmkit.WordTokenizer.fit("do i like it ?", lowercase=True)
+    assert w.written("Do I like it?") == "do i like it?"
+    # a source none of whose characters is known gets an empty output when scoring, not an abort
+    assert m.translate(["日本", "1+2"], strict=False)[0] == ""
+    with pytest.raises(LstmkitError, match="never saw"):
+        m.translate("日本")
+    with pytest.raises(LstmkitError, match="--seed -1"):
+        Seq2Seq(seed=-1)
+    with pytest.raises(LstmkitError, match="--count 0"):
+        demo_pairs("addition", 0)
+    assert parse_pairs("a\u2028b\tc\x85d\n") == [("a\u2028b", "c\x85d")]

@@ -67,7 +67,7 @@ def mlp_train(
     features: Optional[List[str]] = typer.Option(None, "--features", help="A feature column, repeatable (default: every other column)."),
     demo: Optional[str] = typer.Option(None, help="iris: scikit-learn's bundled iris data, seed 001's example (default: none)."),
     hidden: Optional[List[int]] = typer.Option(None, "--hidden", help="A hidden layer's width, repeatable (default one layer of 8: iris gives 4-8-3)."),
-    activation: str = typer.Option("relu", help="relu (default), tanh or sigmoid."),
+    activation: str = typer.Option("tanh", help="tanh (default), relu or sigmoid."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the rows (default 300, at most 5,000 steps)."),
     steps: Optional[int] = typer.Option(None, help="Optimizer steps instead (default: --epochs)."),
     lr: float = typer.Option(0.01, help="Adam's learning rate (default 0.01)."),
@@ -103,8 +103,10 @@ def mlp_train(
         from sklearn.model_selection import train_test_split
 
         _, counts = np.unique(y, return_counts=True)
-        if counts.min() < 2:
-            raise LstmkitError("a class has a single row, so no stratified test part can be held out; pass --test-fraction 0")
+        n_test = int(np.ceil(test_fraction * len(y)))
+        if counts.min() < 2 or n_test < len(counts) or len(y) - n_test < len(counts):
+            raise LstmkitError(f"{len(y)} rows in {len(counts)} classes cannot spare a stratified test part of {test_fraction:g} "
+                               f"(every class needs a row on each side); pass --test-fraction 0 or a larger table")
         tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
         test, X, y = (X[te], y[te]), X[tr], y[tr]
     m = MLP(tuple(hidden) if hidden else (8,), activation, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed)

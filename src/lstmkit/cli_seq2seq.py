@@ -45,9 +45,9 @@ def seq2seq_train(
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget (default 5 minutes when no budget is given; it stops earlier when validation stalls)."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps (default: --minutes)."),
     epochs: Optional[float] = typer.Option(None, help="Budget in passes over the pairs (default: --minutes)."),
-    batch_size: int = typer.Option(64, help="Pairs per step (default 64)."),
-    lr: float = typer.Option(3e-3, help="Adam's peak learning rate (default 3e-3)."),
-    val_fraction: float = typer.Option(0.05, help="Share of the pairs held out for validation, at most 2,000 pairs (default 0.05)."),
+    batch_size: Optional[int] = typer.Option(None, help="Pairs per step (default 64; a resumed run keeps its own)."),
+    lr: Optional[float] = typer.Option(None, help="Adam's peak learning rate (default 3e-3; a resumed run keeps its own)."),
+    val_fraction: Optional[float] = typer.Option(None, help="Share of the pairs held out for validation, at most 2,000 pairs (default 0.05; a resumed run keeps its own)."),
     count: Optional[int] = typer.Option(None, help="With --demo addition or dates: pairs to generate (default 50,000 and 20,000)."),
     beam: int = typer.Option(4, help="Beam width for the final report on the held-out pairs (default 4)."),
     seed: int = typer.Option(0, help="Random seed: with --steps or --epochs the same seed gives the same model on the CPU."),
@@ -121,7 +121,7 @@ def seq2seq_translate(
         emit(m.translate(text, beam=beam, max_length=max_length) + "\n")
         return
     raw = sys.stdin.read() if str(file) == "-" else _read_lines(file)
-    lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").splitlines()]
+    lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").split("\n")]
     lines = [line for line in lines if line]
     if not lines:
         raise LstmkitError(f"{file} holds no text to translate; write one source per line")

@@ -118,10 +118,18 @@ def phrase_pairs() -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------- choosing
-def demo_pairs(name: str, n: int | None = None, seed: int = 0) -> list[tuple[str, str]]:
-    """``n`` pairs of a built-in demo (default: its training size; ``phrases`` has a fixed list)."""
+def _check(name: str, n: int | None, seed: int) -> None:
     if name not in DEMOS:
         raise LstmkitError(f"unknown demo {name!r}; pass one of {', '.join(DEMOS)}")
+    if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
+        raise LstmkitError(f"--count {n!r} must be a whole number of at least 1")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise LstmkitError(f"--seed {seed!r} must be a whole number of 0 or more")
+
+
+def demo_pairs(name: str, n: int | None = None, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` pairs of a built-in demo (default: its training size; ``phrases`` has a fixed list)."""
+    _check(name, n, seed)
     if name == "phrases":
         pairs = phrase_pairs()
         return pairs if n is None else [pairs[i] for i in np.random.default_rng(seed).permutation(len(pairs))[:n]]
@@ -131,6 +139,7 @@ def demo_pairs(name: str, n: int | None = None, seed: int = 0) -> list[tuple[str
 
 def split_demo(name: str, n_train: int | None = None, n_test: int = 1000, seed: int = 0) -> tuple[list, list]:
     """Training pairs and held-out pairs whose sources never occur in training (for measuring a demo)."""
+    _check(name, n_train, seed)
     if name == "phrases":
         pairs = demo_pairs(name)
         order = np.random.default_rng(seed).permutation(len(pairs))

@@ -29,7 +29,10 @@ def parse_pairs(text: str, where: str = "the pairs") -> list[tuple[str, str]]:
     """``(source, target)`` pairs from tab-separated lines, refusing a line without a tab or with an empty side."""
     text = text.lstrip("\ufeff")
     pairs = []
-    for n, line in enumerate(text.splitlines(), 1):
+    # lines end at \n only (and a \r before it): str.splitlines would also cut at \x85, \u2028 and form feeds,
+    # characters a pair may well hold
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         if "\t" not in line:

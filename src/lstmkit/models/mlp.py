@@ -33,7 +33,8 @@ from ..nn import MAX_WIDTH
 from ..train import TrainConfig, Trainer
 
 TASK = "mlp"
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+SMALL_ROWS, SMALL_VAL = 1000, 0.2  # from this many rows a fifth is held out to keep the best weights
 
 
 class RowBatch(NamedTuple):
@@ -121,15 +122,17 @@ class MLP(ClassifierMixin, BaseEstimator):
 
     Args:
         hidden: hidden layer widths (default (8,): with iris's 4 features and 3 classes, seed 001's 4-8-3).
-        activation: relu (default), tanh or sigmoid.
+        activation: tanh (default), relu or sigmoid.
         epochs / steps: the budget (default 300 passes over the rows, at most 5,000 steps).
         lr: Adam's learning rate (default 0.01); batch_size (default 16).
-        val_fraction: the stratified share held out to keep the best weights (default 0.2; 0 for none).
+        val_fraction: the stratified share held out to keep the best weights (default: 0.2 from 1,000 rows, none
+            below: a small table cannot spare it; 5-fold cross-validation inside iris's training part scored
+            0.956 with every row trained on against 0.953 with a fifth held out).
         seed: one seed, one model.
     """
 
-    def __init__(self, hidden=(8,), activation: str = "relu", *, epochs: float | None = None, steps: int | None = None,
-                 lr: float = 0.01, batch_size: int = 16, val_fraction: float = 0.2, seed: int = 0):
+    def __init__(self, hidden=(8,), activation: str = "tanh", *, epochs: float | None = None, steps: int | None = None,
+                 lr: float = 0.01, batch_size: int = 16, val_fraction: float | None = None, seed: int = 0):
         self.hidden, self.activation, self.epochs, self.steps = hidden, activation, epochs, steps
         self.lr, self.batch_size, self.val_fraction, self.seed = lr, batch_size, val_fraction, seed
 
@@ -143,8 +146,12 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError("pass only one budget: --epochs or --steps")
         if any(b is not None and not b > 0 for b in (self.epochs, self.steps)) or not self.lr > 0:
             raise LstmkitError("the budget and --lr must be positive")
-        if not 0 <= self.val_fraction < 0.9:
+        if self.val_fraction is not None and not 0 <= self.val_fraction < 0.9:
             raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 up to 0.9")
+        for name in ("batch_size", "seed"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < (1 if name == "batch_size" else 0):
+                raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a whole number of {1 if name == 'batch_size' else 0} or more")
         return [int(h) for h in hidden]
 
     def fit(self, X, y) -> "MLP":
@@ -152,6 +159,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         hidden = self._check()
         columns = list(X.columns) if hasattr(X, "columns") else None  # a DataFrame's column names are kept
         X = _rows(X)
+        self.n_features_in_ = X.shape[1]
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(X):
             raise LstmkitError(f"y must hold one label per row: {len(X)} rows, {y.shape} labels")
@@ -164,9 +172,10 @@ class MLP(ClassifierMixin, BaseEstimator):
         Z = (X - self.mean_) / self.std_
         # -- a stratified held-out part keeps the best weights ---------------------------------------
         counts = np.bincount(y_ids)
-        n_val = int(round(self.val_fraction * len(y)))
+        share = self.val_fraction if self.val_fraction is not None else (SMALL_VAL if len(y) >= SMALL_ROWS else 0.0)
+        n_val = int(round(share * len(y)))
         fit_idx, val_idx = np.arange(len(y)), None
-        if n_val >= len(counts) and counts.min() >= 2 and len(y) - n_val >= len(counts):
+        if n_val and n_val >= len(counts) and counts.min() >= 2 and len(y) - n_val >= len(counts):
             from sklearn.model_selection import train_test_split
 
             fit_idx, val_idx = train_test_split(np.arange(len(y)), test_size=n_val, stratify=y_ids, random_state=self.seed)
@@ -205,6 +214,8 @@ class MLP(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         self._require_fitted()
+        if hasattr(X, "columns") and all(f in X.columns for f in self.features_):
+            X = X[self.features_]  # a table holding the training columns is read by their names, in their order
         X = _rows(X)
         if X.shape[1] != len(self.mean_):
             raise LstmkitError(f"the rows have {X.shape[1]} features; this model was trained on {len(self.mean_)}")
@@ -220,7 +231,9 @@ class MLP(ClassifierMixin, BaseEstimator):
     def save(self, path: str | Path) -> Path:
         """Write the model directory: config, labels, the standardisation, safetensors weights, as one set."""
         self._require_fitted()
-        config = {"task": TASK, "mlp": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_}
+        params = {k: ([int(h) for h in v] if k == "hidden" and not isinstance(v, (int, np.integer)) else v.item() if hasattr(v, "item") else v)
+                  for k, v in self.get_params().items()}  # numpy numbers (from a grid search) as JSON numbers
+        config = {"task": TASK, "mlp": params, "net": self.net_.config.to_dict(), "summary": self.summary_}
         parts = {"labels": {"classes": [c.item() if hasattr(c, "item") else c for c in self.classes_]},
                  "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist()}}
         self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict())
@@ -253,6 +266,7 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
         est.net_ = artifact.build_module(lambda: MLPNet(net_cfg), art.weights, str(art.path)).eval()
         est.classes_, est.features_ = np.asarray(classes), [str(f) for f in features]
+        est.n_features_in_ = len(est.features_)
         est.mean_, est.std_ = np.asarray(mean, np.float64), np.asarray(std, np.float64)
         est.summary_ = art.config.get("summary") if isinstance(art.config.get("summary"), dict) else {}
         est.path_ = Path(art.path)

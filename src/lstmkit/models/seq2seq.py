@@ -90,11 +90,14 @@ class Seq2Seq:
         self.config = Seq2SeqConfig(source_level, target_level, lowercase)
         self.shape = dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional)
         Seq2SeqNetConfig(src_vocab=2, tgt_vocab=4, **self.shape)  # the shape's own checks, before any data is read
-        self.seed = seed
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise LstmkitError(f"--seed {seed!r} must be a whole number of 0 or more")
+        self.seed = int(seed)
         self.net: Seq2SeqNet | None = None
         self.src_tok = self.tgt_tok = None
         self.train_config: TrainConfig | None = None
         self.summary: dict = {}
+        self.fit_settings: dict = {}  # batch size, rate and validation share of the last fit (a resume keeps them)
 
     # ------------------------------------------------------------------------ ids
     def _encode_side(self, text: str, side: str, strict: bool = True) -> np.ndarray:
@@ -116,6 +119,14 @@ class Seq2Seq:
             raise LstmkitError(f"{text[:40]!r} has no {side} symbols; pass some text")
         return ids + offset
 
+    def _source_ids(self, text: str, strict: bool) -> np.ndarray:
+        try:
+            return self._encode_side(text, "source", strict)
+        except LstmkitError:
+            if strict:
+                raise
+            return np.zeros(0, np.int64)
+
     def _decode_ids(self, row) -> str:
         out = []
         for i in row:
@@ -126,14 +137,16 @@ class Seq2Seq:
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, pairs, *, minutes: float | None = None, steps: int | None = None, epochs: float | None = None,
-            batch_size: int = 64, lr: float = 3e-3, val_fraction: float = 0.05, val_pairs=None, out: str | Path | None = None,
+            batch_size: int | None = None, lr: float | None = None, val_fraction: float | None = None, val_pairs=None,
+            out: str | Path | None = None,
             resume: bool = False, overwrite: bool = False, progress: bool = False, notes=None) -> "Seq2Seq":
         """Train on ``pairs`` (``(source, target)`` strings); the weights with the best validation loss are kept.
 
         Args:
             minutes / steps / epochs: one budget (default 5 minutes); training stops earlier when the
                 validation loss gains less than 1 % over 4 of its 20 evaluations.
-            val_fraction: the share of pairs held out (at most 2,000 pairs); ``val_pairs`` gives them instead.
+            batch_size: pairs per step (default 64); lr: Adam's peak rate (default 3e-3).
+            val_fraction: the share of pairs held out (default 0.05, at most 2,000 pairs); ``val_pairs`` gives them instead.
             out: a run directory, saved at each evaluation (best model, checkpoint, metrics, curves);
                 ``resume`` continues it, a larger budget extends it; ``overwrite`` replaces a model there.
         """
@@ -141,10 +154,13 @@ class Seq2Seq:
         pairs = _checked_pairs(pairs)
         if resume and out is None:
             raise LstmkitError("--resume needs --out: the directory of the run to continue")
-        if not 0.0 <= val_fraction < 0.9:
+        given = {k: v for k, v in (("batch_size", batch_size), ("lr", lr), ("val_fraction", val_fraction)) if v is not None}
+        if val_fraction is not None and not 0.0 <= val_fraction < 0.9:
             raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) up to 0.9")
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
             raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
+        if lr is not None and not lr > 0:
+            raise LstmkitError(f"--lr {lr} must be positive")
         budget = {k: v for k, v in (("minutes", minutes), ("steps", steps), ("epochs", epochs)) if v is not None}
         out = Path(out) if out is not None else None
         if out is not None:
@@ -157,13 +173,22 @@ class Seq2Seq:
                 self.config, self.shape, self.seed = saved.config, saved.shape, saved.seed
                 self.src_tok, self.tgt_tok, self.net = saved.src_tok, saved.tgt_tok, saved.net
                 self.summary = dict(saved.summary)
+                clash = [f"--{k.replace('_', '-')} {v!r} (saved {saved.fit_settings.get(k)!r})" for k, v in given.items()
+                         if saved.fit_settings.get(k) is not None and saved.fit_settings[k] != v]
+                if clash:
+                    raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; "
+                                       f"drop those options or train a new run")
+                self.fit_settings = dict(saved.fit_settings)
                 tc_saved = saved.train_config.to_dict()
                 saved_budget = {k: tc_saved[k] for k in ("minutes", "epochs", "steps") if tc_saved.get(k) is not None}
                 tc = TrainConfig(**{**tc_saved, "minutes": None, "epochs": None, "steps": None, **(budget or saved_budget)})
             else:
-                tc = TrainConfig(**(budget or {"minutes": 5.0}), lr=lr, seed=self.seed, evals=EVALS, warmup=0.02, min_lr_ratio=0.02,
+                self.summary = {}
+                self.fit_settings = {"batch_size": 64, "lr": 3e-3, "val_fraction": 0.05, **given}
+                tc = TrainConfig(**(budget or {"minutes": 5.0}), lr=self.fit_settings["lr"], seed=self.seed, evals=EVALS, warmup=0.02, min_lr_ratio=0.02,
                                  clip=1.0, device="cpu", precision="fp32")
             # -- split: a held-out part (seeded), or the given validation pairs -----------------------
+            batch_size, val_fraction = self.fit_settings["batch_size"], self.fit_settings["val_fraction"]
             order = np.random.default_rng(self.seed).permutation(len(pairs))
             if val_pairs is not None:
                 train_pairs, held = pairs, _checked_pairs(val_pairs)
@@ -189,7 +214,8 @@ class Seq2Seq:
             val = None
             if held:
                 val = PairBatches([self._encode_side(s, "source") for s, _ in held], [self._encode_side(t, "target") for _, t in held],
-                                  DECODE_BATCH, shuffle=False)
+                                  # Bahdanau's scores are (B, T, S, H): its teacher-forced evaluation batches stay small
+                                  DECODE_BATCH if self.net.config.attention != "bahdanau" else batch_size, shuffle=False)
             net = self.net
             n_par = sum(p.numel() for p in net.parameters())
             plan = (f"plan: {len(train_pairs):,} pairs ({c.source_level} -> {c.target_level}, {self.src_tok.vocab_size} -> "
@@ -203,6 +229,11 @@ class Seq2Seq:
             history = artifact.read_metrics(out)[0] if saved else []
             best = {"weights": {k: v.clone() for k, v in net.state_dict().items()} if saved else None,
                     "mark": math.inf, "stall": 0}
+            for row in history:  # a resumed run's early stopping stands where it stood; an extension starts it afresh
+                if row.get("event") == "replan":
+                    best["stall"] = 0
+                elif isinstance(row.get("val_loss"), (int, float)):
+                    _stalled(best, row["val_loss"])
             if saved:
                 weights, tstate, meta = checkpoint.load_checkpoint(out)
                 try:
@@ -212,7 +243,10 @@ class Seq2Seq:
                 trainer.load_resume_payload(tstate, meta)
                 if budget and budget != saved_budget and trainer.remaining() > 0:
                     history.append({"step": trainer.state.step, "event": "replan", "elapsed": round(trainer.state.elapsed, 3), **trainer.replan()})
+                    best["stall"] = 0
                 elif trainer.state.finished or trainer.remaining() <= 0:
+                    net.load_state_dict(best["weights"])  # the saved model, not the checkpoint's last step
+                    net.eval()
                     say(f"{out} has already spent its budget ({_budget_text(tc)}, {trainer.state.step} steps); nothing to do, the model is unchanged")
                     self.stop_reason = "budget spent"
                     return self
@@ -226,12 +260,8 @@ class Seq2Seq:
                 net.eval()
                 t.last_eval["val_exact"] = self._exact(val_sample, beam=1)
                 net.train()
-                if v < 0.99 * best["mark"] - 2e-4:  # a real gain, not the last digits of a solved task
-                    best.update(mark=v, stall=0)
-                else:
-                    best["stall"] += 1
-                    if best["stall"] >= PATIENCE:
-                        t.request_stop(f"no 1 % gain in validation loss over {PATIENCE} evaluations")
+                if _stalled(best, v):
+                    t.request_stop(f"no 1 % gain in validation loss over {PATIENCE} evaluations")
                 history.append(dict(t.last_eval))
 
             def keep(t: Trainer) -> None:
@@ -291,7 +321,14 @@ class Seq2Seq:
         if not pairs:
             return float("nan")
         outs = self.translate([s for s, _ in pairs], beam=beam)
-        return float(np.mean([o == t for o, (_, t) in zip(outs, pairs)]))
+        return float(np.mean([o == self.written(t) for o, (_, t) in zip(outs, pairs)]))
+
+    def written(self, target: str) -> str:
+        """``target`` as this model can write it: a word-level side lowercased (with ``lowercase``) and
+        re-spaced by its tokenizer; what exact match compares outputs with."""
+        if self.config.target_level == "char" or not self._known_side(target, "target"):
+            return target
+        return self.tgt_tok.decode(self.tgt_tok.encode(target))
 
     # ------------------------------------------------------------------------ using
     def _require_fitted(self) -> None:
@@ -312,13 +349,13 @@ class Seq2Seq:
         texts = [texts] if one else list(texts)
         if not all(isinstance(t, str) for t in texts):
             raise LstmkitError("translate takes a string or a list of strings")
-        ids = [self._encode_side(t.strip(), "source", strict) for t in texts]
-        outs: list[str] = [""] * len(texts)
-        order = np.argsort([len(i) for i in ids], kind="stable")  # similar lengths together: less padding
+        ids = [self._source_ids(t.strip(), strict) for t in texts]
+        outs: list[str] = [""] * len(texts)  # a source with no known symbol at all (strict off) gets an empty output
+        order = [i for i in np.argsort([len(i) for i in ids], kind="stable") if len(ids[i])]  # similar lengths together
         limit = max_length or self.config.max_target
         self.net.eval()
         for a in range(0, len(order), DECODE_BATCH):
-            idx = order[a:a + DECODE_BATCH]
+            idx = np.asarray(order[a:a + DECODE_BATCH], dtype=np.int64)
             batch = PairBatches([ids[i] for i in idx], [np.ones(1, np.int64)] * len(idx), len(idx), shuffle=False).batch(np.arange(len(idx)))
             rows = beam_search(self.net, batch.src, batch.src_len, int(beam), limit, length_penalty).tolist()
             for i, row in zip(idx, rows):
@@ -338,7 +375,7 @@ class Seq2Seq:
         unknown = sum(not self._known_side(src, "source") for src, _ in pairs)
         refs = [t for _, t in pairs]
         tokenize = "char" if self.config.target_level == "char" else "13a"
-        return {"pairs": len(pairs), "beam": beam, "exact_match": float(np.mean([o == r for o, r in zip(outs, refs)])),
+        return {"pairs": len(pairs), "beam": beam, "exact_match": float(np.mean([o == self.written(r) for o, r in zip(outs, refs)])),
                 # effective order: n-grams longer than the outputs (a 3-digit sum) do not zero the score
                 "bleu": BLEU(tokenize=tokenize, effective_order=True).corpus_score(outs, [refs]).score,
                 "chrf": sacrebleu.corpus_chrf(outs, [refs]).score, "bleu_tokenize": tokenize,
@@ -348,7 +385,8 @@ class Seq2Seq:
     # ------------------------------------------------------------------------ saving
     def to_config(self) -> dict:
         return {"task": TASK, "seq2seq": self.config.to_dict(), "net": self.net.config.to_dict(),
-                "train": self.train_config.to_dict() if self.train_config else {}, "seed": self.seed, "summary": self.summary}
+                "train": self.train_config.to_dict() if self.train_config else {}, "fit": self.fit_settings, "seed": self.seed,
+                "summary": self.summary}
 
     def _parts(self) -> dict:
         return {"source_tokenizer": self.src_tok.to_dict(), "target_tokenizer": self.tgt_tok.to_dict()}
@@ -389,6 +427,9 @@ class Seq2Seq:
         m.net = artifact.build_module(lambda: Seq2SeqNet(net_cfg), art.weights, str(art.path)).eval()
         m.src_tok, m.tgt_tok, m.train_config = src_tok, tgt_tok, train
         m.summary = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
+        fit = config.get("fit") if isinstance(config.get("fit"), dict) else {}
+        m.fit_settings = {k: fit[k] for k, kind in (("batch_size", int), ("lr", float), ("val_fraction", float))
+                          if isinstance(fit.get(k), (int, float)) and not isinstance(fit.get(k), bool) and (kind is float or isinstance(fit[k], int))}
         m.path = Path(art.path)
         return m
 
@@ -399,13 +440,23 @@ class Seq2Seq:
                 "parameters": sum(p.numel() for p in self.net.parameters())}
 
 
+def _stalled(best: dict, v: float) -> bool:
+    """Early stopping's rule, one evaluation at a time: True once the validation loss has not gained 1 %
+    (and 2e-4 nats: not the last digits of a solved task) over ``PATIENCE`` evaluations."""
+    if v < 0.99 * best["mark"] - 2e-4:
+        best.update(mark=v, stall=0)
+        return False
+    best["stall"] += 1
+    return best["stall"] >= PATIENCE
+
+
 def _checked_pairs(pairs) -> list[tuple[str, str]]:
     """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
     if isinstance(pairs, (str, bytes)):
         raise LstmkitError("pairs must be a list of (source, target) strings; to read a file use lstmkit.data.pairs.read_pairs")
     out = []
     for i, p in enumerate(pairs):
-        if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(x, str) for x in p)):
+        if not (isinstance(p, (tuple, list, np.ndarray)) and len(p) == 2 and all(isinstance(x, str) for x in p)):
             raise LstmkitError(f"pair {i} is {str(p)[:40]!r}, not a (source, target) pair of strings")
         s, t = p[0].strip(), p[1].strip()
         if not s or not t:
