@@ -40,7 +40,7 @@ def main() -> None:
     makers = {"lstmkit MLP 4-8-3": lambda s: lstmkit.MLP(hidden=(8,), seed=s),
               "scikit-learn MLPClassifier 4-8-3": lambda s: make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=2000, random_state=s)),
               "logistic regression": lambda s: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))}
-    print(f"| model | mean test accuracy | min | max | splits at or above 0.95 | fit s (mean) |")
+    print("| model | mean test accuracy | min | max | splits at or above 0.95 | fit s (mean) |")
     print("|---|---|---|---|---|---|")
     for name, make in makers.items():
         accs, secs = [], []
