@@ -87,3 +87,8 @@ def test_seq2seq_demos_and_decode():
     assert len(rows) == 2 and all(len(r.split("|")) == 11 for r in rows)
     out = run("seq2seq_decode.py", "--sources", "50", "--steps", "5", "--uncached", "5")
     assert "| greedy, batched |" in out and "| beam 4, per sequence, re-encoding every step |" in out and "agree on" in out
+
+
+def test_mlp_iris():
+    out = run("mlp_iris.py", "--seeds", "1")
+    assert "| lstmkit MLP 4-8-3 |" in out and "| logistic regression |" in out
