@@ -48,6 +48,17 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, torch.Tensor], dic
     return artifact.read_consistently(directory, lambda: _load_checkpoint(directory), f"{CHECKPOINT}/{artifact.MANIFEST}")
 
 
+def resume_into(directory: str | Path, net: torch.nn.Module, trainer) -> None:
+    """Put the last checkpoint of ``directory`` into ``net`` (its last weights) and ``trainer`` (optimizer,
+    position, RNG: ``Trainer.load_resume_payload``), so that the run continues exactly where it stood."""
+    weights, tensors, meta = load_checkpoint(directory)
+    try:
+        net.load_state_dict(weights)
+    except RuntimeError as e:
+        raise LstmkitError(f"{directory}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
+    trainer.load_resume_payload(tensors, meta)
+
+
 def _load_checkpoint(directory: Path) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict]:
     ck = CHECKPOINT
     if not fileset.exists(directory, f"{ck}/{TRAIN_STATE}") and fileset.exists(directory, f"{CHECKPOINT}.old/{TRAIN_STATE}"):

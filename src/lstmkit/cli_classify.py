@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit
+from .cli_common import Command, emit, load_as
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -82,13 +82,9 @@ def classify_train(
 
 
 def _load(model: Path):
-    from . import load
     from .models.classify import SequenceClassifier
 
-    m = load(model)
-    if not isinstance(m, SequenceClassifier):
-        raise LstmkitError(f"{model} holds a {type(m).__name__}, not a classifier; use the commands of its task (lstmkit info shows it)")
-    return m
+    return load_as(model, SequenceClassifier, "a classifier")
 
 
 @classify_app.command("predict", cls=Command)

@@ -17,6 +17,17 @@ class PipeClosed(BaseException):
     """The reader of stdout went away. A BaseException, so that click (which exits 1 on EPIPE) lets it pass."""
 
 
+def load_as(path, cls, what: str):
+    """``lstmkit.load(path)``, refused in one line unless it is a ``cls`` (a command of one task given another's model)."""
+    from . import load
+    from .errors import LstmkitError
+
+    m = load(path)
+    if not isinstance(m, cls):
+        raise LstmkitError(f"{path} holds a {type(m).__name__}, not {what}; use the commands of its task (lstmkit info shows it)")
+    return m
+
+
 def emit(text: str) -> None:
     try:
         sys.stdout.write(text)

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit
+from .cli_common import Command, emit, load_as
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -172,14 +172,9 @@ def forecast_predict(
 
 
 def _load(model: Path):
-    from . import load
     from .models.forecast import Forecaster
 
-    m = load(model)
-    if not isinstance(m, Forecaster):
-        raise LstmkitError(f"{model} holds a {type(m).__name__}, not a forecasting model; use the commands of its task "
-                           "(lstmkit info shows it)")
-    return m
+    return load_as(model, Forecaster, "a forecasting model")
 
 
 @forecast_app.command("evaluate", cls=Command)

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit
+from .cli_common import Command, emit, load_as
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -124,13 +124,9 @@ def mlp_train(
 
 
 def _load(path: Path):
-    from . import load
     from .models.mlp import MLP
 
-    m = load(path)
-    if not isinstance(m, MLP):
-        raise LstmkitError(f"{path} holds a {type(m).__name__}, not an MLP; use the commands of its task (lstmkit info shows it)")
-    return m
+    return load_as(path, MLP, "an MLP")
 
 
 @mlp_app.command("predict", cls=Command)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli_common import Command, emit
+from .cli_common import Command, emit, load_as
 from .errors import LstmkitError
 
 seq2seq_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -94,13 +94,9 @@ def seq2seq_train(
 
 
 def _load(path: Path):
-    from . import load
     from .models.seq2seq import Seq2Seq
 
-    m = load(path)
-    if not isinstance(m, Seq2Seq):
-        raise LstmkitError(f"{path} holds a {type(m).__name__}, not a sequence-to-sequence model; use the commands of its task (lstmkit info shows it)")
-    return m
+    return load_as(path, Seq2Seq, "a sequence-to-sequence model")
 
 
 @seq2seq_app.command("translate", cls=Command)

@@ -235,12 +235,7 @@ class Seq2Seq:
                 elif isinstance(row.get("val_loss"), (int, float)):
                     _stalled(best, row["val_loss"])
             if saved:
-                weights, tstate, meta = checkpoint.load_checkpoint(out)
-                try:
-                    net.load_state_dict(weights)
-                except RuntimeError as e:
-                    raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
-                trainer.load_resume_payload(tstate, meta)
+                checkpoint.resume_into(out, net, trainer)
                 if budget and budget != saved_budget and trainer.remaining() > 0:
                     history.append({"step": trainer.state.step, "event": "replan", "elapsed": round(trainer.state.elapsed, 3), **trainer.replan()})
                     best["stall"] = 0

@@ -259,12 +259,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
         best = {"weights": None, "saved": bool(resumed)}
         history = artifact.read_metrics(out)[0] if resume else []  # the evaluation rows (metrics.jsonl)
         if resumed:
-            weights, tstate, meta = checkpoint.load_checkpoint(out)
-            try:
-                net.load_state_dict(weights)
-            except RuntimeError as e:
-                raise LstmkitError(f"{out}/checkpoint does not fit the saved model ({str(e).splitlines()[0][:100]}); train without --resume") from None
-            trainer.load_resume_payload(tstate, meta)
+            checkpoint.resume_into(out, net, trainer)
             best["weights"] = {k: v.clone() for k, v in resumed.net.state_dict().items()}  # the best so far stays the best
             model.summary.update({k: v for k, v in resumed.summary.items() if k in ("best_eval", "sizing", "plan")})
             # A larger budget re-plans what is left (``Trainer.replan``); a run whose budget is spent is
