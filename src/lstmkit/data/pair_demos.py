@@ -55,7 +55,7 @@ def addition_pairs(n: int, seed: int = 0, digits: int = 3) -> list[tuple[str, st
 # ---------------------------------------------------------------------------- dates
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-FIRST, LAST = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+FIRST, LAST = dt.date(1000, 1, 1), dt.date(2999, 12, 31)
 
 
 def write_date(d: dt.date, style: int) -> str:
@@ -66,7 +66,7 @@ def write_date(d: dt.date, style: int) -> str:
 
 
 def date_pairs(n: int, seed: int = 0) -> list[tuple[str, str]]:
-    """``n`` distinct (written date, ISO date) pairs, days from 1900 to 2099 in one of five styles."""
+    """``n`` distinct (written date, ISO date) pairs, days from the years 1000 to 2999 in one of five styles."""
     rng = np.random.default_rng(seed)
     days = (LAST - FIRST).days + 1
     if n > days * 5:
