@@ -10,29 +10,23 @@ Example:
 """
 from __future__ import annotations
 
-import contextlib
-import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from .. import artifact, checkpoint, fileset, rundir
-from ..callbacks import add_curves, add_note_printer, add_progress_bar, prepare_curves
+from .. import artifact, fileset
 from ..configs import bounded, checked_from_dict
 from ..data.pairs import PairBatches
 from ..errors import LstmkitError
 from ..tokenize import CharTokenizer, WordTokenizer, tokenizer_from_dict
-from ..train import TrainConfig, Trainer
+from ..train import TrainConfig
 from .seq2seq_decode import beam_search
 from .seq2seq_net import EOS, PAD, SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetConfig
 
 TASK = "seq2seq"
 SIDE_LEVELS = ("char", "word")
-EVALS, PATIENCE = 20, 4  # early stopping: no 1 % gain in validation loss over 4 of 20 evaluations ends the run
-VAL_DECODE = 500  # held-out pairs decoded greedily at each evaluation, for the exact-match figure
 DECODE_BATCH = 512
 
 
@@ -150,157 +144,11 @@ class Seq2Seq:
             out: a run directory, saved at each evaluation (best model, checkpoint, metrics, curves);
                 ``resume`` continues it, a larger budget extends it; ``overwrite`` replaces a model there.
         """
-        say = notes or (lambda m: None)
-        pairs = _checked_pairs(pairs)
-        if resume and out is None:
-            raise LstmkitError("--resume needs --out: the directory of the run to continue")
-        given = {k: v for k, v in (("batch_size", batch_size), ("lr", lr), ("val_fraction", val_fraction)) if v is not None}
-        if val_fraction is not None and not 0.0 <= val_fraction < 0.9:
-            raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) up to 0.9")
-        if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
-            raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
-        if lr is not None and not lr > 0:
-            raise LstmkitError(f"--lr {lr} must be positive")
-        budget = {k: v for k, v in (("minutes", minutes), ("steps", steps), ("epochs", epochs)) if v is not None}
-        out = Path(out) if out is not None else None
-        if out is not None:
-            prepare_curves()
-        claim = rundir.claim(out, resume=resume, overwrite=overwrite) if out is not None else contextlib.nullcontext()
-        with claim as run:
-            saved = None
-            if resume:  # the saved run's settings, tokenizers and network; only the budget may change
-                saved = Seq2Seq.load(out)
-                self.config, self.shape, self.seed = saved.config, saved.shape, saved.seed
-                self.src_tok, self.tgt_tok, self.net = saved.src_tok, saved.tgt_tok, saved.net
-                self.summary = dict(saved.summary)
-                clash = [f"--{k.replace('_', '-')} {v!r} (saved {saved.fit_settings.get(k)!r})" for k, v in given.items()
-                         if saved.fit_settings.get(k) is not None and saved.fit_settings[k] != v]
-                if clash:
-                    raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; "
-                                       f"drop those options or train a new run")
-                self.fit_settings = dict(saved.fit_settings)
-                tc_saved = saved.train_config.to_dict()
-                saved_budget = {k: tc_saved[k] for k in ("minutes", "epochs", "steps") if tc_saved.get(k) is not None}
-                tc = TrainConfig(**{**tc_saved, "minutes": None, "epochs": None, "steps": None, **(budget or saved_budget)})
-            else:
-                self.summary = {}
-                self.fit_settings = {"batch_size": 64, "lr": 3e-3, "val_fraction": 0.05, **given}
-                tc = TrainConfig(**(budget or {"minutes": 5.0}), lr=self.fit_settings["lr"], seed=self.seed, evals=EVALS, warmup=0.02, min_lr_ratio=0.02,
-                                 clip=1.0, device="cpu", precision="fp32")
-            # -- split: a held-out part (seeded), or the given validation pairs -----------------------
-            batch_size, val_fraction = self.fit_settings["batch_size"], self.fit_settings["val_fraction"]
-            order = np.random.default_rng(self.seed).permutation(len(pairs))
-            if val_pairs is not None:
-                train_pairs, held = pairs, _checked_pairs(val_pairs)
-            else:
-                n_val = min(2000, int(round(val_fraction * len(pairs)))) if len(pairs) >= 20 else 0
-                held = [pairs[i] for i in order[:n_val]]
-                train_pairs = [pairs[i] for i in order[n_val:]]
-            # -- tokenizers and the network ------------------------------------------------------
-            c = self.config
-            if not saved:
-                self.src_tok = _tokenizer([s for s, _ in train_pairs], c.source_level, c.lowercase)
-                self.tgt_tok = _tokenizer([t for _, t in train_pairs], c.target_level, c.lowercase)
-            src = [self._encode_side(s, "source") for s, _ in train_pairs]
-            tgt = [self._encode_side(t, "target") for _, t in train_pairs]
-            held = [(s, t) for s, t in held if self._known(s, t)]  # a held-out pair with symbols training never saw cannot be scored
-            if not saved:
-                c.max_target = int(2 * max(len(t) for t in tgt) + 10)
-                torch.manual_seed(self.seed)
-                self.net = Seq2SeqNet(Seq2SeqNetConfig(src_vocab=self.src_tok.vocab_size + SOURCE_OFFSET,
-                                                       tgt_vocab=self.tgt_tok.vocab_size + TARGET_OFFSET, **self.shape))
-            self.train_config = tc
-            train = PairBatches(src, tgt, batch_size, seed=self.seed)
-            val = None
-            if held:
-                val = PairBatches([self._encode_side(s, "source") for s, _ in held], [self._encode_side(t, "target") for _, t in held],
-                                  # Bahdanau's scores are (B, T, S, H): its teacher-forced evaluation batches stay small
-                                  DECODE_BATCH if self.net.config.attention != "bahdanau" else batch_size, shuffle=False)
-            net = self.net
-            n_par = sum(p.numel() for p in net.parameters())
-            plan = (f"plan: {len(train_pairs):,} pairs ({c.source_level} -> {c.target_level}, {self.src_tok.vocab_size} -> "
-                    f"{self.tgt_tok.vocab_size} symbols), {len(held):,} held out; {'bidirectional ' if net.config.bidirectional else ''}"
-                    f"{net.config.layers}x{net.config.hidden} {net.config.cell} encoder-decoder, {net.config.attention} attention, "
-                    f"{n_par:,} parameters; batch {train.batch_size}, {_budget_text(tc)}"
-                    + (", stopping early when validation stalls" if val is not None else ", no validation (too few pairs)"))
+        from .seq2seq_train import fit
 
-            # -- trainer: early stopping on the validation loss, the best weights kept, saved at each evaluation
-            trainer = Trainer(net, train, val, tc)
-            history = artifact.read_metrics(out)[0] if saved else []
-            best = {"weights": {k: v.clone() for k, v in net.state_dict().items()} if saved else None,
-                    "mark": math.inf, "stall": 0}
-            for row in history:  # a resumed run's early stopping stands where it stood; an extension starts it afresh
-                if row.get("event") == "replan":
-                    best["stall"] = 0
-                elif isinstance(row.get("val_loss"), (int, float)):
-                    _stalled(best, row["val_loss"])
-            if saved:
-                checkpoint.resume_into(out, net, trainer)
-                if budget and budget != saved_budget and trainer.remaining() > 0:
-                    history.append({"step": trainer.state.step, "event": "replan", "elapsed": round(trainer.state.elapsed, 3), **trainer.replan()})
-                    best["stall"] = 0
-                elif trainer.state.finished or trainer.remaining() <= 0:
-                    net.load_state_dict(best["weights"])  # the saved model, not the checkpoint's last step
-                    net.eval()
-                    say(f"{out} has already spent its budget ({_budget_text(tc)}, {trainer.state.step} steps); nothing to do, the model is unchanged")
-                    self.stop_reason = "budget spent"
-                    return self
-            self.held_out = held  # this fit's held-out pairs (not saved), for a report after it
-            val_sample = held[:VAL_DECODE]
-
-            def on_eval(t: Trainer) -> None:
-                v = t.last_eval.get("val_loss")
-                if v is None:
-                    return
-                net.eval()
-                t.last_eval["val_exact"] = self._exact(val_sample, beam=1)
-                net.train()
-                if _stalled(best, v):
-                    t.request_stop(f"no 1 % gain in validation loss over {PATIENCE} evaluations")
-                history.append(dict(t.last_eval))
-
-            def keep(t: Trainer) -> None:
-                if t.is_best or best["weights"] is None:
-                    best["weights"] = {k: v.detach().clone() for k, v in net.state_dict().items()}
-                    self.summary["best_eval"] = dict(t.last_eval)
-
-            trainer.add_callback("on_eval", on_eval)
-            trainer.add_callback("on_checkpoint", keep)
-            if progress:
-                add_progress_bar(trainer, "token")
-            elif notes:
-                add_note_printer(trainer)
-            trainer.add_callback("on_start", lambda t: t.note(plan) if progress or notes else None)
-            if out is not None:
-                def save(t: Trainer) -> None:
-                    with fileset.Transaction(out) as tx:
-                        if t.is_best or run.first_save:
-                            artifact.stage_model(tx, self.to_config(), self._parts(), best["weights"] or net.state_dict())
-                        tensors, meta = t.resume_payload()
-                        checkpoint.stage_checkpoint(tx, net.state_dict(), tensors, meta)
-                        tx.write_bytes(artifact.METRICS, artifact.metrics_bytes(history))
-                    run.first_save = False
-
-                trainer.add_callback("on_checkpoint", save)
-                add_curves(trainer, out, history, "token", title=f"{out.name}: {net.config.attention} attention, {c.source_level} -> {c.target_level}")
-
-            # -- fit -------------------------------------------------------------------------
-            t0 = time.perf_counter()
-            trainer.fit()
-            if best["weights"] is not None:
-                net.load_state_dict(best["weights"])
-            net.eval()
-            self.summary.update(pairs=len(train_pairs), val_pairs=len(held), steps=trainer.state.step, epochs=trainer.state.epoch,
-                                elapsed_s=round(trainer.state.elapsed, 2), fit_s=round(time.perf_counter() - t0, 2),
-                                stop_reason=trainer.stop_reason, parameters=n_par,
-                                tokens_per_s=round(trainer.last_step.get("symbols_per_s", 0.0), 1))
-            if held and not trainer.stop_reason.startswith("interrupted"):
-                self.summary["val"] = {"exact_match": self._exact(held, beam=1), "pairs": len(held),
-                                       "loss": self.summary.get("best_eval", {}).get("val_loss")}
-            self.stop_reason = trainer.stop_reason
-            if out is not None:
-                self.save(out)
-        return self
+        return fit(self, pairs, minutes=minutes, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr,
+                   val_fraction=val_fraction, val_pairs=val_pairs, out=out, resume=resume, overwrite=overwrite,
+                   progress=progress, notes=notes)
 
     def _known_side(self, text: str, side: str) -> bool:
         try:
@@ -435,16 +283,6 @@ class Seq2Seq:
                 "parameters": sum(p.numel() for p in self.net.parameters())}
 
 
-def _stalled(best: dict, v: float) -> bool:
-    """Early stopping's rule, one evaluation at a time: True once the validation loss has not gained 1 %
-    (and 2e-4 nats: not the last digits of a solved task) over ``PATIENCE`` evaluations."""
-    if v < 0.99 * best["mark"] - 2e-4:
-        best.update(mark=v, stall=0)
-        return False
-    best["stall"] += 1
-    return best["stall"] >= PATIENCE
-
-
 def _checked_pairs(pairs) -> list[tuple[str, str]]:
     """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
     if isinstance(pairs, (str, bytes)):
@@ -460,11 +298,3 @@ def _checked_pairs(pairs) -> list[tuple[str, str]]:
     if not out:
         raise LstmkitError("there are no pairs; pass at least one (source, target) pair")
     return out
-
-
-def _budget_text(tc: TrainConfig) -> str:
-    if tc.steps:
-        return f"{tc.steps:,} steps"
-    if tc.epochs:
-        return f"{tc.epochs:g} passes"
-    return f"{tc.minutes:g} minutes"
