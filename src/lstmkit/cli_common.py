@@ -17,6 +17,17 @@ class PipeClosed(BaseException):
     """The reader of stdout went away. A BaseException, so that click (which exits 1 on EPIPE) lets it pass."""
 
 
+def write_or_emit(text: str, out, done: str) -> None:
+    """``text`` to the file ``out`` in one atomic write (then ``done`` on stderr), or to stdout without ``out``."""
+    if out:
+        from .atomic import write_bytes_atomic
+
+        write_bytes_atomic(out, text.encode("utf-8"))
+        print(done, file=sys.stderr, flush=True)
+    else:
+        emit(text)
+
+
 def load_as(path, cls, what: str):
     """``lstmkit.load(path)``, refused in one line unless it is a ``cls`` (a command of one task given another's model)."""
     from . import load

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as
+from .cli_common import Command, emit, load_as, write_or_emit
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -144,14 +144,7 @@ def mlp_predict(
     frame = pd.DataFrame({"row": range(len(X)), "label": m.classes_[proba.argmax(1)]})
     for j, c in enumerate(m.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
-    text = frame.to_csv(index=False)
-    if out:
-        from .atomic import write_bytes_atomic
-
-        write_bytes_atomic(out, text.encode("utf-8"))
-        _say(f"predictions written to {out} ({len(frame)} rows)")
-    else:
-        emit(text)
+    write_or_emit(frame.to_csv(index=False), out, f"predictions written to {out} ({len(frame)} rows)")
 
 
 @mlp_app.command("evaluate", cls=Command)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as
+from .cli_common import Command, emit, load_as, write_or_emit
 from .errors import LstmkitError
 
 seq2seq_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -122,14 +122,7 @@ def seq2seq_translate(
     if not lines:
         raise LstmkitError(f"{file} holds no text to translate; write one source per line")
     outs = m.translate(lines, beam=beam, max_length=max_length)
-    body = "".join(o + "\n" for o in outs)
-    if out:
-        from .atomic import write_bytes_atomic
-
-        write_bytes_atomic(out, body.encode("utf-8"))
-        _say(f"{len(outs):,} translations written to {out}")
-    else:
-        emit(body)
+    write_or_emit("".join(o + "\n" for o in outs), out, f"{len(outs):,} translations written to {out}")
 
 
 def _read_lines(path: Path) -> str:
