@@ -17,7 +17,7 @@ forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
 RECIPES = {
     # The air-passenger tutorial's network: MinMax to [0, 1], look-back 3, 4 LSTM units, one step ahead,
     # 100 epochs at batch 1 with Adam (Keras' 1e-3), a 67 % / 33 % split in time, scored one step ahead.
-    "airline-seed": dict(horizon=1, lookback=3, hidden=4, scale="minmax", transform="none", normalize=False, calendar=False,
+    "airline-seed": dict(horizon=1, lookback=3, hidden=4, scale="minmax", transform="none", normalize=False, calendar=False, deseason="none",
                          levels=[], ensemble=1, validate=False, epochs=100.0, batch_size=1, lr=1e-3, schedule="constant", min_input=3),
 }
 
@@ -69,6 +69,8 @@ def forecast_train(
     transform: Optional[str] = typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox."),
     difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
     scale: Optional[str] = typer.Option(None, help="standard (default), minmax or none."),
+    deseason: Optional[str] = typer.Option(None, help="Take each series' seasonal shape out before the network and add it back to the forecast: "
+                                           "auto (when the M4 seasonality test finds one; default), always or none."),
     range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),
     range_hi: Optional[float] = typer.Option(None, help="MinMax range high end (default 1)."),
     normalize: Optional[bool] = typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes)."),
@@ -100,7 +102,7 @@ def forecast_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
-                    hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale,
+                    hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
                     range_lo=range_lo, range_hi=range_hi, normalize=normalize, calendar=calendar, ensemble=ensemble, minutes=minutes,
                     steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, validate=validate)
     if recipe is not None:

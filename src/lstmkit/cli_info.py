@@ -49,7 +49,8 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
     t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
     t.add_row("parameters", f"{i['parameters']:,}")
-    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}"
+    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}, "
+              f"seasonal adjustment {f.get('deseason', 'none')} ({s.get('deseasoned', 0)} of {i['series']} adjusted)"
               f"{', window level removed' if f['normalize'] else ''}{', calendar' if f['calendar'] else ''}")
     if s:
         t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "

@@ -1,10 +1,13 @@
 """Preparation of a series for the network, fitted per series, saved with the model, inverted on output.
 
-    raw -> transform (none | log | Box-Cox) -> difference (0 or 1) -> scale (standard | minmax | none)
+    raw -> transform (none | log | Box-Cox) -> seasonal offsets out (``seasonal.py``) -> difference (0 or 1)
+        -> scale (standard | minmax | none)
 
 ``Scaler.fit(series)`` learns each series' parameters on its training values; ``transform`` and
 ``inverse`` are exact inverses of each other (``inverse`` needs the last transformed value before
-a differenced stretch, which ``transform`` returns). Everything fitted is plain JSON.
+a differenced stretch, which ``anchor`` returns). A seasonally adjusted series also needs to know where a
+stretch ends: ``end``, its last point's distance in steps from the end of the training series (0 for
+the training series itself, and for the tails saved with a model). Everything fitted is plain JSON.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 
 from ..configs import bounded, checked_from_dict
 from ..errors import LstmkitError
+from .seasonal import DESEASON, ahead, fit_profile, offsets
 
 TRANSFORMS = ("auto", "none", "log", "boxcox")
 SCALES = ("standard", "minmax", "none")
@@ -31,6 +35,9 @@ class ScalerConfig:
         scale: ``standard`` ((x - mean) / std), ``minmax`` (to ``range``, as the air-passenger tutorial
             does) or ``none``.
         range_lo, range_hi: the MinMax target range.
+        deseason: take each series' seasonal shape out after the transform (and add it back to the
+            forecast): ``auto`` when the M4 seasonality test finds one, ``always`` (with 2 cycles of data),
+            or ``none``.
     """
 
     transform: str = "auto"
@@ -38,8 +45,11 @@ class ScalerConfig:
     scale: str = "standard"
     range_lo: float = 0.0
     range_hi: float = 1.0
+    deseason: str = "auto"
 
     def __post_init__(self):
+        if self.deseason not in DESEASON:
+            raise LstmkitError(f"unknown --deseason {self.deseason!r}; pass one of {', '.join(DESEASON)}")
         if self.transform not in TRANSFORMS:
             raise LstmkitError(f"unknown --transform {self.transform!r}; pass one of {', '.join(TRANSFORMS)}")
         if self.scale not in SCALES:
@@ -71,11 +81,12 @@ class Scaler:
     lambdas: list[float] = field(default_factory=list)
     shift: list[float] = field(default_factory=list)  # subtracted after the transform: mean or min
     spread: list[float] = field(default_factory=list)  # divided by after that: std or (max - min) / range
+    profiles: list[list[float]] = field(default_factory=list)  # seasonal offsets by phase; [] = not adjusted
 
     # -- fitting ---------------------------------------------------------------------
-    def fit(self, series: list[np.ndarray], names: list[str] | None = None) -> "Scaler":
+    def fit(self, series: list[np.ndarray], names: list[str] | None = None, season: int = 1) -> "Scaler":
         c = self.config
-        self.transforms, self.lambdas, self.shift, self.spread = [], [], [], []
+        self.transforms, self.lambdas, self.shift, self.spread, self.profiles = [], [], [], [], []
         for i, y in enumerate(series):
             label = f"series {names[i]!r}" if names and names[i] else "the series"
             kind = c.transform
@@ -94,6 +105,8 @@ class Scaler:
             self.transforms.append(kind)
             self.lambdas.append(lam)
             z = self._forward(i, y)
+            self.profiles.append(fit_profile(z, season, c.deseason) if len(z) else [])
+            z = z - offsets(self.profiles[i], len(z))
             if c.difference:
                 z = np.diff(z)
             if c.scale == "standard" and len(z):
@@ -128,31 +141,39 @@ class Scaler:
             return np.power(np.maximum(lam * z + 1.0, 1e-12), 1.0 / lam)
         return z
 
-    def anchor(self, i: int, history: np.ndarray) -> float:
-        """The last transformed value of ``history``: what a differenced forecast adds back to."""
+    def seasonal(self, i: int) -> list[float]:
+        """Series ``i``'s seasonal offsets by phase ([] when it is not adjusted)."""
+        return self.profiles[i] if i < len(self.profiles) else []
+
+    def anchor(self, i: int, history: np.ndarray, end: int = 0) -> float:
+        """The last adjusted transformed value of ``history``: what a differenced forecast adds back to."""
         if not self.config.difference or not len(history):
             return 0.0
-        return float(self._forward(i, history[-1:])[0])
+        return float(self._forward(i, history[-1:])[0] - offsets(self.seasonal(i), 1, end)[0])
 
-    def transform(self, i: int, y: np.ndarray) -> np.ndarray:
-        """Raw values (n,) of series ``i`` -> network units, (n - difference,)."""
+    def transform(self, i: int, y: np.ndarray, end: int = 0) -> np.ndarray:
+        """Raw values (n,) of series ``i``, the last ``end`` steps after the training end -> network units,
+        (n - difference,)."""
         z = self._forward(i, y)
+        z = z - offsets(self.seasonal(i), len(z), end)
         if self.config.difference:
             z = np.diff(z)
         return (z - self.shift[i]) / self.spread[i]
 
-    def inverse(self, i: int, u: np.ndarray, anchor: float = 0.0) -> np.ndarray:
-        """Network units -> raw values. ``u`` is (..., h) along the last axis; a differenced series is
-        summed from ``anchor`` (each quantile path summed alike, a comonotone approximation)."""
+    def inverse(self, i: int, u: np.ndarray, anchor: float = 0.0, end: int = 0) -> np.ndarray:
+        """Network units -> raw values. ``u`` is (..., h) along the last axis: the ``h`` steps after a point
+        ``end`` steps past the training end. A differenced series is summed from ``anchor`` (each quantile
+        path summed alike, a comonotone approximation)."""
         z = np.asarray(u, float) * self.spread[i] + self.shift[i]
         if self.config.difference:
             z = anchor + np.cumsum(z, axis=-1)
+        z = z + ahead(self.seasonal(i), z.shape[-1], end)
         return self._backward(i, z)
 
     # -- JSON ------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {"config": self.config.to_dict(), "transforms": self.transforms, "lambdas": self.lambdas,
-                "shift": self.shift, "spread": self.spread}
+                "shift": self.shift, "spread": self.spread, "profiles": self.profiles}
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "scaler") -> "Scaler":
@@ -169,4 +190,10 @@ class Scaler:
                 raise LstmkitError(f"{where}.{name}: every entry must be a finite number")
         if any(x <= 0 for x in lists[3]):
             raise LstmkitError(f"{where}.spread: every entry must be positive")
-        return cls(cfg, list(lists[0]), [float(x) for x in lists[1]], [float(x) for x in lists[2]], [float(x) for x in lists[3]])
+        profiles = d.get("profiles", [[] for _ in lists[0]])  # models saved before seasonal adjustment have none
+        if (not isinstance(profiles, list) or len(profiles) != len(lists[0]) or any(
+                not isinstance(p, list) or len(p) == 1 or any(not isinstance(x, (int, float)) or isinstance(x, bool) or not np.isfinite(x) for x in p)
+                for p in profiles)):
+            raise LstmkitError(f"{where}.profiles: one list of finite seasonal offsets (or an empty one) per series is needed")
+        return cls(cfg, list(lists[0]), [float(x) for x in lists[1]], [float(x) for x in lists[2]], [float(x) for x in lists[3]],
+                   [[float(x) for x in p] for p in profiles])

@@ -58,6 +58,14 @@ class _Columns:
     past: list = field(default_factory=list)
 
 
+def _adjusted_text(scaler: Scaler, season: int, how: str) -> str:
+    k, n = sum(bool(p) for p in scaler.profiles), len(scaler.profiles)
+    if how == "none" or season < 2:
+        return "no seasonal adjustment"
+    return f"seasonally adjusted ({k} of {n} series{' passed the seasonality test' if how == 'auto' else ''})" if k else \
+        f"no seasonal adjustment ({'no series passed the seasonality test' if how == 'auto' else 'under 2 seasons of data'})"
+
+
 def _cov_stats(blocks: list[np.ndarray]) -> tuple[list[float], list[float]]:
     if not blocks or not blocks[0].shape[1]:
         return [], []
@@ -117,7 +125,7 @@ class Forecaster:
         model_h = H if c.strategy == "direct" else 1
 
         # -- preparation: scaler per series, covariate statistics -----------------------
-        self.scaler = Scaler(c.scaler_config()).fit(ss.values, ss.ids)
+        self.scaler = Scaler(c.scaler_config()).fit(ss.values, ss.ids, season=season)
         kmean, kstd = _cov_stats(ss.known)
         pmean, pstd = _cov_stats(ss.past)
         cal_width = calendar(ss.times[0][:1], ss.freq).shape[1] if c.calendar else 0
@@ -150,7 +158,8 @@ class Forecaster:
         net_cfg = ForecastNetConfig(inputs=self.spec.inputs, future=self.spec.future, horizon=model_h, quantiles=c.quantiles,
                                     hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
         say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({ss.freq or 'no time column'}), season {season}, "
-            f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, {c.scale} scale"
+            f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
+            f"{_adjusted_text(self.scaler, season, c.deseason)}, {c.scale} scale"
             f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
             f"{_budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
 
@@ -191,7 +200,8 @@ class Forecaster:
         self.net = _ensemble(net_cfg, final)
         self.series["interval_scale"] = scale
         self.summary = {"fit_s": round(_clock() - t_start, 3), "windows": N, "series": len(ss), "lookback": L, "season": season,
-                        "min_input": min_input, "validated": can_validate, "steps_chosen": [b for b, _ in chosen],
+                        "min_input": min_input, "validated": can_validate,
+                        "deseasoned": sum(bool(p) for p in self.scaler.profiles), "steps_chosen": [b for b, _ in chosen],
                         "interval_scale": scale, "budget": budget, "parameters": sum(p.numel() for p in self.net.parameters())}
         return self
 
@@ -251,11 +261,12 @@ class Forecaster:
         return net, best["step"] or trainer.state.step, best["val"]
 
     def _prepare(self, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
-                 known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None) -> Prepared:
-        """Series ``i`` in network units, its calendar through ``horizon`` steps past its end."""
+                 known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None, end: int = 0) -> Prepared:
+        """Series ``i`` in network units (its last point ``end`` steps after the training end), its calendar
+        through ``horizon`` steps past its end."""
         sc, si = scaler or self.scaler, i if si is None else si
         d = self.config.difference
-        u = sc.transform(si, y).astype(np.float32)
+        u = sc.transform(si, y, end).astype(np.float32)
         if self.spec.calendar:
             all_times = times.append(future_times(times, self.series["freq"], horizon)) if len(times) else times
             cal = calendar(all_times, self.series["freq"])[d:].astype(np.float32)
@@ -343,7 +354,7 @@ class Forecaster:
             if name in id_index:
                 scalers.append((self.scaler, id_index[name]))
             else:  # a series the model has not seen: the global model, with its own fitted preparation
-                scalers.append((Scaler(c.scaler_config()).fit([ss.values[j]], [name]), 0))
+                scalers.append((Scaler(c.scaler_config()).fit([ss.values[j]], [name], season=spec.season), 0))
             L_need = c.difference + 1
             if len(ss.values[j]) < L_need + 1:
                 raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
@@ -356,6 +367,9 @@ class Forecaster:
             lows = [float(per.get(str(v), 1.0)) for v in reversed(lv)]
             scale = np.array(lows + lows[::-1])
         hist = [np.asarray(v, float) for v in ss.values]
+        # where each history ends, in steps after its training series' end (for the seasonal offsets' phase)
+        ends = [self._steps_after(id_index[name], ss.times[j]) if name in id_index and scalers[j][0].seasonal(scalers[j][1]) else 0
+                for j, name in enumerate(ss.ids)]
         out_mean = [np.zeros(0) for _ in ss.ids]
         out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
         times = [future_times(t, ss.freq or self.series["freq"], h) for t in ss.times]
@@ -370,12 +384,12 @@ class Forecaster:
                 ph = ss.past[j]
                 if done and ph.shape[1]:  # past covariates do not extend into the forecast: hold the last value
                     ph = np.concatenate([ph, np.repeat(ph[-1:], done, 0)], 0)
-                p = self._prepare(j, hist[j], t_all, ph, kh, block, kf, scaler=sc, si=si)
+                p = self._prepare(j, hist[j], t_all, ph, kh, block, kf, scaler=sc, si=si, end=ends[j] + done)
                 x, f, _, _, level = window(spec, p, len(p.u), len(p.u))
                 xs.append(x)
                 fs.append(f)
                 levels.append(level)
-                anchors.append(sc.anchor(si, hist[j]))
+                anchors.append(sc.anchor(si, hist[j], ends[j] + done))
             with torch.no_grad():
                 pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)  # (S, block, outputs)
             take = min(block, h - done)
@@ -384,13 +398,28 @@ class Forecaster:
                 sc, si = scalers[j]
                 mean_u = pred[j, :take, 0] + levels[j]
                 q_u = pred[j, :take, 0:1] + (pred[j, :take, 1:] - pred[j, :take, 0:1]) * scale * grow + levels[j]
-                mean = sc.inverse(si, mean_u, anchors[j])
-                q = np.stack([sc.inverse(si, q_u[:, i], anchors[j]) for i in range(2 * k)], 1) if k else np.zeros((take, 0))
+                e = ends[j] + done
+                mean = sc.inverse(si, mean_u, anchors[j], e)
+                q = np.stack([sc.inverse(si, q_u[:, i], anchors[j], e) for i in range(2 * k)], 1) if k else np.zeros((take, 0))
                 out_mean[j] = np.concatenate([out_mean[j], mean])
                 out_q[j] = np.concatenate([out_q[j], q], 0)
                 hist[j] = np.concatenate([hist[j], mean])
             done += take
         return out_mean, out_q, times
+
+    def _steps_after(self, si: int, times: pd.Index) -> int:
+        """How many steps the last of ``times`` lies after the end of training series ``si`` (negative: before)."""
+        if not len(times):
+            return 0
+        last, b = self.series["last_times"][si], times[-1]
+        if not self.series["datetime"]:
+            return int(b) - int(last)
+        a = pd.Timestamp(last)
+        if a == b:
+            return 0
+        lo, hi = (a, b) if a < b else (b, a)
+        n = len(pd.date_range(lo, hi, freq=self.series["freq"])) - 1
+        return n if b > a else -n
 
     def _known_future(self, ss: SeriesSet, h: int, future) -> list[np.ndarray] | None:
         cols = self.columns
@@ -442,7 +471,9 @@ class Forecaster:
         ss = self._histories(data)
         y, t_idx = ss.values[0], ss.times[0]
         si = self.series["ids"].index(ss.ids[0]) if ss.ids[0] in self.series["ids"] else 0
-        p = self._prepare(si, y, t_idx, ss.past[0], ss.known[0], self.spec.horizon)
+        sc = self.scaler
+        end = self._steps_after(si, t_idx) if sc.seasonal(si) else 0
+        p = self._prepare(si, y, t_idx, ss.past[0], ss.known[0], self.spec.horizon, end=end)
         d = self.config.difference
         start = max(self.spec.lookback + d, start or 0)
         xs, fs, lv = [], [], []
@@ -454,9 +485,10 @@ class Forecaster:
         with torch.no_grad():
             pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)[:, 0, 0]
         u = pred + np.asarray(lv)
-        sc = self.scaler
-        anchors = [sc.anchor(si, y[: t + d]) for t in range(start - d, len(p.u))]
-        fc = np.array([sc.inverse(si, u[i:i + 1], anchors[i])[0] for i in range(len(u))])
+        # the origin t forecasts y[t + d] from y[:t + d], whose last point lies this far after the training end
+        ends = [end - (len(y) - (t + d)) for t in range(start - d, len(p.u))]
+        anchors = [sc.anchor(si, y[: t + d], e) for t, e in zip(range(start - d, len(p.u)), ends)]
+        fc = np.array([sc.inverse(si, u[i:i + 1], anchors[i], ends[i])[0] for i in range(len(u))])
         return y[start:], fc
 
     # ------------------------------------------------------------------------ saving

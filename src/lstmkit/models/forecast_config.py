@@ -25,7 +25,7 @@ class ForecastConfig:
         strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
             fed back).
         cell, hidden, layers, dropout: the recurrent body.
-        transform, difference, scale, range_lo, range_hi: the preparation (``ScalerConfig``).
+        transform, difference, scale, range_lo, range_hi, deseason: the preparation (``ScalerConfig``).
         normalize: subtract each window's level (its last season's mean) from its values.
         calendar: calendar sin/cos inputs from the time column.
         ensemble: networks trained with different seeds; the forecast is their mean.
@@ -49,6 +49,7 @@ class ForecastConfig:
     scale: str = "standard"
     range_lo: float = 0.0
     range_hi: float = 1.0
+    deseason: str = "auto"
     normalize: bool = True
     calendar: bool = True
     ensemble: int = bounded(1, 100, default=5)
@@ -74,7 +75,7 @@ class ForecastConfig:
             raise LstmkitError(f"--lookback {self.lookback} must be at least 1")
         if sum(b is not None for b in (self.steps, self.epochs, self.minutes)) > 1:
             raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-        ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)  # validates those
+        self.scaler_config()  # validates those
         TrainConfig(lr=self.lr, schedule=self.schedule)
         if self.cell not in ("lstm", "gru"):
             raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
@@ -84,11 +85,13 @@ class ForecastConfig:
         return sorted(round((100 - v) / 200, 6) for v in self.levels)
 
     def scaler_config(self) -> ScalerConfig:
-        return ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi)
+        return ScalerConfig(self.transform, self.difference, self.scale, self.range_lo, self.range_hi, self.deseason)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "forecast") -> "ForecastConfig":
+        if isinstance(d, dict) and "deseason" not in d:  # saved before seasonal adjustment: trained without it
+            d = {**d, "deseason": "none"}
         return checked_from_dict(cls, d, where)
