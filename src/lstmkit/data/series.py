@@ -251,3 +251,28 @@ def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
         return pd.date_range(times[-1], periods=h + 1, freq=freq)[1:]
     start = int(times[-1]) + 1 if len(times) else 0
     return pd.RangeIndex(start, start + h)
+
+
+def read_future(future, ids: list, id_col: str | None, known: list[str], h: int) -> list[np.ndarray] | None:
+    """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
+    table (or a path) with those columns and the id column; None when the model has no known covariates."""
+    if not known:
+        return None
+    if future is None:
+        raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
+                           "with --future FILE (future= in Python)")
+    fdf = future if isinstance(future, pd.DataFrame) else read_table(future)
+    missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
+    if missing:
+        raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(known)}{' and ' + id_col if id_col else ''}")
+    out = []
+    for name in ids:
+        rows = fdf if not id_col else fdf[fdf[id_col].astype(str) == name]
+        if len(rows) < h:
+            raise LstmkitError(f"the future table has {len(rows)} row(s) for {('series ' + repr(name)) if name else 'the series'}; "
+                               f"{h} are needed, one per forecast step")
+        vals = rows[known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
+        if not np.isfinite(vals).all():
+            raise LstmkitError("the future table holds missing or non-numeric covariate values; fill them")
+        out.append(vals)
+    return out

@@ -27,7 +27,7 @@ from ..data.series import (
     SeriesSet,
     calendar,
     future_times,
-    read_table,
+    read_future,
     season_for,
     to_series,
 )
@@ -358,7 +358,7 @@ class Forecaster:
             L_need = c.difference + 1
             if len(ss.values[j]) < L_need + 1:
                 raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
-        known_future = self._known_future(ss, h, future)
+        known_future = read_future(future, ss.ids, self.columns.id, self.columns.known, h)
         k = len(c.quantiles)
         scale = np.ones(2 * k)
         if k:
@@ -420,29 +420,6 @@ class Forecaster:
         lo, hi = (a, b) if a < b else (b, a)
         n = len(pd.date_range(lo, hi, freq=self.series["freq"])) - 1
         return n if b > a else -n
-
-    def _known_future(self, ss: SeriesSet, h: int, future) -> list[np.ndarray] | None:
-        cols = self.columns
-        if not cols.known:
-            return None
-        if future is None:
-            raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass their values over the next {h} steps "
-                               "with --future FILE (future= in Python)")
-        fdf = future if isinstance(future, pd.DataFrame) else read_table(future)
-        missing = [col for col in [*cols.known, *(x for x in (cols.id,) if x)] if col not in fdf.columns]
-        if missing:
-            raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(cols.known)}{' and ' + cols.id if cols.id else ''}")
-        out = []
-        for name in ss.ids:
-            rows = fdf if not cols.id else fdf[fdf[cols.id].astype(str) == name]
-            if len(rows) < h:
-                raise LstmkitError(f"the future table has {len(rows)} row(s) for {('series ' + repr(name)) if name else 'the series'}; "
-                                   f"{h} are needed, one per forecast step")
-            vals = rows[cols.known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
-            if not np.isfinite(vals).all():
-                raise LstmkitError("the future table holds missing or non-numeric covariate values; fill them")
-            out.append(vals)
-        return out
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         c, cols = self.config, self.columns
