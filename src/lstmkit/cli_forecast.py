@@ -70,7 +70,7 @@ def forecast_train(
     difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
     scale: Optional[str] = typer.Option(None, help="standard (default), minmax or none."),
     deseason: Optional[str] = typer.Option(None, help="Take each series' seasonal shape out before the network and add it back to the forecast: "
-                                           "auto (when the M4 seasonality test finds one; default), always or none."),
+                                           "auto (when its STL season has a strength of 0.64 or more, with 2 seasons of data; default), always or none."),
     range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),
     range_hi: Optional[float] = typer.Option(None, help="MinMax range high end (default 1)."),
     normalize: Optional[bool] = typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes)."),

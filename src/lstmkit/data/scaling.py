@@ -36,7 +36,7 @@ class ScalerConfig:
             does) or ``none``.
         range_lo, range_hi: the MinMax target range.
         deseason: take each series' seasonal shape out after the transform (and add it back to the
-            forecast): ``auto`` when the M4 seasonality test finds one, ``always`` (with 2 cycles of data),
+            forecast): ``auto`` when its STL season is strong enough (``seasonal.is_seasonal``), ``always`` (with 2 cycles of data),
             or ``none``.
     """
 
