@@ -135,6 +135,11 @@ def test_window_indices_padding_and_mask():
     w = build_windows(spec, [s], [range(2, 10)], [10])
     assert w["x"].shape == (8, 4, 2) and w["y"].shape == (8, 3)
     assert w["mask"][-1].tolist() == [1, 0, 0]  # the last origin has one target left
+    # a seasonally adjusted series sets its own level span: here the last point alone
+    s.level_span = 1
+    _, _, y, _, level = window(spec, s, t=6, limit=10)
+    assert level == pytest.approx(5.0)
+    np.testing.assert_allclose(y, np.array([6, 7, 8]) - 5.0)
 
 
 # ---------------------------------------------------------------------------- network
@@ -189,6 +194,7 @@ def test_same_seed_same_forecast_and_save_load_identical(tmp_path, air):
 def test_seasonal_phase_follows_the_history_given(air):
     fc = lstmkit.Forecaster(horizon=12, seed=0, **TINY).fit(air.iloc[:120], target="value", time="date")
     assert fc.scaler.profiles[0] and fc.summary["deseasoned"] == 1
+    assert fc._prepare(0, air["value"].to_numpy(float)[:120], pd.DatetimeIndex(air["date"][:120]), np.zeros((120, 0)), np.zeros((120, 0)), 12).level_span == 3
     # from the saved tails, from the same history passed in, and from a history a year shorter or longer:
     # each forecast's peak is July or August of the year after its history ends
     for hist in (None, air.iloc[:120], air.iloc[:108], air):

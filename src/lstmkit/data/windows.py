@@ -9,7 +9,9 @@ A window at origin ``t`` of series ``i`` reads the ``lookback`` points before ``
 
 and per horizon step (``WindowSpec.future``): the calendar and the known covariates there. The level
 is the mean of the window's last ``season`` real points (ES-RNN's idea: the network sees the shape
-of the recent past, not its height), added back to the forecast. Targets past ``limit`` (the end of
+of the recent past, not its height), added back to the forecast. A seasonally adjusted series has no
+season left to average out, so its level is the mean of its last quarter season (``level_span``),
+which lags its trend less. Targets past ``limit`` (the end of
 the training stretch, or of the series) are masked out, so the latest origins still train on the
 steps they have.
 """
@@ -45,6 +47,7 @@ class Prepared:
     cal: np.ndarray
     past: np.ndarray
     known: np.ndarray
+    level_span: int = 0  # points averaged into the window level; 0: the season's
 
 
 @dataclass
@@ -72,7 +75,8 @@ def window(spec: WindowSpec, s: Prepared, t: int, limit: int) -> tuple[np.ndarra
     lo = max(0, t - L)
     seen = s.u[lo:t]
     k = len(seen)
-    level = float(seen[-min(spec.season, k):].mean()) if spec.normalize and k else 0.0
+    span = s.level_span or spec.season
+    level = float(seen[-min(span, k):].mean()) if spec.normalize and k else 0.0
     x = np.zeros((L, spec.inputs), np.float32)
     x[L - k:, 0] = seen - level
     x[L - k:, 1] = 1.0

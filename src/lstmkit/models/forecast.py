@@ -277,7 +277,10 @@ class Forecaster:
         p = ((past - pm) / ps)[d:].astype(np.float32) if past.shape[1] else np.zeros((len(u), 0), np.float32)
         k_all = known if known_future is None else np.concatenate([known, known_future], 0)
         k = ((k_all - km) / ks)[d:].astype(np.float32) if k_all.shape[1] else np.zeros((len(u), 0), np.float32)
-        return Prepared(u, cal, p, k)
+        # an adjusted series' level: its last quarter season (on air passengers, inside the training years,
+        # relative RMSE 5.62 % with the whole season, 4.86 % with a quarter of it, 5.00 % with the last point)
+        span = max(1, self.spec.season // 4) if sc.seasonal(si) else 0
+        return Prepared(u, cal, p, k, span)
 
     # ------------------------------------------------------------------------ forecasting
     def validation_coverage(self) -> dict:
