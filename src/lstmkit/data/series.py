@@ -276,3 +276,18 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int)
             raise LstmkitError("the future table holds missing or non-numeric covariate values; fill them")
         out.append(vals)
     return out
+
+
+def steps_between(last: str, times: pd.Index, freq: str | None, datetime: bool) -> int:
+    """How many steps of ``freq`` the last of ``times`` lies after the time ``last`` (negative: before)."""
+    if not len(times):
+        return 0
+    b = times[-1]
+    if not datetime:
+        return int(b) - int(last)
+    a = pd.Timestamp(last)
+    if a == b:
+        return 0
+    lo, hi = (a, b) if a < b else (b, a)
+    n = len(pd.date_range(lo, hi, freq=freq)) - 1
+    return n if b > a else -n

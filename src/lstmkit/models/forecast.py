@@ -29,6 +29,7 @@ from ..data.series import (
     future_times,
     read_future,
     season_for,
+    steps_between,
     to_series,
 )
 from ..data.windows import (
@@ -412,17 +413,7 @@ class Forecaster:
 
     def _steps_after(self, si: int, times: pd.Index) -> int:
         """How many steps the last of ``times`` lies after the end of training series ``si`` (negative: before)."""
-        if not len(times):
-            return 0
-        last, b = self.series["last_times"][si], times[-1]
-        if not self.series["datetime"]:
-            return int(b) - int(last)
-        a = pd.Timestamp(last)
-        if a == b:
-            return 0
-        lo, hi = (a, b) if a < b else (b, a)
-        n = len(pd.date_range(lo, hi, freq=self.series["freq"])) - 1
-        return n if b > a else -n
+        return steps_between(self.series["last_times"][si], times, self.series["freq"], self.series["datetime"])
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         c, cols = self.config, self.columns
