@@ -231,9 +231,10 @@ def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
     assert note["regime"] == "data-limited" and note["epochs"] > sizing.DATA_LIMITED_EPOCHS
     assert lm.net.config.layers == 1 and lm.net.config.dropout == sizing.dropout_for(note["epochs"], 1) > 0
     assert lm.train_config.patience == note["patience"] == 2 and lm.train_config.anneal == note["anneal"] == 2
+    assert lm.train_config.average == note["average"] == 0.999  # a short data-limited run saves its weights' average
     told = TextModel.train(text=text, steps=60, batch_size=4, bptt=32, patience=0, dropout=0.1, progress=False)
     assert told.summary["sizing"]["regime"] == "data-limited"
-    assert told.train_config.patience == 0 and told.net.config.dropout == 0.1
+    assert told.train_config.patience == 0 and told.net.config.dropout == 0.1 and told.train_config.average == 0.0
     long = TextModel.train(text=text * 20, steps=60, batch_size=4, bptt=32, progress=False)
     assert long.summary["sizing"]["regime"] == "compute-limited" and long.summary["sizing"]["epochs"] < 1
     assert long.net.config.dropout == 0.0 and long.train_config.patience == 0
@@ -262,7 +263,8 @@ def test_train_prints_what_it_chose_and_why(tmp_path):
     assert f"{net.layers}x{net.hidden}, dropout {net.dropout:g}," in line and net.layers == 1 and net.dropout > 0
     assert "epochs of the text" in line
     assert ("data-limited: 2 evaluations without improvement send it back to the best weights at a quarter "
-            "of the rate, 2 times, then stop") in line
+            "of the rate, 2 times, then stop; the saved weights are their moving average, decay 0.999)") in line
+    assert "weights averaged (decay 0.999)" in next(l for l in res.output.splitlines() if l.startswith("plan:"))
     res = CliRunner().invoke(app, ["train", str(src), "--out", str(tmp_path / "s"), "--steps", "3", "--batch-size", "2",
                                    "--sample", "0", "-q"])  # a third of a pass
     line = next(l for l in res.output.splitlines() if l.startswith("network fitted to the budget"))

@@ -191,3 +191,63 @@ def test_replan_spreads_evaluations_over_the_rest_and_rises_the_rate():
     t.add_callback("on_eval", lambda tr: steps.append(tr.state.step))
     t.fit()
     assert steps == [55, 70, 85, 100] and t.stop_reason == "budget" and t.state.plans == 1
+
+
+# ---------------------------------------------------------------------------- the moving average of the weights
+def test_average_is_the_ramped_ema_of_the_trained_weights_and_is_what_is_scored():
+    """After fit the model holds the moving average of every step's weights (decay ramped by
+    (1 + n) / (10 + n) up to ``average``); the final evaluation scored exactly those weights."""
+    data = _stream()
+    trained = []
+    t = Trainer(_net(), data, data, TrainConfig(steps=30, seed=1, evals=1, average=0.9))
+    start = [v.clone() for k, v in t.model.state_dict().items() if v.is_floating_point()]
+    names = [k for k, v in t.model.state_dict().items() if v.is_floating_point()]
+    t.add_callback("on_step", lambda tr: trained.append({k: v.clone() for k, v in tr.model.state_dict().items()}))
+    t.fit()
+    ema = start
+    for n, w in enumerate(trained):  # the update after step n + 1 sees the step count n before bookkeeping
+        d = min(0.9, (1 + n) / (10 + n))
+        ema = [a * d + w[k] * (1 - d) for a, k in zip(ema, names)]
+    final = t.model.state_dict()
+    for k, a in zip(names, ema):
+        torch.testing.assert_close(final[k], a, rtol=1e-5, atol=1e-6, msg=k)
+    assert not torch.allclose(final["head.weight"], trained[-1]["head.weight"])  # the average is not the last step
+    from lstmkit.train import evaluate_loss
+    assert t.last_eval["val_loss"] == pytest.approx(evaluate_loss(t.model, data)["loss"], rel=1e-6)
+
+
+def test_average_off_leaves_the_trained_weights():
+    seen = []
+    t = Trainer(_net(), _stream(), None, TrainConfig(steps=10, seed=1))
+    t.add_callback("on_step", lambda tr: seen.append(tr.model.head.weight.clone()))
+    t.fit()
+    assert torch.equal(t.model.head.weight, seen[-1])
+
+
+def test_resume_with_average_continues_exactly():
+    """The checkpoint's weights are the average; the payload carries the trained weights: 20 straight == 12 + 8."""
+    cfg = TrainConfig(steps=20, seed=3, evals=1, average=0.8)
+    straight = Trainer(_net(), _stream(), None, cfg).fit()
+
+    first = Trainer(_net(), _stream(), None, cfg)
+    saved = {}
+    first.add_callback("on_step", lambda t: t._stop_signal is None and t.state.step == 12 and setattr(t, "_stop_signal", "TEST"))
+    first.add_callback("on_checkpoint", lambda t: saved.update(weights={k: v.clone() for k, v in t.model.state_dict().items()},
+                                                              payload=t.resume_payload()))
+    first.fit()
+    tensors, meta = saved["payload"]
+    assert any(k.startswith("trained.") for k in tensors)
+    assert torch.equal(saved["weights"]["head.weight"], first.model.head.weight)  # saved what it ends with: the average
+    assert not torch.equal(tensors["trained.head.weight"], first.model.head.weight)
+
+    second = Trainer(_net(seed=99), _stream(), None, cfg)
+    second.model.load_state_dict(saved["weights"])
+    second.load_resume_payload(tensors, meta)
+    second.fit()
+    for (k, x), (_, y) in zip(straight.model.state_dict().items(), second.model.state_dict().items()):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
+
+
+def test_average_out_of_range():
+    with pytest.raises(LstmkitError, match="--average 1.0 is out of range"):
+        TrainConfig(average=1.0)

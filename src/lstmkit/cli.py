@@ -75,6 +75,7 @@ def train(
     min_lr_ratio: Optional[float] = typer.Option(None, help="Final learning rate as a fraction of --lr (default 0.02)."),
     patience: Optional[int] = typer.Option(None, help="A plateau: this many evaluations without improvement; it stops the run (0 = never; default 2 when the budget buys more than 3 passes over the text, else 0)."),
     anneal: Optional[int] = typer.Option(None, help="Meet a plateau this many times by going back to the best weights at a quarter of the learning rate before stopping (default 2 with the data-limited patience, else 0)."),
+    average: Optional[float] = typer.Option(None, help="Evaluate and save a moving average of the weights with this decay per step, e.g. 0.999 (default 0: off)."),
     evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget (default 10)."),
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead (default: off, --evals applies)."),
     seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
@@ -101,7 +102,7 @@ def train(
                  batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction, val_blocks=val_blocks,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
                  lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience, anneal=anneal,
-                 evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
+                 average=average, evals=evals, eval_every=eval_every, device=device, precision=precision, corpus=corpus)
     given = {k: v for k, v in given.items() if v is not None}
     if text and corpus:
         raise LstmkitError(f"pass either TEXT files or --corpus {corpus}, not both")

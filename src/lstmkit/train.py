@@ -124,6 +124,13 @@ class Trainer:
         self.last_anneal: dict = {}
         self.last_note = ""
         self._loss_sum, self._loss_n = 0.0, 0  # training loss since the last evaluation
+        # The running average of the weights (``config.average``): the model's floating tensors, by name, and
+        # their average; ``_trained`` holds the trained weights while the average is swapped in.
+        self._names = [k for k, v in self.model.state_dict().items() if v.is_floating_point()]
+        self._avg: list[torch.Tensor] | None = None
+        self._trained: list[torch.Tensor] | None = None
+        if config.average:
+            self._avg = [v.detach().clone() for v in self._live()]
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -233,6 +240,44 @@ class Trainer:
             for s, h in old.items():
                 signal.signal(s, h)
 
+    # -- the running average of the weights ----------------------------------------------
+    def _live(self) -> list[torch.Tensor]:
+        """The model's floating tensors, sharing its storage (``load_state_dict`` copies into them in place)."""
+        sd = self.model.state_dict()
+        return [sd[k] for k in self._names]
+
+    @torch.no_grad()
+    def _update_average(self) -> None:
+        """One step of the moving average. Its decay ramps up as (1 + step) / (10 + step) until it reaches
+        ``config.average``, so the first evaluations do not score a mix dominated by the initial weights."""
+        n = self.state.step
+        decay = min(self.config.average, (1 + n) / (10 + n))
+        torch._foreach_lerp_(self._avg, self._live(), 1.0 - decay)
+
+    @torch.no_grad()
+    def _reset_average(self) -> None:
+        """Start the average afresh from the model's weights (after going back to the best ones)."""
+        if self._avg is not None:
+            self._avg = [v.detach().clone() for v in self._live()]
+
+    @contextlib.contextmanager
+    def _averaged(self):
+        """Inside, the model holds the averaged weights: what is evaluated, kept as the best and saved.
+        The trained weights come back on leaving. Without averaging this does nothing."""
+        if self._avg is None or self._trained is not None:
+            yield
+            return
+        live = self._live()
+        with torch.no_grad():
+            self._trained = [v.clone() for v in live]
+            torch._foreach_copy_(live, self._avg)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                torch._foreach_copy_(self._live(), self._trained)
+            self._trained = None
+
     # -- resumable state -----------------------------------------------------------------
     def resume_payload(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
@@ -242,6 +287,8 @@ class Trainer:
         if self.hidden is not None:
             for i, h in enumerate(self.hidden):
                 tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
+        if self._trained is not None:  # the checkpoint's weights are the average; these are the ones training goes on with
+            tensors.update({f"trained.{k}": v.detach().cpu().contiguous() for k, v in zip(self._names, self._trained)})
         if self._best is not None:  # what a plateau after the resume goes back to
             tensors.update({f"best.model.{k}": v.detach().cpu().contiguous() for k, v in self._best["model"].items()})
             meta["best_optimizer"] = _flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
@@ -258,6 +305,12 @@ class Trainer:
         self.optimizer.load_state_dict(_unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
         hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
         self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
+        # an averaging run saved its average as the weights: that is where the average stands, and the
+        # trained weights it goes on from come from the payload
+        self._reset_average()
+        if any(k.startswith("trained.") for k in tensors):
+            with torch.no_grad():
+                torch._foreach_copy_(self._live(), [tensors[f"trained.{k}"].to(self.device) for k in self._names])
         if "best_optimizer" in meta:
             model = {k[len("best.model."):]: v.to(self.device) for k, v in tensors.items() if k.startswith("best.model.")}
             own = self.model.state_dict()
@@ -270,6 +323,7 @@ class Trainer:
     def _remember_good(self) -> None:
         """Keep a copy of the current (finite) weights, optimizer, position and RNG in memory."""
         self._good = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+                      "average": None if self._avg is None else [v.clone() for v in self._avg],
                       "optimizer": copy.deepcopy(self.optimizer.state_dict()),
                       "hidden": None if self.hidden is None else tuple(h.clone() for h in self.hidden),
                       "state": TrainState(**self.state.to_dict()), "rng": torch.get_rng_state()}
@@ -284,6 +338,7 @@ class Trainer:
         self.model.load_state_dict(good["model"])
         self.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
         self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])
+        self._avg = None if good["average"] is None else [v.clone() for v in good["average"]]
         elapsed = st.elapsed
         self.state = TrainState(**good["state"].to_dict())
         self.state.elapsed, self.state.lr_scale, self.state.diverged = elapsed, self.state.lr_scale * 0.1, True
@@ -307,6 +362,7 @@ class Trainer:
         if self._best is not None:
             self.model.load_state_dict(self._best["model"])
             self.optimizer.load_state_dict(copy.deepcopy(self._best["optimizer"]))
+            self._reset_average()  # the best were averaged weights: training and its average go on from them
         st.anneals, st.bad_evals, st.lr_scale = st.anneals + 1, 0, st.lr_scale * ANNEAL_FACTOR
         self._remember_good()  # a later divergence rolls back to here, never undoing the anneal
         self.last_anneal = {"step": st.step, "lr_scale": st.lr_scale,
@@ -317,9 +373,11 @@ class Trainer:
 
     # -- the loop --------------------------------------------------------------------------
     def evaluate(self) -> dict:
+        """The validation loss of the weights that would be saved (the average, when ``config.average``)."""
         if self.val_data is None:
             return {}
-        return evaluate_loss(self.model, self.val_data, self.device, self.amp_dtype)
+        with self._averaged():
+            return evaluate_loss(self.model, self.val_data, self.device, self.amp_dtype)
 
     def _run_eval(self, final: bool = False) -> bool:
         """Evaluate, record the best, meet a plateau (``_on_plateau``), then checkpoint; True: stop early."""
@@ -334,8 +392,9 @@ class Trainer:
         if self.is_best:
             st.best_val, st.bad_evals = ref, 0
             if self.config.anneal and self.config.patience:  # kept to go back to on a plateau
-                self._best = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
-                              "optimizer": copy.deepcopy(self.optimizer.state_dict())}
+                with self._averaged():
+                    weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+                self._best = {"model": weights, "optimizer": copy.deepcopy(self.optimizer.state_dict())}
         elif st.plans == 0 or st.evals_done - st.plan_evals > self.config.patience:
             # after a re-plan the rate rises again, and the first evaluations may well be worse than the
             # best before it: those are not a plateau
@@ -346,12 +405,18 @@ class Trainer:
                           "train_loss": self._loss_sum / self._loss_n if self._loss_n else self.last_step.get("loss"),
                           **{f"val_{k}": v for k, v in metrics.items()}}
         self._loss_sum, self._loss_n = 0.0, 0
-        self._emit("on_eval")
+        with self._averaged():  # callbacks that keep the best weights keep the average
+            self._emit("on_eval")
         stop = bool(not final and self.config.patience and st.bad_evals >= self.config.patience and self._on_plateau())
         st.elapsed = self.elapsed()
-        self._emit("on_checkpoint")
+        self._checkpoint()
         self.eval_seconds += time.perf_counter() - t0
         return stop
+
+    def _checkpoint(self) -> None:
+        """``on_checkpoint`` with the weights to save (the average, when on) in the model."""
+        with self._averaged():
+            self._emit("on_checkpoint")
 
     def fit(self) -> "Trainer":
         """Train until the budget is spent, early stopping triggers, or a signal asks to stop."""
@@ -408,6 +473,8 @@ class Trainer:
                         self.scaler.update()
                     else:
                         self.optimizer.step()
+                    if self._avg is not None:
+                        self._update_average()
                     train_time += time.perf_counter() - t
                     train_symbols += data.symbols_per_step
 
@@ -445,12 +512,15 @@ class Trainer:
             if self.stop_reason == "early stop":  # its last evaluation was of these very weights: record the end only
                 st.elapsed = self.elapsed()
                 self.is_best = False
-                self._emit("on_checkpoint")
+                self._checkpoint()
             else:
                 self._run_eval(final=True)
         else:
             st.elapsed = self.elapsed()
             self.is_best = False
-            self._emit("on_checkpoint")
+            self._checkpoint()
+        if self._avg is not None:  # the model ends holding what was scored and saved: the average
+            with torch.no_grad():
+                torch._foreach_copy_(self._live(), self._avg)
         self._emit("on_end")
         return self

@@ -27,6 +27,10 @@ class TrainConfig:
     with none, one epoch. The learning-rate schedule is a function of progress through the budget,
     so ``minutes=5`` decays to its floor as the five minutes run out.
 
+    ``average`` > 0 keeps an exponential moving average of the weights with that decay per step
+    (Polyak averaging, as in AWD-LSTM's averaged SGD and SWA): the average is what is evaluated, kept
+    as the best and saved, while the optimizer goes on training the weights it averages.
+
     Example:
         TrainConfig(minutes=5, lr=3e-3, optimizer="adam")
     """
@@ -47,6 +51,7 @@ class TrainConfig:
     eval_every: int = bounded(0, None, default=0)
     patience: int = bounded(0, None, default=0)
     anneal: int = bounded(0, 1000, default=0)
+    average: float = bounded(0, 1, default=0.0)
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -76,6 +81,8 @@ class TrainConfig:
         for name, value in (("eval-every", self.eval_every), ("patience", self.patience)):
             if value < 0:
                 raise LstmkitError(f"--{name} {value} must be >= 0")
+        if not 0.0 <= self.average < 1.0:
+            raise LstmkitError(f"--average {self.average} is out of range; pass a decay in [0, 1), such as 0.999 (0: off)")
         if not 0 <= self.anneal <= 1000:
             raise LstmkitError(f"--anneal {self.anneal} is out of range; pass 0 to 1000")
 

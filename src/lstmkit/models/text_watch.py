@@ -47,6 +47,8 @@ def sizing_line(net: dict, data: dict, sizing: dict) -> str:
             line += f": {sizing['patience']} evaluations without improvement"
             line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
                      if sizing.get("anneal") else " stop it")
+        if sizing.get("average"):
+            line += f"; the saved weights are their moving average, decay {saved_number(sizing['average'], 'g')}"
         line += ")"
     elif sizing.get("regime") == "compute-limited":
         line += f" (compute-limited: at most {DATA_LIMITED_EPOCHS:g} passes over the text)"
@@ -84,6 +86,8 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
             f"dropout {net.dropout:g}, {batch}, {precision} on {trainer.device.type}, budget {budget}{buys}, {evals}")
     if tc.patience:
         line += f", early stopping after {tc.patience} without improvement" + (f" ({tc.anneal} anneals first)" if tc.anneal else "")
+    if tc.average:
+        line += f", weights averaged (decay {tc.average:g})"
     lines = [line]
     if sizing:
         lines.append(sizing_line(net.to_dict(), data.to_dict(), sizing))
