@@ -19,6 +19,7 @@ from typing import Callable
 import torch
 
 from .devices import DEVICES, PRECISIONS, cpu_has_bf16, resolve_device, resolve_precision  # noqa: F401 (re-exported)
+from .averaging import WeightAverage
 from .errors import LstmkitError
 from .train_config import (  # noqa: F401 (re-exported)
     ANNEAL_FACTOR,
@@ -124,13 +125,8 @@ class Trainer:
         self.last_anneal: dict = {}
         self.last_note = ""
         self._loss_sum, self._loss_n = 0.0, 0  # training loss since the last evaluation
-        # The running average of the weights (``config.average``): the model's floating tensors, by name, and
-        # their average; ``_trained`` holds the trained weights while the average is swapped in.
-        self._names = [k for k, v in self.model.state_dict().items() if v.is_floating_point()]
-        self._avg: list[torch.Tensor] | None = None
-        self._trained: list[torch.Tensor] | None = None
-        if config.average:
-            self._avg = [v.detach().clone() for v in self._live()]
+        # the moving average of the weights (``config.average``): what is evaluated, kept as best and saved
+        self.average = WeightAverage(self.model, config.average) if config.average else None
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
@@ -240,43 +236,9 @@ class Trainer:
             for s, h in old.items():
                 signal.signal(s, h)
 
-    # -- the running average of the weights ----------------------------------------------
-    def _live(self) -> list[torch.Tensor]:
-        """The model's floating tensors, sharing its storage (``load_state_dict`` copies into them in place)."""
-        sd = self.model.state_dict()
-        return [sd[k] for k in self._names]
-
-    @torch.no_grad()
-    def _update_average(self) -> None:
-        """One step of the moving average. Its decay ramps up as (1 + step) / (10 + step) until it reaches
-        ``config.average``, so the first evaluations do not score a mix dominated by the initial weights."""
-        n = self.state.step
-        decay = min(self.config.average, (1 + n) / (10 + n))
-        torch._foreach_lerp_(self._avg, self._live(), 1.0 - decay)
-
-    @torch.no_grad()
-    def _reset_average(self) -> None:
-        """Start the average afresh from the model's weights (after going back to the best ones)."""
-        if self._avg is not None:
-            self._avg = [v.detach().clone() for v in self._live()]
-
-    @contextlib.contextmanager
     def _averaged(self):
-        """Inside, the model holds the averaged weights: what is evaluated, kept as the best and saved.
-        The trained weights come back on leaving. Without averaging this does nothing."""
-        if self._avg is None or self._trained is not None:
-            yield
-            return
-        live = self._live()
-        with torch.no_grad():
-            self._trained = [v.clone() for v in live]
-            torch._foreach_copy_(live, self._avg)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                torch._foreach_copy_(self._live(), self._trained)
-            self._trained = None
+        """Inside, the model holds the weights to evaluate and save: the average when on."""
+        return self.average.swapped() if self.average is not None else contextlib.nullcontext()
 
     # -- resumable state -----------------------------------------------------------------
     def resume_payload(self) -> tuple[dict[str, torch.Tensor], dict]:
@@ -287,8 +249,8 @@ class Trainer:
         if self.hidden is not None:
             for i, h in enumerate(self.hidden):
                 tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
-        if self._trained is not None:  # the checkpoint's weights are the average; these are the ones training goes on with
-            tensors.update({f"trained.{k}": v.detach().cpu().contiguous() for k, v in zip(self._names, self._trained)})
+        if self.average is not None:  # the checkpoint's weights are the average; these are the ones training goes on with
+            tensors.update(self.average.trained_tensors("trained"))
         if self._best is not None:  # what a plateau after the resume goes back to
             tensors.update({f"best.model.{k}": v.detach().cpu().contiguous() for k, v in self._best["model"].items()})
             meta["best_optimizer"] = _flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
@@ -307,10 +269,10 @@ class Trainer:
         self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
         # an averaging run saved its average as the weights: that is where the average stands, and the
         # trained weights it goes on from come from the payload
-        self._reset_average()
+        if self.average is not None:
+            self.average.reset()
         if any(k.startswith("trained.") for k in tensors):
-            with torch.no_grad():
-                torch._foreach_copy_(self._live(), [tensors[f"trained.{k}"].to(self.device) for k in self._names])
+            self.model.load_state_dict({k[len("trained."):]: v for k, v in tensors.items() if k.startswith("trained.")}, strict=False)
         if "best_optimizer" in meta:
             model = {k[len("best.model."):]: v.to(self.device) for k, v in tensors.items() if k.startswith("best.model.")}
             own = self.model.state_dict()
@@ -323,7 +285,7 @@ class Trainer:
     def _remember_good(self) -> None:
         """Keep a copy of the current (finite) weights, optimizer, position and RNG in memory."""
         self._good = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
-                      "average": None if self._avg is None else [v.clone() for v in self._avg],
+                      "average": None if self.average is None else self.average.copy(),
                       "optimizer": copy.deepcopy(self.optimizer.state_dict()),
                       "hidden": None if self.hidden is None else tuple(h.clone() for h in self.hidden),
                       "state": TrainState(**self.state.to_dict()), "rng": torch.get_rng_state()}
@@ -338,7 +300,8 @@ class Trainer:
         self.model.load_state_dict(good["model"])
         self.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
         self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])
-        self._avg = None if good["average"] is None else [v.clone() for v in good["average"]]
+        if self.average is not None:
+            self.average.values = [v.clone() for v in good["average"]]
         elapsed = st.elapsed
         self.state = TrainState(**good["state"].to_dict())
         self.state.elapsed, self.state.lr_scale, self.state.diverged = elapsed, self.state.lr_scale * 0.1, True
@@ -362,7 +325,8 @@ class Trainer:
         if self._best is not None:
             self.model.load_state_dict(self._best["model"])
             self.optimizer.load_state_dict(copy.deepcopy(self._best["optimizer"]))
-            self._reset_average()  # the best were averaged weights: training and its average go on from them
+            if self.average is not None:  # the best were averaged weights: training and its average go on from them
+                self.average.reset()
         st.anneals, st.bad_evals, st.lr_scale = st.anneals + 1, 0, st.lr_scale * ANNEAL_FACTOR
         self._remember_good()  # a later divergence rolls back to here, never undoing the anneal
         self.last_anneal = {"step": st.step, "lr_scale": st.lr_scale,
@@ -473,8 +437,8 @@ class Trainer:
                         self.scaler.update()
                     else:
                         self.optimizer.step()
-                    if self._avg is not None:
-                        self._update_average()
+                    if self.average is not None:
+                        self.average.update(self.state.step)
                     train_time += time.perf_counter() - t
                     train_symbols += data.symbols_per_step
 
@@ -519,8 +483,7 @@ class Trainer:
             st.elapsed = self.elapsed()
             self.is_best = False
             self._checkpoint()
-        if self._avg is not None:  # the model ends holding what was scored and saved: the average
-            with torch.no_grad():
-                torch._foreach_copy_(self._live(), self._avg)
+        if self.average is not None:  # the model ends holding what was scored and saved: the average
+            self.average.copy_into_model()
         self._emit("on_end")
         return self
