@@ -76,6 +76,8 @@ def test_bad_training_inputs(run_cli, tmp_path):
     assert "fewer than one batch" in _bad(run_cli, "train", short, "--out", out, "--steps", "1", *TINY)
     assert "distinct symbol" in _bad(run_cli, "train", one, "--out", out, "--steps", "1", *TINY)
     assert "no such file" in _bad(run_cli, "train", tmp_path / "nope.txt", "--out", out, "--steps", "1", *TINY)
+    text = tmp_path / "ok.txt"; text.write_text("Once upon a time there was a king. " * 200)
+    assert "--members 0 is out of range" in _bad(run_cli, "train", text, "--out", out, "--steps", "1", "--members", "0", *TINY)
     assert not out.exists()
 
 

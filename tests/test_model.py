@@ -197,3 +197,23 @@ def test_saved_files_are_world_readable(trained):
     os.umask(umask)
     mode = stat.S_IMODE(os.stat(out / "model.safetensors").st_mode)
     assert mode == 0o666 & ~umask  # follows the umask, not mkstemp's 0600
+
+
+def test_an_ensemble_trains_saves_loads_and_resumes_exactly(tiny_text, tmp_path):
+    """``members=2``: the saved model loads as the same ensemble (same scores, same samples), and a run
+    interrupted at step 6 and resumed ends with the weights of 12 steps straight."""
+    from lstmkit import EnsembleLM
+    from lstmkit.checkpoint import load_checkpoint
+
+    out, ref = tmp_path / "r", tmp_path / "straight"
+    interrupt = ("on_step", lambda t: t.state.step == 6 and t.request_stop("SIGINT"))
+    TextModel.train(text=tiny_text, out=out, steps=12, seed=0, members=2, callbacks=[interrupt], **TINY)
+    lm = TextModel.train(text=tiny_text, out=out, resume=True, progress=False)
+    straight = TextModel.train(text=tiny_text, out=ref, steps=12, seed=0, members=2, **TINY)
+    a, b = load_checkpoint(out)[0], load_checkpoint(ref)[0]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert isinstance(straight.net, EnsembleLM) and straight.net.config.members == 2
+    again = lstmkit.load(ref)
+    assert isinstance(again.net, EnsembleLM)
+    assert again.evaluate(text=tiny_text[:400])["loss"] == straight.evaluate(text=tiny_text[:400])["loss"]
+    assert again.generate("The", 60, seed=3) == straight.generate("The", 60, seed=3) == lm.generate("The", 60, seed=3)

@@ -106,3 +106,55 @@ def test_loss_shapes_many_to_many_and_many_to_one():
 def test_tied_weights_share_storage():
     net = RecurrentLM(NetConfig(vocab_size=20, hidden=16, embed=16, layers=1, tie_weights=True))
     assert net.head.weight is net.embedding.weight
+
+
+def test_an_ensemble_predicts_the_mean_of_its_members_distributions():
+    """Golden: softmax of the ensemble's logits == the mean of each member's own softmax; training scores
+    the mean of the members' cross-entropies, evaluation the mixture's; the state carries across chunks."""
+    from lstmkit import EnsembleLM, language_model
+
+    torch.manual_seed(0)
+    net = language_model(NetConfig(vocab_size=9, hidden=6, layers=2, embed=4, members=3)).eval()
+    assert isinstance(net, EnsembleLM) and len(net.members) == 3
+    assert isinstance(language_model(NetConfig(vocab_size=9, hidden=6, layers=2, embed=4)), RecurrentLM)
+    x = torch.randint(0, 9, (2, 7))
+    with torch.no_grad():
+        logits, state = net(x)
+        want = torch.stack([torch.softmax(m(x)[0], -1) for m in net.members]).mean(0)
+        assert torch.allclose(torch.softmax(logits, -1), want, atol=1e-6)
+        assert [s.shape for s in state] == [(6, 2, 6), (6, 2, 6)]  # members x layers stacked
+        a, s1 = net(x[:, :3])
+        b, _ = net(x[:, 3:], s1)
+        assert torch.allclose(torch.cat([a, b], 1), logits, atol=1e-6)
+        batch = TokenBatch(x[:, :-1], x[:, 1:])
+        mixture, _, _ = net.loss(batch)
+        assert mixture.item() == pytest.approx(-torch.log(want[:, :-1].gather(-1, x[:, 1:, None])).mean().item(), abs=1e-5)
+        net.train()
+        torch.manual_seed(1)
+        mean, _, _ = net.loss(batch)  # no dropout here: the members' own losses, averaged
+        assert mean.item() == pytest.approx(np.mean([m.loss(batch)[0].item() for m in net.members]), abs=1e-6)
+
+
+def test_the_numpy_step_of_an_ensemble_equals_its_forward():
+    from lstmkit import EnsembleLM
+    from lstmkit.generate import MixtureStep, step_model
+
+    torch.manual_seed(2)
+    net = EnsembleLM(NetConfig(vocab_size=11, hidden=8, layers=1, embed=5, members=2)).eval()
+    x = torch.randint(0, 11, (3, 10))
+    with torch.no_grad():
+        full, _ = net(x)
+    sm = step_model(net)
+    assert isinstance(sm, MixtureStep)
+    state, steps = sm.init_state(3), []
+    for t in range(10):
+        z, state = sm.step(x[:, t].numpy(), state)
+        steps.append(z)
+    np.testing.assert_allclose(np.stack(steps, 1), full.numpy(), atol=1e-5)
+
+
+def test_members_out_of_range_are_refused():
+    from lstmkit import LstmkitError
+
+    with pytest.raises(LstmkitError, match="--members 0 is out of range"):
+        NetConfig(vocab_size=5, members=0)

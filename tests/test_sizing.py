@@ -232,12 +232,37 @@ def test_a_budget_of_many_passes_gets_depth_dropout_and_early_stopping():
     assert lm.net.config.layers == 1 and lm.net.config.dropout == sizing.dropout_for(note["epochs"], 1) > 0
     assert lm.train_config.patience == note["patience"] == 2 and lm.train_config.anneal == note["anneal"] == 2
     assert lm.train_config.average == note["average"] == 0.999  # a short data-limited run saves its weights' average
+    # more passes than one network can use: several networks share the time, each planned for its share
+    assert lm.net.config.members == note["members"] > 1 and note["epochs"] >= sizing.DATA_LIMITED_EPOCHS
     told = TextModel.train(text=text, steps=60, batch_size=4, bptt=32, patience=0, dropout=0.1, progress=False)
-    assert told.summary["sizing"]["regime"] == "data-limited"
+    assert told.summary["sizing"]["regime"] == "data-limited" and told.net.config.members == 1  # a steps budget: one
     assert told.train_config.patience == 0 and told.net.config.dropout == 0.1 and told.train_config.average == 0.0
+    one = TextModel.train(text=text, minutes=0.05, members=1, progress=False)
+    assert one.net.config.members == 1 and "members" not in one.summary["sizing"]
     long = TextModel.train(text=text * 20, steps=60, batch_size=4, bptt=32, progress=False)
     assert long.summary["sizing"]["regime"] == "compute-limited" and long.summary["sizing"]["epochs"] < 1
     assert long.net.config.dropout == 0.0 and long.train_config.patience == 0
+
+
+def test_members_follow_the_passes():
+    """One network per 6 passes a single one would see, at most 3; one below 12 passes."""
+    assert [sizing.members_for(e) for e in (0.5, 5.0, 11.9, 12.0, 14.7, 17.9, 18.0, 100.0)] == [1, 1, 1, 2, 2, 2, 3, 3]
+
+
+def test_given_members_share_the_budget(monkeypatch):
+    """``--members 2`` plans each network for half the seconds: half the symbols of one network."""
+    from lstmkit.models.text_settings import TextDataConfig
+    from lstmkit.models.text_settings import fit_to_budget as _fit_to_budget
+    from lstmkit.train import TrainConfig
+
+    monkeypatch.setattr(sizing, "measure_flops", lambda *a, **k: 1e11)
+    monkeypatch.setattr(sizing, "measure_step_flops", lambda *a, **k: 1e11)
+    shape = {"hidden": 256, "layers": 1, "embed": 64, "dropout": None}
+    args = (TrainConfig(minutes=3), TextDataConfig(bptt=64), 200_000, 65, False, False)
+    _, _, one = _fit_to_budget(shape, *args)
+    _, _, two = _fit_to_budget(shape, *args, members=2)
+    assert two["budget_symbols"] == pytest.approx(one["budget_symbols"] / 2, abs=1)
+    assert two["epochs"] == pytest.approx(one["epochs"] / 2, abs=0.01)
 
 
 def test_anneal_without_patience_is_refused():
@@ -262,9 +287,14 @@ def test_train_prints_what_it_chose_and_why(tmp_path):
     net = TextModel.load(tmp_path / "m").net.config
     assert f"{net.layers}x{net.hidden}, dropout {net.dropout:g}," in line and net.layers == 1 and net.dropout > 0
     assert "epochs of the text" in line
+    k = net.members
+    assert k > 1 and line.startswith(f"network fitted to the budget: {k} networks of 1x{net.hidden}")
     assert ("data-limited: 2 evaluations without improvement send it back to the best weights at a quarter "
-            "of the rate, 2 times, then stop; the saved weights are their moving average, decay 0.999)") in line
-    assert "weights averaged (decay 0.999)" in next(l for l in res.output.splitlines() if l.startswith("plan:"))
+            f"of the rate, 2 times, then stop; {k} networks, each given 1/{k} of the time, predict together (their "
+            "distributions averaged); the saved weights are their moving average, decay 0.999)") in line
+    plan = next(l for l in res.output.splitlines() if l.startswith("plan:"))
+    assert "weights averaged (decay 0.999)" in plan and f"plan: lstm {k} x 1x{net.hidden} (" in plan
+    assert "training symbols each," in plan and "passes each over" in plan
     res = CliRunner().invoke(app, ["train", str(src), "--out", str(tmp_path / "s"), "--steps", "3", "--batch-size", "2",
                                    "--sample", "0", "-q"])  # a third of a pass
     line = next(l for l in res.output.splitlines() if l.startswith("network fitted to the budget"))

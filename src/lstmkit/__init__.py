@@ -19,7 +19,7 @@ from .data.text import read_text, split_text
 from .errors import LstmkitError
 from .generate import SamplingConfig, StepModel
 from .models.text import TextDataConfig, TextModel
-from .nn import NetConfig, RecurrentLM, TokenBatch
+from .nn import EnsembleLM, NetConfig, RecurrentLM, TokenBatch, language_model
 from .tokenize import BpeTokenizer, CharTokenizer, WordTokenizer, fit_tokenizer
 from .train import Trainer, TrainConfig, evaluate_loss
 
@@ -76,7 +76,7 @@ def train(sources=None, **kwargs) -> TextModel:
 
 
 __all__ = [
-    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "SequenceClassifier", "ClassifierNetConfig", "read_labeled", "Seq2Seq", "Seq2SeqConfig", "MLP", "LstmkitError", "NetConfig", "RecurrentLM",
+    "BpeTokenizer", "CORPORA", "CharTokenizer", "FORMAT_VERSION", "ForecastConfig", "Forecaster", "backtest", "SequenceClassifier", "ClassifierNetConfig", "read_labeled", "Seq2Seq", "Seq2SeqConfig", "MLP", "LstmkitError", "NetConfig", "RecurrentLM", "EnsembleLM", "language_model",
     "SamplingConfig", "StepModel", "StreamBatches", "TextDataConfig", "TextModel", "TokenBatch", "TrainConfig",
     "Trainer", "WindowBatches", "WordTokenizer", "builtin_text", "evaluate_loss", "fetch", "fit_tokenizer", "load",
     "read_text", "split_text", "train",

@@ -55,6 +55,7 @@ def train(
     tie_weights: Optional[bool] = typer.Option(None, "--tie-weights/--no-tie-weights", help="Share embedding and output weights (needs --embed = --hidden; default: no)."),
     one_hot: Optional[bool] = typer.Option(None, "--one-hot/--no-one-hot", help="One-hot input instead of an embedding, as the KNIME Grimm tutorial's network (default: no)."),
     index_input: Optional[bool] = typer.Option(None, "--index-input/--no-index-input", help="Feed each symbol's index as a number, as the Aesop word tutorial's network (default: no)."),
+    members: Optional[int] = typer.Option(None, help="Networks trained side by side, their predictions averaged (default: 1; a run under 15 minutes that buys 12 or more passes over the text gets one per 6 passes, at most 3)."),
     batch_size: Optional[int] = typer.Option(None, help="Streams (or windows) per batch (char level default: about 4,000 updates over a minutes or epochs budget, 16-128; 32 otherwise)."),
     bptt: Optional[int] = typer.Option(None, help="Time steps per batch, truncated BPTT (default 64 at the char level below 15 minutes, 128 from there; 32 at the word and BPE levels)."),
     windows: Optional[int] = typer.Option(None, help="Train on overlapping windows of this length predicting the next symbol, many-to-one (default: off, contiguous streams)."),
@@ -98,7 +99,7 @@ def train(
     from .models.text import TextModel
 
     given = dict(level=level, minutes=minutes, epochs=epochs, steps=steps, hidden=hidden, layers=layers, embed=embed,
-                 dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input,
+                 dropout=dropout, cell=cell, tie_weights=tie_weights, one_hot=one_hot, index_input=index_input, members=members,
                  batch_size=batch_size, bptt=bptt, windows=windows, stride=stride, val_fraction=val_fraction, val_blocks=val_blocks,
                  max_vocab=max_vocab, min_freq=min_freq, lowercase=lowercase, vocab_size=vocab_size, optimizer=optimizer,
                  lr=lr, weight_decay=weight_decay, beta2=beta2, clip=clip, schedule=schedule, warmup=warmup, min_lr_ratio=min_lr_ratio, patience=patience, anneal=anneal,
@@ -267,7 +268,7 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
     t.add_column("value")
     net, data, s = i["net"], i["data"], i["summary"]
     t.add_row("level / vocabulary", f"{i['level']} / {i['vocab_size']} symbols")
-    t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, embed {net['embed']}"
+    t.add_row("network", f"{str(net['members']) + ' x ' if net.get('members', 1) > 1 else ''}{net['cell']} {net['layers']}x{net['hidden']}, embed {net['embed']}"
               f"{', one-hot' if net['one_hot'] else ''}{', tied' if net['tie_weights'] else ''}, dropout {net['dropout']}")
     t.add_row("parameters", f"{i['parameters']:,}")
     t.add_row("batches", f"windows of {data['windows']}, stride {data['stride']}" if data["windows"]

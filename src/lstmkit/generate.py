@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from .errors import LstmkitError
-from .nn import RecurrentLM
+from .nn import EnsembleLM, RecurrentLM
 
 _TABLE_LIMIT = 16_000_000  # floats; above this the first layer multiplies instead of looking up
 
@@ -101,6 +101,37 @@ class StepModel:
             state[0][k] = h
             x = h
         return x @ self.w_out + self.b_out, state
+
+
+class MixtureStep:
+    """The NumPy step of an ``EnsembleLM``: each member's ``StepModel`` advances, and the logits returned
+    are the log of the members' averaged distribution (a softmax of them is that average).
+
+    Example:
+        sm = step_model(ensemble); state = sm.init_state(4)
+        logits, state = sm.step(np.array([1, 2, 3, 4]), state)   # logits: (4, vocab)
+    """
+
+    def __init__(self, net: EnsembleLM):
+        self.members = [StepModel(m) for m in net.members]
+
+    def init_state(self, n: int) -> list[list[np.ndarray]]:
+        return [m.init_state(n) for m in self.members]
+
+    def step(self, tokens: np.ndarray, state: list[list[np.ndarray]]) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        logps = []
+        for member, s in zip(self.members, state):
+            z, _ = member.step(tokens, s)
+            z = z - z.max(-1, keepdims=True)
+            logps.append(z - np.log(np.exp(z).sum(-1, keepdims=True)))  # log-softmax, (n, V)
+        top = np.maximum.reduce(logps)
+        mixture = top + np.log(sum(np.exp(lp - top) for lp in logps) / len(logps))
+        return mixture.astype(np.float32), state
+
+
+def step_model(net: RecurrentLM | EnsembleLM) -> StepModel | MixtureStep:
+    """The one-symbol-at-a-time NumPy copy of a text network, one network or an ensemble."""
+    return MixtureStep(net) if isinstance(net, EnsembleLM) else StepModel(net)
 
 
 @dataclass

@@ -14,8 +14,8 @@ import numpy as np
 from .. import artifact, checkpoint, fileset, rundir
 from ..data.text import read_text
 from ..errors import LstmkitError
-from ..generate import SamplingConfig, StepModel, generate_streams
-from ..nn import NetConfig, RecurrentLM
+from ..generate import SamplingConfig, generate_streams, step_model
+from ..nn import EnsembleLM, NetConfig, RecurrentLM, language_model
 from ..tokenize import PARAGRAPH, WordTokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer, evaluate_loss
 from . import text_train
@@ -34,13 +34,13 @@ class TextModel:
         lm.save("runs/grimm"); lm = lstmkit.load("runs/grimm")
     """
 
-    def __init__(self, net: RecurrentLM, tokenizer, data_config: TextDataConfig, train_config: TrainConfig | None = None,
+    def __init__(self, net: RecurrentLM | EnsembleLM, tokenizer, data_config: TextDataConfig, train_config: TrainConfig | None = None,
                  summary: dict | None = None):
         self.net, self.tokenizer = net, tokenizer
         self.data_config, self.train_config = data_config, train_config or TrainConfig()
         self.summary = summary or {}
         self.path: Path | None = None
-        self._step_model: StepModel | None = None
+        self._step_model = None  # built on first use (generate.step_model)
 
     # ------------------------------------------------------------------------ training
     train = classmethod(text_train.train)
@@ -83,7 +83,7 @@ class TextModel:
             raise LstmkitError(f"--length {length} is negative; pass a length of 0 or more")
         prompt = self._prompt_ids(prime)
         if self._step_model is None:
-            self._step_model = StepModel(self.net)
+            self._step_model = step_model(self.net)
         return generate_streams(self._step_model, self.tokenizer, prompt, length, cfg, num_samples, seed, stop)
 
     def generate(self, prime: str = "", length: int = 500, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
@@ -191,7 +191,7 @@ class TextModel:
         if tokenizer.vocab_size != net_cfg.vocab_size:
             raise LstmkitError(f"{path}: the tokenizer has {tokenizer.vocab_size} symbols but the network "
                                f"{net_cfg.vocab_size}; they do not belong together — {artifact.FIX}")
-        net = artifact.build_module(lambda: RecurrentLM(net_cfg), art.weights, str(path))
+        net = artifact.build_module(lambda: language_model(net_cfg), art.weights, str(path))
         net.eval()
         model = cls(net, tokenizer, data_cfg, train_cfg, summary)
         model.path = Path(path)

@@ -131,14 +131,18 @@ def default_settings(level: str, minutes: float | None) -> tuple[dict, dict]:
 
 
 def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig, n_train: int, vocab: int,
-                   fit_width: bool, fit_rows: bool) -> tuple[dict, int, dict]:
+                   fit_width: bool, fit_rows: bool, members: int = 1) -> tuple[dict, int, dict]:
     """The default network and batch rows for this budget on this machine and this much text (``sizing``).
 
     ``shape`` holds ``None`` for what is to be chosen: the width (``fit_width``), the layers and the
     dropout. Those three follow ``sizing.plan_network``: how many passes over the text the budget buys.
 
+    ``members`` networks trained side by side (``nn.EnsembleLM``) share a wall-clock budget: each is
+    fitted to its part of it (a step or epoch budget gives each member every step).
+
     Returns ``(chosen, rows, note)``: the chosen shape fields, the batch rows (the given ones where not
-    fitted), and ``note``, what was fitted and why (kept in the model's summary, printed by ``train``).
+    fitted), and ``note``, what was fitted and why (kept in the model's summary, printed by ``train``);
+    its ``budget_symbols`` and ``epochs`` are one member's.
     """
     gates = 3 if shape.get("cell") == "gru" else 4
     tied = bool(shape.get("tie_weights"))
@@ -166,7 +170,7 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
         rate = {"r": sizing.measure_flops(device, amp, seconds=probe_s)}
 
         def symbols_for(layers: int, h: int) -> float:
-            return sizing.budget_symbols(rate["r"], seconds, layers, h, embed_for(h), vocab, gates)
+            return sizing.budget_symbols(rate["r"], seconds, layers, h, embed_for(h), vocab, gates) / members
     else:
         per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)
         per_epoch = n / data_cfg.stride if data_cfg.windows else n

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Callable, Iterable
 import numpy as np
 import torch
 
-from .. import artifact, checkpoint, fileset, rundir
+from .. import artifact, checkpoint, fileset, rundir, sizing
 from ..callbacks import add_curves, add_note_printer, add_progress_bar, add_tensorboard, prepare_curves
 from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
 from ..data.text import split_text
 from ..errors import LstmkitError
-from ..nn import NetConfig, RecurrentLM
+from ..nn import NetConfig, language_model
 from ..recipes import apply_recipe
 from ..tokenize import fit_tokenizer
 from ..train import TrainConfig, Trainer, evaluate_loss
@@ -115,7 +115,8 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                  index_input=index_input, corpus=corpus, **options)
     opts = apply_recipe(recipe, given)
     corpus = opts.pop("corpus", None)
-    net_args = {k: opts.pop(k) for k in ("hidden", "layers", "embed", "dropout", "cell", "tie_weights", "one_hot", "index_input") if k in opts}
+    net_args = {k: opts.pop(k) for k in ("hidden", "layers", "embed", "dropout", "cell", "tie_weights", "one_hot", "index_input",
+                                        "members") if k in opts}
     budget = {k: opts.pop(k) for k in ("minutes", "epochs", "steps") if opts.get(k) is not None}
     unknown = set(opts) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
     if unknown:
@@ -211,16 +212,29 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
                 shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
             if shape["hidden"] is None or shape["layers"] is None or shape["dropout"] is None or fit_rows:
                 # the defaults: what the budget feeds on this machine, and what this much text can carry
+                fit_width = shape["hidden"] is None
                 chosen, rows, sizing_note = fit_to_budget(
                     shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
-                    fit_width=shape["hidden"] is None, fit_rows=fit_rows)
+                    fit_width=fit_width, fit_rows=fit_rows, members=shape.get("members", 1))
                 shape.update(chosen)
+                if shape.get("members", 1) > 1:
+                    sizing_note.update(members=shape["members"])
+                short = train_cfg.minutes is not None and train_cfg.minutes < LONG_RUN_MINUTES
+                members = sizing.members_for(sizing_note.get("epochs", 0.0))
+                if (short and members > 1 and fit_width and net_args.get("members") is None
+                        and sizing_note.get("regime") == "data-limited" and train is None):
+                    # more passes than one network can use: several, each fitted to its share of the budget
+                    shape.update(hidden=None, dropout=net_args.get("dropout"))
+                    chosen, rows, sizing_note = fit_to_budget(
+                        shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
+                        fit_width=True, fit_rows=fit_rows, members=members)
+                    shape.update(chosen, members=members)
+                    sizing_note.update(members=members)
                 data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
                 if sizing_note.get("regime") == "data-limited" and opts.get("patience") is None and train is None:
                     anneal = DATA_LIMITED_ANNEALS if opts.get("anneal") is None else opts["anneal"]
                     train_cfg = dataclasses.replace(train_cfg, patience=DATA_LIMITED_PATIENCE, anneal=anneal)
                     sizing_note.update(patience=DATA_LIMITED_PATIENCE, anneal=anneal)
-                short = train_cfg.minutes is not None and train_cfg.minutes < LONG_RUN_MINUTES
                 if sizing_note.get("regime") == "data-limited" and short and opts.get("average") is None and train is None:
                     train_cfg = dataclasses.replace(train_cfg, average=DATA_LIMITED_AVERAGE)
                     sizing_note.update(average=DATA_LIMITED_AVERAGE)
@@ -253,7 +267,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
 
         # -- network -------------------------------------------------------------------------
         torch.manual_seed(seed)
-        net = RecurrentLM(net_cfg)
+        net = language_model(net_cfg)
         model = cls(net, tokenizer, data_cfg, train_cfg)
         model.summary = {"train_symbols": int(len(train_ids)), "val_symbols": int(len(val_ids)),
                          "train_chars": len(train_text), "val_chars": len(val_text)}

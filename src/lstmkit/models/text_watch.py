@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from .. import artifact
-from ..generate import SamplingConfig, StepModel, generate_streams
+from ..generate import SamplingConfig, generate_streams, step_model
 from ..train import Trainer
 
 UNITS = {"char": "char", "word": "word", "bpe": "token"}
@@ -36,17 +36,22 @@ def sizing_line(net: dict, data: dict, sizing: dict) -> str:
     speed = f" at {saved_number(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
     batch = (f"{data['batch_size']} windows of {data['windows']}" if data.get("windows")
              else f"{data['batch_size']} streams x {data['bptt']} steps")
-    line = (f"network fitted to the budget: {net['layers']}x{net['hidden']}, dropout {net.get('dropout', 0):g}, {batch}: "
+    members = sizing.get("members", 1) if isinstance(sizing.get("members", 1), int) else 1
+    each = " each" if members > 1 else ""
+    line = (f"network fitted to the budget: {f'{members} networks of ' if members > 1 else ''}{net['layers']}x{net['hidden']}, "
+            f"dropout {net.get('dropout', 0):g}, {batch}: "
             f"about {_count(sizing['budget_symbols']) if isinstance(sizing.get('budget_symbols'), (int, float)) else '?'} "
-            f"training symbols{speed}")
+            f"training symbols{each}{speed}")
     if "epochs" in sizing:
-        line += f", {saved_number(sizing.get('epochs'), '.1f')} epochs of the text"
+        line += f", {saved_number(sizing.get('epochs'), '.1f')} epochs of the text{each}"
     if sizing.get("regime") == "data-limited":
         line += " (data-limited"
         if sizing.get("patience"):
             line += f": {sizing['patience']} evaluations without improvement"
             line += (f" send it back to the best weights at a quarter of the rate, {sizing['anneal']} times, then stop"
                      if sizing.get("anneal") else " stop it")
+        if members > 1:
+            line += f"; {members} networks, each given 1/{members} of the time, predict together (their distributions averaged)"
         if sizing.get("average"):
             line += f"; the saved weights are their moving average, decay {saved_number(sizing['average'], 'g')}"
         line += ")"
@@ -80,9 +85,12 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     if symbols is None and trainer.total_steps is not None:  # steps and epochs budgets say it exactly
         symbols = trainer.total_steps * trainer.train_data.symbols_per_step
     if isinstance(symbols, (int, float)) and train_symbols:
-        buys = f": about {_count(symbols)} training symbols, {symbols / train_symbols:.1f} passes over {_count(train_symbols)} training {unit}s"
+        each = " each" if net.members > 1 else ""
+        buys = (f": about {_count(symbols)} training symbols{each}, {symbols / train_symbols:.1f} passes{each} over "
+                f"{_count(train_symbols)} training {unit}s")
     evals = f"an evaluation every {tc.eval_every} steps" if tc.eval_every else f"{tc.evals} evaluations"
-    line = (f"plan: {net.cell} {net.layers}x{net.hidden} ({_count(model.net.num_parameters())} parameters), "
+    members = f"{net.members} x " if net.members > 1 else ""
+    line = (f"plan: {net.cell} {members}{net.layers}x{net.hidden} ({_count(model.net.num_parameters())} parameters), "
             f"dropout {net.dropout:g}, {batch}, {precision} on {trainer.device.type}, budget {budget}{buys}, {evals}")
     if tc.patience:
         line += f", early stopping after {tc.patience} without improvement" + (f" ({tc.anneal} anneals first)" if tc.anneal else "")
@@ -102,7 +110,7 @@ def add_samples(trainer: Trainer, model, every: int, prompt: str, temperatures, 
     def sample(t: Trainer) -> None:
         if t.state.evals_done % every:
             return
-        steps = StepModel(model.net)  # a NumPy copy of the weights as they are now; sampling has its own RNG
+        steps = step_model(model.net)  # a NumPy copy of the weights as they are now; sampling has its own RNG
         ids = model._prompt_ids(prompt)
         for temp in temps:
             pieces = generate_streams(steps, model.tokenizer, ids, length, SamplingConfig(temperature=temp), 1, seed, None)
