@@ -368,9 +368,14 @@ class EnsembleLM(nn.Module):
 
     def init_state(self, batch_size: int, device=None) -> State:
         states = [m.init_state(batch_size, device) for m in self.members]
-        return tuple(torch.cat(parts) for parts in zip(*states))
+        return self._join(states)
 
     detach_state = staticmethod(RecurrentLM.detach_state)
+
+    @staticmethod
+    def _join(states: list[State]) -> State:
+        """Members' states -> one state, stacked along the layer axis."""
+        return tuple(torch.cat(parts) for parts in zip(*states))
 
     def _split(self, state: State | None) -> list:
         if state is None:
@@ -384,7 +389,7 @@ class EnsembleLM(nn.Module):
             logps.append(torch.log_softmax(logits.float(), -1))
             states.append(new)
         mixture = torch.logsumexp(torch.stack(logps), 0) - math.log(len(self.members))  # (B, T, V)
-        return mixture, tuple(torch.cat(parts) for parts in zip(*states))
+        return mixture, self._join(states)
 
     def loss(self, batch: TokenBatch, state: State | None = None):
         """Training: the mean of the members' cross-entropies; evaluation: the mixture's (nats/symbol)."""
@@ -395,7 +400,7 @@ class EnsembleLM(nn.Module):
                 losses.append(loss)
                 stats.append(st)
                 states.append(new)
-            return torch.stack(losses).mean(), stats[0], tuple(torch.cat(parts) for parts in zip(*states))
+            return torch.stack(losses).mean(), stats[0], self._join(states)
         logits, state = self(batch.x, state)
         if batch.y.dim() == 1:
             logits = logits[:, -1]
