@@ -67,6 +67,31 @@ def test_minmax_golden_numbers():
     assert Scaler(ScalerConfig()).fit([np.array([1.0, -1.0])]).transforms == ["none"]  # auto: log only when positive
 
 
+def test_changes_scale_golden_numbers_and_auto_resolution():
+    y = np.array([10.0, 12.0, 11.0, 15.0])  # one-step changes 2, -1, 4: mean absolute change 7/3
+    sc = Scaler(ScalerConfig(transform="none", scale="changes")).fit([y])
+    np.testing.assert_allclose(sc.transform(0, y), (y - 12.0) / (7 / 3))
+    np.testing.assert_allclose(sc.inverse(0, sc.transform(0, y)), y)
+    # auto: one network pooling several series weighs them alike by their typical step; one series is standardised
+    assert Scaler(ScalerConfig(transform="none")).fit([y]).config.scale == "standard"
+    both = Scaler(ScalerConfig(transform="none")).fit([y, 3 * y])
+    assert both.config.scale == "changes" and both.spread == pytest.approx([7 / 3, 7.0])
+    assert Scaler.from_dict(json.loads(json.dumps(both.to_dict()))).config.scale == "changes"  # saved resolved
+
+
+def test_panel_lookback_is_the_median_series_room_and_short_series_are_padded():
+    df = panel(5)
+    short = pd.DataFrame({"id": "tiny", "year": pd.date_range("1990", periods=7, freq="YS"), "y": np.linspace(50, 80, 7)})
+    df = pd.concat([df, short], ignore_index=True)
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(df, target="y", time="year", id="id")
+    assert fc.spec.lookback == 6 and fc.summary["lookback"] == 6  # twice the horizon, not the 7-point series' room of 4
+    assert fc.scaler.config.scale == "changes" and fc.config.scale == "auto"
+    p = fc.predict()
+    assert len(p[p["id"] == "tiny"]) == 3 and np.isfinite(p["mean"]).all()
+    alone = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(short, target="y", time="year", id="id")
+    assert alone.spec.lookback == 4 and alone.scaler.config.scale == "standard"  # one series: its own room, standardised
+
+
 def test_log_needs_positive_values():
     with pytest.raises(LstmkitError, match="needs positive values"):
         Scaler(ScalerConfig(transform="log")).fit([np.array([1.0, 0.0, 2.0])])

@@ -68,7 +68,7 @@ def forecast_train(
     dropout: Optional[float] = typer.Option(None, help="Dropout before the head (default 0.1)."),
     transform: Optional[str] = typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox."),
     difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
-    scale: Optional[str] = typer.Option(None, help="standard (default), minmax or none."),
+    scale: Optional[str] = typer.Option(None, help="auto (default: changes for several series, standard for one), standard, changes (by the mean one-step change), minmax or none."),
     deseason: Optional[str] = typer.Option(None, help="Take each series' seasonal shape out before the network and add it back to the forecast: "
                                            "auto (when its STL season has a strength of 0.64 or more, with 2 seasons of data; default), always or none."),
     range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),

@@ -160,7 +160,7 @@ class Forecaster:
                                     hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
         say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({ss.freq or 'no time column'}), season {season}, "
             f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
-            f"{_adjusted_text(self.scaler, season, c.deseason)}, {c.scale} scale"
+            f"{_adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
             f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
             f"{_budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
 
@@ -215,11 +215,14 @@ class Forecaster:
                 raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than the look-back plus the "
                                    f"horizon ({c.lookback} + {H}{' + 1 for differencing' if c.difference else ''}); lower --lookback or --horizon, or add data")
             return c.lookback
-        room = shortest - need
-        if room < 2:
+        if shortest - need < 2:
             name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
             raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than a look-back of 2 plus the horizon "
                                f"({H}); lower --horizon or add data")
+        # the room of the median series: in a panel, shorter series are padded (the mask channel marks it)
+        # rather than every series cut to the shortest one's window (on 200 generated yearly series, inside
+        # their training parts, horizon 6, mean MASE relative to AutoETS: 1.14 at the shortest's room, 3; 0.90 at 12)
+        room = int(np.median([len(v) for v in ss.values])) - need
         # two seasons show the seasonal shape and its change from one year to the next; without a season,
         # twice the horizon (on air passengers, inside the training years: 2 seasons 6.4 % relative RMSE, 3 seasons 6.9 %)
         return int(min(2 * season if season > 1 else max(2 * H, 3), room))
@@ -358,7 +361,7 @@ class Forecaster:
             if name in id_index:
                 scalers.append((self.scaler, id_index[name]))
             else:  # a series the model has not seen: the global model, with its own fitted preparation
-                scalers.append((Scaler(c.scaler_config()).fit([ss.values[j]], [name], season=spec.season), 0))
+                scalers.append((Scaler(self.scaler.config).fit([ss.values[j]], [name], season=spec.season), 0))
             L_need = c.difference + 1
             if len(ss.values[j]) < L_need + 1:
                 raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")

@@ -19,7 +19,7 @@ class ForecastConfig:
     Args:
         horizon: steps to forecast.
         lookback: input steps per window (default: 2 seasons, or twice the horizon without a season,
-            cut to fit the shortest series).
+            cut to fit the median series; shorter series are padded).
         season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
         levels: prediction-interval levels in percent.
         strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
@@ -46,7 +46,7 @@ class ForecastConfig:
     dropout: float = bounded(0.0, 0.999, default=0.1)
     transform: str = "auto"
     difference: int = bounded(0, 1, default=0)
-    scale: str = "standard"
+    scale: str = "auto"
     range_lo: float = 0.0
     range_hi: float = 1.0
     deseason: str = "auto"
