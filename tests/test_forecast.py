@@ -270,6 +270,19 @@ def test_evaluate_and_backtest_tables(air):
     assert len(b["windows"]) == 2 and 0.0 <= b["coverage"]["80"] <= 1.0
 
 
+def test_interval_calibration_golden_numbers():
+    from lstmkit.models.forecast_intervals import coverage, interval_scale, quantile_scale
+
+    # one level (80): mean 0, interval [-1, 1]; held-out misses of 0.5, 1.5, -3, 0.2, -0.8 need factors .5 1.5 3 .2 .8
+    pred = np.array([[[0.0, -1.0, 1.0]] * 5])  # (1, 5, 1 + 2)
+    y = np.array([[0.5, 1.5, -3.0, 0.2, -0.8]])
+    assert interval_scale(pred, y, np.ones_like(y), [80]) == {"80": 3.0}  # the 80th percentile, "higher": 3.0
+    assert interval_scale(pred, np.zeros_like(y), np.ones_like(y), [80]) == {"80": 1.0}  # never narrowed
+    np.testing.assert_allclose(quantile_scale({"80": 2.0, "95": 3.0}, [95, 80]), [3.0, 2.0, 2.0, 3.0])
+    q = np.array([[-3.0, -1.0, 1.0, 3.0]] * 4)  # lo-95, lo-80, hi-80, hi-95
+    assert coverage([np.array([0.0, 2.0, -2.5, 9.0])], [q], [80, 95]) == {"80": 0.25, "95": 0.75}
+
+
 def test_metrics_golden_numbers():
     m = metrics(np.array([10.0, 20.0]), np.array([12.0, 18.0]), np.array([1.0, 2.0, 4.0, 7.0]), 1)
     assert m["rmse"] == pytest.approx(2.0) and m["mae"] == pytest.approx(2.0)

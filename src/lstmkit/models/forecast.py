@@ -42,6 +42,7 @@ from ..data.windows import (
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
+from .forecast_intervals import coverage, interval_scale, quantile_scale
 from .forecast_net import MAX_STEPS, ForecastEnsemble, ForecastNet, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
@@ -187,7 +188,7 @@ class Forecaster:
             with torch.no_grad():
                 pred = self.net(torch.from_numpy(val_windows["x"]), torch.from_numpy(val_windows["future"])).numpy().mean(0)
             if c.levels:
-                scale = _interval_scale(pred, val_windows["y"], val_windows["mask"], c.levels)
+                scale = interval_scale(pred, val_windows["y"], val_windows["mask"], c.levels)
             self.series["interval_scale"] = scale
             from .forecast_eval import _cut
 
@@ -289,13 +290,8 @@ class Forecaster:
     # ------------------------------------------------------------------------ forecasting
     def validation_coverage(self) -> dict:
         """The share of the held-out steps inside each interval of the validation forecast (after fit)."""
-        v, lv = self.validation, sorted(self.config.levels)
-        if not v or not lv:
-            return {}
-        a = np.concatenate(v["actuals"])
-        q = np.concatenate(v["quantiles"], 0)
-        k = len(lv)
-        return {str(x): float(np.mean((a >= q[:, k - 1 - i]) & (a <= q[:, k + i]))) for i, x in enumerate(lv)}
+        v = self.validation
+        return coverage(v["actuals"], v["quantiles"], self.config.levels) if v else {}
 
     def _require_fitted(self) -> None:
         if self.net is None:
@@ -367,12 +363,7 @@ class Forecaster:
                 raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
         known_future = read_future(future, ss.ids, self.columns.id, self.columns.known, h)
         k = len(c.quantiles)
-        scale = np.ones(2 * k)
-        if k:
-            per = self.series.get("interval_scale", {})
-            lv = sorted(c.levels)  # quantiles ascending: widest level first among the lows
-            lows = [float(per.get(str(v), 1.0)) for v in reversed(lv)]
-            scale = np.array(lows + lows[::-1])
+        scale = quantile_scale(self.series.get("interval_scale", {}), c.levels)
         hist = [np.asarray(v, float) for v in ss.values]
         # where each history ends, in steps after its training series' end (for the seasonal offsets' phase)
         ends = [self._steps_after(id_index[name], ss.times[j]) if name in id_index and scalers[j][0].seasonal(scalers[j][1]) else 0
@@ -558,24 +549,6 @@ def _target_name(data, ss: SeriesSet) -> str:
 def _budget_text(b: dict) -> str:
     k, v = next(iter(b.items()))
     return f"{v:g} {k}" if k != "minutes" else f"{v * 60:.1f} s"
-
-
-def _interval_scale(pred: np.ndarray, y: np.ndarray, mask: np.ndarray, levels: list) -> dict:
-    """For each level, the smallest factor >= 1 by which the interval's distances from the mean must grow
-    to cover that share of the held-out steps (in-sample intervals are too narrow, never too wide)."""
-    lv = sorted(levels)
-    k = len(lv)
-    m = mask.astype(bool)
-    out = {}
-    for li, v in enumerate(lv):
-        lo, hi = pred[..., k - li], pred[..., 1 + k + li]  # widest low first; highs innermost first (after the mean)
-        mean = pred[..., 0]
-        # the factor that just covers each step: how far out it lies, in units of the interval's half-width
-        below, above = np.maximum(mean - lo, 1e-9), np.maximum(hi - mean, 1e-9)
-        need = np.where(y >= mean, (y - mean) / above, (mean - y) / below)[m]
-        f = float(np.quantile(need, v / 100.0, method="higher")) if len(need) else 1.0
-        out[str(v)] = round(max(1.0, f), 4)
-    return out
 
 
 def _checked_series(s, n_series: int, n_past: int) -> dict:
