@@ -88,6 +88,10 @@ def test_panel_lookback_is_the_median_series_room_and_short_series_are_padded():
     assert fc.scaler.config.scale == "changes" and fc.config.scale == "auto"
     p = fc.predict()
     assert len(p[p["id"] == "tiny"]) == 3 and np.isfinite(p["mean"]).all()
+    explicit = lstmkit.Forecaster(horizon=3, seed=0, lookback=6, **TINY).fit(df, target="y", time="year", id="id")
+    assert explicit.spec.lookback == 6  # the default, passed by hand, is taken as it is
+    with pytest.raises(LstmkitError, match="the median series has .* fewer than the look-back plus the horizon"):
+        lstmkit.Forecaster(horizon=3, seed=0, lookback=40, **TINY).fit(df, target="y", time="year", id="id")
     alone = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(short, target="y", time="year", id="id")
     assert alone.spec.lookback == 4 and alone.scaler.config.scale == "standard"  # one series: its own room, standardised
 

@@ -58,7 +58,7 @@ def forecast_train(
     horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
     recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
-    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the shortest series)."),
+    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the median series, shorter ones padded)."),
     season: Optional[int] = typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...)."),
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95)."),
     strategy: Optional[str] = typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back)."),
