@@ -32,12 +32,13 @@ class ScalerConfig:
         transform: ``log`` and ``boxcox`` need positive values; ``auto`` takes ``log`` when every training
             value is positive (growth is usually multiplicative) and ``none`` otherwise.
         difference: 1 models the changes from one step to the next instead of the levels.
-        scale: ``auto`` (``changes`` for several series, ``standard`` for one: inside the training parts of 200
-            generated yearly series, mean MASE relative to AutoETS 0.90 against 1.13 standardised; on the air
-            passengers' inner hold-outs, relative RMSE 5.47 % against 4.86 %), ``standard`` ((x - mean) / std), ``changes`` ((x - mean) / the mean absolute one-step
-            change, the scale MASE divides by: one unit is a typical step of that series, whatever its length
-            or trend, so one network's pooled loss weighs every series alike), ``minmax`` (to ``range``, as the
-            air-passenger tutorial does) or ``none``.
+        scale: ``auto``: ``changes`` for several series, ``standard`` for one (inside the training parts of
+            200 generated yearly series, mean MASE relative to AutoETS 0.90 against 1.13 standardised; on the
+            air passengers' inner hold-outs, relative RMSE 5.47 % against 4.86 %). ``standard``:
+            (x - mean) / std. ``changes``: (x - mean) / the mean absolute one-step change, the scale MASE
+            divides by, so that one unit is a typical step of that series whatever its length or trend, and
+            one network's pooled loss weighs every series alike. ``minmax``: to ``range``, as the
+            air-passenger tutorial does. ``none``.
         range_lo, range_hi: the MinMax target range.
         deseason: take each series' seasonal shape out after the transform (and add it back to the
             forecast): ``auto`` when its STL season is strong enough (``seasonal.is_seasonal``), ``always`` (with 2 cycles of data),
