@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .. import artifact, fileset
+from .. import artifact
 from ..data.scaling import Scaler
 from ..data.series import (
     SeriesSet,
@@ -42,24 +42,15 @@ from ..data.windows import (
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
+from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_intervals import coverage, interval_scale, quantile_scale
-from .forecast_net import MAX_STEPS, ForecastEnsemble, ForecastNet, ForecastNetConfig
+from .forecast_net import ForecastEnsemble, ForecastNet, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
 TASK = "forecast"
-MAX_TAIL = 1 << 16
 
 
 # ---------------------------------------------------------------------------- preparation
-@dataclass
-class _Columns:
-    target: str = "value"
-    time: str | None = None
-    id: str | None = None
-    known: list = field(default_factory=list)
-    past: list = field(default_factory=list)
-
-
 def _adjusted_text(scaler: Scaler, season: int, how: str) -> str:
     k, n = sum(bool(p) for p in scaler.profiles), len(scaler.profiles)
     if how == "none" or season < 2:
@@ -90,7 +81,7 @@ class Forecaster:
         self.net: ForecastEnsemble | None = None
         self.scaler: Scaler | None = None
         self.spec: WindowSpec | None = None
-        self.columns = _Columns()
+        self.columns = Columns()
         self.series: dict = {}  # ids, freq, raw tails, last times, covariate stats, interval scale
         self.summary: dict = {}
         self.validation: dict = {}  # after fit: the held-out forecast of the last horizon steps
@@ -116,7 +107,7 @@ class Forecaster:
         # -- read and check -----------------------------------------------------------
         ss = to_series(data, target, time, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
         target = target or _target_name(data, ss)
-        self.columns = _Columns(target, time if time else ("time" if isinstance(data, pd.Series) and isinstance(ss.times[0], pd.DatetimeIndex) else None),
+        self.columns = Columns(target, time if time else ("time" if isinstance(data, pd.Series) and isinstance(ss.times[0], pd.DatetimeIndex) else None),
                                 id, list(known), list(past))
         season = c.season or season_for(ss.freq)
         H = c.horizon
@@ -479,25 +470,8 @@ class Forecaster:
     @classmethod
     def from_artifact(cls, art: artifact.Artifact) -> "Forecaster":
         config, path = art.config, art.path
-        where = fileset.member(path, artifact.CONFIG)
         artifact.require_task(art, TASK, "a forecasting model")
-        try:
-            fc = ForecastConfig.from_dict(config.get("forecast"), "forecast")
-            net_cfg = ForecastNetConfig.from_dict(config.get("net"), "net")
-            spec_d = config.get("spec")
-            if not isinstance(spec_d, dict):
-                raise LstmkitError("'spec' is missing")
-            spec = WindowSpec(**{k: spec_d[k] for k in ("lookback", "horizon", "season", "normalize", "calendar", "past", "known")})
-            for k in ("lookback", "horizon", "season", "calendar", "past", "known"):
-                if not isinstance(getattr(spec, k), int) or isinstance(getattr(spec, k), bool) or not 0 <= getattr(spec, k) <= MAX_STEPS:
-                    raise LstmkitError(f"spec.{k} is {getattr(spec, k)!r}, not a count")
-            if spec.inputs != net_cfg.inputs or spec.future != net_cfg.future or spec.horizon != net_cfg.horizon:
-                raise LstmkitError("the window spec and the network disagree")
-            cols = _Columns(**{k: config.get("columns", {}).get(k, getattr(_Columns(), k)) for k in ("target", "time", "id", "known", "past")})
-            scaler = Scaler.from_dict(art.parts.get("scaler"))
-            series = _checked_series(art.parts.get("series"), len(scaler.shift), len(cols.past))
-        except (LstmkitError, TypeError, KeyError) as e:
-            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+        fc, net_cfg, spec, cols, scaler, series = read_parts(art)
         net = artifact.build_module(lambda: ForecastEnsemble(net_cfg), art.weights, str(path))
         net.eval()
         model = cls(config=fc)
@@ -553,24 +527,3 @@ def _target_name(data, ss: SeriesSet) -> str:
 def _budget_text(b: dict) -> str:
     k, v = next(iter(b.items()))
     return f"{v:g} {k}" if k != "minutes" else f"{v * 60:.1f} s"
-
-
-def _checked_series(s, n_series: int, n_past: int) -> dict:
-    if not isinstance(s, dict):
-        raise LstmkitError("series.json is not an object")
-    for key, kind in (("ids", list), ("tails", list), ("last_times", list), ("interval_scale", dict), ("datetime", bool)):
-        if not isinstance(s.get(key), kind):
-            raise LstmkitError(f"series.{key} is missing or of the wrong type")
-    if not (len(s["ids"]) == len(s["tails"]) == len(s["last_times"]) == n_series):
-        raise LstmkitError("series.json and the scaler describe different numbers of series")
-    for t in s["tails"]:
-        if not isinstance(t, list) or not t or len(t) > MAX_TAIL or any(not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x) for x in t):
-            raise LstmkitError("series.tails must hold lists of finite numbers")
-    for key in ("known_mean", "known_std", "past_mean", "past_std", "past_tails"):
-        s.setdefault(key, [])
-    if n_past and len(s["past_tails"]) != n_series:
-        raise LstmkitError("series.past_tails does not match the series")
-    for v in s["interval_scale"].values():
-        if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise LstmkitError("series.interval_scale must hold positive numbers")
-    return s

@@ -238,9 +238,9 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     for w in range(windows - 1, -1, -1):
         offset = w * step
         cut_ss, actuals = _cut(ss, horizon, offset)
-        from .forecast import _Columns
+        from .forecast_artifact import Columns
 
-        cols = _Columns(target or "value", time_col, id, list(known), list(past))
+        cols = Columns(target or "value", time_col, id, list(known), list(past))
         if target is None:
             cols.target = "value"
         frame = frame_of(cut_ss, cols)
@@ -279,9 +279,9 @@ def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0
     ss = to_series(data, target, time_col)
     if len(ss) != 1:
         raise LstmkitError("the airline-seed recipe forecasts one series; drop --id")
-    from .forecast import _Columns
+    from .forecast_artifact import Columns
 
-    cols = _Columns(target or "value", time_col)
+    cols = Columns(target or "value", time_col)
     n = len(ss.values[0])
     cut = int(n * train_share)
     train, _ = _cut(ss, n - cut)
