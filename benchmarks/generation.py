@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import torch
-
 from common import machine
 
 from lstmkit import CharTokenizer, NetConfig, RecurrentLM, TextDataConfig, TextModel

@@ -12,7 +12,6 @@ import argparse
 import tracemalloc
 
 import numpy as np
-
 from common import data_file, machine
 
 from lstmkit import CharTokenizer, WindowBatches, read_text

@@ -16,11 +16,10 @@ import time
 
 import numpy as np
 import torch
+from common import machine, matmul_gflops
 from torch import nn
 
-from common import machine, matmul_gflops
-
-from lstmkit import NetConfig, RecurrentLM, StreamBatches, Trainer, TrainConfig
+from lstmkit import NetConfig, RecurrentLM, StreamBatches, TrainConfig, Trainer
 from lstmkit.train import cpu_has_bf16
 
 

@@ -16,9 +16,8 @@ import time
 
 import numpy as np
 import torch
-from torch import nn
-
 from common import data_file, machine, stream_loss
+from torch import nn
 
 import lstmkit
 

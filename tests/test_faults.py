@@ -303,7 +303,7 @@ def test_resume_before_the_first_save_says_so(text_file, tmp_path, run_cli):
 
 # ---------------------------------------------------------------------------- divergence
 def test_a_nan_loss_rolls_back_once_and_lowers_the_learning_rate(tiny_text):
-    from lstmkit import NetConfig, RecurrentLM, StreamBatches, Trainer, TrainConfig
+    from lstmkit import NetConfig, RecurrentLM, StreamBatches, TrainConfig, Trainer
     from lstmkit.tokenize import CharTokenizer
 
     tok = CharTokenizer.fit(tiny_text)

@@ -96,6 +96,17 @@ def test_panel_lookback_is_the_median_series_room_and_short_series_are_padded():
     assert alone.spec.lookback == 4 and alone.scaler.config.scale == "standard"  # one series: its own room, standardised
 
 
+def test_series_set_cut_holds_out_the_points_after_the_cut():
+    df = pd.DataFrame({"id": ["a"] * 6 + ["b"] * 4, "t": list(range(6)) + list(range(4)), "v": [1., 2, 3, 4, 5, 6, 10, 20, 30, 40],
+                       "k": np.arange(10.0)})
+    ss = to_series(df, "v", None, "id", known=("k",))
+    cut, actuals = ss.cut(2, offset=1)  # drop the last point, hold out the two before it
+    assert [v.tolist() for v in cut.values] == [[1, 2, 3], [10]]
+    assert [a.tolist() for a in actuals] == [[4, 5], [20, 30]]
+    assert [k[:, 0].tolist() for k in cut.known] == [[0, 1, 2], [6]] and [len(t) for t in cut.times] == [3, 1]
+    assert cut.ids == ss.ids and cut.known_names == ["k"]
+
+
 def test_log_needs_positive_values():
     with pytest.raises(LstmkitError, match="needs positive values"):
         Scaler(ScalerConfig(transform="log")).fit([np.array([1.0, 0.0, 2.0])])

@@ -21,7 +21,7 @@ from .generate import SamplingConfig, StepModel
 from .models.text import TextDataConfig, TextModel
 from .nn import EnsembleLM, NetConfig, RecurrentLM, TokenBatch, language_model
 from .tokenize import BpeTokenizer, CharTokenizer, WordTokenizer, fit_tokenizer
-from .train import Trainer, TrainConfig, evaluate_loss
+from .train import TrainConfig, Trainer, evaluate_loss
 
 __version__ = "0.1.0"
 

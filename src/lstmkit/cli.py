@@ -14,14 +14,14 @@ from typing import List, Optional
 
 import typer
 
+from .cli_classify import classify_app
 from .cli_common import Command as _Command
 from .cli_common import PipeClosed as _PipeClosed
 from .cli_common import emit as _emit
-from .cli_classify import classify_app
 from .cli_forecast import forecast_app
+from .cli_info import classify_info, forecast_info, mlp_info, seq2seq_info
 from .cli_mlp import mlp_app
 from .cli_seq2seq import seq2seq_app
-from .cli_info import classify_info, forecast_info, mlp_info, seq2seq_info
 from .errors import LstmkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,

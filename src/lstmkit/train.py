@@ -18,8 +18,8 @@ from typing import Callable
 
 import torch
 
-from .devices import DEVICES, PRECISIONS, cpu_has_bf16, resolve_device, resolve_precision  # noqa: F401 (re-exported)
 from .averaging import WeightAverage
+from .devices import DEVICES, PRECISIONS, cpu_has_bf16, resolve_device, resolve_precision  # noqa: F401 (re-exported)
 from .errors import LstmkitError
 from .train_config import (  # noqa: F401 (re-exported)
     ANNEAL_FACTOR,
@@ -30,6 +30,7 @@ from .train_config import (  # noqa: F401 (re-exported)
     lr_factor,
     make_optimizer,
 )
+
 
 # ---------------------------------------------------------------------------- evaluation
 @torch.no_grad()

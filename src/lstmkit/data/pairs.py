@@ -19,6 +19,9 @@ import torch
 
 from ..errors import LstmkitError
 from ..nn import BOS, EOS, PAD, PairBatch
+from ..tokenize import CharTokenizer, WordTokenizer
+
+DECODE_BATCH = 512  # pairs per batch when decoding or scoring held-out pairs (no gradients, so large)
 
 
 def _shown(line: str) -> str:
@@ -121,3 +124,26 @@ class PairBatches:
         order = np.random.default_rng([self.seed, epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)
         for i in range(start, self.steps_per_epoch):
             yield i, self.batch(order[i * self.batch_size:(i + 1) * self.batch_size])
+
+
+def checked_pairs(pairs) -> list[tuple[str, str]]:
+    """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
+    if isinstance(pairs, (str, bytes)):
+        raise LstmkitError("pairs must be a list of (source, target) strings; to read a file use lstmkit.data.pairs.read_pairs")
+    out = []
+    for i, p in enumerate(pairs):
+        if not (isinstance(p, (tuple, list, np.ndarray)) and len(p) == 2 and all(isinstance(x, str) for x in p)):
+            raise LstmkitError(f"pair {i} is {str(p)[:40]!r}, not a (source, target) pair of strings")
+        s, t = p[0].strip(), p[1].strip()
+        if not s or not t:
+            raise LstmkitError(f"pair {i} has an empty {'source' if not s else 'target'} side: {str(p)[:40]!r}; give both sides text")
+        out.append((s, t))
+    if not out:
+        raise LstmkitError("there are no pairs; pass at least one (source, target) pair")
+    return out
+
+
+def side_tokenizer(texts: list[str], level: str, lowercase: bool):
+    """A char or word tokenizer fitted on one side's texts."""
+    joined = "\n".join(texts)
+    return CharTokenizer.fit(joined) if level == "char" else WordTokenizer.fit(joined, lowercase=lowercase)

@@ -45,6 +45,15 @@ class SeriesSet:
     def __len__(self) -> int:
         return len(self.values)
 
+    def cut(self, h: int, offset: int = 0) -> tuple["SeriesSet", list[np.ndarray]]:
+        """Each series without its last ``h + offset`` points, and the ``h`` points that follow the cut."""
+        ends = [len(v) - offset - h for v in self.values]
+        acts = [v[e:e + h] for v, e in zip(self.values, ends)]
+        cut = SeriesSet(self.ids, [v[:e] for v, e in zip(self.values, ends)], [t[:e] for t, e in zip(self.times, ends)], self.freq,
+                        [k[:e] for k, e in zip(self.known, ends)], [p[:e] for p, e in zip(self.past, ends)],
+                        self.known_names, self.past_names)
+        return cut, acts
+
 
 # ---------------------------------------------------------------------------- reading
 def read_table(path: str | Path) -> pd.DataFrame:

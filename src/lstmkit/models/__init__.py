@@ -6,7 +6,6 @@ from pathlib import Path
 from .. import artifact, fileset
 from ..errors import LstmkitError
 
-
 # task name -> (module, class); a task's module is imported only when a model of that task is loaded
 TASKS = {"text": ("text", "TextModel"), "forecast": ("forecast", "Forecaster"),
          "classify": ("classify", "SequenceClassifier"), "seq2seq": ("seq2seq", "Seq2Seq"), "mlp": ("mlp", "MLP")}

@@ -41,8 +41,8 @@ from ..data.windows import (
 )
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
-from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
+from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
 from .forecast_intervals import coverage, interval_scale, quantile_scale
 from .forecast_net import ForecastEnsemble, ForecastNet, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
@@ -181,9 +181,7 @@ class Forecaster:
             if c.levels:
                 scale = interval_scale(pred, val_windows["y"], val_windows["mask"], c.levels)
             self.series["interval_scale"] = scale
-            from .forecast_eval import _cut
-
-            hist, actuals = _cut(ss, H)
+            hist, actuals = ss.cut(H)
             means, qs, _ = self._forecast(hist, H, _held_out_future(ss, H, self.columns.id))
             self.validation = {"histories": hist, "actuals": actuals, "forecasts": means, "quantiles": qs}
             val_mse = float(((pred[..., 0] - val_windows["y"]) ** 2 * val_windows["mask"]).sum() / val_windows["mask"].sum())

@@ -133,18 +133,6 @@ def score(actuals: list[np.ndarray], forecasts: dict[str, list[np.ndarray]], his
     return table
 
 
-def _cut(ss: SeriesSet, h: int, offset: int = 0) -> tuple[SeriesSet, list[np.ndarray]]:
-    """Each series without its last ``h + offset`` points, and the ``h`` points that follow the cut."""
-    hist, acts = [], []
-    for v in ss.values:
-        end = len(v) - offset
-        hist.append(end - h)
-        acts.append(v[end - h:end])
-    cut = SeriesSet(ss.ids, [v[:e] for v, e in zip(ss.values, hist)], [t[:e] for t, e in zip(ss.times, hist)], ss.freq,
-                    [k[:e] for k, e in zip(ss.known, hist)], [p[:e] for p, e in zip(ss.past, hist)], ss.known_names, ss.past_names)
-    return cut, acts
-
-
 def frame_of(ss: SeriesSet, cols) -> pd.DataFrame:
     """A SeriesSet as the long table ``Forecaster.fit`` reads (same column names)."""
     frames = []
@@ -193,7 +181,7 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     if short:
         raise LstmkitError(f"{('series ' + repr(short[0][0])) if short[0][0] else 'the series'} has {short[0][1]} points; "
                            f"evaluating a {h}-step forecast needs more than {h + 2}")
-    hist_ss, actuals = _cut(ss, h)
+    hist_ss, actuals = ss.cut(h)
     fc = model.predict(h, frame_of(hist_ss, cols), future=_future_of(ss, cols, h, h))
     season = model.summary.get("season") or model.config.season or 1
     ours = _per_series(fc, hist_ss, cols, "mean")
@@ -237,7 +225,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     per, pooled, fit_s = [], {}, []
     for w in range(windows - 1, -1, -1):
         offset = w * step
-        cut_ss, actuals = _cut(ss, horizon, offset)
+        cut_ss, actuals = ss.cut(horizon, offset)
         from .forecast_artifact import Columns
 
         cols = Columns(target or "value", time_col, id, list(known), list(past))
@@ -284,7 +272,7 @@ def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0
     cols = Columns(target or "value", time_col)
     n = len(ss.values[0])
     cut = int(n * train_share)
-    train, _ = _cut(ss, n - cut)
+    train, _ = ss.cut(n - cut)
     frame_all, frame_train = frame_of(ss, cols), frame_of(train, cols)
     fc = Forecaster(seed=seed, **options).fit(frame_train, target=cols.target, time=cols.time)
     if out is not None:

@@ -18,16 +18,15 @@ import numpy as np
 
 from .. import artifact, fileset
 from ..configs import bounded, checked_from_dict
-from ..data.pairs import PairBatches
+from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs
 from ..errors import LstmkitError
-from ..tokenize import CharTokenizer, WordTokenizer, tokenizer_from_dict
+from ..tokenize import CharTokenizer, tokenizer_from_dict
 from ..train import TrainConfig
 from .seq2seq_decode import beam_search
 from .seq2seq_net import EOS, PAD, SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetConfig
 
 TASK = "seq2seq"
 SIDE_LEVELS = ("char", "word")
-DECODE_BATCH = 512
 
 
 @dataclass
@@ -57,11 +56,6 @@ class Seq2SeqConfig:
     @classmethod
     def from_dict(cls, d: dict, where: str = "seq2seq") -> "Seq2SeqConfig":
         return checked_from_dict(cls, d, where)
-
-
-def _tokenizer(texts: list[str], level: str, lowercase: bool):
-    joined = "\n".join(texts)
-    return CharTokenizer.fit(joined) if level == "char" else WordTokenizer.fit(joined, lowercase=lowercase)
 
 
 class Seq2Seq:
@@ -210,7 +204,7 @@ class Seq2Seq:
         import sacrebleu
         from sacrebleu.metrics import BLEU
 
-        pairs = _checked_pairs(pairs)
+        pairs = checked_pairs(pairs)
         t0 = time.perf_counter()
         # a test set may hold symbols training never saw: they are dropped or read as <unk>, and counted
         outs = self.translate([s for s, _ in pairs], beam=beam, strict=False)
@@ -281,20 +275,3 @@ class Seq2Seq:
         return {"task": TASK, "seq2seq": self.config.to_dict(), "net": self.net.config.to_dict(), "summary": self.summary,
                 "source_symbols": self.src_tok.vocab_size, "target_symbols": self.tgt_tok.vocab_size,
                 "parameters": sum(p.numel() for p in self.net.parameters())}
-
-
-def _checked_pairs(pairs) -> list[tuple[str, str]]:
-    """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
-    if isinstance(pairs, (str, bytes)):
-        raise LstmkitError("pairs must be a list of (source, target) strings; to read a file use lstmkit.data.pairs.read_pairs")
-    out = []
-    for i, p in enumerate(pairs):
-        if not (isinstance(p, (tuple, list, np.ndarray)) and len(p) == 2 and all(isinstance(x, str) for x in p)):
-            raise LstmkitError(f"pair {i} is {str(p)[:40]!r}, not a (source, target) pair of strings")
-        s, t = p[0].strip(), p[1].strip()
-        if not s or not t:
-            raise LstmkitError(f"pair {i} has an empty {'source' if not s else 'target'} side: {str(p)[:40]!r}; give both sides text")
-        out.append((s, t))
-    if not out:
-        raise LstmkitError("there are no pairs; pass at least one (source, target) pair")
-    return out

@@ -12,34 +12,31 @@ import contextlib
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import numpy as np
 import torch
 
 from .. import artifact, checkpoint, fileset, rundir
 from ..callbacks import add_curves, add_note_printer, add_progress_bar, prepare_curves
-from ..data.pairs import PairBatches
+from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs, side_tokenizer
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
 from .seq2seq_net import SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetConfig
 
-if TYPE_CHECKING:
-    from .seq2seq import Seq2Seq
+M = TypeVar("M")  # the model class (Seq2Seq); not imported, which would make the two modules import each other
 
 EVALS, PATIENCE = 20, 4  # early stopping: no 1 % gain in validation loss over 4 of 20 evaluations ends the run
 VAL_DECODE = 500  # held-out pairs decoded greedily at each evaluation, for the exact-match figure
 
 
-def fit(model: "Seq2Seq", pairs, *, minutes: float | None = None, steps: int | None = None, epochs: float | None = None,
+def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = None, epochs: float | None = None,
         batch_size: int | None = None, lr: float | None = None, val_fraction: float | None = None, val_pairs=None,
         out: str | Path | None = None, resume: bool = False, overwrite: bool = False, progress: bool = False,
-        notes=None) -> "Seq2Seq":
+        notes=None) -> M:
     """``Seq2Seq.fit``: train ``model`` on ``pairs`` (see its arguments there) and return it."""
-    from .seq2seq import DECODE_BATCH, Seq2Seq, _checked_pairs, _tokenizer
-
     say = notes or (lambda m: None)
-    pairs = _checked_pairs(pairs)
+    pairs = checked_pairs(pairs)
     if resume and out is None:
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
     given = {k: v for k, v in (("batch_size", batch_size), ("lr", lr), ("val_fraction", val_fraction)) if v is not None}
@@ -57,7 +54,7 @@ def fit(model: "Seq2Seq", pairs, *, minutes: float | None = None, steps: int | N
     with claim as run:
         saved = None
         if resume:  # the saved run's settings, tokenizers and network; only the budget may change
-            saved = Seq2Seq.load(out)
+            saved = type(model).load(out)
             model.config, model.shape, model.seed = saved.config, saved.shape, saved.seed
             model.src_tok, model.tgt_tok, model.net = saved.src_tok, saved.tgt_tok, saved.net
             model.summary = dict(saved.summary)
@@ -79,7 +76,7 @@ def fit(model: "Seq2Seq", pairs, *, minutes: float | None = None, steps: int | N
         batch_size, val_fraction = model.fit_settings["batch_size"], model.fit_settings["val_fraction"]
         order = np.random.default_rng(model.seed).permutation(len(pairs))
         if val_pairs is not None:
-            train_pairs, held = pairs, _checked_pairs(val_pairs)
+            train_pairs, held = pairs, checked_pairs(val_pairs)
         else:
             n_val = min(2000, int(round(val_fraction * len(pairs)))) if len(pairs) >= 20 else 0
             held = [pairs[i] for i in order[:n_val]]
@@ -87,8 +84,8 @@ def fit(model: "Seq2Seq", pairs, *, minutes: float | None = None, steps: int | N
         # -- tokenizers and the network ------------------------------------------------------
         c = model.config
         if not saved:
-            model.src_tok = _tokenizer([s for s, _ in train_pairs], c.source_level, c.lowercase)
-            model.tgt_tok = _tokenizer([t for _, t in train_pairs], c.target_level, c.lowercase)
+            model.src_tok = side_tokenizer([s for s, _ in train_pairs], c.source_level, c.lowercase)
+            model.tgt_tok = side_tokenizer([t for _, t in train_pairs], c.target_level, c.lowercase)
         src = [model._encode_side(s, "source") for s, _ in train_pairs]
         tgt = [model._encode_side(t, "target") for _, t in train_pairs]
         held = [(s, t) for s, t in held if model._known(s, t)]  # a held-out pair with symbols training never saw cannot be scored

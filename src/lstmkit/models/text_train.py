@@ -12,7 +12,7 @@ import dataclasses
 import math
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 import torch
@@ -30,8 +30,7 @@ from ..train import TrainConfig, Trainer, evaluate_loss
 from . import text_watch
 from .text_settings import LONG_RUN_MINUTES, VAL_BLOCKS, TextDataConfig, default_settings, default_val_fraction, fit_to_budget
 
-if TYPE_CHECKING:
-    from .text import TextModel
+M = TypeVar("M")  # the model class (TextModel); not imported, which would make the two modules import each other
 EVAL_ROWS, EVAL_BPTT = 16, 256
 PERIODIC_EVAL_SYMBOLS = 1 << 16  # evaluations during training read at most this much of the validation text
 EVAL_WINDOW_BATCH = 512  # windows per evaluation batch in window mode
@@ -68,7 +67,7 @@ def eval_batches(tokens: np.ndarray) -> StreamBatches:
     return StreamBatches(tokens, rows, bptt, shift=False)
 
 
-def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text: str | None = None,
+def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None, *, text: str | None = None,
           corpus: str | None = None, out: str | Path | None = None, recipe: str | None = None,
           level: str | None = None, minutes: float | None = None, epochs: float | None = None,
           steps: int | None = None, hidden: int | None = None, layers: int | None = None, embed: int | None = None,
@@ -79,7 +78,7 @@ def train(cls, sources: str | Path | Iterable[str | Path] | None = None, *, text
           sample_temperature: float | Iterable[float] = 0.8, sample_length: int = 200, keep_checkpoints: int = 0,
           notes: bool | None = None,
           data: TextDataConfig | dict | None = None, train: TrainConfig | dict | None = None,
-          callbacks: Iterable[tuple[str, Callable]] = (), **options) -> "TextModel":
+          callbacks: Iterable[tuple[str, Callable]] = (), **options) -> M:
     """Train a model on text and return it (the weights with the best validation loss).
 
     Args:
