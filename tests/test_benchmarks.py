@@ -69,6 +69,8 @@ def test_forecast_panel_and_defaults():
     assert "lstmkit / AutoETS: MASE" in out
     out = run("forecast_defaults.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")
     assert "relative RMSE %" in out and "Holt-Winters" in out
+    out = run("forecast_singles.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")
+    assert out.count("MASE") == 6 and "sunspots" in out and "mean MASE" in out
 
 
 def test_classify_ucr_and_family():

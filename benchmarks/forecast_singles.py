@@ -1,0 +1,74 @@
+"""Single public series that statsmodels ships, for choosing the forecaster's defaults beyond air passengers.
+
+    python benchmarks/forecast_singles.py ["{'dropout': 0.2}"] [--seed 0]
+
+Five series of other kinds: CO2 (monthly, strong trend and season; its last 20 years), sunspots (yearly,
+an 11-year cycle), the Nile's volume (yearly, a level shift), US real GDP (quarterly, trend) and the El
+Nino sea temperature (monthly, season and noise; its last 25 years). Each is scored *inside its
+training period*: its last 2 horizons are dropped unread (a test someone else may hold), the horizon
+before them is held out, and ``Forecaster(horizon=H, seed=s, **options)`` is fitted on the rest. The
+score is the MASE against the seasonal naive forecast's in-sample error, beside the seasonal naive's
+own score; the last line gives the mean over the five (lower is better).
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import machine  # noqa: E402
+
+import lstmkit  # noqa: E402
+from lstmkit.models.forecast_eval import metrics  # noqa: E402
+
+
+def series() -> dict[str, tuple[pd.Series, int, int]]:
+    """name -> (the series with a DatetimeIndex, season, horizon)."""
+    import statsmodels.api as sm
+
+    out = {}
+    co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
+    out["co2"] = (co2.iloc[-240:], 12, 12)
+    sun = sm.datasets.sunspots.load_pandas().data
+    out["sunspots"] = (pd.Series(sun["SUNACTIVITY"].to_numpy(float) + 1.0, pd.date_range("1700", periods=len(sun), freq="YS")), 1, 10)
+    nile = sm.datasets.nile.load_pandas().data
+    out["nile"] = (pd.Series(nile["volume"].to_numpy(float), pd.date_range("1871", periods=len(nile), freq="YS")), 1, 10)
+    macro = sm.datasets.macrodata.load_pandas().data
+    out["realgdp"] = (pd.Series(macro["realgdp"].to_numpy(float), pd.date_range("1959-01", periods=len(macro), freq="QS")), 4, 8)
+    nino = sm.datasets.elnino.load_pandas().data.iloc[:, 1:].to_numpy(float).ravel()
+    out["elnino"] = (pd.Series(nino, pd.date_range("1950-01", periods=len(nino), freq="MS")).iloc[-300:], 12, 12)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("options", nargs="?", default="{}", help="a Python dict of Forecaster options (default: the defaults)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    opts = ast.literal_eval(args.options)
+    print(f"machine: {machine()}")
+    ours, naive = [], []
+    t0 = time.perf_counter()
+    for name, (s, m, H) in series().items():
+        hist, actual = s.iloc[:-3 * H], s.iloc[-3 * H:-2 * H].to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = lstmkit.Forecaster(horizon=H, seed=args.seed, **opts).fit(hist).predict()["mean"].to_numpy()
+        h = hist.to_numpy()
+        snaive = np.array([h[len(h) - m + (i % m)] for i in range(H)])
+        ours.append(metrics(actual, f, h, m)["mase"])
+        naive.append(metrics(actual, snaive, h, m)["mase"])
+        print(f"  {name:9s} {len(h):4d} points, season {m:2d}, horizon {H:2d}: MASE {ours[-1]:.3f} (seasonal naive {naive[-1]:.3f})", flush=True)
+    print(f"options {opts} seed {args.seed}: mean MASE {np.mean(ours):.3f} (seasonal naive {np.mean(naive):.3f}); "
+          f"{time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
