@@ -125,12 +125,18 @@ def test_seasonal_adjustment_round_trips_at_any_offset(air, difference):
         u = sc.transform(0, y[:cut], end)
         back = sc.inverse(0, u[-10:], sc.anchor(0, y[:cut - 10], end - 10), end - 10)
         np.testing.assert_allclose(back, y[cut - 10:cut], rtol=1e-9)
-    # the offsets are the latest season's: over the last 4 years the adjusted series is no longer seasonal
-    # (strength 0.98 -> 0.56, under the 0.64 rule); the early years, with a smaller swing, keep some of it
+    # the offsets ahead are the latest season's: over the last 4 years the series adjusted by them alone is no
+    # longer seasonal (strength 0.98 -> 0.56, under the 0.64 rule), but the early years, with a smaller swing,
+    # keep some of it (0.82); adjusted by each year's own season, as the scaler does, no year keeps any
     from lstmkit.data.seasonal import is_seasonal
 
     z = np.log(y[:120])
-    assert is_seasonal(z[-48:], 12) and not is_seasonal((z - np.asarray(prof)[(np.arange(120) - 119) % 12])[-48:], 12)
+    by_last = z - np.asarray(prof)[(np.arange(120) - 119) % 12]
+    assert is_seasonal(z[-48:], 12) and not is_seasonal(by_last[-48:], 12) and is_seasonal(by_last[:48], 12)
+    assert sc.adjusted_by_time(0) and len(sc.histories[0]) == 120
+    if not difference:
+        adjusted = sc.transform(0, y[:120])
+        assert not is_seasonal(adjusted[:48], 12) and not is_seasonal(adjusted[-48:], 12)
     again = Scaler.from_dict(json.loads(json.dumps(sc.to_dict())))
     np.testing.assert_allclose(again.transform(0, y, 24), sc.transform(0, y, 24))
 
@@ -145,8 +151,32 @@ def test_seasonal_adjustment_only_where_a_season_is_found():
     with pytest.raises(LstmkitError, match="deseason"):
         ScalerConfig(deseason="yes")
     old = Scaler(ScalerConfig()).fit([noise]).to_dict()
-    del old["profiles"]  # a model saved before seasonal adjustment
-    assert Scaler.from_dict(old).profiles == [[]]
+    del old["profiles"], old["histories"]  # a model saved before seasonal adjustment
+    assert Scaler.from_dict(old).profiles == [[]] and Scaler.from_dict(old).histories == [[]]
+
+
+def test_seasonal_offsets_by_position():
+    from lstmkit.data.seasonal import ahead, offsets
+
+    prof = [0.0, 1.0, -1.0]  # phases 0, 1, 2 from the training end
+    hist = [5.0, 6.0, 7.0, 8.0]  # the season at the last 4 training points (positions -3 .. 0)
+    # positions -5 .. 0: before the stored points the first stored cycle repeats by phase, then the stored values
+    np.testing.assert_allclose(offsets(prof, 6, 0, hist), [6.0, 7.0, 5.0, 6.0, 7.0, 8.0])
+    np.testing.assert_allclose(offsets(prof, 6), [1.0, -1.0, 0.0, 1.0, -1.0, 0.0])  # no history: the last cycle throughout
+    # after the training end the last cycle's offsets; a stretch ending 2 steps before it reads the stored values
+    np.testing.assert_allclose(ahead(prof, 4, 0, hist), [1.0, -1.0, 0.0, 1.0])
+    np.testing.assert_allclose(ahead(prof, 4, -2, hist), [7.0, 8.0, 1.0, -1.0])
+    np.testing.assert_allclose(offsets(prof, 2, 3, hist), [-1.0, 0.0])
+
+
+def test_saved_seasonal_histories_are_checked(air):
+    d = Scaler(ScalerConfig(transform="log")).fit([air["value"].to_numpy(float)], season=12).to_dict()
+    assert len(d["histories"][0]) == 144
+    for bad in ([[1.0] * 5], [[float("nan")] * 144], "x", [[1.0] * 144, []]):
+        with pytest.raises(LstmkitError, match="histories"):
+            Scaler.from_dict({**d, "histories": bad})
+    before = Scaler.from_dict({k: v for k, v in d.items() if k != "histories"})  # saved before: the last cycle throughout
+    assert not before.adjusted_by_time(0) and before.seasonal(0) == d["profiles"][0]
 
 
 def test_frequency_season_and_calendar(air):
@@ -234,7 +264,10 @@ def test_same_seed_same_forecast_and_save_load_identical(tmp_path, air):
 def test_seasonal_phase_follows_the_history_given(air):
     fc = lstmkit.Forecaster(horizon=12, seed=0, **TINY).fit(air.iloc[:120], target="value", time="date")
     assert fc.scaler.profiles[0] and fc.summary["deseasoned"] == 1
-    assert fc._prepare(0, air["value"].to_numpy(float)[:120], pd.DatetimeIndex(air["date"][:120]), np.zeros((120, 0)), np.zeros((120, 0)), 12).level_span == 3
+    args = (0, air["value"].to_numpy(float)[:120], pd.DatetimeIndex(air["date"][:120]), np.zeros((120, 0)), np.zeros((120, 0)), 12)
+    assert fc._prepare(*args).level_span == 1  # adjusted by each year's season: the last point is the level
+    saved_before = Scaler.from_dict({k: v for k, v in fc.scaler.to_dict().items() if k != "histories"})
+    assert fc._prepare(*args, scaler=saved_before).level_span == 3  # by the last cycle throughout: the last quarter season
     # from the saved tails, from the same history passed in, and from a history a year shorter or longer:
     # each forecast's peak is July or August of the year after its history ends
     for hist in (None, air.iloc[:120], air.iloc[:108], air):

@@ -17,11 +17,12 @@ import numpy as np
 
 from ..configs import bounded, checked_from_dict
 from ..errors import LstmkitError
-from .seasonal import DESEASON, ahead, fit_profile, offsets
+from .seasonal import DESEASON, ahead, fit_season, offsets
 
 TRANSFORMS = ("auto", "none", "log", "boxcox")
 SCALES = ("auto", "standard", "changes", "minmax", "none")
 MAX_SERIES = 1 << 20
+MAX_HISTORY = 1 << 16  # the season's values kept per series (as many as the tails saved with a model)
 
 
 @dataclass
@@ -87,13 +88,14 @@ class Scaler:
     shift: list[float] = field(default_factory=list)  # subtracted after the transform: mean or min
     spread: list[float] = field(default_factory=list)  # divided by after that: std or (max - min) / range
     profiles: list[list[float]] = field(default_factory=list)  # seasonal offsets by phase; [] = not adjusted
+    histories: list[list[float]] = field(default_factory=list)  # the season at the training series' last points
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, series: list[np.ndarray], names: list[str] | None = None, season: int = 1) -> "Scaler":
         if self.config.scale == "auto":  # resolved once, for every series of this fit (and saved resolved)
             self.config = replace(self.config, scale="changes" if len(series) > 1 else "standard")
         c = self.config
-        self.transforms, self.lambdas, self.shift, self.spread, self.profiles = [], [], [], [], []
+        self.transforms, self.lambdas, self.shift, self.spread, self.profiles, self.histories = [], [], [], [], [], []
         for i, y in enumerate(series):
             label = f"series {names[i]!r}" if names and names[i] else "the series"
             kind = c.transform
@@ -112,8 +114,10 @@ class Scaler:
             self.transforms.append(kind)
             self.lambdas.append(lam)
             z = self._forward(i, y)
-            self.profiles.append(fit_profile(z, season, c.deseason) if len(z) else [])
-            z = z - offsets(self.profiles[i], len(z))
+            prof, hist = fit_season(z, season, c.deseason, keep=MAX_HISTORY) if len(z) else ([], [])
+            self.profiles.append(prof)
+            self.histories.append(hist)
+            z = z - offsets(prof, len(z), 0, hist)
             step = float(np.abs(np.diff(z)).mean()) if len(z) > 1 else 0.0
             if c.difference:
                 z = np.diff(z)
@@ -155,17 +159,25 @@ class Scaler:
         """Series ``i``'s seasonal offsets by phase ([] when it is not adjusted)."""
         return self.profiles[i] if i < len(self.profiles) else []
 
+    def _history(self, i: int) -> list[float]:
+        return self.histories[i] if i < len(self.histories) else []
+
+    def adjusted_by_time(self, i: int) -> bool:
+        """Whether series ``i``'s history is adjusted by the season as it was at each point (models saved
+        before that repeat the last cycle's offsets over the whole history)."""
+        return bool(self.seasonal(i)) and bool(self._history(i))
+
     def anchor(self, i: int, history: np.ndarray, end: int = 0) -> float:
         """The last adjusted transformed value of ``history``: what a differenced forecast adds back to."""
         if not self.config.difference or not len(history):
             return 0.0
-        return float(self._forward(i, history[-1:])[0] - offsets(self.seasonal(i), 1, end)[0])
+        return float(self._forward(i, history[-1:])[0] - offsets(self.seasonal(i), 1, end, self._history(i))[0])
 
     def transform(self, i: int, y: np.ndarray, end: int = 0) -> np.ndarray:
         """Raw values (n,) of series ``i``, the last ``end`` steps after the training end -> network units,
         (n - difference,)."""
         z = self._forward(i, y)
-        z = z - offsets(self.seasonal(i), len(z), end)
+        z = z - offsets(self.seasonal(i), len(z), end, self._history(i))
         if self.config.difference:
             z = np.diff(z)
         return (z - self.shift[i]) / self.spread[i]
@@ -177,13 +189,14 @@ class Scaler:
         z = np.asarray(u, float) * self.spread[i] + self.shift[i]
         if self.config.difference:
             z = anchor + np.cumsum(z, axis=-1)
-        z = z + ahead(self.seasonal(i), z.shape[-1], end)
+        z = z + ahead(self.seasonal(i), z.shape[-1], end, self._history(i))
         return self._backward(i, z)
 
     # -- JSON ------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {"config": self.config.to_dict(), "transforms": self.transforms, "lambdas": self.lambdas,
-                "shift": self.shift, "spread": self.spread, "profiles": self.profiles}
+                "shift": self.shift, "spread": self.spread, "profiles": self.profiles,
+                "histories": self.histories}
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "scaler") -> "Scaler":
@@ -205,5 +218,12 @@ class Scaler:
                 not isinstance(p, list) or len(p) == 1 or any(not isinstance(x, (int, float)) or isinstance(x, bool) or not np.isfinite(x) for x in p)
                 for p in profiles)):
             raise LstmkitError(f"{where}.profiles: one list of finite seasonal offsets (or an empty one) per series is needed")
+        histories = d.get("histories", [[] for _ in lists[0]])  # saved before: the last cycle over the whole history
+        if (not isinstance(histories, list) or len(histories) != len(lists[0]) or any(
+                not isinstance(h, list) or len(h) > MAX_HISTORY or (len(h) and len(h) < len(p)) or (len(h) and not p)
+                or any(not isinstance(x, (int, float)) or isinstance(x, bool) or not np.isfinite(x) for x in h)
+                for h, p in zip(histories, profiles))):
+            raise LstmkitError(f"{where}.histories: one list of finite seasonal values, at least a cycle long (or an empty one), "
+                               "per adjusted series is needed")
         return cls(cfg, list(lists[0]), [float(x) for x in lists[1]], [float(x) for x in lists[2]], [float(x) for x in lists[3]],
-                   [[float(x) for x in p] for p in profiles])
+                   [[float(x) for x in p] for p in profiles], [[float(x) for x in h] for h in histories])

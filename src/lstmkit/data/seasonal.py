@@ -38,42 +38,62 @@ def is_seasonal(z: np.ndarray, m: int) -> bool:
     return m >= 2 and len(z) >= 2 * m and strength(_stl(z, m)) >= STRENGTH
 
 
-def fit_profile(z: np.ndarray, m: int, how: str = "auto") -> list[float]:
-    """The seasonal offsets (m,) of ``z`` by phase (see the module doc), or [] when it is not adjusted.
+def fit_season(z: np.ndarray, m: int, how: str = "auto", keep: int | None = None) -> tuple[list[float], list[float]]:
+    """The seasonal offsets (m,) of ``z`` by phase (see the module doc) and the season as it was at each of
+    the last ``keep`` points of ``z`` (default all), or ([], []) when it is not adjusted.
 
-    The offsets are the last cycle of a robust STL decomposition's season (the current shape, where a
-    classical decomposition would average every year alike), centred to sum to zero. On a log series they
-    are multiplicative seasonal indices. Inside the air-passenger training years the last STL cycle scored
-    5.62 % relative RMSE, a classical decomposition 5.73 %, none 5.92 % (``benchmarks/forecast_defaults.py``).
+    The offsets ahead are the last cycle of a robust STL decomposition's season (the current shape, where a
+    classical decomposition would average every year alike). The history is that season at each point,
+    so a window from an earlier year is adjusted by that year's shape: a season that grows or changes
+    leaves no seasonal pattern in the adjusted history for the network to learn and repeat. Both are
+    centred on the last cycle's mean; on a log series they are multiplicative seasonal indices.
     """
     if how not in DESEASON:
         raise LstmkitError(f"unknown --deseason {how!r}; pass one of {', '.join(DESEASON)}")
     z = np.asarray(z, float)
     n = len(z)
     if how == "none" or m < 2 or n < 2 * m or not np.isfinite(z).all():
-        return []
+        return [], []
     res = _stl(z, m)
     if how == "auto" and strength(res) < STRENGTH:
-        return []
-    last = np.asarray(res.seasonal, float)[n - m:]  # positions n-m .. n-1, phases (1 - m) .. 0 mod m
+        return [], []
+    season = np.asarray(res.seasonal, float)
+    last = season[n - m:]  # positions n-m .. n-1, phases (1 - m) .. 0 mod m
+    centre = last.mean()
     prof = np.empty(m)
-    prof[(np.arange(n - m, n) - (n - 1)) % m] = last
-    prof -= prof.mean()
-    return prof.tolist()
+    prof[(np.arange(n - m, n) - (n - 1)) % m] = last - centre
+    keep = n if keep is None else max(m, min(n, keep))
+    return prof.tolist(), (season[n - keep:] - centre).tolist()
 
 
-def offsets(profile: list[float], n: int, end: int = 0) -> np.ndarray:
+def fit_profile(z: np.ndarray, m: int, how: str = "auto") -> list[float]:
+    """The seasonal offsets (m,) of ``z`` by phase, or [] when it is not adjusted (``fit_season``)."""
+    return fit_season(z, m, how, keep=m)[0]
+
+
+def _at(profile: list[float], history: list[float], pos: np.ndarray) -> np.ndarray:
+    """The offsets at positions ``pos`` counted from the training end (0 = its last point): the season as
+    it was for a stored point, the first stored cycle's (by phase) before those, the last cycle's after."""
+    if not profile:
+        return np.zeros(len(pos))
+    m = len(profile)
+    out = np.asarray(profile, float)[pos % m]
+    if len(history):
+        k = len(history)
+        idx = k - 1 + pos
+        inside = (pos <= 0) & (idx >= 0)
+        before = idx < 0
+        hist = np.asarray(history, float)
+        out[inside] = hist[idx[inside]]
+        out[before] = hist[idx[before] % m]
+    return out
+
+
+def offsets(profile: list[float], n: int, end: int = 0, history: list[float] = ()) -> np.ndarray:
     """The offsets of ``n`` consecutive points whose last lies ``end`` steps after the training end."""
-    if not profile:
-        return np.zeros(n)
-    m = len(profile)
-    phase = (np.arange(n) - (n - 1) + end) % m
-    return np.asarray(profile, float)[phase]
+    return _at(profile, history, np.arange(n) - (n - 1) + end)
 
 
-def ahead(profile: list[float], h: int, end: int = 0) -> np.ndarray:
+def ahead(profile: list[float], h: int, end: int = 0, history: list[float] = ()) -> np.ndarray:
     """The offsets of the ``h`` points after one that lies ``end`` steps after the training end."""
-    if not profile:
-        return np.zeros(h)
-    m = len(profile)
-    return np.asarray(profile, float)[(np.arange(1, h + 1) + end) % m]
+    return _at(profile, history, np.arange(1, h + 1) + end)

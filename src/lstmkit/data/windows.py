@@ -10,8 +10,8 @@ A window at origin ``t`` of series ``i`` reads the ``lookback`` points before ``
 and per horizon step (``WindowSpec.future``): the calendar and the known covariates there. The level
 is the mean of the window's last ``season`` real points (ES-RNN's idea: the network sees the shape
 of the recent past, not its height), added back to the forecast. A seasonally adjusted series has no
-season left to average out, so its level is the mean of its last quarter season (``level_span``),
-which lags its trend less. Targets past ``limit`` (the end of
+season left to average out, so its level is its last point (``level_span``), which does not lag its
+trend. Targets past ``limit`` (the end of
 the training stretch, or of the series) are masked out, so the latest origins still train on the
 steps they have.
 """
