@@ -423,3 +423,21 @@ def test_classical_baselines_join_the_table(air):
     r = evaluate(fc, air, with_classical=True)
     assert {"AutoETS", "AutoARIMA", "AutoTheta", "Holt-Winters"} <= set(r["table"])
     assert r["table"]["Holt-Winters"]["rmse"] == pytest.approx(15.8, abs=0.1)  # the issue's figure, statsmodels'
+
+
+def test_validation_preparation_never_sees_the_held_out_steps(air, monkeypatch):
+    # the intervals and the reported validation score read the held-out steps through a scaler fitted
+    # without them (its season ahead, level and scale), as a forecast of unseen months would
+    from lstmkit.data import scaling
+
+    fitted, fit = [], scaling.Scaler.fit
+
+    def spy(self, series, names=None, season=1):
+        fitted.append([len(v) for v in series])
+        return fit(self, series, names, season)
+
+    monkeypatch.setattr(scaling.Scaler, "fit", spy)
+    fc = lstmkit.Forecaster(horizon=12, seed=0, **TINY).fit(air, target="value", time="date")
+    assert fitted == [[144], [132]]
+    assert [len(h) for h in fc.validation["histories"].values] == [132]
+    assert set(fc.series["interval_scale"]) == {"80", "95"}

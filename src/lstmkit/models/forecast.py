@@ -5,7 +5,8 @@ The flow of ``fit``, top to bottom:
     read and check the series -> choose season, look-back, transform -> fit the scaler per series
     -> cut windows -> for each ensemble member: train with the last ``horizon`` steps of every series
     held out (early stopping picks the step count), then train again on everything for that many steps
-    -> widen the intervals until they cover their level on the held-out steps -> one artifact.
+    -> widen the intervals until they cover their level on the held-out steps (prepared by a scaler fitted
+    without them) -> one artifact.
 
 The forecast is always the networks' own: the mean of the members' outputs, the level of the input
 window added back, and the preparation inverted. No classical model is fitted inside ``fit``.
@@ -133,15 +134,26 @@ class Forecaster:
         prepared = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
 
         # -- windows: held-out last horizon steps, then everything ----------------------
+        # Early stopping reads the held-out steps as the full preparation adjusts them: the network's own part
+        # of the error (the season ahead is the scaler's). The intervals and the validation score read them as
+        # a preparation fitted without them prepares them (its season ahead, level and scale): the whole error
+        # a forecast meets. (On air passengers, inside the training years, stopping on that whole error
+        # chose 150-300 steps instead of 350-1000 and scored 4.78 % / 4.74 % instead of 4.60 % / 4.49 %.)
         n = [len(p.u) for p in prepared]
         fit_limits = [m - H for m in n]
         can_validate = c.validate and any(lim > min_input for lim in fit_limits)
         all_windows = build_windows(self.spec, prepared, [range(min_input, m) for m in n], n)
-        val_windows = fit_windows = None
+        val_windows = fit_windows = val_scaler = honest_windows = None
         if can_validate:
             fit_windows = build_windows(self.spec, prepared, [range(min_input, max(min_input, lim)) for lim in fit_limits], fit_limits)
             val_windows = build_windows(self.spec, prepared, [range(max(lim, min_input), m) for lim, m in zip(fit_limits, n)], n)
             can_validate = bool(fit_windows) and bool(val_windows)
+        if can_validate:
+            hist, actuals = ss.cut(H)
+            val_scaler = Scaler(c.scaler_config()).fit(hist.values, ss.ids, season=season)
+            held = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h, scaler=val_scaler, end=H)
+                    for i in range(len(ss))]
+            honest_windows = build_windows(self.spec, held, [range(max(lim, min_input), m) for lim, m in zip(fit_limits, n)], n)
         if not all_windows:
             raise LstmkitError(f"the series are too short to cut one window (shortest {shortest} points, look-back {L}); "
                                "lower --lookback or add data")
@@ -177,14 +189,13 @@ class Forecaster:
         if can_validate:
             self.net = _ensemble(net_cfg, first)
             with torch.no_grad():
-                pred = self.net(torch.from_numpy(val_windows["x"]), torch.from_numpy(val_windows["future"])).numpy().mean(0)
+                pred = self.net(torch.from_numpy(honest_windows["x"]), torch.from_numpy(honest_windows["future"])).numpy().mean(0)
             if c.levels:
-                scale = interval_scale(pred, val_windows["y"], val_windows["mask"], c.levels)
+                scale = interval_scale(pred, honest_windows["y"], honest_windows["mask"], c.levels)
             self.series["interval_scale"] = scale
-            hist, actuals = ss.cut(H)
-            means, qs, _ = self._forecast(hist, H, _held_out_future(ss, H, self.columns.id))
+            means, qs, _ = self._forecast(hist, H, _held_out_future(ss, H, self.columns.id), scaler=val_scaler, ends=[0] * len(ss))
             self.validation = {"histories": hist, "actuals": actuals, "forecasts": means, "quantiles": qs}
-            val_mse = float(((pred[..., 0] - val_windows["y"]) ** 2 * val_windows["mask"]).sum() / val_windows["mask"].sum())
+            val_mse = float(((pred[..., 0] - honest_windows["y"]) ** 2 * honest_windows["mask"]).sum() / honest_windows["mask"].sum())
             say(f"validation on the last {H} steps: mean squared error {val_mse:.4f} in network units; steps chosen "
                 f"{', '.join(str(b) for b, _ in chosen)}" + (f"; intervals widened x{', x'.join(f'{s:.2f}' for s in scale.values())} to "
                 f"cover {', '.join(f'{v}%' for v in c.levels)} there" if c.levels else ""))
@@ -343,14 +354,17 @@ class Forecaster:
         means, qs, stamps = self._forecast(ss, int(h), future)
         return self._frame(ss, means, qs, stamps, levels)
 
-    def _forecast(self, ss: SeriesSet, h: int, future=None) -> tuple[list[np.ndarray], list[np.ndarray], list[pd.Index]]:
-        """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times."""
+    def _forecast(self, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = None,
+                  ends: list[int] | None = None) -> tuple[list[np.ndarray], list[np.ndarray], list[pd.Index]]:
+        """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times.
+        ``scaler`` and ``ends`` replace the model's preparation and each history's distance from its training
+        end (the validation forecast: the held-out steps' own scaler, fitted on exactly these histories)."""
         c, spec = self.config, self.spec
         id_index = {name: i for i, name in enumerate(self.series["ids"])}
         scalers = []
         for j, name in enumerate(ss.ids):
             if name in id_index:
-                scalers.append((self.scaler, id_index[name]))
+                scalers.append((scaler or self.scaler, id_index[name]))
             else:  # a series the model has not seen: the global model, with its own fitted preparation
                 scalers.append((Scaler(self.scaler.config).fit([ss.values[j]], [name], season=spec.season), 0))
             L_need = c.difference + 1
@@ -361,8 +375,9 @@ class Forecaster:
         scale = quantile_scale(self.series.get("interval_scale", {}), c.levels)
         hist = [np.asarray(v, float) for v in ss.values]
         # where each history ends, in steps after its training series' end (for the seasonal offsets' phase)
-        ends = [self._steps_after(id_index[name], ss.times[j]) if name in id_index and scalers[j][0].seasonal(scalers[j][1]) else 0
-                for j, name in enumerate(ss.ids)]
+        if ends is None:
+            ends = [self._steps_after(id_index[name], ss.times[j]) if name in id_index and scalers[j][0].seasonal(scalers[j][1]) else 0
+                    for j, name in enumerate(ss.ids)]
         out_mean = [np.zeros(0) for _ in ss.ids]
         out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
         times = [future_times(t, ss.freq or self.series["freq"], h) for t in ss.times]
