@@ -441,3 +441,18 @@ def test_validation_preparation_never_sees_the_held_out_steps(air, monkeypatch):
     assert fitted == [[144], [132]]
     assert [len(h) for h in fc.validation["histories"].values] == [132]
     assert set(fc.series["interval_scale"]) == {"80", "95"}
+
+
+def test_saved_season_history_is_bounded_and_forecasts_match(tmp_path):
+    from lstmkit.models import forecast as forecast_module
+
+    t = np.arange(1500)
+    y = np.exp(3 + 0.0005 * t + (0.1 + 0.0001 * t) * np.sin(2 * np.pi * t / 12))
+    df = pd.DataFrame({"t": t, "v": y})
+    fc = lstmkit.Forecaster(horizon=6, seed=0, season=12, **TINY).fit(df, target="v", time="t")
+    assert fc.scaler.adjusted_by_time(0) and len(fc.scaler.histories[0]) == forecast_module.HISTORY_KEPT
+    fc.save(tmp_path / "m")
+    again = lstmkit.load(tmp_path / "m")
+    assert len(again.scaler.histories[0]) == forecast_module.HISTORY_KEPT
+    pd.testing.assert_frame_equal(again.predict(), fc.predict())
+    pd.testing.assert_frame_equal(again.predict(6, df.iloc[:1400]), fc.predict(6, df.iloc[:1400]))

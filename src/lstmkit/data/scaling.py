@@ -162,6 +162,11 @@ class Scaler:
     def _history(self, i: int) -> list[float]:
         return self.histories[i] if i < len(self.histories) else []
 
+    def keep_history(self, n: int) -> None:
+        """Keep only the last ``n`` seasonal values of each series (what a saved model carries); points
+        before those read the first kept cycle's values by phase."""
+        self.histories = [h[-n:] if len(h) > n else h for h in self.histories]
+
     def adjusted_by_time(self, i: int) -> bool:
         """Whether series ``i``'s history is adjusted by the season as it was at each point (models saved
         before that repeat the last cycle's offsets over the whole history)."""

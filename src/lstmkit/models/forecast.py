@@ -49,6 +49,7 @@ from .forecast_net import ForecastEnsemble, ForecastNet, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
 TASK = "forecast"
+HISTORY_KEPT = 1024  # seasonal values saved per adjusted series (``Scaler.keep_history``)
 
 
 # ---------------------------------------------------------------------------- preparation
@@ -132,6 +133,10 @@ class Forecaster:
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "interval_scale": {},
                        "lengths": [len(v) for v in ss.values]}
         prepared = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
+        # the windows above read each point's own season; the model keeps its last stretch, enough to forecast
+        # from the saved tails and from histories ending up to that far back, so that its size does not grow
+        # with the data's
+        self.scaler.keep_history(max(tail_len, HISTORY_KEPT))
 
         # -- windows: held-out last horizon steps, then everything ----------------------
         # Early stopping reads the held-out steps as the full preparation adjusts them: the network's own part
