@@ -456,3 +456,16 @@ def test_saved_season_history_is_bounded_and_forecasts_match(tmp_path):
     assert len(again.scaler.histories[0]) == forecast_module.HISTORY_KEPT
     pd.testing.assert_frame_equal(again.predict(), fc.predict())
     pd.testing.assert_frame_equal(again.predict(6, df.iloc[:1400]), fc.predict(6, df.iloc[:1400]))
+
+
+def test_seasonal_window_chosen_by_the_cycles_it_forecasts():
+    from lstmkit.data.seasonal import WINDOWS, choose_window
+
+    rng = np.random.default_rng(0)
+    t = np.arange(144)
+    fixed = 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.03, 144)
+    # the peak wanders by up to a month from one year to the next: only the default window follows it
+    moving = 0.01 * t + 0.2 * np.sin(2 * np.pi * t / 12 + np.sin(2 * np.pi * t / 40)) + rng.normal(0, 0.03, 144)
+    assert choose_window(fixed, 12) == max(WINDOWS)
+    assert choose_window(moving, 12) == WINDOWS[0] == 7
+    assert choose_window(fixed[:40], 12) == 7  # under 2 cycles before the held-out ones: the default
