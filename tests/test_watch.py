@@ -78,7 +78,7 @@ def test_resume_that_cannot_help_says_so_and_touches_nothing(tmp_path, run_cli):
 # ---------------------------------------------------------------------------- the plan, the bar
 def test_plan_is_told_before_the_first_step_and_kept_for_info(tmp_path, run_cli):
     seen = []
-    lm = TextModel.train(text=make_text(), out=tmp_path / "m", steps=6, evals=2, notes=False, **TINY,
+    lm = TextModel.train(text=make_text(), out=tmp_path / "m", steps=6, evals=2, notes=False, precision="fp32", **TINY,
                          callbacks=[("on_note", lambda t: seen.append(("note", t.last_note))),
                                     ("on_step", lambda t: seen.append(("step", t.state.step)))])
     assert seen[0][0] == "note" and seen[0][1].startswith("plan: lstm 2x16 (")
@@ -161,7 +161,7 @@ def test_val_file_replaces_the_held_out_fraction(tmp_path, run_cli):
     (tmp_path / "val.txt").write_text(val, encoding="utf-8")
     code, _, err = run_cli("train", tmp_path / "train.txt", "--val-file", tmp_path / "val.txt", "--out", tmp_path / "m",
                            "--steps", "6", "--hidden", "16", "--embed", "8", "--batch-size", "4", "--bptt", "16",
-                           "--sample", "0", "-q")
+                           "--sample", "0", "--precision", "fp32", "-q")  # evaluate reads fp32; bf16 training would score in bf16
     assert code == 0, err
     lm = TextModel.load(tmp_path / "m")
     s = lm.summary
