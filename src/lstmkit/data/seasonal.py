@@ -98,11 +98,6 @@ def fit_season(z: np.ndarray, m: int, how: str = "auto", keep: int | None = None
     return prof.tolist(), (season[n - keep:] - centre).tolist()
 
 
-def fit_profile(z: np.ndarray, m: int, how: str = "auto") -> list[float]:
-    """The seasonal offsets (m,) of ``z`` by phase, or [] when it is not adjusted (``fit_season``)."""
-    return fit_season(z, m, how, keep=m)[0]
-
-
 def _at(profile: list[float], history: list[float], pos: np.ndarray) -> np.ndarray:
     """The offsets at positions ``pos`` counted from the training end (0 = its last point): the season as
     it was for a stored point, the first stored cycle's (by phase) before those, the last cycle's after."""

@@ -35,17 +35,16 @@ from ..data.series import (
 )
 from ..data.windows import (
     Prepared,
-    WindowBatchesSeries,
     WindowSpec,
     build_windows,
     window,
 )
 from ..errors import LstmkitError
-from ..train import TrainConfig, Trainer
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
+from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, lookback_for, train_member
 from .forecast_intervals import coverage, interval_scale, quantile_scale
-from .forecast_net import ForecastEnsemble, ForecastNet, ForecastNetConfig
+from .forecast_net import ForecastEnsemble, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
 TASK = "forecast"
@@ -53,22 +52,6 @@ HISTORY_KEPT = 1024  # seasonal values saved per adjusted series (``Scaler.keep_
 
 
 # ---------------------------------------------------------------------------- preparation
-def _adjusted_text(scaler: Scaler, season: int, how: str) -> str:
-    k, n = sum(bool(p) for p in scaler.profiles), len(scaler.profiles)
-    if how == "none" or season < 2:
-        return "no seasonal adjustment"
-    return f"seasonally adjusted ({k} of {n} series{' passed the seasonality test' if how == 'auto' else ''})" if k else \
-        f"no seasonal adjustment ({'no series passed the seasonality test' if how == 'auto' else 'under 2 seasons of data'})"
-
-
-def _cov_stats(blocks: list[np.ndarray]) -> tuple[list[float], list[float]]:
-    if not blocks or not blocks[0].shape[1]:
-        return [], []
-    allv = np.concatenate(blocks, 0)
-    mean, std = allv.mean(0), allv.std(0)
-    return mean.tolist(), np.where(std > 1e-12, std, 1.0).tolist()
-
-
 class Forecaster:
     """An LSTM forecaster in the statsforecast style: ``fit`` a long table, ``predict`` a long table.
 
@@ -114,15 +97,15 @@ class Forecaster:
         season = c.season or season_for(ss.freq)
         H = c.horizon
         shortest = min(len(v) for v in ss.values)
-        L = self._lookback(season, shortest, ss)
+        L = lookback_for(c, season, shortest, ss)
         min_input = c.min_input or max(min(L, 2), math.ceil(L / 2))
         min_input = min(min_input, L)
         model_h = H if c.strategy == "direct" else 1
 
         # -- preparation: scaler per series, covariate statistics -----------------------
         self.scaler = Scaler(c.scaler_config()).fit(ss.values, ss.ids, season=season)
-        kmean, kstd = _cov_stats(ss.known)
-        pmean, pstd = _cov_stats(ss.past)
+        kmean, kstd = cov_stats(ss.known)
+        pmean, pstd = cov_stats(ss.past)
         cal_width = calendar(ss.times[0][:1], ss.freq).shape[1] if c.calendar else 0
         self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names))
         d = c.difference
@@ -164,14 +147,14 @@ class Forecaster:
                                "lower --lookback or add data")
         N = len(all_windows["x"])
         steps_epoch = -(-N // min(c.batch_size, N))
-        budget = self._budget(steps_epoch)
+        budget = budget_for(c, steps_epoch)
         net_cfg = ForecastNetConfig(inputs=self.spec.inputs, future=self.spec.future, horizon=model_h, quantiles=c.quantiles,
                                     hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
         say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({ss.freq or 'no time column'}), season {season}, "
             f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
-            f"{_adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
+            f"{adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
             f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
-            f"{_budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
+            f"{budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
 
         # -- train the members: validate (pick the step count), then refit on everything ---------
         bar = _Bar(progress, c.ensemble * (2 if can_validate else 1))
@@ -179,12 +162,12 @@ class Forecaster:
         for m in range(c.ensemble):
             seed = c.seed + m
             if can_validate:
-                net, best_step, best_val = self._train_one(net_cfg, fit_windows, val_windows, budget, seed, bar, validate=True)
+                net, best_step, best_val = train_member(c, net_cfg, fit_windows, val_windows, budget, seed, bar, validate=True)
                 first.append(net)
                 chosen.append((best_step, best_val))
-                net, _, _ = self._train_one(net_cfg, all_windows, None, {"steps": max(10, best_step)}, seed, bar, validate=False)
+                net, _, _ = train_member(c, net_cfg, all_windows, None, {"steps": max(10, best_step)}, seed, bar, validate=False)
             else:
-                net, _, _ = self._train_one(net_cfg, all_windows, None, budget, seed, bar, validate=False)
+                net, _, _ = train_member(c, net_cfg, all_windows, None, budget, seed, bar, validate=False)
             final.append(net)
         bar.close()
 
@@ -192,7 +175,7 @@ class Forecaster:
         scale = {str(v): 1.0 for v in c.levels}
         self.validation = {}
         if can_validate:
-            self.net = _ensemble(net_cfg, first)
+            self.net = ensemble_of(net_cfg, first)
             with torch.no_grad():
                 pred = self.net(torch.from_numpy(honest_windows["x"]), torch.from_numpy(honest_windows["future"])).numpy().mean(0)
             if c.levels:
@@ -204,75 +187,13 @@ class Forecaster:
             say(f"validation on the last {H} steps: mean squared error {val_mse:.4f} in network units; steps chosen "
                 f"{', '.join(str(b) for b, _ in chosen)}" + (f"; intervals widened x{', x'.join(f'{s:.2f}' for s in scale.values())} to "
                 f"cover {', '.join(f'{v}%' for v in c.levels)} there" if c.levels else ""))
-        self.net = _ensemble(net_cfg, final)
+        self.net = ensemble_of(net_cfg, final)
         self.series["interval_scale"] = scale
         self.summary = {"fit_s": round(_clock() - t_start, 3), "windows": N, "series": len(ss), "lookback": L, "season": season,
                         "min_input": min_input, "validated": can_validate,
                         "deseasoned": sum(bool(p) for p in self.scaler.profiles), "steps_chosen": [b for b, _ in chosen],
                         "interval_scale": scale, "budget": budget, "parameters": sum(p.numel() for p in self.net.parameters())}
         return self
-
-    def _lookback(self, season: int, shortest: int, ss: SeriesSet) -> int:
-        c, H = self.config, self.config.horizon
-        need = H + c.difference
-        # the median series must fill a window (in a panel, shorter series are padded; the mask channel marks it)
-        typical = int(np.median([len(v) for v in ss.values]))
-        if c.lookback is not None:
-            if typical < c.lookback + need:
-                name = ss.ids[0] if len(ss) == 1 else None
-                who = ("series " + repr(name) if name else "the series") if len(ss) == 1 else "the median series"
-                raise LstmkitError(f"{who} has {typical} rows, fewer than the look-back plus the "
-                                   f"horizon ({c.lookback} + {H}{' + 1 for differencing' if c.difference else ''}); lower --lookback or --horizon, or add data")
-        if shortest - need < 2:
-            name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
-            raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than a look-back of 2 plus the horizon "
-                               f"({H}); lower --horizon or add data")
-        if c.lookback is not None:
-            return c.lookback
-        # the room of the median series, rather than every series cut to the shortest one's window (on 200
-        # generated yearly series, inside their training parts, horizon 6, mean MASE relative to AutoETS:
-        # 1.14 at the shortest's room, 3; 0.90 at 12)
-        room = typical - need
-        # two seasons show the seasonal shape and its change from one year to the next; without a season,
-        # twice the horizon (on air passengers, inside the training years: 2 seasons 6.4 % relative RMSE, 3 seasons 6.9 %)
-        return int(min(2 * season if season > 1 else max(2 * H, 3), room))
-
-    def _budget(self, steps_epoch: int) -> dict:
-        c = self.config
-        if c.steps:
-            return {"steps": c.steps}
-        if c.epochs:
-            return {"epochs": c.epochs}
-        if c.minutes:
-            return {"minutes": c.minutes / (c.ensemble * (2 if c.validate else 1))}
-        # generous, for early stopping to cut: 1000 steps did better than 300 (the validation chose the last step)
-        return {"steps": int(min(3000, max(1000, 50 * steps_epoch)))}
-
-    def _train_one(self, net_cfg: ForecastNetConfig, train_w: dict, val_w: dict | None, budget: dict, seed: int, bar, validate: bool):
-        """One member trained by the shared ``Trainer``; with validation, the best evaluation's weights."""
-        c = self.config
-        torch.manual_seed(seed)
-        one = ForecastNetConfig(**{**net_cfg.to_dict(), "members": 1})
-        net = ForecastNet(one)
-        train_data = WindowBatchesSeries(train_w, c.batch_size, seed=seed)
-        val_data = WindowBatchesSeries(val_w, 4096, shuffle=False) if val_w else None
-        tc = TrainConfig(**budget, lr=c.lr, schedule=c.schedule, seed=seed, evals=20 if validate else 1,
-                         patience=5 if validate else 0, warmup=0.02, min_lr_ratio=0.1, clip=1.0, device="cpu", precision="fp32")
-        trainer = Trainer(net, train_data, val_data, tc)
-        best = {"step": 0, "val": math.inf, "weights": None}
-
-        def keep(t: Trainer) -> None:
-            v = t.last_eval.get("val_loss")
-            if v is not None and v < best["val"]:
-                best.update(step=t.state.step, val=v, weights={k: x.detach().clone() for k, x in t.model.state_dict().items()})
-
-        trainer.add_callback("on_eval", keep)
-        bar.attach(trainer, "validating" if validate else "fitting")
-        trainer.fit()
-        if validate and best["weights"] is not None:
-            net.load_state_dict(best["weights"])
-        net.eval()
-        return net, best["step"] or trainer.state.step, best["val"]
 
     def _prepare(self, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
                  known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None, end: int = 0) -> Prepared:
@@ -508,13 +429,6 @@ class Forecaster:
 
 
 # ---------------------------------------------------------------------------- helpers
-def _ensemble(cfg: ForecastNetConfig, nets: list[ForecastNet]) -> ForecastEnsemble:
-    ens = ForecastEnsemble(ForecastNetConfig(**{**cfg.to_dict(), "members": len(nets)}))
-    for slot, net in zip(ens.members, nets):
-        slot.load_state_dict(net.state_dict())
-    return ens.eval()
-
-
 def _held_out_future(ss: SeriesSet, h: int, id_col: str | None) -> pd.DataFrame | None:
     """The known covariates over each series' last ``h`` points, as ``predict(future=...)`` takes them."""
     if not ss.known_names:
@@ -542,8 +456,3 @@ def _target_name(data, ss: SeriesSet) -> str:
         numeric = [col for col in df.columns if pd.api.types.is_numeric_dtype(df[col])]
         return str(numeric[0]) if numeric else "value"
     return "value"
-
-
-def _budget_text(b: dict) -> str:
-    k, v = next(iter(b.items()))
-    return f"{v:g} {k}" if k != "minutes" else f"{v * 60:.1f} s"
