@@ -85,6 +85,37 @@ def test_config_rejects_bad_values():
         ClassifierNetConfig.from_dict({**c.to_dict(), "hidden": "64"})
 
 
+def test_dimension_shuffle_reads_channels_as_steps():
+    X, y = waves(24, T=30, channels=2)
+    clf = SequenceClassifier(hidden=8, steps=60, batch_size=8, ensemble=1, val_fraction=0, shuffle="on", seed=0).fit(X, y)
+    c = clf.net_.config
+    assert c.shuffle == 30 and clf.net_.members[0].rnn.input_size == 30  # 2 steps (the channels) of 30 features
+    other = SequenceClassifier(**TINY).fit(X, y)  # the default: time points as steps
+    assert other.net_.config.shuffle == 0 and other.net_.members[0].rnn.input_size == 2
+    with pytest.raises(LstmkitError, match="reads exactly 30"):
+        clf.predict(X[:, :, :20])
+    with pytest.raises(LstmkitError, match="exactly 30 time points"):
+        clf.net_.members[0](torch.zeros(2, 20, 2), torch.tensor([20, 20]))
+    with pytest.raises(LstmkitError, match="--shuffle on needs cases of one length, and these have 15-30"):
+        SequenceClassifier(shuffle="on", **TINY).fit(*waves(24, ragged=True))
+    with pytest.raises(LstmkitError, match="--model lstm reads time steps"):
+        SequenceClassifier("lstm", shuffle="on", **TINY).fit(X, y)
+    with pytest.raises(LstmkitError, match="not texts"):
+        SequenceClassifier(shuffle="on", **TINY).fit(["ab ab", "cd cd"] * 5, [1, 2] * 5)
+    with pytest.raises(LstmkitError, match="unknown --shuffle 'yes'"):
+        SequenceClassifier(shuffle="yes", **TINY).fit(X, y)
+    with pytest.raises(LstmkitError, match="dimension shuffle is LSTM-FCN's"):
+        ClassifierNetConfig(arch="gru", classes=2, inputs=1, shuffle=30)
+
+
+def test_dimension_shuffle_learns():
+    X, y = waves(40, T=30)
+    clf = SequenceClassifier(hidden=8, steps=120, lr=5e-3, seed=0, batch_size=8, ensemble=2, shuffle="on").fit(X, y)
+    assert clf.net_.config.shuffle == 30
+    Xt, yt = waves(40, T=30, seed=5)
+    assert clf.score(Xt, yt) >= 0.9
+
+
 # ---------------------------------------------------------------------------- golden numbers
 def test_echo_task_golden():
     X, y = echo_task(4, length=5, values=10, k=2, seed=0)
@@ -175,6 +206,17 @@ def test_save_load_round_trip(tmp_path):
     again = lstmkit.load(tmp_path / "t")
     assert again.predict(["ab ab ab"]).tolist() == texts.predict(["ab ab ab"]).tolist()
     assert again.classes_.dtype.kind == "i"
+
+
+def test_save_load_round_trip_shuffled(tmp_path):
+    X, y = waves(24, T=30)
+    clf = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, shuffle="on", seed=0).fit(X, y)
+    clf.save(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    assert back.net_.config.shuffle == 30 and back.get_params()["shuffle"] == "on"
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(LstmkitError, match="case 0 has 31 time points"):
+        back.predict(np.zeros((1, 1, 31)))
 
 
 # ---------------------------------------------------------------------------- scikit-learn
@@ -325,6 +367,8 @@ def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
     (["--label", "label", "--id", "case", "--val-fraction", "2"], "--val-fraction 2.0 is out of range"),
     (["--label", "label", "--id", "case", "--values", "zz"], "no column 'zz' for --values"),
     (["--label", "t", "--id", "case"], "labels in 't' (0, 1, 2); each sequence needs exactly one"),
+    (["--label", "label", "--id", "case", "--shuffle", "on"], "--shuffle on needs cases of one length, and these have 10-20 time points"),
+    (["--label", "label", "--id", "case", "--shuffle", "sideways"], "unknown --shuffle 'sideways'"),
 ])
 def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
     code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)

@@ -47,6 +47,8 @@ def classify_train(
     refit: bool = typer.Option(True, "--refit/--no-refit", help="With --ensemble 1: after validation, train again on every case for as many passes (default: yes)."),
     class_weight: Optional[str] = typer.Option(None, help="balanced: weigh classes by inverse frequency (default: equal)."),
     level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
+    shuffle: str = typer.Option("off", help="on: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step "
+                                "(cases of one length only); off: the time points are its steps (default off)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -59,7 +61,7 @@ def classify_train(
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
-                             seed=seed, progress=not quiet)
+                             shuffle=shuffle, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")

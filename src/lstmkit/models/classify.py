@@ -23,7 +23,7 @@ from ..errors import LstmkitError
 from ..tokenize import LEVELS, fit_tokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer
 from .classify_budget import default_budget
-from .classify_net import ARCHS, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
+from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
 from .forecast_watch import FitBar
 
 TASK = "classify"
@@ -38,6 +38,8 @@ def _check_params(est: "SequenceClassifier") -> None:
         raise LstmkitError(f"unknown level {est.level!r}; pass auto, {', '.join(LEVELS)}")
     if not 0.0 <= est.val_fraction < 0.9:
         raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+    if est.shuffle not in SHUFFLES:
+        raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
     if est.class_weight not in (None, "balanced"):
         raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
     budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
@@ -68,6 +70,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             and whether to train again on everything for as many passes.
         class_weight: ``balanced`` weighs each class by the inverse of its frequency.
         level: texts' tokens: auto (words when texts average 3 or more, else characters), char, word or bpe.
+        shuffle: ``on``: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step
+            (cases of one length only, at fit and predict time); ``off`` (default): the time points are its steps.
+            Out of fold on four train splits (``benchmarks/classify_family.py --full --shuffles on,off``, seeds
+            0-2) ``on`` won on ArrowHead (accuracy 0.81-0.86 against 0.64-0.72) and lost on GunPoint (0.92-1.00
+            against 0.98-1.00) and on BasicMotions' loss; ``off`` stays the default.
         seed: one seed, one model.
 
     Example:
@@ -78,11 +85,12 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
                  batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
-                 class_weight: str | None = None, level: str = "auto", seed: int = 0, progress: bool = False):
+                 class_weight: str | None = None, level: str = "auto", shuffle: str = "off", seed: int = 0, progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
         self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
             ensemble, val_fraction, refit, class_weight, level, seed, progress)
+        self.shuffle = shuffle
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -116,7 +124,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
-        say(f"plan: {net_cfg.arch}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
+        say(f"plan: {net_cfg.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if net_cfg.shuffle else ''}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
             f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}, "
             f"{len(self.classes_)} classes, batch {batch}; "
             + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
@@ -195,8 +203,17 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         p = self.prep_
         kw = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
         if p["kind"] == "text":
+            if self.shuffle == "on":
+                raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
             return ClassifierNetConfig(inputs=0, vocab_size=p["tokenizer"].vocab_size + 1, **kw)
-        return ClassifierNetConfig(inputs=p["channels"], **kw)
+        lengths = {len(q) for q in seqs}
+        shuffle = 0  # the dimension shuffle reads a whole series as one step: one length for every case
+        if self.shuffle == "on":
+            if len(lengths) > 1:
+                raise LstmkitError(f"--shuffle on needs cases of one length, and these have {min(lengths)}-{max(lengths)} time points; "
+                                   "pass --shuffle off")
+            shuffle = lengths.pop()
+        return ClassifierNetConfig(inputs=p["channels"], shuffle=shuffle, **kw)
 
     def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
@@ -296,6 +313,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if kind == "numeric" and cases[0].shape[1] != self.prep_["channels"]:
             raise LstmkitError(f"the cases have {cases[0].shape[1]} channels; this model was trained on {self.prep_['channels']}")
         seqs = self._encode(cases)
+        T = self.net_.config.shuffle
+        wrong = [i for i, q in enumerate(seqs) if T and len(q) != T]
+        if wrong:
+            raise LstmkitError(f"case {wrong[0]} has {len(seqs[wrong[0]])} time points; this model reads exactly {T} "
+                               "(its LSTM takes each channel's whole series as one step); pass cases of that length, or train with --shuffle off")
         order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths together: less padding
         out = np.zeros((len(seqs), len(self.classes_)), np.float32)
         data = SequenceBatches([seqs[i] for i in order], np.zeros(len(seqs), np.int64), 256, shuffle=False)

@@ -46,5 +46,7 @@ def forward_flops(c: ClassifierNetConfig, T: float) -> float:
         rnn_in, steps = f[0], T / c.pool
     if c.arch == "lstm-fcn":
         conv = T * (width * f[0] * k[0] + f[0] * f[1] * k[1] + f[1] * f[2] * k[2])
+    if c.shuffle:
+        rnn_in, steps = c.shuffle, width
     rnn = steps * dirs * gates * c.hidden * (rnn_in + c.hidden) * c.layers
     return 2.0 * (conv + rnn)

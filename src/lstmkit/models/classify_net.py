@@ -1,7 +1,8 @@
 """The LSTM model family for many-to-one tasks: one config, seven shapes, all from the shared blocks.
 
     numeric (B, T, channels) or token ids (B, T) -> front (embedding / 1-D conv + pooling)
-        -> recurrent body (packed: padding is never read) -> pooling (last state / attention)
+        -> recurrent body (packed: padding is never read; or, LSTM-FCN's dimension shuffle, the channels
+           as steps of T features each) -> pooling (last state / attention)
         [+ a fully convolutional branch beside it, LSTM-FCN] -> dropout -> linear -> class logits
 
 Every shape takes variable-length batches: the true lengths travel with the batch, the recurrent body
@@ -46,9 +47,13 @@ ARCHS = {
     "gru": Arch("GRU: the LSTM's lighter cousin, one layer", "classify, forecast, text", "001 (LSTM/RNN concepts)"),
     "bilstm": Arch("bidirectional LSTM: both directions' final states", "classify", "004 (bidirectional LSTM)"),
     "cnn-lstm": Arch("CNN-LSTM: 1-D convolution and max pooling in front of the LSTM", "classify", "004 (CNN-LSTM)"),
-    "lstm-fcn": Arch("LSTM-FCN: an LSTM branch beside a 3-layer fully convolutional branch (Karim et al.)", "classify", "003 (applications)"),
+    "lstm-fcn": Arch("LSTM-FCN: an LSTM branch beside a 3-layer fully convolutional branch (Karim et al.); --shuffle on: "
+                     "its LSTM reads each channel's whole series as one step", "classify", "003 (applications)"),
     "attention": Arch("LSTM with attention pooling over every time step", "classify", "003 (applications)"),
 }
+
+
+SHUFFLES = ("off", "on")  # SequenceClassifier(shuffle=...): whether LSTM-FCN's LSTM reads the channels as its steps
 
 
 @dataclass
@@ -67,6 +72,9 @@ class ClassifierNetConfig:
         filters, kernels: the convolutional layers (``lstm-fcn``: all three; ``cnn-lstm``: the first).
         pool: the max-pooling width after ``cnn-lstm``'s convolution.
         members: networks of this shape in the ensemble that classifies (``ClassifierEnsemble``).
+        shuffle: ``lstm-fcn`` only: 0 lets its LSTM read the time points as steps; a length ``T`` makes it read
+            the channels as steps, each the whole series of ``T`` points (Karim et al.'s dimension shuffle:
+            one step for a univariate series), so every case must have exactly ``T`` points.
 
     Example:
         ClassifierNetConfig(arch="lstm-fcn", classes=2, inputs=1)
@@ -84,6 +92,7 @@ class ClassifierNetConfig:
     kernels: list = field(default_factory=lambda: [8, 5, 3])
     pool: int = bounded(1, 1024, default=2)
     members: int = bounded(1, 1000, default=1)
+    shuffle: int = bounded(0, 10_000_000, default=0)
 
     def __post_init__(self):
         if self.arch not in ARCHS:
@@ -98,6 +107,8 @@ class ClassifierNetConfig:
             v = getattr(self, name)
             if not isinstance(v, list) or len(v) != 3 or any(not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 4096 for k in v):
                 raise LstmkitError(f"{name} {v!r} must be a list of three whole numbers from 1 to 4096")
+        if self.shuffle and (self.arch != "lstm-fcn" or not self.inputs):
+            raise LstmkitError(f"the dimension shuffle is LSTM-FCN's, on numeric cases; --model {self.arch} reads time steps: pass --shuffle off")
         if self.arch == "stacked":
             self.layers = max(2, self.layers)
 
@@ -128,7 +139,7 @@ class ClassifierNet(nn.Module):
         cell = "gru" if c.arch == "gru" else "lstm"
         self.cell = cell
         self.front = ConvBlock(width, c.filters[0], c.kernels[0]) if c.arch == "cnn-lstm" else None
-        rnn_in = c.filters[0] if self.front is not None else width
+        rnn_in = c.filters[0] if self.front is not None else c.shuffle or width
         self.rnn = recurrent(cell, rnn_in, c.hidden, c.layers, c.dropout, bidirectional=c.arch == "bilstm")
         features = c.hidden * (2 if c.arch == "bilstm" else 1)
         self.attend = AttentionPool(features) if c.arch == "attention" else None
@@ -155,6 +166,12 @@ class ClassifierNet(nn.Module):
             seq = F.max_pool1d(conv, p, p, ceil_mode=True).transpose(1, 2)  # (B, ceil(T/p), filters); padding is 0 after ReLU
             seq_len = torch.div(lengths + p - 1, p, rounding_mode="floor")
             seq_mask = length_mask(seq_len, seq.shape[1])
+        if c.shuffle:
+            if T != c.shuffle or bool((lengths != T).any()):
+                raise LstmkitError(f"this network reads cases of exactly {c.shuffle} time points (the dimension shuffle); "
+                                   f"this batch holds {int(lengths.min())}-{int(lengths.max())}")
+            seq = h.transpose(1, 2)  # (B, channels, T): each channel is one step of T features
+            seq_len = torch.full_like(lengths, h.shape[2])
         out, last = run_packed(self.rnn, seq, seq_len)
         pooled = self.attend(out, seq_mask) if self.attend is not None else last
         if self.fcn is not None:
