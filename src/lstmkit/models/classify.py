@@ -17,11 +17,12 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .. import artifact, fileset
+from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
-from ..tokenize import LEVELS, fit_tokenizer, tokenizer_from_dict
+from ..tokenize import LEVELS, fit_tokenizer
 from ..train import TrainConfig, Trainer
+from .classify_artifact import read_parts
 from .classify_budget import default_budget
 from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
 from .forecast_watch import FitBar
@@ -353,41 +354,18 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         return cls.from_artifact(artifact.open_model(path))
 
     @classmethod
+    def _checked(cls, params: dict) -> "SequenceClassifier":
+        est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
+        _check_params(est)
+        return est
+
+    @classmethod
     def from_artifact(cls, art: artifact.Artifact) -> "SequenceClassifier":
-        config, path = art.config, art.path
-        where = fileset.member(path, artifact.CONFIG)
-        artifact.require_task(art, TASK, "a classifier")
-        try:
-            params = config.get("classify")
-            if not isinstance(params, dict):
-                raise LstmkitError("'classify' is missing")
-            est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
-            _check_params(est)
-            net_cfg = ClassifierNetConfig.from_dict(config.get("net"), "net")
-            labels, prep = art.parts.get("labels"), art.parts.get("preparation")
-            if not isinstance(labels, dict) or not isinstance(labels.get("classes"), list) or len(labels["classes"]) != net_cfg.classes:
-                raise LstmkitError("labels.json does not list one label per class")
-            if not isinstance(prep, dict) or prep.get("kind") not in ("text", "numeric"):
-                raise LstmkitError("preparation.json is missing or names no kind")
-            if prep["kind"] == "text":
-                prep["tokenizer"] = tokenizer_from_dict(art.parts.get("tokenizer"))
-                if prep["tokenizer"].vocab_size + 1 != net_cfg.vocab_size:
-                    raise LstmkitError("the tokenizer and the network disagree on the vocabulary")
-            elif not (isinstance(prep.get("mean"), list) and len(prep["mean"]) == len(prep.get("std", [])) == prep.get("channels") == net_cfg.inputs):
-                raise LstmkitError("the channel statistics and the network disagree")
-        except (LstmkitError, TypeError, KeyError, ValueError) as e:
-            raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
-        net = artifact.build_module(lambda: ClassifierEnsemble.build(net_cfg), art.weights, str(path))
+        est, net_cfg, parts = read_parts(art, TASK, lambda params: cls._checked(params))
+        net = artifact.build_module(lambda: ClassifierEnsemble.build(net_cfg), art.weights, str(art.path))
         est.net_ = net.eval()
-        est.classes_ = np.asarray(labels["classes"])
-        est.kind_, est.prep_ = prep["kind"], prep
-        est.summary_ = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
-        cols = config.get("columns")
-        est.columns_ = {k: cols.get(k) for k in ("label", "text", "id", "time", "values")} if isinstance(cols, dict) else {}
-        if any(v is not None and not isinstance(v, str) for k, v in est.columns_.items() if k != "values") or \
-                not all(isinstance(v, str) for v in est.columns_.get("values") or []):
-            raise LstmkitError(f"{where}: 'columns' holds non-text names; the config is corrupt — {artifact.FIX}")
-        est.path_ = Path(path)
+        est.classes_, est.kind_, est.prep_ = parts["classes"], parts["prep"]["kind"], parts["prep"]
+        est.summary_, est.columns_, est.path_ = parts["summary"], parts["columns"], Path(art.path)
         return est
 
     def info(self) -> dict:

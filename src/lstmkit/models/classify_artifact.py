@@ -1,0 +1,54 @@
+"""What a saved classifier holds besides its weights, and how it is checked when read back.
+
+A classification model directory is one artifact (``artifact.save_model``): ``config.json`` with the
+estimator's parameters, the network's shape, the fit summary and the column names; ``labels.json`` (the
+classes, in the order of the output columns); ``preparation.json`` (the channel statistics, or the text
+level) and, for texts, ``tokenizer.json``. ``read_parts`` checks every one of them, so a tampered or
+truncated file is one clear error, never a crash at predict time.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .. import artifact, fileset
+from ..errors import LstmkitError
+from ..tokenize import tokenizer_from_dict
+from .classify_net import ClassifierNetConfig
+
+COLUMNS = ("label", "text", "id", "time", "values")
+
+
+def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]) -> tuple[object, ClassifierNetConfig, dict]:
+    """(the estimator ``make`` builds from the saved parameters, the network config, and ``classes``,
+    ``prep``, ``summary``, ``columns``), each checked; anything wrong is one error naming the file."""
+    config = art.config
+    where = fileset.member(art.path, artifact.CONFIG)
+    artifact.require_task(art, task, "a classifier")
+    try:
+        params = config.get("classify")
+        if not isinstance(params, dict):
+            raise LstmkitError("'classify' is missing")
+        est = make(params)
+        net_cfg = ClassifierNetConfig.from_dict(config.get("net"), "net")
+        labels, prep = art.parts.get("labels"), art.parts.get("preparation")
+        if not isinstance(labels, dict) or not isinstance(labels.get("classes"), list) or len(labels["classes"]) != net_cfg.classes:
+            raise LstmkitError("labels.json does not list one label per class")
+        if not isinstance(prep, dict) or prep.get("kind") not in ("text", "numeric"):
+            raise LstmkitError("preparation.json is missing or names no kind")
+        if prep["kind"] == "text":
+            prep["tokenizer"] = tokenizer_from_dict(art.parts.get("tokenizer"))
+            if prep["tokenizer"].vocab_size + 1 != net_cfg.vocab_size:
+                raise LstmkitError("the tokenizer and the network disagree on the vocabulary")
+        elif not (isinstance(prep.get("mean"), list) and len(prep["mean"]) == len(prep.get("std", [])) == prep.get("channels") == net_cfg.inputs):
+            raise LstmkitError("the channel statistics and the network disagree")
+    except (LstmkitError, TypeError, KeyError, ValueError) as e:
+        raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
+    summary = config.get("summary", {}) if isinstance(config.get("summary"), dict) else {}
+    cols = config.get("columns")
+    columns = {k: cols.get(k) for k in COLUMNS} if isinstance(cols, dict) else {}
+    if any(v is not None and not isinstance(v, str) for k, v in columns.items() if k != "values") or \
+            not all(isinstance(v, str) for v in columns.get("values") or []):
+        raise LstmkitError(f"{where}: 'columns' holds non-text names; the config is corrupt — {artifact.FIX}")
+    return est, net_cfg, {"classes": np.asarray(labels["classes"]), "prep": prep, "summary": summary, "columns": columns}
