@@ -18,15 +18,15 @@ from .cli_classify import classify_app
 from .cli_common import Command as _Command
 from .cli_common import PipeClosed as _PipeClosed
 from .cli_common import emit as _emit
+from .cli_data import data_app
 from .cli_forecast import forecast_app
-from .cli_info import classify_info, forecast_info, mlp_info, seq2seq_info
+from .cli_info import classify_info, forecast_info, mlp_info, seq2seq_info, text_info
 from .cli_mlp import mlp_app
 from .cli_seq2seq import seq2seq_app
 from .errors import LstmkitError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Turn any sequence into a trained LSTM: train on text, generate, evaluate, inspect.")
-data_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Built-in and downloadable corpora.")
 app.add_typer(data_app, name="data")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(classify_app, name="classify")
@@ -245,59 +245,10 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """Show a model's task, config, parameter count and training history (every task)."""
     from . import load
-    from .models.text_watch import saved_number, sizing_line
 
     i = load(model).info()
-    if i.get("task") == "forecast":
-        return forecast_info(model, i, as_json)
-    if i.get("task") == "classify":
-        return classify_info(model, i, as_json)
-    if i.get("task") == "seq2seq":
-        return seq2seq_info(model, i, as_json)
-    if i.get("task") == "mlp":
-        return mlp_info(model, i, as_json)
-    if as_json:
-        _emit(json.dumps(i, indent=2) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    c = Console()
-    t = Table(title=str(model), show_header=False)
-    t.add_column("key")
-    t.add_column("value")
-    net, data, s = i["net"], i["data"], i["summary"]
-    t.add_row("level / vocabulary", f"{i['level']} / {i['vocab_size']} symbols")
-    t.add_row("network", f"{str(net['members']) + ' x ' if net.get('members', 1) > 1 else ''}{net['cell']} {net['layers']}x{net['hidden']}, embed {net['embed']}"
-              f"{', one-hot' if net['one_hot'] else ''}{', tied' if net['tie_weights'] else ''}, dropout {net['dropout']}")
-    t.add_row("parameters", f"{i['parameters']:,}")
-    t.add_row("batches", f"windows of {data['windows']}, stride {data['stride']}" if data["windows"]
-              else f"{data['batch_size']} streams x {data['bptt']} steps (truncated BPTT)")
-    tr = i["train"]
-    t.add_row("optimizer", f"{tr['optimizer']} lr {tr['lr']} ({tr['schedule']}), clip {tr['clip']}, seed {tr['seed']}")
-    if isinstance(s.get("plan"), str):
-        t.add_row("plan", s["plan"])
-    if s.get("sizing"):
-        t.add_row("fitted to the budget", sizing_line(net, data, s["sizing"]).removeprefix("network fitted to the budget: "))
-    if s:
-        t.add_row("trained", f"{s.get('steps', '?')} steps, {s.get('elapsed_s', '?')}s, {s.get('symbols_per_s', '?')} symbols/s on "
-                  f"{s.get('device', '?')} ({s.get('precision', '?')}), stopped by {s.get('stop_reason') or '?'}")
-        t.add_row("data", f"{s.get('train_symbols', '?')} training / {s.get('val_symbols', '?')} validation symbols")
-        b = s.get("best_eval") or {}
-        if b.get("val_loss") is not None:
-            t.add_row("best validation", f"loss {saved_number(b.get('val_loss'), '.4f')}, {saved_number(b.get('val_bits_per_char'), '.3f')} bits/char, "
-                      f"accuracy {saved_number(b.get('val_acc'), '.3f')} at step {b.get('step', '?')}")
-    c.print(t)
-    if i["history"]:
-        h = Table(title="evaluations")
-        for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
-            h.add_column(col, justify="right")
-        for r in (r for r in i["history"] if "event" not in r):
-            h.add_row(str(r["step"]), saved_number(r.get("elapsed"), ".0f"), saved_number(r.get("lr"), ".2e"), saved_number(r.get("train_loss"), ".4f"),
-                      saved_number(r.get("val_loss"), ".4f"), saved_number(r.get("val_acc"), ".3f"))
-        c.print(h)
-    if i.get("skipped_metrics_lines"):
-        typer.echo(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", err=True)
+    show = {"forecast": forecast_info, "classify": classify_info, "seq2seq": seq2seq_info, "mlp": mlp_info}.get(i.get("task"), text_info)
+    show(model, i, as_json)
 
 
 @app.command(cls=_Command)
@@ -317,28 +268,6 @@ def models():
               "(--attention); greedy or beam decoding", "seq2seq", "004 (encoder-decoder LSTM), 001 (translation)")
     t.add_row("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "001 (the iris network)")
     Console(width=160).print(t)
-
-
-# ---------------------------------------------------------------------------- data
-@data_app.command("fetch", cls=_Command)
-def data_fetch(name: str = typer.Argument(..., metavar="NAME", help="grimm or shakespeare."),
-               url: Optional[str] = typer.Option(None, help="Download from this mirror instead (checksum still applies; default: the pinned address)."),
-               cache: Optional[Path] = typer.Option(None, "--dir", help="Cache directory (default $LSTMKIT_CACHE or ~/.cache/lstmkit)."),
-               force: bool = typer.Option(False, "--force", help="Download again even if cached.")):
-    """Download a public-domain corpus once, verify its SHA-256, and print its path."""
-    from .data.corpora import fetch
-
-    _emit(str(fetch(name, cache, url=url, force=force, progress=True)) + "\n")
-
-
-@data_app.command("list", cls=_Command)
-def data_list():
-    """List the corpora and whether each is available offline."""
-    from .data.corpora import CORPORA, cached_path
-
-    for c in CORPORA.values():
-        where = "built in" if not c.url else (str(cached_path(c.name)) if cached_path(c.name) else "not fetched")
-        _emit(f"{c.name:12s} {c.description}  [{where}]\n")
 
 
 class _Terminated(BaseException):

@@ -122,17 +122,9 @@ def forecast_train(
         emit(f"held out: the last {horizon} steps of each series, forecast by the validation networks (trained without them)\n")
         _print_table({"table": table, "coverage": fc.validation_coverage()}, "")
         if plot:
-            frame = _frame_from(fc, v)
-            plot_forecast(plot, v["histories"], frame, fc.columns, v["actuals"], fc.config.levels)
+            plot_forecast(plot, v["histories"], fc.validation_frame(), fc.columns, v["actuals"], fc.config.levels)
     elif plot:
         raise LstmkitError("--plot needs the held-out forecast, which --no-validate skips; use 'lstmkit forecast predict --plot'")
-
-
-def _frame_from(fc, v):
-    from .data.series import future_times
-
-    stamps = [future_times(t, fc.series["freq"], len(a)) for t, a in zip(v["histories"].times, v["actuals"])]
-    return fc._frame(v["histories"], v["forecasts"], v["quantiles"], stamps, fc.config.levels)
 
 
 def _seed_recipe(source, target, time, out, seed, opts, quiet):
@@ -170,7 +162,7 @@ def forecast_predict(
     if plot:
         from .models.forecast_eval import plot_forecast
 
-        plot_forecast(plot, fc._histories(str(data) if data else None, fill), frame, fc.columns, None, levels or fc.config.levels)
+        plot_forecast(plot, fc.histories(str(data) if data else None, fill), frame, fc.columns, None, levels or fc.config.levels)
 
 
 def _load(model: Path):

@@ -1,7 +1,8 @@
-"""``lstmkit info`` for the models of the non-text tasks: one table each (or the JSON with ``--json``)."""
+"""``lstmkit info``: one table per task (or the JSON with ``--json``)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from .cli_common import emit
@@ -102,3 +103,51 @@ def mlp_info(model: Path, i: dict, as_json: bool) -> None:
         rows.append(("test", f"accuracy {s['test_acc']:.3f} on {s['test_cases']} rows held out from training"))
     rows.append(("trained", f"{s.get('rows', '?')} rows, {s.get('steps', '?')} steps, {s.get('fit_s', '?')} s"))
     _table(model, rows)
+
+
+def text_info(model: Path, i: dict, as_json: bool) -> None:
+    """A text model: its level, network, batches, optimizer, training and evaluations."""
+    from .models.text_watch import saved_number, sizing_line
+
+    if as_json:
+        emit(json.dumps(i, indent=2) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    t = Table(title=str(model), show_header=False)
+    t.add_column("key")
+    t.add_column("value")
+    net, data, s = i["net"], i["data"], i["summary"]
+    t.add_row("level / vocabulary", f"{i['level']} / {i['vocab_size']} symbols")
+    t.add_row("network", f"{str(net['members']) + ' x ' if net.get('members', 1) > 1 else ''}{net['cell']} {net['layers']}x{net['hidden']}, embed {net['embed']}"
+              f"{', one-hot' if net['one_hot'] else ''}{', tied' if net['tie_weights'] else ''}, dropout {net['dropout']}")
+    t.add_row("parameters", f"{i['parameters']:,}")
+    t.add_row("batches", f"windows of {data['windows']}, stride {data['stride']}" if data["windows"]
+              else f"{data['batch_size']} streams x {data['bptt']} steps (truncated BPTT)")
+    tr = i["train"]
+    t.add_row("optimizer", f"{tr['optimizer']} lr {tr['lr']} ({tr['schedule']}), clip {tr['clip']}, seed {tr['seed']}")
+    if isinstance(s.get("plan"), str):
+        t.add_row("plan", s["plan"])
+    if s.get("sizing"):
+        t.add_row("fitted to the budget", sizing_line(net, data, s["sizing"]).removeprefix("network fitted to the budget: "))
+    if s:
+        t.add_row("trained", f"{s.get('steps', '?')} steps, {s.get('elapsed_s', '?')}s, {s.get('symbols_per_s', '?')} symbols/s on "
+                  f"{s.get('device', '?')} ({s.get('precision', '?')}), stopped by {s.get('stop_reason') or '?'}")
+        t.add_row("data", f"{s.get('train_symbols', '?')} training / {s.get('val_symbols', '?')} validation symbols")
+        b = s.get("best_eval") or {}
+        if b.get("val_loss") is not None:
+            t.add_row("best validation", f"loss {saved_number(b.get('val_loss'), '.4f')}, {saved_number(b.get('val_bits_per_char'), '.3f')} bits/char, "
+                      f"accuracy {saved_number(b.get('val_acc'), '.3f')} at step {b.get('step', '?')}")
+    c.print(t)
+    if i["history"]:
+        h = Table(title="evaluations")
+        for col in ("step", "elapsed s", "lr", "train loss", "val loss", "val acc"):
+            h.add_column(col, justify="right")
+        for r in (r for r in i["history"] if "event" not in r):
+            h.add_row(str(r["step"]), saved_number(r.get("elapsed"), ".0f"), saved_number(r.get("lr"), ".2e"), saved_number(r.get("train_loss"), ".4f"),
+                      saved_number(r.get("val_loss"), ".4f"), saved_number(r.get("val_acc"), ".3f"))
+        c.print(h)
+    if i.get("skipped_metrics_lines"):
+        print(f"note: {i['skipped_metrics_lines']} unreadable line(s) of {model}/metrics.jsonl skipped", file=sys.stderr)

@@ -21,6 +21,7 @@ import torch
 from .averaging import WeightAverage
 from .devices import DEVICES, PRECISIONS, cpu_has_bf16, resolve_device, resolve_precision  # noqa: F401 (re-exported)
 from .errors import LstmkitError
+from .optim_state import flatten_optimizer, unflatten_optimizer
 from .train_config import (  # noqa: F401 (re-exported)
     ANNEAL_FACTOR,
     OPTIMIZERS,
@@ -63,30 +64,6 @@ def evaluate_loss(model, data, device=None, amp_dtype=None) -> dict:
 
 
 # ---------------------------------------------------------------------------- trainer
-def _flatten_optimizer(opt: dict, prefix: str, tensors: dict[str, torch.Tensor]) -> dict:
-    """An optimizer ``state_dict`` as safetensors entries ``prefix.<param>.<name>`` (added to ``tensors``)
-    and the JSON rest (param groups, scalar state), which ``_unflatten_optimizer`` joins again."""
-    scalars: dict = {"param_groups": opt["param_groups"], "state": {}}
-    for idx, st in opt["state"].items():
-        for k, v in st.items():
-            if torch.is_tensor(v):
-                tensors[f"{prefix}.{idx}.{k}"] = v.detach().cpu().contiguous()
-            else:
-                scalars["state"].setdefault(str(idx), {})[k] = v
-    return scalars
-
-
-def _unflatten_optimizer(scalars: dict, prefix: str, tensors: dict[str, torch.Tensor]) -> dict:
-    state: dict = defaultdict(dict)
-    for name, t in tensors.items():
-        if name.startswith(prefix + "."):
-            idx, k = name[len(prefix) + 1:].split(".", 1)
-            state[int(idx)][k] = t
-    for idx, st in scalars["state"].items():
-        state[int(idx)].update(st)
-    return {"state": dict(state), "param_groups": scalars["param_groups"]}
-
-
 class Trainer:
     """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
 
@@ -246,7 +223,7 @@ class Trainer:
         """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
         tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
         meta: dict = {"train_state": self.state.to_dict(),
-                      "optimizer": _flatten_optimizer(self.optimizer.state_dict(), "optimizer", tensors)}
+                      "optimizer": flatten_optimizer(self.optimizer.state_dict(), "optimizer", tensors)}
         if self.hidden is not None:
             for i, h in enumerate(self.hidden):
                 tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
@@ -254,7 +231,7 @@ class Trainer:
             tensors.update(self.average.trained_tensors("trained"))
         if self._best is not None:  # what a plateau after the resume goes back to
             tensors.update({f"best.model.{k}": v.detach().cpu().contiguous() for k, v in self._best["model"].items()})
-            meta["best_optimizer"] = _flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
+            meta["best_optimizer"] = flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
         return tensors, meta
 
     def load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
@@ -265,7 +242,7 @@ class Trainer:
 
     def _load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         self.state = TrainState.from_dict(meta["train_state"])
-        self.optimizer.load_state_dict(_unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
+        self.optimizer.load_state_dict(unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
         hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
         self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
         # an averaging run saved its average as the weights: that is where the average stands, and the
@@ -279,7 +256,7 @@ class Trainer:
             own = self.model.state_dict()
             if set(model) != set(own) or any(model[k].shape != own[k].shape for k in own):
                 raise ValueError("its best weights do not match the network")
-            self._best = {"model": model, "optimizer": _unflatten_optimizer(meta["best_optimizer"], "best.optimizer", tensors)}
+            self._best = {"model": model, "optimizer": unflatten_optimizer(meta["best_optimizer"], "best.optimizer", tensors)}
         torch.set_rng_state(tensors["rng.torch"])
 
     # -- divergence: roll back once, then stop -------------------------------------------

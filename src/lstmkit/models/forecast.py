@@ -43,7 +43,7 @@ from ..errors import LstmkitError
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
 from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, lookback_for, train_member
-from .forecast_intervals import coverage, interval_scale, quantile_scale
+from .forecast_intervals import coverage, forecast_frame, interval_scale, quantile_scale
 from .forecast_net import ForecastEnsemble, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
@@ -229,7 +229,7 @@ class Forecaster:
         if self.net is None:
             raise LstmkitError("this Forecaster is not fitted yet; call fit(data, target=...) first, or lstmkit.load a saved one")
 
-    def _histories(self, data, fill: str | None = None) -> SeriesSet:
+    def histories(self, data, fill: str | None = None) -> SeriesSet:
         """The series to forecast from: ``data`` (same columns as in fit) or the tails saved in the model."""
         cols = self.columns
         if data is None:
@@ -276,7 +276,7 @@ class Forecaster:
         if unknown:
             raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
                                "retrain with --level")
-        ss = self._histories(data, fill)
+        ss = self.histories(data, fill)
         means, qs, stamps = self._forecast(ss, int(h), future)
         return self._frame(ss, means, qs, stamps, levels)
 
@@ -346,30 +346,23 @@ class Forecaster:
         return steps_between(self.series["last_times"][si], times, self.series["freq"], self.series["datetime"])
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
-        c, cols = self.config, self.columns
-        lv = sorted(c.levels)
-        k = len(lv)
-        frames = []
-        for j, name in enumerate(ss.ids):
-            d = {}
-            if cols.id:
-                d[cols.id] = [name] * len(means[j])
-            d[cols.time or "step"] = stamps[j]
-            d["mean"] = means[j]
-            for v in levels:
-                li = lv.index(v)
-                d[f"lo-{v}"] = qs[j][:, k - 1 - li]  # lows: widest (the highest level) first
-                d[f"hi-{v}"] = qs[j][:, k + li]  # highs: innermost first
-            frames.append(pd.DataFrame(d))
-        out = pd.concat(frames, ignore_index=True)
-        return out
+        return forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
+
+    def validation_frame(self) -> pd.DataFrame | None:
+        """The held-out forecast of ``fit``'s validation (the last horizon of each series, by networks trained
+        without it) as ``predict`` lays a forecast out; None when fitted without validation."""
+        v = self.validation
+        if not v:
+            return None
+        stamps = [future_times(t, self.series["freq"], len(a)) for t, a in zip(v["histories"].times, v["actuals"])]
+        return self._frame(v["histories"], v["forecasts"], v["quantiles"], stamps, self.config.levels)
 
     def one_step(self, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One-step-ahead forecasts from the true past, as the air-passenger tutorial scores them: for every
         point ``t >= start`` (default: the look-back) of the first series, the forecast of ``y[t]`` made from
         ``y[:t]``. Returns (actuals, forecasts)."""
         self._require_fitted()
-        ss = self._histories(data)
+        ss = self.histories(data)
         y, t_idx = ss.values[0], ss.times[0]
         si = self.series["ids"].index(ss.ids[0]) if ss.ids[0] in self.series["ids"] else 0
         sc = self.scaler

@@ -8,6 +8,7 @@ widest first, then the highs innermost first), and ``coverage`` checks the resul
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def interval_scale(pred: np.ndarray, y: np.ndarray, mask: np.ndarray, levels: list) -> dict:
@@ -44,3 +45,24 @@ def coverage(actuals: list, quantiles: list, levels: list) -> dict:
     q = np.concatenate(quantiles, 0)
     k = len(lv)
     return {str(x): float(np.mean((a >= q[:, k - 1 - i]) & (a <= q[:, k + i]))) for i, x in enumerate(lv)}
+
+
+def forecast_frame(ids: list, means: list, qs: list, stamps: list, all_levels: list, levels: list, id_col: str | None,
+                   time_col: str) -> pd.DataFrame:
+    """One long table of forecasts: per series ``ids[j]``, its ``stamps``, ``mean`` and the ``lo-L``/``hi-L``
+    columns of each of ``levels``, read from quantiles ``qs[j]`` (steps x 2 len(all_levels), in the order above)."""
+    lv = sorted(all_levels)
+    k = len(lv)
+    frames = []
+    for j, name in enumerate(ids):
+        d = {}
+        if id_col:
+            d[id_col] = [name] * len(means[j])
+        d[time_col] = stamps[j]
+        d["mean"] = means[j]
+        for v in levels:
+            li = lv.index(v)
+            d[f"lo-{v}"] = qs[j][:, k - 1 - li]  # lows: widest (the highest level) first
+            d[f"hi-{v}"] = qs[j][:, k + li]  # highs: innermost first
+        frames.append(pd.DataFrame(d))
+    return pd.concat(frames, ignore_index=True)
