@@ -14,7 +14,7 @@ import torch
 import lstmkit
 from lstmkit.data.airpassengers import airpassengers
 from lstmkit.data.scaling import Scaler, ScalerConfig
-from lstmkit.data.series import calendar, season_for, to_series
+from lstmkit.data.series import calendar, find_time_column, season_for, to_series
 from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
 from lstmkit.errors import LstmkitError
 from lstmkit.models.forecast_eval import backtest, evaluate, metrics
@@ -186,6 +186,28 @@ def test_frequency_season_and_calendar(air):
     assert cal.shape == (13, 2)
     np.testing.assert_allclose(cal[0], cal[12])  # January again
     np.testing.assert_allclose(cal[0], [0.0, 1.0], atol=1e-12)
+
+
+def test_the_time_column_is_found_when_none_is_named(air):
+    # read back from a CSV: 'date' is text, the one column of dates -> monthly, season 12
+    text = air.assign(date=air["date"].dt.strftime("%Y-%m-%d"))
+    ss = to_series(text, None)
+    assert (ss.target, ss.time_col, ss.freq) == ("value", "date", "MS")
+    assert find_time_column(text.assign(store="north", day="Monday")) == "date"  # words are not dates
+    # two date columns: the one named like a time wins; two unnamed ones stay row order
+    both = text.assign(opened=text["date"])
+    assert find_time_column(both) == "date"
+    assert find_time_column(both.rename(columns={"date": "start"})) is None
+    assert to_series(both.rename(columns={"date": "start"}), "value").time_col is None
+    assert to_series(text, "value", find_time=False).time_col is None  # a saved model's reading keeps its columns
+    assert find_time_column(pd.DataFrame({"y": [1.0, 2.0], "code": ["A1", "B2"]})) is None
+
+
+def test_forecaster_records_the_found_time_column(tmp_path, air_csv):
+    fc = lstmkit.Forecaster(horizon=3, hidden=8, ensemble=1, steps=20).fit(air_csv)
+    assert fc.columns.time == "date" and fc.summary["season"] == 12
+    assert list(fc.predict().columns[:2]) == ["date", "mean"]
+    assert fc.predict().iloc[0]["date"] == pd.Timestamp("1961-01-01")
 
 
 # ---------------------------------------------------------------------------- windows

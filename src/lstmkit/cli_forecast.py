@@ -53,7 +53,7 @@ def forecast_train(
     data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
     target: Optional[str] = typer.Option(None, help="The column to forecast (default: the only numeric column)."),
-    time: Optional[str] = typer.Option(None, help="The time column; parsed, its frequency inferred (default: row order)."),
+    time: Optional[str] = typer.Option(None, help="The time column; parsed, its frequency inferred (default: the one column of dates, else row order)."),
     id: Optional[str] = typer.Option(None, "--id", help="The column naming each series; all are learnt by one global model (default: one series)."),
     horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
@@ -198,7 +198,7 @@ def forecast_evaluate(
 def forecast_backtest(
     data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
     target: Optional[str] = typer.Option(None, help="The column to forecast."),
-    time: Optional[str] = typer.Option(None, help="The time column."),
+    time: Optional[str] = typer.Option(None, help="The time column (default: the one column of dates, else row order)."),
     id: Optional[str] = typer.Option(None, "--id", help="The column naming each series."),
     horizon: int = typer.Option(12, help="Steps to forecast at each origin (default 12)."),
     windows: int = typer.Option(3, help="Rolling origins (default 3)."),

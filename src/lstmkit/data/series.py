@@ -2,6 +2,7 @@
 
     read_table(path)                  CSV or Parquet -> DataFrame (pandas)
     to_series(df, target, time, id)   -> SeriesSet: one float array per series, its timestamps and frequency
+    find_time_column(df, skip)        the one column of dates, when no --time is given
     season_for(freq)                  the seasonal period a frequency implies (monthly 12, daily 7 ...)
     calendar(times, freq)             sin/cos calendar features (time, 2 * terms)
     future_times(last, freq, h)       the h timestamps after ``last``
@@ -10,6 +11,7 @@ Every problem with the input is one ``LstmkitError`` naming the column, the seri
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,8 @@ class SeriesSet:
     past: list[np.ndarray] = field(default_factory=list)
     known_names: list[str] = field(default_factory=list)
     past_names: list[str] = field(default_factory=list)
+    target: str = "value"  # the column the values came from
+    time_col: str | None = None  # the column the times came from (given, or found by ``find_time_column``)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -51,7 +55,7 @@ class SeriesSet:
         acts = [v[e:e + h] for v, e in zip(self.values, ends)]
         cut = SeriesSet(self.ids, [v[:e] for v, e in zip(self.values, ends)], [t[:e] for t, e in zip(self.times, ends)], self.freq,
                         [k[:e] for k, e in zip(self.known, ends)], [p[:e] for p, e in zip(self.past, ends)],
-                        self.known_names, self.past_names)
+                        self.known_names, self.past_names, self.target, self.time_col)
         return cut, acts
 
 
@@ -96,6 +100,41 @@ def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None,
     raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
 
 
+# names that say "this column is the time" when more than one column holds dates
+_TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month", "year", "week", "day")
+
+
+def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
+    """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
+
+    A column counts when it is a datetime column, or text of which every value parses as a date (so
+    numbers, labels and store names never do). Read as a user expects of ``date,value`` with no --time.
+    """
+    found = []
+    for col in df.columns:
+        if col in skip:
+            continue
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            found.append(col)
+            continue
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) or s.isna().all():
+            continue
+        sample = s.dropna().astype(str)
+        sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
+        if not sample.str.contains(r"\d", regex=True).all():  # "Monday", "north": not dates on their own
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas' "could not infer format" on mixed strings
+            parsed = pd.to_datetime(sample, errors="coerce")
+        if parsed.notna().all():
+            found.append(col)
+    if len(found) == 1:
+        return str(found[0])
+    named = [c for c in found if str(c).strip().lower() in _TIME_NAMES]
+    return str(named[0]) if len(named) == 1 else None
+
+
 def _numeric(df: pd.DataFrame, col: str, rows: np.ndarray | None = None) -> np.ndarray:
     s = df[col]
     if pd.api.types.is_bool_dtype(s):
@@ -122,18 +161,21 @@ def _fill(values: np.ndarray, how: str) -> np.ndarray:
 
 
 def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
-              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None) -> SeriesSet:
+              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True) -> SeriesSet:
     """Check a long table and split it into regular series.
 
     Args:
         data: a DataFrame, a Series with a DatetimeIndex, an array, or a CSV/Parquet path.
         target: the column to forecast.
-        time: the time column (parsed; the frequency is inferred and must be regular). None: row order.
+        time: the time column (parsed; the frequency is inferred and must be regular). None: the one
+            column of dates when the table has one (``find_time_column``), else row order.
         id: the column naming each series of a panel (one global model learns them all).
         known: covariate columns known in the future (their future values are needed to predict).
         past: covariate columns known only up to the present.
         fill: how to fill missing values (ffill, bfill, linear, zero); None refuses them.
         freq: a pandas frequency to assume instead of inferring one.
+        find_time: with no ``time``, look for the column of dates (off when reading for a saved model,
+            which keeps the columns it was trained with).
 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
@@ -147,6 +189,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})")
         target = str(numeric[0])
+    if time is None and find_time:
+        time = find_time_column(df, skip=(target, id, *known, *past))
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -217,7 +261,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
-    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past))
+    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time)
 
 
 # ---------------------------------------------------------------------------- calendar

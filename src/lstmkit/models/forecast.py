@@ -91,9 +91,8 @@ class Forecaster:
         say = notes or (lambda m: None)
         # -- read and check -----------------------------------------------------------
         ss = to_series(data, target, time, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
-        target = target or _target_name(data, ss)
-        self.columns = Columns(target, time if time else ("time" if isinstance(data, pd.Series) and isinstance(ss.times[0], pd.DatetimeIndex) else None),
-                                id, list(known), list(past))
+        target = ss.target
+        self.columns = Columns(target, ss.time_col, id, list(known), list(past))
         season = c.season or season_for(ss.freq)
         H = c.horizon
         shortest = min(len(v) for v in ss.values)
@@ -150,7 +149,7 @@ class Forecaster:
         budget = budget_for(c, steps_epoch)
         net_cfg = ForecastNetConfig(inputs=self.spec.inputs, future=self.spec.future, horizon=model_h, quantiles=c.quantiles,
                                     hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
-        say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({ss.freq or 'no time column'}), season {season}, "
+        say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({_when(ss)}), season {season}, "
             f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
             f"{adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
             f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
@@ -248,9 +247,9 @@ class Forecaster:
                 raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
             past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
             return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
-                             list(cols.known), list(cols.past))
+                             list(cols.known), list(cols.past), cols.target, cols.time)
         ss = to_series(data, cols.target, cols.time if not isinstance(data, pd.Series) else None, cols.id,
-                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"])
+                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False)
         return ss
 
     def predict(self, h: int | None = None, data=None, *, levels: list | None = None, future=None, fill: str | None = None) -> pd.DataFrame:
@@ -435,17 +434,12 @@ def _held_out_future(ss: SeriesSet, h: int, id_col: str | None) -> pd.DataFrame 
     return pd.concat(frames, ignore_index=True)
 
 
+def _when(ss: SeriesSet) -> str:
+    """How the plan names the times: 'MS in column 'date'', or 'no time column, row order'."""
+    if not ss.time_col:
+        return "no time column, row order"
+    return f"{ss.freq or 'no frequency'} in column {ss.time_col!r}"
+
+
 def _clock() -> float:
     return time.perf_counter()
-
-
-def _target_name(data, ss: SeriesSet) -> str:
-    if isinstance(data, pd.Series) and data.name is not None:
-        return str(data.name)
-    if isinstance(data, (pd.DataFrame, str, Path)):
-        from ..data.series import as_frame
-
-        df, _, _ = as_frame(data)
-        numeric = [col for col in df.columns if pd.api.types.is_numeric_dtype(df[col])]
-        return str(numeric[0]) if numeric else "value"
-    return "value"

@@ -176,7 +176,7 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     if h < 1:
         raise LstmkitError(f"--horizon {h} must be a positive number of steps")
     ss = to_series(data, cols.target, cols.time, cols.id, known=tuple(cols.known), past=tuple(cols.past), fill=fill,
-                   freq=model.series["freq"])
+                   freq=model.series["freq"], find_time=False)
     short = [(name, len(v)) for name, v in zip(ss.ids, ss.values) if len(v) <= h + 2]
     if short:
         raise LstmkitError(f"{('series ' + repr(short[0][0])) if short[0][0] else 'the series'} has {short[0][1]} points; "
@@ -228,9 +228,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         cut_ss, actuals = ss.cut(horizon, offset)
         from .forecast_artifact import Columns
 
-        cols = Columns(target or "value", time_col, id, list(known), list(past))
-        if target is None:
-            cols.target = "value"
+        cols = Columns(ss.target, ss.time_col, id, list(known), list(past))
         frame = frame_of(cut_ss, cols)
         t = time.perf_counter()
         fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
@@ -269,7 +267,7 @@ def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0
         raise LstmkitError("the airline-seed recipe forecasts one series; drop --id")
     from .forecast_artifact import Columns
 
-    cols = Columns(target or "value", time_col)
+    cols = Columns(ss.target, ss.time_col)
     n = len(ss.values[0])
     cut = int(n * train_share)
     train, _ = ss.cut(n - cut)
