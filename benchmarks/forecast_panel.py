@@ -1,12 +1,16 @@
 """Many short series: one global lstmkit model against AutoETS and AutoARIMA fitted per series, in one run.
 
-    python benchmarks/forecast_panel.py [--series 200] [--horizon 6] [--seed 0]
+    python benchmarks/forecast_panel.py [--series 200] [--horizon 6] [--seed 0] [--source generated|m1]
 
 The panel is generated here (no download): yearly series of 15 to 60 points, each drawn from one of
 the shapes yearly data take (M4's yearly set is mostly these): a linear trend with noise, a damped
 trend, a random walk with drift, exponential growth with multiplicative noise, and a level with a
 break. The last ``horizon`` points of each series are held out; every method sees the rest. Scores
 are the mean over series of MASE (scaled by the in-sample naive error) and sMAPE, and the fit time.
+
+``--source m1`` takes a real panel instead: the 181 yearly series of the M1 competition (15 to 58
+points, horizon 6) that ship inside the aeon wheel (Monash archive's ``m1_yearly_dataset.tsf``); the
+last 6 points of each are the competition's test. The panel's defaults were not chosen on it.
 
 ``--validation`` is where the defaults are chosen: it drops the held-out points unread and plays the same
 game on what is left. ``--options`` passes Forecaster options, to compare a candidate with the default.
@@ -55,11 +59,23 @@ def make_panel(n: int, seed: int) -> list[np.ndarray]:
     return out
 
 
+def m1_yearly() -> list[np.ndarray]:
+    """The M1 competition's 181 yearly series, from the .tsf file inside the aeon wheel (no download)."""
+    import aeon
+    from aeon.datasets import load_from_tsf_file
+
+    path = os.path.join(os.path.dirname(aeon.__file__), "datasets", "data", "m1_yearly_dataset", "m1_yearly_dataset.tsf")
+    frame, _ = load_from_tsf_file(path)
+    return [np.asarray(v, float) for v in frame["series_value"]]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--series", type=int, default=200)
+    ap.add_argument("--series", type=int, default=200, help="series to generate (with --source m1: the first this many)")
     ap.add_argument("--horizon", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--source", choices=("generated", "m1"), default="generated",
+                    help="the generated panel (default) or M1's yearly series, shipped in the aeon wheel")
     ap.add_argument("--steps", type=int, help="steps per member instead of the default (for a quick check)")
     ap.add_argument("--ensemble", type=int, help="members instead of the default 5 (for a quick check)")
     ap.add_argument("--options", default="{}", help="a Python dict of further Forecaster options, such as \"{'lookback': 3}\"")
@@ -70,14 +86,14 @@ def main() -> None:
     quick = {k: v for k, v in (("steps", args.steps), ("ensemble", args.ensemble)) if v is not None}
     quick.update(ast.literal_eval(args.options))
     H = args.horizon
-    series = make_panel(args.series, args.seed)
+    series = make_panel(args.series, args.seed) if args.source == "generated" else m1_yearly()[:args.series]
     if args.validation:
         series = [y[:-H] for y in series if len(y) - H >= 15]
     hist = [y[:-H] for y in series]
     actual = [y[-H:] for y in series]
     print(f"machine: {machine()}")
     print(f"{'validation inside the training parts; ' if args.validation else ''}options {quick or 'none'}")
-    print(f"panel: {len(series)} yearly series of {min(map(len, series))}-{max(map(len, series))} points, horizon {H}")
+    print(f"panel: {'M1 ' if args.source == 'm1' else ''}{len(series)} yearly series of {min(map(len, series))}-{max(map(len, series))} points, horizon {H}")
     rows = [pd.DataFrame({"id": f"s{i:03d}", "year": pd.date_range("1960", periods=len(y), freq="YS"), "y": y}) for i, y in enumerate(hist)]
     df = pd.concat(rows, ignore_index=True)
 

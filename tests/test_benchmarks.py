@@ -67,6 +67,8 @@ def test_forecast_panel_and_defaults():
     pytest.importorskip("statsforecast")
     out = run("forecast_panel.py", "--series", "10", "--steps", "15", "--ensemble", "1")
     assert "lstmkit / AutoETS: MASE" in out
+    out = run("forecast_panel.py", "--source", "m1", "--series", "4", "--steps", "10", "--ensemble", "1")
+    assert "panel: M1 4 yearly series" in out and "lstmkit / AutoARIMA: MASE" in out
     out = run("forecast_defaults.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")
     assert "relative RMSE %" in out and "Holt-Winters" in out
     out = run("forecast_singles.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}")

@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tamper import edit_json
 
 import lstmkit
 from lstmkit.data.echo import echo_task
 from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
+from lstmkit.models.classify_budget import default_pool, pool_case, pooled_lengths
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
 from lstmkit.nn import MaskedBatchNorm
 
@@ -219,6 +221,38 @@ def test_save_load_round_trip_shuffled(tmp_path):
         back.predict(np.zeros((1, 1, 31)))
 
 
+def test_pooling_golden_numbers_and_the_auto_rule():
+    np.testing.assert_allclose(pool_case(np.arange(7.0)[:, None], 3).ravel(), [1.0, 4.0, 6.0])  # means of 0-2, 3-5, 6
+    assert pool_case(np.ones((5, 2), np.float32), 1).shape == (5, 2) and pooled_lengths([7, 6, 1], 3) == [3, 2, 1]
+    fcn = lambda k: ClassifierNetConfig(inputs=1, classes=k, arch="lstm-fcn", hidden=64)  # noqa: E731
+    # the shapes of the datasets the defaults were chosen on keep every time point (126+ passes)...
+    assert default_pool(fcn(2), [150] * 50, steps_epoch=9, batch=4, members=3) == 1
+    assert default_pool(fcn(2), [24] * 67, steps_epoch=11, batch=4, members=3) == 1
+    # ...long series are pooled until a network affords 100 passes, keeping 32 points or more
+    assert default_pool(fcn(10), [1460] * 100, steps_epoch=11, batch=6, members=3) == 15
+    assert default_pool(fcn(6), [427] * 200, steps_epoch=11, batch=13, members=3) == 9
+    assert default_pool(fcn(6), [64] * 2000, steps_epoch=84, batch=16, members=3) == 2  # 32 points at most 2 to 1
+
+
+def test_pooled_model_saves_loads_and_predicts_the_same(tmp_path):
+    X, y = waves(24, T=60)
+    clf = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, pool=4, seed=0)
+    notes = []
+    clf.fit(X, y, notes=notes.append)
+    assert clf.prep_["pool"] == 4 and "sequences of 15-15 steps" in notes[0] and "each 4 time points averaged into one, from 60-60" in notes[0]
+    clf.save(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    assert back.get_params()["pool"] == 4
+    # an explicit budget keeps every point under auto; texts refuse a pool
+    assert "pool" not in SequenceClassifier(hidden=8, steps=5, ensemble=1).fit(X, y).prep_
+    with pytest.raises(LstmkitError, match="texts are not pooled"):
+        SequenceClassifier("lstm", pool=2, **TINY).fit(["ab ab", "cd cd"] * 4, [1, 2] * 4)
+    edit_json(tmp_path / "m", "preparation.json", lambda p: p.update(pool=0))  # and re-manifested, as an attacker would
+    with pytest.raises(LstmkitError, match="pooling 0 is not a positive whole number"):
+        lstmkit.load(tmp_path / "m")
+
+
 # ---------------------------------------------------------------------------- scikit-learn
 def test_scikit_learn_clone_grid_pipeline():
     from sklearn.base import clone
@@ -303,7 +337,7 @@ def test_bad_input_api(X, y, message):
 def test_bad_params_and_unfitted():
     X, y = waves(10)
     for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
-                    ({"class_weight": "heavy"}, "balanced")):
+                    ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):
@@ -369,6 +403,7 @@ def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
     (["--label", "t", "--id", "case"], "labels in 't' (0, 1, 2); each sequence needs exactly one"),
     (["--label", "label", "--id", "case", "--shuffle", "on"], "--shuffle on needs cases of one length, and these have 10-20 time points"),
     (["--label", "label", "--id", "case", "--shuffle", "sideways"], "unknown --shuffle 'sideways'"),
+    (["--label", "label", "--id", "case", "--pool", "two"], "--pool 'two': pass auto, or a whole number"),
 ])
 def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
     code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)

@@ -49,6 +49,8 @@ def classify_train(
     level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
     shuffle: str = typer.Option("off", help="on: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step "
                                 "(cases of one length only); off: the time points are its steps (default off)."),
+    pool: str = typer.Option("auto", help="Average each N time points into one before the network (1: none); auto (default): "
+                             "with the default budget, the fewest that afford every network 100 passes over long series, else none."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -61,7 +63,7 @@ def classify_train(
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
-                             shuffle=shuffle, seed=seed, progress=not quiet)
+                             shuffle=shuffle, pool=_pool(pool), seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")
@@ -130,3 +132,14 @@ def classify_evaluate(
     if plot:
         plot_confusion(plot, r)
         _say(f"confusion matrix drawn to {plot}")
+
+
+def _pool(text: str):
+    """--pool as the estimator takes it: 'auto' or a whole number (checked there)."""
+    text = text.strip().lower()
+    if text == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise LstmkitError(f"--pool {text!r}: pass auto, or a whole number of time points to average into one (1: none)") from None

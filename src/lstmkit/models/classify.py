@@ -23,7 +23,7 @@ from ..errors import LstmkitError
 from ..tokenize import LEVELS, fit_tokenizer
 from ..train import TrainConfig, Trainer
 from .classify_artifact import read_parts
-from .classify_budget import default_budget
+from .classify_budget import default_budget, default_pool, pool_case
 from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
 from .forecast_watch import FitBar
 
@@ -41,6 +41,8 @@ def _check_params(est: "SequenceClassifier") -> None:
         raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
     if est.shuffle not in SHUFFLES:
         raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
+    if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):
+        raise LstmkitError(f"--pool {est.pool!r}: pass auto, or a whole number of time points to average into one (1: none)")
     if est.class_weight not in (None, "balanced"):
         raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
     budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
@@ -76,6 +78,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             Out of fold on four train splits (``benchmarks/classify_family.py --full --shuffles on,off``, seeds
             0-2) ``on`` won on ArrowHead (accuracy 0.81-0.86 against 0.64-0.72) and lost on GunPoint (0.92-1.00
             against 0.98-1.00) and on BasicMotions' loss; ``off`` stays the default.
+        pool: numeric cases only: each ``pool`` consecutive time points averaged into one, at fit and predict
+            time (1: none). ``auto`` (default): with the default budget, the fewest that afford each network 100
+            passes over its cases (``classify_budget.default_pool``; series of a few hundred points or more),
+            with an explicit budget none.
         seed: one seed, one model.
 
     Example:
@@ -86,12 +92,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
                  batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
-                 class_weight: str | None = None, level: str = "auto", shuffle: str = "off", seed: int = 0, progress: bool = False):
+                 class_weight: str | None = None, level: str = "auto", shuffle: str = "off", pool: int | str = "auto", seed: int = 0,
+                 progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
         self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
             ensemble, val_fraction, refit, class_weight, level, seed, progress)
-        self.shuffle = shuffle
+        self.shuffle, self.pool = shuffle, pool
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -122,12 +129,20 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         batch = self.batch_size or int(min(16, max(4, n_fit // 10)))
         steps_epoch = -(-n_fit // min(batch, n_fit))
         members = self.ensemble if self.ensemble > 1 else 1
+        # -- long series: average each `pool` time points into one when the budget is short for them --
+        raw = [len(q) for q in seqs]
+        pool = self._pool_for(kind, seqs, net_cfg, steps_epoch, batch, members)
+        if pool > 1:
+            self.prep_["pool"] = pool
+            seqs = [pool_case(q, pool) for q in seqs]
+            net_cfg = self._net_config(seqs)
         budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
         say(f"plan: {net_cfg.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if net_cfg.shuffle else ''}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
-            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}, "
-            f"{len(self.classes_)} classes, batch {batch}; "
+            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}"
+            + (f" (each {pool} time points averaged into one, from {min(raw)}-{max(raw)}{': the series are long for the budget' if self.pool == 'auto' else ''})" if pool > 1 else "")
+            + f", {len(self.classes_)} classes, batch {batch}; "
             + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
                if members > 1 and folds else
                f"an ensemble of {members} on every case (too few cases per class to validate), {_budget_text(budget)} each" if members > 1 else
@@ -198,7 +213,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 out.append(ids if len(ids) else np.ones(1, np.int64))  # nothing known: one padding-like token
             return out
         mean, std = np.asarray(p["mean"], np.float32), np.asarray(p["std"], np.float32)
-        return [((c - mean) / std).astype(np.float32) for c in cases]
+        return [pool_case(((c - mean) / std).astype(np.float32), p.get("pool", 1)) for c in cases]
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:
         p = self.prep_
@@ -215,6 +230,19 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                                    "pass --shuffle off")
             shuffle = lengths.pop()
         return ClassifierNetConfig(inputs=p["channels"], shuffle=shuffle, **kw)
+
+    def _pool_for(self, kind: str, seqs: list, c: ClassifierNetConfig, steps_epoch: int, batch: int, members: int) -> int:
+        """Time points averaged into one: the user's, or with the default budget the fewest that afford it
+        MIN_PASSES passes (``classify_budget.default_pool``); texts are never pooled."""
+        if kind == "text":
+            if self.pool not in ("auto", 1):
+                raise LstmkitError(f"--pool {self.pool} averages numeric time points; texts are not pooled — leave --pool out")
+            return 1
+        if self.pool != "auto":
+            return int(self.pool)
+        if self.steps or self.epochs or self.minutes:
+            return 1
+        return default_pool(c, [len(q) for q in seqs], steps_epoch, batch, members)
 
     def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a

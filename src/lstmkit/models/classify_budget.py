@@ -5,8 +5,11 @@ gives one model on every machine; the rates below were measured on 2 cores of an
 
 Example:
     default_budget(net_config, lengths=[150] * 50, steps_epoch=9, batch=4, members=3)   # {"steps": 1135}
+    default_pool(net_config, lengths=[1460] * 100, steps_epoch=11, batch=6, members=3)  # 6
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,16 +24,57 @@ NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S, RAGGED_OVERHEAD_S = 80.0, 65e9,
 MIN_STEPS, MAX_STEPS = 200, 4000
 
 
-def default_budget(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int, batch: int, members: int) -> dict:
-    """One member's steps: up to MAX_EPOCHS passes, the ensemble cut to NOMINAL_SECONDS of nominal time."""
-    # up to MAX_EPOCHS passes, cut to NOMINAL_SECONDS at a nominal cost per step: a fixed overhead (small
-    # kernels; 8 ms, and 20 ms more for packing ragged batches) plus the arithmetic (forward and backward, ~3x
-    # forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes (AMD EPYC, 2 cores, AVX2)
+# Long series: when the nominal time affords a member fewer than MIN_PASSES passes over its cases (LSTM-FCN
+# needs hundreds; Karim et al. train for 2,000), every POOL consecutive time points are averaged into one
+# (piecewise aggregate approximation), the smallest POOL that restores MIN_PASSES, keeping at least
+# MIN_POOLED points in the mean case. GunPoint, ItalyPowerDemand, ArrowHead, BasicMotions and
+# JapaneseVowels afford 126-231 passes unpooled and are never pooled.
+MIN_PASSES, MIN_POOLED = 100, 32
+
+
+def nominal_steps(c: ClassifierNetConfig, lengths: list[int], batch: int, members: int) -> float:
+    """Steps one member affords in NOMINAL_SECONDS / members at the nominal cost per step (not rounded or capped)."""
+    # a fixed overhead (small kernels; 8 ms, and 20 ms more for packing ragged batches) plus the arithmetic
+    # (forward and backward, ~3x forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes
+    # (AMD EPYC, 2 cores, AVX2)
     ragged = len(set(lengths)) > 1
     per_step = STEP_OVERHEAD_S + (RAGGED_OVERHEAD_S if ragged else 0.0) + \
         batch * 3 * forward_flops(c, float(np.mean(lengths))) / NOMINAL_FLOPS
-    steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / members / per_step)
+    return NOMINAL_SECONDS / members / per_step
+
+
+def default_budget(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int, batch: int, members: int) -> dict:
+    """One member's steps: up to MAX_EPOCHS passes, the ensemble cut to NOMINAL_SECONDS of nominal time."""
+    steps = min(MAX_EPOCHS * steps_epoch, nominal_steps(c, lengths, batch, members))
     return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+
+
+def default_pool(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int, batch: int, members: int) -> int:
+    """The time points averaged into one so that a member affords MIN_PASSES passes (1: none)."""
+    mean = float(np.mean(lengths))
+    k = 1
+    while nominal_steps(_pooled_config(c, mean, k), pooled_lengths(lengths, k), batch, members) / steps_epoch < MIN_PASSES \
+            and mean / (k + 1) >= MIN_POOLED:
+        k += 1
+    return k
+
+
+def pooled_lengths(lengths: list[int], k: int) -> list[int]:
+    return [-(-n // k) for n in lengths]
+
+
+def pool_case(x: np.ndarray, k: int) -> np.ndarray:
+    """(T, C) -> (ceil(T / k), C): the mean of each k consecutive points (the last block may be shorter)."""
+    if k <= 1:
+        return x
+    starts = np.arange(0, len(x), k)
+    sums = np.add.reduceat(x, starts, axis=0)
+    return (sums / np.diff(np.append(starts, len(x)))[:, None]).astype(x.dtype)
+
+
+def _pooled_config(c: ClassifierNetConfig, mean: float, k: int) -> ClassifierNetConfig:
+    # the dimension shuffle's LSTM reads the (pooled) series as one input vector
+    return replace(c, shuffle=-(-int(round(mean)) // k)) if c.shuffle else c
 
 
 def forward_flops(c: ClassifierNetConfig, T: float) -> float:
