@@ -203,6 +203,17 @@ def test_the_time_column_is_found_when_none_is_named(air):
     assert find_time_column(pd.DataFrame({"y": [1.0, 2.0], "code": ["A1", "B2"]})) is None
 
 
+def test_quarters_as_r_writes_them_and_dates_pandas_guesses(recwarn):
+    q = pd.DataFrame({"Quarter": [f"{1970 + i // 4} Q{i % 4 + 1}" for i in range(12)], "y": np.arange(12.0)})
+    ss = to_series(q, None)
+    assert ss.time_col == "Quarter" and season_for(ss.freq) == 4 and ss.times[0][1] == pd.Timestamp("1970-04-01")
+    m = pd.DataFrame({"Month": ["1991 Jul", "1991 Aug", "1991 Sep", "1991 Oct"], "y": [1.0, 2, 3, 4]})
+    assert to_series(m, "y").freq == "MS"
+    assert not [w for w in recwarn if "infer format" in str(w.message)]  # pandas' parsing notes stay quiet
+    with pytest.raises(LstmkitError, match="'1970 Q5' at row 2"):
+        to_series(pd.DataFrame({"Quarter": ["1970 Q4", "1970 Q5"], "y": [1.0, 2]}), "y", "Quarter")
+
+
 def test_forecaster_records_the_found_time_column(tmp_path, air_csv):
     fc = lstmkit.Forecaster(horizon=3, hidden=8, ensemble=1, steps=20).fit(air_csv)
     assert fc.columns.time == "date" and fc.summary["season"] == 12

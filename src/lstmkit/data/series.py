@@ -104,6 +104,21 @@ def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None,
 _TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month", "year", "week", "day")
 
 
+_QUARTER = r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$"  # "1970 Q1", "1970-Q1": the quarters R and Excel export
+
+
+def parse_times(raw: pd.Series, errors: str = "raise") -> pd.Series:
+    """A column of times as timestamps: what pandas parses, and quarters written "1970 Q1"."""
+    if pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw):
+        text = raw.astype(str)
+        quarters = text.str.fullmatch(_QUARTER)
+        if quarters.any():  # the others are left as they are, so a bad one is named by the error
+            raw = raw.where(~quarters, text.str.replace(_QUARTER, r"\1Q\2", regex=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format": each date parsed alone
+        return pd.to_datetime(raw, errors=errors)
+
+
 def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
     """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
 
@@ -124,9 +139,7 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
         sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
         if not sample.str.contains(r"\d", regex=True).all():  # "Monday", "north": not dates on their own
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas' "could not infer format" on mixed strings
-            parsed = pd.to_datetime(sample, errors="coerce")
+        parsed = parse_times(sample, errors="coerce")
         if parsed.notna().all():
             found.append(col)
     if len(found) == 1:
@@ -199,10 +212,10 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
     if time:
         try:
-            stamps = pd.to_datetime(df[time], errors="raise")
+            stamps = parse_times(df[time], errors="raise")
         except (ValueError, TypeError, OverflowError) as e:
             raw = df[time]
-            parsed = pd.to_datetime(raw, errors="coerce")
+            parsed = parse_times(raw, errors="coerce")
             bad = parsed.isna() & raw.notna()
             where = f" ({str(raw[bad].iloc[0])[:30]!r} at row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})" if bad.any() else ""
             raise LstmkitError(f"time column {time!r} holds a value that is not a date{where}: {str(e)[:80]}; fix it or pass another --time") from None
