@@ -225,12 +225,12 @@ def test_pooling_golden_numbers_and_the_auto_rule():
     np.testing.assert_allclose(pool_case(np.arange(7.0)[:, None], 3).ravel(), [1.0, 4.0, 6.0])  # means of 0-2, 3-5, 6
     assert pool_case(np.ones((5, 2), np.float32), 1).shape == (5, 2) and pooled_lengths([7, 6, 1], 3) == [3, 2, 1]
     fcn = lambda k: ClassifierNetConfig(inputs=1, classes=k, arch="lstm-fcn", hidden=64)  # noqa: E731
-    # the shapes of the datasets the defaults were chosen on keep every time point (126+ passes)...
-    assert default_pool(fcn(2), [150] * 50, steps_epoch=9, batch=4, members=3) == 1
+    # ItalyPowerDemand's shape affords 231 passes unpooled; GunPoint's 126, so it is pooled by 2...
     assert default_pool(fcn(2), [24] * 67, steps_epoch=11, batch=4, members=3) == 1
-    # ...long series are pooled until a network affords 100 passes, keeping 32 points or more
-    assert default_pool(fcn(10), [1460] * 100, steps_epoch=11, batch=6, members=3) == 15
-    assert default_pool(fcn(6), [427] * 200, steps_epoch=11, batch=13, members=3) == 9
+    assert default_pool(fcn(2), [150] * 50, steps_epoch=9, batch=4, members=3) == 2
+    # ...long series until a network affords 150 passes, keeping 32 points or more (OSULeaf's 427: 13)
+    assert default_pool(fcn(10), [1460] * 100, steps_epoch=11, batch=6, members=3) == 29
+    assert default_pool(fcn(6), [427] * 200, steps_epoch=11, batch=13, members=3) == 13
     assert default_pool(fcn(6), [64] * 2000, steps_epoch=84, batch=16, members=3) == 2  # 32 points at most 2 to 1
 
 

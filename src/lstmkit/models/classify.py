@@ -79,9 +79,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             0-2) ``on`` won on ArrowHead (accuracy 0.81-0.86 against 0.64-0.72) and lost on GunPoint (0.92-1.00
             against 0.98-1.00) and on BasicMotions' loss; ``off`` stays the default.
         pool: numeric cases only: each ``pool`` consecutive time points averaged into one, at fit and predict
-            time (1: none). ``auto`` (default): with the default budget, the fewest that afford each network 100
-            passes over its cases (``classify_budget.default_pool``; series of a few hundred points or more),
-            with an explicit budget none.
+            time (1: none). ``auto`` (default): with the default budget, the fewest that afford each network 150
+            passes over its cases (``classify_budget.default_pool``; GunPoint's 150 points are pooled by 2,
+            ItalyPowerDemand's 24 not), with an explicit budget none.
         seed: one seed, one model.
 
     Example:
