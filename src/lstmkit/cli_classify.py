@@ -50,7 +50,7 @@ def classify_train(
     shuffle: str = typer.Option("off", help="on: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step "
                                 "(cases of one length only); off: the time points are its steps (default off)."),
     pool: str = typer.Option("auto", help="Average each N time points into one before the network (1: none); auto (default): "
-                             "with the default budget, the fewest that afford every network 150 passes over its cases, else none."),
+                             "with the default budget, as many as bring the mean case down to 100 points, else none."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),

@@ -79,9 +79,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             0-2) ``on`` won on ArrowHead (accuracy 0.81-0.86 against 0.64-0.72) and lost on GunPoint (0.92-1.00
             against 0.98-1.00) and on BasicMotions' loss; ``off`` stays the default.
         pool: numeric cases only: each ``pool`` consecutive time points averaged into one, at fit and predict
-            time (1: none). ``auto`` (default): with the default budget, the fewest that afford each network 150
-            passes over its cases (``classify_budget.default_pool``; GunPoint's 150 points are pooled by 2,
-            ItalyPowerDemand's 24 not), with an explicit budget none.
+            time (1: none). ``auto`` (default): with the default budget, as many as bring the mean case down to 100
+            points (``classify_budget.default_pool``; GunPoint's 150 are pooled by 2, ItalyPowerDemand's 24
+            not), with an explicit budget none.
         seed: one seed, one model.
 
     Example:
@@ -131,7 +131,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         members = self.ensemble if self.ensemble > 1 else 1
         # -- long series: average each `pool` time points into one when the budget is short for them --
         raw = [len(q) for q in seqs]
-        pool = self._pool_for(kind, seqs, net_cfg, steps_epoch, batch, members)
+        pool = self._pool_for(kind, seqs)
         if pool > 1:
             self.prep_["pool"] = pool
             seqs = [pool_case(q, pool) for q in seqs]
@@ -231,9 +231,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             shuffle = lengths.pop()
         return ClassifierNetConfig(inputs=p["channels"], shuffle=shuffle, **kw)
 
-    def _pool_for(self, kind: str, seqs: list, c: ClassifierNetConfig, steps_epoch: int, batch: int, members: int) -> int:
-        """Time points averaged into one: the user's, or with the default budget the fewest that afford it
-        MIN_PASSES passes (``classify_budget.default_pool``); texts are never pooled."""
+    def _pool_for(self, kind: str, seqs: list) -> int:
+        """Time points averaged into one: the user's, or with the default budget as many as bring the mean
+        case down to POOL_POINTS (``classify_budget.default_pool``); texts are never pooled."""
         if kind == "text":
             if self.pool not in ("auto", 1):
                 raise LstmkitError(f"--pool {self.pool} averages numeric time points; texts are not pooled — leave --pool out")
@@ -242,7 +242,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             return int(self.pool)
         if self.steps or self.epochs or self.minutes:
             return 1
-        return default_pool(c, [len(q) for q in seqs], steps_epoch, batch, members)
+        return default_pool([len(q) for q in seqs])
 
     def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
