@@ -240,7 +240,7 @@ def test_pooled_model_saves_loads_and_predicts_the_same(tmp_path):
     clf.save(tmp_path / "m")
     back = lstmkit.load(tmp_path / "m")
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
-    assert back.get_params()["pool"] == 4
+    assert back.get_params()["pool"] == 4 and back.info()["pool"] == 4
     # an explicit budget keeps every point under auto; texts refuse a pool
     assert "pool" not in SequenceClassifier(hidden=8, steps=5, ensemble=1).fit(X, y).prep_
     with pytest.raises(LstmkitError, match="texts are not pooled"):

@@ -20,7 +20,8 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_column("key")
     t.add_column("value")
     t.add_row("task", "classify")
-    t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"))
+    t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"
+                                                 + (f", each {i['pool']} time points averaged into one" if i.get("pool", 1) > 1 else "")))
     t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
     t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
               + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else "")

@@ -400,7 +400,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         self._require_fitted()
         return {"task": TASK, "classify": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_,
                 "classes": [_jsonable(v) for v in self.classes_], "kind": self.kind_,
-                **({"level": self.prep_["level"]} if self.kind_ == "text" else {"channels": self.prep_["channels"]})}
+                **({"level": self.prep_["level"]} if self.kind_ == "text" else {"channels": self.prep_["channels"], "pool": self.prep_.get("pool", 1)})}
 
 
 def _jsonable(v):
