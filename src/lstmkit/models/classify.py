@@ -129,7 +129,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         batch = self.batch_size or int(min(16, max(4, n_fit // 10)))
         steps_epoch = -(-n_fit // min(batch, n_fit))
         members = self.ensemble if self.ensemble > 1 else 1
-        # -- long series: average each `pool` time points into one when the budget is short for them --
+        # -- long series: average each `pool` time points into one (default: the mean case to <= 100 points) --
         raw = [len(q) for q in seqs]
         pool = self._pool_for(kind, seqs)
         if pool > 1:
@@ -141,7 +141,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         refit = bool(folds) and members == 1 and self.refit
         say(f"plan: {net_cfg.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if net_cfg.shuffle else ''}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
             f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}"
-            + (f" (each {pool} time points averaged into one, from {min(raw)}-{max(raw)}{': the series are long for the budget' if self.pool == 'auto' else ''})" if pool > 1 else "")
+            + (f" (each {pool} time points averaged into one, from {min(raw)}-{max(raw)}{': down to 100 points or fewer, the default' if self.pool == 'auto' else ''})" if pool > 1 else "")
             + f", {len(self.classes_)} classes, batch {batch}; "
             + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
                if members > 1 and folds else
