@@ -18,8 +18,8 @@ from lstmkit.data.echo import echo_task
 from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
-from lstmkit.models.classify_budget import default_pool, pool_case
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
+from lstmkit.models.classify_prep import default_pool, pool_case
 from lstmkit.nn import MaskedBatchNorm
 
 TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)

@@ -134,12 +134,8 @@ def classify_evaluate(
         _say(f"confusion matrix drawn to {plot}")
 
 
+
 def _pool(text: str):
-    """--pool as the estimator takes it: 'auto' or a whole number (checked there)."""
+    """--pool as the estimator takes it: a whole number when it is one; anything else is checked there."""
     text = text.strip().lower()
-    if text == "auto":
-        return "auto"
-    try:
-        return int(text)
-    except ValueError:
-        raise LstmkitError(f"--pool {text!r}: pass auto, or a whole number of time points to average into one (1: none)") from None
+    return int(text) if text.isdigit() else text

@@ -20,11 +20,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
-from ..tokenize import LEVELS, fit_tokenizer
+from ..tokenize import LEVELS
 from ..train import TrainConfig, Trainer
 from .classify_artifact import read_parts
-from .classify_budget import default_budget, default_pool, pool_case
+from .classify_budget import default_budget
 from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
+from .classify_prep import default_pool, encode, fit_preparation, pool_case
 from .forecast_watch import FitBar
 
 TASK = "classify"
@@ -80,7 +81,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             against 0.98-1.00) and on BasicMotions' loss; ``off`` stays the default.
         pool: numeric cases only: each ``pool`` consecutive time points averaged into one, at fit and predict
             time (1: none). ``auto`` (default): with the default budget, as many as bring the mean case down to 100
-            points (``classify_budget.default_pool``; GunPoint's 150 are pooled by 2, ItalyPowerDemand's 24
+            points (``classify_prep.default_pool``; GunPoint's 150 are pooled by 2, ItalyPowerDemand's 24
             not), with an explicit budget none.
         seed: one seed, one model.
 
@@ -114,8 +115,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"every case has the label {self.classes_[0]!r}; a classifier needs at least 2 classes")
         self.kind_ = kind
         # -- preparation: a tokenizer for texts, channel statistics for numbers --------------
-        self.prep_ = self._fit_preparation(kind, cases)
-        seqs = self._encode(cases)
+        self.prep_ = fit_preparation(kind, cases, self.level)
+        seqs = encode(self.prep_, cases)
         counts = np.bincount(y_ids, minlength=len(self.classes_))
         weights = None
         if self.class_weight == "balanced":
@@ -187,34 +188,6 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                          "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
         return self
 
-    def _fit_preparation(self, kind: str, cases: list) -> dict:
-        if kind == "text":
-            level = self.level
-            if level == "auto":
-                words = np.mean([len(c.split()) for c in cases])
-                level = "word" if words >= 3 else "char"
-            tok = fit_tokenizer("\n".join(cases), level, lowercase=level == "word")
-            return {"kind": "text", "level": level, "tokenizer": tok}
-        allv = np.concatenate(cases, 0)
-        mean, std = allv.mean(0), allv.std(0)
-        return {"kind": "numeric", "channels": int(allv.shape[1]), "mean": mean.tolist(),
-                "std": np.where(std > 1e-12, std, 1.0).tolist()}
-
-    def _encode(self, cases: list) -> list:
-        """Cases in network units: token ids shifted by one (0 pads), or channels standardised."""
-        p = self.prep_
-        if p["kind"] == "text":
-            tok = p["tokenizer"]
-            out = []
-            for i, c in enumerate(cases):
-                if p["level"] == "char":  # characters never seen in training are left out; words map to <unk>
-                    c = "".join(ch for ch in c if ch in tok._index)
-                ids = tok.encode(c) + 1 if c else np.zeros(0, np.int64)
-                out.append(ids if len(ids) else np.ones(1, np.int64))  # nothing known: one padding-like token
-            return out
-        mean, std = np.asarray(p["mean"], np.float32), np.asarray(p["std"], np.float32)
-        return [pool_case(((c - mean) / std).astype(np.float32), p.get("pool", 1)) for c in cases]
-
     def _net_config(self, seqs: list) -> ClassifierNetConfig:
         p = self.prep_
         kw = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
@@ -233,7 +206,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def _pool_for(self, kind: str, seqs: list) -> int:
         """Time points averaged into one: the user's, or with the default budget as many as bring the mean
-        case down to POOL_POINTS (``classify_budget.default_pool``); texts are never pooled."""
+        case down to POOL_POINTS (``classify_prep.default_pool``); texts are never pooled."""
         if kind == "text":
             if self.pool not in ("auto", 1):
                 raise LstmkitError(f"--pool {self.pool} averages numeric time points; texts are not pooled — leave --pool out")
@@ -341,7 +314,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"this model classifies {'texts' if self.kind_ == 'text' else 'numeric sequences'}, not {'texts' if kind == 'text' else 'numbers'}")
         if kind == "numeric" and cases[0].shape[1] != self.prep_["channels"]:
             raise LstmkitError(f"the cases have {cases[0].shape[1]} channels; this model was trained on {self.prep_['channels']}")
-        seqs = self._encode(cases)
+        seqs = encode(self.prep_, cases)
         T = self.net_.config.shuffle
         wrong = [i for i, q in enumerate(seqs) if T and len(q) != T]
         if wrong:

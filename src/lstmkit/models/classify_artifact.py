@@ -41,7 +41,7 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
             prep["tokenizer"] = tokenizer_from_dict(art.parts.get("tokenizer"))
             if prep["tokenizer"].vocab_size + 1 != net_cfg.vocab_size:
                 raise LstmkitError("the tokenizer and the network disagree on the vocabulary")
-        elif not (isinstance(prep.get("pool", 1), int) and not isinstance(prep.get("pool", 1), bool) and prep.get("pool", 1) >= 1):
+        elif type(prep.get("pool", 1)) is not int or prep.get("pool", 1) < 1:  # bool is an int subclass: refused too
             raise LstmkitError(f"the pooling {prep.get('pool')!r} is not a positive whole number")
         elif not (isinstance(prep.get("mean"), list) and len(prep["mean"]) == len(prep.get("std", [])) == prep.get("channels") == net_cfg.inputs):
             raise LstmkitError("the channel statistics and the network disagree")
