@@ -147,6 +147,15 @@ def test_seasonal_adjustment_only_where_a_season_is_found():
     sc = Scaler(ScalerConfig()).fit([noise, noise[:20]], season=12)
     assert sc.profiles == [[], []]  # white noise fails the test; 20 points are under 2 seasons
     assert Scaler(ScalerConfig(deseason="always")).fit([noise], season=12).profiles[0] != []
+    # two cycles are too few for the strength test (STL gives any series a season there): a seasonless trend
+    # of 24 months is left alone by auto, though it scores over 0.64; with 3 cycles a clear season is still found
+    from lstmkit.data.seasonal import STRENGTH, _stl, strength
+
+    trend = 100 + 2.0 * np.arange(24) + rng.normal(0, 3, 24)
+    assert strength(_stl(trend, 12)) >= STRENGTH and Scaler(ScalerConfig()).fit([trend], season=12).profiles == [[]]
+    assert Scaler(ScalerConfig(deseason="always")).fit([trend], season=12).profiles[0] != []
+    seasonal = 100 + 10 * np.sin(2 * np.pi * np.arange(36) / 12) + rng.normal(0, 1, 36)
+    assert Scaler(ScalerConfig()).fit([seasonal], season=12).profiles[0] != []
     assert Scaler(ScalerConfig(deseason="none")).fit([np.log(airpassengers()["value"].to_numpy(float))], season=12).profiles == [[]]
     with pytest.raises(LstmkitError, match="deseason"):
         ScalerConfig(deseason="yes")
@@ -182,6 +191,8 @@ def test_saved_seasonal_histories_are_checked(air):
 def test_frequency_season_and_calendar(air):
     ss = to_series(air, "value", "date")
     assert ss.freq == "MS" and season_for(ss.freq) == 12 and season_for("D") == 7 and season_for("YS") == 1
+    # multiples divide their unit's period; sub-daily steps take the day (up to 288 steps), else the hour
+    assert [season_for(f) for f in ("3MS", "2h", "2D", "30min", "5min", "min", "10s")] == [4, 12, 1, 48, 288, 60, 6]
     cal = calendar(ss.times[0][:13], ss.freq)
     assert cal.shape == (13, 2)
     np.testing.assert_allclose(cal[0], cal[12])  # January again

@@ -42,7 +42,7 @@ class ScalerConfig:
             air-passenger tutorial does. ``none``.
         range_lo, range_hi: the MinMax target range.
         deseason: take each series' seasonal shape out after the transform (and add it back to the
-            forecast): ``auto`` when its STL season is strong enough (``seasonal.is_seasonal``), ``always`` (with 2 cycles of data),
+            forecast): ``auto`` when its STL season is strong enough (``seasonal.is_seasonal``), ``always`` (with 2 cycles of data; ``auto`` tests only from 3),
             or ``none``.
     """
 

@@ -22,6 +22,12 @@ STRENGTH = 0.64
 # year to year) to a nearly fixed one; the strength test always reads the default
 WINDOWS = (7, 11, 15, 21)
 HELD_CYCLES = 2  # cycles held out, one at a time, to choose among them
+# cycles of data the strength test needs before ``auto`` reads it. On exactly 2 cycles STL hands nearly
+# everything to the season: 95 % of 900 generated seasonless series (noise, trend plus noise, random
+# walks; 24 monthly points) scored a strength of 1.0, and a trend plus noise passed the 0.64 rule 57 % of
+# the time; on 3 cycles 17 %, on 4 about 1 %. (ShampooSales, 24 monthly points with no season, was
+# adjusted by a two-year "season" and forecast worse than the naive method.)
+TEST_CYCLES = 3
 
 
 def _stl(z: np.ndarray, m: int, window: int = WINDOWS[0]):
@@ -63,8 +69,8 @@ def strength(res) -> float:
 
 
 def is_seasonal(z: np.ndarray, m: int) -> bool:
-    """Whether ``z`` has a season of period ``m`` worth taking out: 2 cycles of data and a strength of 0.64."""
-    return m >= 2 and len(z) >= 2 * m and strength(_stl(z, m)) >= STRENGTH
+    """Whether ``z`` has a season of period ``m`` worth taking out: TEST_CYCLES cycles of data and a strength of 0.64."""
+    return m >= 2 and len(z) >= TEST_CYCLES * m and strength(_stl(z, m)) >= STRENGTH
 
 
 def fit_season(z: np.ndarray, m: int, how: str = "auto", keep: int | None = None) -> tuple[list[float], list[float]]:
@@ -84,7 +90,7 @@ def fit_season(z: np.ndarray, m: int, how: str = "auto", keep: int | None = None
     if how == "none" or m < 2 or n < 2 * m or not np.isfinite(z).all():
         return [], []
     res = _stl(z, m)
-    if how == "auto" and strength(res) < STRENGTH:
+    if how == "auto" and (n < TEST_CYCLES * m or strength(res) < STRENGTH):
         return [], []
     window = choose_window(z, m)
     if window != WINDOWS[0]:

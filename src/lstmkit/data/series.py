@@ -25,6 +25,8 @@ FILLS = ("ffill", "bfill", "linear", "zero")
 _SEASONS = {"Y": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYS": 1, "Q": 4, "QS": 4, "BQ": 4, "BQS": 4, "M": 12, "MS": 12,
             "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24, "W": 52, "D": 7, "B": 5, "C": 5, "h": 24, "H": 24,
             "bh": 8, "BH": 8, "min": 60, "T": 60, "s": 60, "S": 60}
+_SUBDAILY_SECONDS = {"h": 3600, "H": 3600, "min": 60, "T": 60, "s": 1, "S": 1}  # business hours keep their 8
+MAX_SUBDAILY = 288  # a day of 5-minute steps: the longest sub-daily period taken by default
 
 
 @dataclass
@@ -286,8 +288,23 @@ def _base(freq: str | None) -> str:
 
 
 def season_for(freq: str | None) -> int:
-    """The seasonal period of a pandas frequency: monthly 12, quarterly 4, weekly 52, daily 7, hourly 24; else 1."""
-    return _SEASONS.get(_base(freq), 1)
+    """The seasonal period of a pandas frequency, in steps: monthly 12, quarterly 4, weekly 52, daily 7,
+    hourly 24; else 1. A multiple divides its unit's period when it can ("3MS" 4, "2h" 12; "2D" 1, as GluonTS
+    reads multiples). Sub-daily steps take the day when it is at most ``MAX_SUBDAILY`` steps ("30min" 48,
+    "5min" 288), else the hour, else the minute ("min" 60, "10s" 6)."""
+    if not freq:
+        return 1
+    base = _base(freq)
+    n = max(1, int(getattr(pd.tseries.frequencies.to_offset(freq), "n", 1) or 1))
+    seconds = _SUBDAILY_SECONDS.get(base)
+    if seconds is not None:
+        step = n * seconds
+        for cycle in (86400, 3600, 60):
+            if cycle % step == 0 and 1 < cycle // step <= MAX_SUBDAILY:
+                return cycle // step
+        return 1
+    period = _SEASONS.get(base, 1)
+    return period // n if period % n == 0 else 1
 
 
 def calendar(times: pd.Index, freq: str | None) -> np.ndarray:
