@@ -192,6 +192,27 @@ def test_fold_ensemble_holds_out_every_case_once():
     assert few.summary_["members"] == 3 and "val_acc" not in few.summary_
 
 
+def test_early_stopping_reads_a_fixed_subset_of_a_large_fold(monkeypatch):
+    import lstmkit.models.classify as classify
+
+    seen = []
+
+    class Spy(SequenceBatches):
+        def __post_init__(self):
+            super().__post_init__()
+            if not self.shuffle:
+                seen.append(self.n)
+
+    X, y = waves(40)
+    monkeypatch.setattr(classify, "SequenceBatches", Spy)
+    monkeypatch.setattr(classify, "EVAL_CASES", 8)
+    clf = SequenceClassifier("lstm", hidden=8, steps=20, batch_size=8, ensemble=2, seed=0).fit(X, y)
+    assert seen == [20, 8, 20, 8]  # per member: its whole fold (labels, loss) and 8 of its cases for the evaluations
+    assert clf.summary_["val_cases"] == 40 and np.isfinite(clf.summary_["val_loss"])
+    again = SequenceClassifier("lstm", hidden=8, steps=20, batch_size=8, ensemble=2, seed=0).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+
+
 # ---------------------------------------------------------------------------- saving
 def test_save_load_round_trip(tmp_path):
     X, y = waves(24, ragged=True)

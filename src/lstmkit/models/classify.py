@@ -21,7 +21,7 @@ from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
-from ..train import TrainConfig, Trainer
+from ..train import TrainConfig, Trainer, evaluate_loss
 from .classify_artifact import read_parts
 from .classify_budget import default_budget
 from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
@@ -31,6 +31,11 @@ from .forecast_watch import FitBar
 TASK = "classify"
 # early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
 EVALS, STALL_EVALS = 40, 10
+# early stopping reads at most this many held-out cases per evaluation: a fixed stratified subset of the
+# fold, so that successive evaluations compare the same cases (the member's labels and loss for the whole
+# fold are read once, at the end). On 3,000 generated cases of 96 points, 5 classes, the 40 evaluations of
+# each member's 1,000 took the fit from 42.9 s to 55.5 s (E), for the same out-of-fold accuracy (0.748)
+EVAL_CASES = 512
 
 
 def _check_params(est: "SequenceClassifier") -> None:
@@ -251,10 +256,19 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(seed)
         net = ClassifierNet(c, weights)
         train = SequenceBatches(cases, y, batch, seed=seed)
-        val = SequenceBatches(val_cases, val_y, 256, shuffle=False) if val_cases is not None else None
+        val = watch = None
+        if val_cases is not None:
+            val = watch = SequenceBatches(val_cases, val_y, 256, shuffle=False)
+            if len(val_cases) > EVAL_CASES:
+                from sklearn.model_selection import train_test_split
+
+                counts = np.bincount(val_y)
+                strat = val_y if counts[counts > 0].min() >= 2 else None
+                idx = np.sort(train_test_split(np.arange(len(val_y)), train_size=EVAL_CASES, stratify=strat, random_state=seed)[0])
+                watch = SequenceBatches([val_cases[i] for i in idx], val_y[idx], 256, shuffle=False)
         tc = TrainConfig(**budget, lr=self.lr, seed=seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
                          min_lr_ratio=0.05, clip=1.0, device="cpu", precision="fp32")
-        trainer = Trainer(net, train, val, tc)
+        trainer = Trainer(net, train, watch, tc)
         best = {"step": 0, "loss": math.inf, "acc": 0.0, "weights": None, "mark": math.inf, "stall": 0}
 
         def keep(t: Trainer) -> None:
@@ -280,6 +294,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if val is not None:  # the best weights' own labels for the held-out cases
             with torch.no_grad():
                 best["pred"] = np.concatenate([net(b.x, b.lengths).argmax(-1).numpy() for _, b in val.batches(0)])
+            if watch is not val:  # the loss reported is the whole fold's, as the labels are
+                best["loss"] = evaluate_loss(net, val)["loss"]
         return net, best["step"] or trainer.state.step, best
 
     # ------------------------------------------------------------------------ files
