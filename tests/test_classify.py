@@ -193,7 +193,7 @@ def test_fold_ensemble_holds_out_every_case_once():
 
 
 def test_early_stopping_reads_a_fixed_subset_of_a_large_fold(monkeypatch):
-    import lstmkit.models.classify as classify
+    import lstmkit.models.classify_fit as classify
 
     seen = []
 

@@ -9,7 +9,6 @@ so it works inside ``cross_val_score``, ``GridSearchCV`` and ``Pipeline``. The f
 """
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -21,21 +20,14 @@ from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
-from ..train import TrainConfig, Trainer, evaluate_loss
 from .classify_artifact import read_parts
 from .classify_budget import default_budget
-from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig
+from .classify_fit import train_member
+from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNetConfig
 from .classify_prep import default_pool, encode, fit_preparation, pool_case
 from .forecast_watch import FitBar
 
 TASK = "classify"
-# early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
-EVALS, STALL_EVALS = 40, 10
-# early stopping reads at most this many held-out cases per evaluation: a fixed stratified subset of the
-# fold, so that successive evaluations compare the same cases (the member's labels and loss for the whole
-# fold are read once, at the end). On 3,000 generated cases of 96 points, 5 classes, the 40 evaluations of
-# each member's 1,000 took the fit from 42.9 s to 55.5 s (E), for the same out-of-fold accuracy (0.748)
-EVAL_CASES = 512
 
 
 def _check_params(est: "SequenceClassifier") -> None:
@@ -165,14 +157,14 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             seed = self.seed + m
             if folds:
                 fit_idx, val_idx = folds[m % K]
-                net, best_step, best = self._train_one(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
-                                                       budget, batch, bar, f"member {m + 1}/{members}" if members > 1 else "validating", seed)
+                net, best_step, best = train_member(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
+                                                    budget, batch, bar, f"member {m + 1}/{members}" if members > 1 else "validating", seed, self.lr)
                 best_steps.append(best_step)
                 val_losses.append(best["loss"])
                 oof[val_idx] = best["pred"]
             else:
-                net, _, _ = self._train_one(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar,
-                                            f"member {m + 1}/{members}" if members > 1 else "fitting", seed)
+                net, _, _ = train_member(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar,
+                                         f"member {m + 1}/{members}" if members > 1 else "fitting", seed, self.lr)
             nets.append(net)
         if folds:
             seen = oof >= 0
@@ -183,7 +175,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             if refit:
                 # as many passes over all the cases as the best step made over the fit part
                 refit_steps = max(1, round(best_steps[0] * N / n_fit))
-                nets = [self._train_one(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting", self.seed)[0]]
+                nets = [train_member(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting", self.seed,
+                                     self.lr)[0]]
                 self.history_["refit_steps"] = refit_steps
         bar.close()
         net = ClassifierEnsemble([n.eval() for n in nets])
@@ -250,53 +243,6 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if self.minutes:
             return {"minutes": self.minutes / (members if members > 1 else 2 if (self.val_fraction and self.refit) else 1)}
         return default_budget(c, [len(q) for q in seqs], steps_epoch, batch, members)
-
-    def _train_one(self, c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str,
-                   seed: int):
-        torch.manual_seed(seed)
-        net = ClassifierNet(c, weights)
-        train = SequenceBatches(cases, y, batch, seed=seed)
-        val = watch = None
-        if val_cases is not None:
-            val = watch = SequenceBatches(val_cases, val_y, 256, shuffle=False)
-            if len(val_cases) > EVAL_CASES:
-                from sklearn.model_selection import train_test_split
-
-                counts = np.bincount(val_y)
-                strat = val_y if counts[counts > 0].min() >= 2 else None
-                idx = np.sort(train_test_split(np.arange(len(val_y)), train_size=EVAL_CASES, stratify=strat, random_state=seed)[0])
-                watch = SequenceBatches([val_cases[i] for i in idx], val_y[idx], 256, shuffle=False)
-        tc = TrainConfig(**budget, lr=self.lr, seed=seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
-                         min_lr_ratio=0.05, clip=1.0, device="cpu", precision="fp32")
-        trainer = Trainer(net, train, watch, tc)
-        best = {"step": 0, "loss": math.inf, "acc": 0.0, "weights": None, "mark": math.inf, "stall": 0}
-
-        def keep(t: Trainer) -> None:
-            v = t.last_eval.get("val_loss")
-            if v is None:
-                return
-            if v < best["loss"]:
-                best.update(step=t.state.step, loss=v, acc=t.last_eval.get("val_acc", 0.0),
-                            weights={k: x.detach().clone() for k, x in t.model.state_dict().items()})
-            if v < 0.99 * best["mark"] - 1e-4:  # a real gain, not the last digits of a solved task
-                best.update(mark=v, stall=0)
-            else:
-                best["stall"] += 1
-                if best["stall"] >= STALL_EVALS:
-                    t.request_stop(f"no 1 % gain in validation loss over {STALL_EVALS} evaluations")
-
-        trainer.add_callback("on_eval", keep)
-        bar.attach(trainer, what)
-        trainer.fit()
-        if best["weights"] is not None:
-            net.load_state_dict(best["weights"])
-        net.eval()
-        if val is not None:  # the best weights' own labels for the held-out cases
-            with torch.no_grad():
-                best["pred"] = np.concatenate([net(b.x, b.lengths).argmax(-1).numpy() for _, b in val.batches(0)])
-            if watch is not val:  # the loss reported is the whole fold's, as the labels are
-                best["loss"] = evaluate_loss(net, val)["loss"]
-        return net, best["step"] or trainer.state.step, best
 
     # ------------------------------------------------------------------------ files
     def fit_file(self, path, label: str | None = None, *, text: str | None = None, id: str | None = None,
