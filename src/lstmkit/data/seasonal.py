@@ -87,10 +87,10 @@ def fit_season(z: np.ndarray, m: int, how: str = "auto", keep: int | None = None
         raise LstmkitError(f"unknown --deseason {how!r}; pass one of {', '.join(DESEASON)}")
     z = np.asarray(z, float)
     n = len(z)
-    if how == "none" or m < 2 or n < 2 * m or not np.isfinite(z).all():
+    if how == "none" or m < 2 or n < (TEST_CYCLES if how == "auto" else 2) * m or not np.isfinite(z).all():
         return [], []
     res = _stl(z, m)
-    if how == "auto" and (n < TEST_CYCLES * m or strength(res) < STRENGTH):
+    if how == "auto" and strength(res) < STRENGTH:
         return [], []
     window = choose_window(z, m)
     if window != WINDOWS[0]:
