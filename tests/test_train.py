@@ -13,6 +13,7 @@ from lstmkit import (
     Trainer,
 )
 from lstmkit.train import TrainState, lr_factor
+from lstmkit.train_recovery import on_plateau
 
 
 class OneBatch:
@@ -160,7 +161,7 @@ def test_annealing_resumes_with_its_best_weights():
     u.model.load_state_dict(t.model.state_dict())
     u.load_resume_payload(tensors, meta)
     assert u.state == t.state and u.state.bad_evals == 2
-    assert not u._on_plateau()
+    assert not on_plateau(u)
     assert all(torch.equal(v, t._best["model"][k]) for k, v in u.model.state_dict().items())
     assert not all(torch.equal(v, t.model.state_dict()[k]) for k, v in u.model.state_dict().items())
     assert u.state.lr_scale == 0.25 and u.state.anneals == 1

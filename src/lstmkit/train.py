@@ -3,7 +3,8 @@
 A model provides ``loss(batch, state) -> (loss, {"correct", "count"}, state)``, ``init_state(batch, device)``
 and ``detach_state(state)``. A dataset provides ``batches(epoch, start)``, ``steps_per_epoch``,
 ``symbols_per_step``, ``batch_size`` and ``stateful`` (carry the recurrent state across batches).
-Callbacks (progress bar, metrics log, checkpoints) subscribe to events on the ``Trainer``.
+Callbacks (progress bar, metrics log, checkpoints) subscribe to events on the ``Trainer``; resuming, rolling
+back a divergence and annealing on a plateau are ``train_recovery``'s.
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from typing import Callable
 
 import torch
 
+from . import train_recovery as recovery
 from .averaging import WeightAverage
 from .devices import DEVICES, PRECISIONS, cpu_has_bf16, resolve_device, resolve_precision  # noqa: F401 (re-exported)
 from .errors import LstmkitError
-from .optim_state import flatten_optimizer, unflatten_optimizer
 from .train_config import (  # noqa: F401 (re-exported)
     ANNEAL_FACTOR,
     OPTIMIZERS,
@@ -218,100 +219,13 @@ class Trainer:
         """Inside, the model holds the weights to evaluate and save: the average when on."""
         return self.average.swapped() if self.average is not None else contextlib.nullcontext()
 
-    # -- resumable state -----------------------------------------------------------------
+    # -- resumable state (``train_recovery``) -------------------------------------------------
     def resume_payload(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
-        tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
-        meta: dict = {"train_state": self.state.to_dict(),
-                      "optimizer": flatten_optimizer(self.optimizer.state_dict(), "optimizer", tensors)}
-        if self.hidden is not None:
-            for i, h in enumerate(self.hidden):
-                tensors[f"hidden.{i}"] = h.detach().cpu().contiguous()
-        if self.average is not None:  # the checkpoint's weights are the average; these are the ones training goes on with
-            tensors.update(self.average.trained_tensors("trained"))
-        if self._best is not None:  # what a plateau after the resume goes back to
-            tensors.update({f"best.model.{k}": v.detach().cpu().contiguous() for k, v in self._best["model"].items()})
-            meta["best_optimizer"] = flatten_optimizer(self._best["optimizer"], "best.optimizer", tensors)
-        return tensors, meta
+        return recovery.resume_payload(self)
 
     def load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
-        try:
-            self._load_resume_payload(tensors, meta)
-        except (KeyError, TypeError, ValueError, RuntimeError) as e:
-            raise LstmkitError(f"the checkpoint does not fit this run ({str(e).splitlines()[0][:120]}); train without --resume") from None
-
-    def _load_resume_payload(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
-        self.state = TrainState.from_dict(meta["train_state"])
-        self.optimizer.load_state_dict(unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
-        hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
-        self.hidden = tuple(h.to(self.device) for h in hidden) if hidden else None
-        # an averaging run saved its average as the weights: that is where the average stands, and the
-        # trained weights it goes on from come from the payload
-        if self.average is not None:
-            self.average.reset()
-        if any(k.startswith("trained.") for k in tensors):
-            self.model.load_state_dict({k[len("trained."):]: v for k, v in tensors.items() if k.startswith("trained.")}, strict=False)
-        if "best_optimizer" in meta:
-            model = {k[len("best.model."):]: v.to(self.device) for k, v in tensors.items() if k.startswith("best.model.")}
-            own = self.model.state_dict()
-            if set(model) != set(own) or any(model[k].shape != own[k].shape for k in own):
-                raise ValueError("its best weights do not match the network")
-            self._best = {"model": model, "optimizer": unflatten_optimizer(meta["best_optimizer"], "best.optimizer", tensors)}
-        torch.set_rng_state(tensors["rng.torch"])
-
-    # -- divergence: roll back once, then stop -------------------------------------------
-    def _remember_good(self) -> None:
-        """Keep a copy of the current (finite) weights, optimizer, position and RNG in memory."""
-        self._good = {"model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
-                      "average": None if self.average is None else self.average.copy(),
-                      "optimizer": copy.deepcopy(self.optimizer.state_dict()),
-                      "hidden": None if self.hidden is None else tuple(h.clone() for h in self.hidden),
-                      "state": TrainState(**self.state.to_dict()), "rng": torch.get_rng_state()}
-
-    def _roll_back(self, loss_value: float, what: str) -> None:
-        """Restore the last good state and lower the learning rate tenfold; a second divergence stops the run."""
-        st, good = self.state, self._good
-        if st.diverged or good is None:
-            raise LstmkitError(
-                f"training diverged again at step {st.step + 1} ({what} became {loss_value}) after the learning rate "
-                f"was lowered tenfold; the last saved model is intact — train again with a lower --lr (it is {self.config.lr:g})")
-        self.model.load_state_dict(good["model"])
-        self.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
-        self.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])
-        if self.average is not None:
-            self.average.values = [v.clone() for v in good["average"]]
-        elapsed = st.elapsed
-        self.state = TrainState(**good["state"].to_dict())
-        self.state.elapsed, self.state.lr_scale, self.state.diverged = elapsed, self.state.lr_scale * 0.1, True
-        torch.set_rng_state(good["rng"])
-        self.last_rollback = {"step": st.step + 1, "to_step": self.state.step, "loss": loss_value,
-                              "message": f"{what} became {loss_value} at step {st.step + 1}: rolled back to step "
-                                         f"{self.state.step} and lowered the learning rate tenfold"}
-        self._emit("on_rollback")
-
-    # -- plateaus: back to the best weights at a quarter of the rate, then stop -----------------
-    def _on_plateau(self) -> bool:
-        """``patience`` evaluations without improvement: anneal while ``anneal`` allows, else stop (True).
-
-        Annealing is what pytorch/examples' language model and Keras' ``ReduceLROnPlateau`` do: a rate
-        that has stopped helping is divided by 4. Here the run also goes back to its best weights (and
-        their optimizer moments), so the evaluations spent overfitting are not built on.
-        """
-        st = self.state
-        if st.anneals >= self.config.anneal:
-            return True
-        if self._best is not None:
-            self.model.load_state_dict(self._best["model"])
-            self.optimizer.load_state_dict(copy.deepcopy(self._best["optimizer"]))
-            if self.average is not None:  # the best were averaged weights: training and its average go on from them
-                self.average.reset()
-        st.anneals, st.bad_evals, st.lr_scale = st.anneals + 1, 0, st.lr_scale * ANNEAL_FACTOR
-        self._remember_good()  # a later divergence rolls back to here, never undoing the anneal
-        self.last_anneal = {"step": st.step, "lr_scale": st.lr_scale,
-                            "message": f"no improvement in {self.config.patience} evaluations at step {st.step}: back to the "
-                                       f"best weights, learning rate x{st.lr_scale:g} (anneal {st.anneals} of {self.config.anneal})"}
-        self._emit("on_anneal")
-        return False
+        recovery.load_resume_payload(self, tensors, meta)
 
     # -- the loop --------------------------------------------------------------------------
     def evaluate(self) -> dict:
@@ -330,7 +244,7 @@ class Trainer:
         ref = metrics.get("loss", self.last_step.get("loss", math.inf))
         self.is_best = ref < st.best_val
         if math.isfinite(ref) or not metrics:
-            self._remember_good()
+            recovery.remember_good(self)
         if self.is_best:
             st.best_val, st.bad_evals = ref, 0
             if self.config.anneal and self.config.patience:  # kept to go back to on a plateau
@@ -349,7 +263,7 @@ class Trainer:
         self._loss_sum, self._loss_n = 0.0, 0
         with self._averaged():  # callbacks that keep the best weights keep the average
             self._emit("on_eval")
-        stop = bool(not final and self.config.patience and st.bad_evals >= self.config.patience and self._on_plateau())
+        stop = bool(not final and self.config.patience and st.bad_evals >= self.config.patience and recovery.on_plateau(self))
         st.elapsed = self.elapsed()
         self._checkpoint()
         self.eval_seconds += time.perf_counter() - t0
@@ -371,7 +285,7 @@ class Trainer:
         model.train()
         self._emit("on_start")
         train_time, train_symbols = 0.0, 0
-        self._remember_good()
+        recovery.remember_good(self)
         rolled_back = False
 
         with self._signals():
@@ -407,7 +321,7 @@ class Trainer:
                     bad = not math.isfinite(loss_value) or (self.scaler is None and not math.isfinite(norm.item()))
                     if bad:
                         value, what = (loss_value, "the loss") if not math.isfinite(loss_value) else (norm.item(), "the gradient norm")
-                        self._roll_back(value, what)
+                        recovery.roll_back(self, value, what)
                         rolled_back = True
                         break
                     if self.scaler is not None:
