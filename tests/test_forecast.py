@@ -19,6 +19,7 @@ from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
 from lstmkit.errors import LstmkitError
 from lstmkit.models.forecast_eval import backtest, evaluate, metrics
 from lstmkit.models.forecast_net import ForecastNet, ForecastNetConfig
+from lstmkit.models.forecast_rollout import prepare
 
 TINY = dict(hidden=8, ensemble=2, steps=40, batch_size=16)
 
@@ -309,9 +310,9 @@ def test_seasonal_phase_follows_the_history_given(air):
     fc = lstmkit.Forecaster(horizon=12, seed=0, **TINY).fit(air.iloc[:120], target="value", time="date")
     assert fc.scaler.profiles[0] and fc.summary["deseasoned"] == 1
     args = (0, air["value"].to_numpy(float)[:120], pd.DatetimeIndex(air["date"][:120]), np.zeros((120, 0)), np.zeros((120, 0)), 12)
-    assert fc._prepare(*args).level_span == 1  # adjusted by each year's season: the last point is the level
+    assert prepare(fc, *args).level_span == 1  # adjusted by each year's season: the last point is the level
     saved_before = Scaler.from_dict({k: v for k, v in fc.scaler.to_dict().items() if k != "histories"})
-    assert fc._prepare(*args, scaler=saved_before).level_span == 3  # by the last cycle throughout: the last quarter season
+    assert prepare(fc, *args, scaler=saved_before).level_span == 3  # by the last cycle throughout: the last quarter season
     # from the saved tails, from the same history passed in, and from a history a year shorter or longer:
     # each forecast's peak is July or August of the year after its history ends
     for hist in (None, air.iloc[:120], air.iloc[:108], air):

@@ -28,22 +28,19 @@ from ..data.series import (
     SeriesSet,
     calendar,
     future_times,
-    read_future,
     season_for,
-    steps_between,
     to_series,
 )
 from ..data.windows import (
-    Prepared,
     WindowSpec,
     build_windows,
-    window,
 )
 from ..errors import LstmkitError
+from . import forecast_rollout as rollout
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
 from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, lookback_for, train_member
-from .forecast_intervals import coverage, forecast_frame, interval_scale, quantile_scale
+from .forecast_intervals import coverage, forecast_frame, interval_scale
 from .forecast_net import ForecastEnsemble, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
 
@@ -114,7 +111,7 @@ class Forecaster:
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "interval_scale": {},
                        "lengths": [len(v) for v in ss.values]}
-        prepared = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
+        prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
         # the windows above read each point's own season; the model keeps its last stretch, enough to forecast
         # from the saved tails and from histories ending up to that far back, so that its size does not grow
         # with the data's
@@ -138,7 +135,7 @@ class Forecaster:
         if can_validate:
             hist, actuals = ss.cut(H)
             val_scaler = Scaler(c.scaler_config()).fit(hist.values, ss.ids, season=season)
-            held = [self._prepare(i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h, scaler=val_scaler, end=H)
+            held = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h, scaler=val_scaler, end=H)
                     for i in range(len(ss))]
             honest_windows = build_windows(self.spec, held, [range(max(lim, min_input), m) for lim, m in zip(fit_limits, n)], n)
         if not all_windows:
@@ -180,7 +177,7 @@ class Forecaster:
             if c.levels:
                 scale = interval_scale(pred, honest_windows["y"], honest_windows["mask"], c.levels)
             self.series["interval_scale"] = scale
-            means, qs, _ = self._forecast(hist, H, _held_out_future(ss, H, self.columns.id), scaler=val_scaler, ends=[0] * len(ss))
+            means, qs, _ = rollout.forecast(self, hist, H, _held_out_future(ss, H, self.columns.id), scaler=val_scaler, ends=[0] * len(ss))
             self.validation = {"histories": hist, "actuals": actuals, "forecasts": means, "quantiles": qs}
             val_mse = float(((pred[..., 0] - honest_windows["y"]) ** 2 * honest_windows["mask"]).sum() / honest_windows["mask"].sum())
             say(f"validation on the last {H} steps: mean squared error {val_mse:.4f} in network units; steps chosen "
@@ -193,30 +190,6 @@ class Forecaster:
                         "deseasoned": sum(bool(p) for p in self.scaler.profiles), "steps_chosen": [b for b, _ in chosen],
                         "interval_scale": scale, "budget": budget, "parameters": sum(p.numel() for p in self.net.parameters())}
         return self
-
-    def _prepare(self, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
-                 known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None, end: int = 0) -> Prepared:
-        """Series ``i`` in network units (its last point ``end`` steps after the training end), its calendar
-        through ``horizon`` steps past its end."""
-        sc, si = scaler or self.scaler, i if si is None else si
-        d = self.config.difference
-        u = sc.transform(si, y, end).astype(np.float32)
-        if self.spec.calendar:
-            all_times = times.append(future_times(times, self.series["freq"], horizon)) if len(times) else times
-            cal = calendar(all_times, self.series["freq"])[d:].astype(np.float32)
-        else:
-            cal = np.zeros((len(u) + horizon, 0), np.float32)
-        pm, ps = np.asarray(self.series["past_mean"]), np.asarray(self.series["past_std"])
-        km, ks = np.asarray(self.series["known_mean"]), np.asarray(self.series["known_std"])
-        p = ((past - pm) / ps)[d:].astype(np.float32) if past.shape[1] else np.zeros((len(u), 0), np.float32)
-        k_all = known if known_future is None else np.concatenate([known, known_future], 0)
-        k = ((k_all - km) / ks)[d:].astype(np.float32) if k_all.shape[1] else np.zeros((len(u), 0), np.float32)
-        # an adjusted series' level: its last point, now that each point is adjusted by its own year's season
-        # (on air passengers, inside the training years, relative RMSE 4.60 % with the last point, 5.25 % with
-        # the last quarter season, 6.18 % with the whole season). A model saved before that adjusted every
-        # year by the last one's shape, which leaves some season to average out: its last quarter season.
-        span = (1 if sc.adjusted_by_time(si) else max(1, self.spec.season // 4)) if sc.seasonal(si) else 0
-        return Prepared(u, cal, p, k, span)
 
     # ------------------------------------------------------------------------ forecasting
     def validation_coverage(self) -> dict:
@@ -276,73 +249,8 @@ class Forecaster:
             raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
                                "retrain with --level")
         ss = self.histories(data, fill)
-        means, qs, stamps = self._forecast(ss, int(h), future)
+        means, qs, stamps = rollout.forecast(self, ss, int(h), future)
         return self._frame(ss, means, qs, stamps, levels)
-
-    def _forecast(self, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = None,
-                  ends: list[int] | None = None) -> tuple[list[np.ndarray], list[np.ndarray], list[pd.Index]]:
-        """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times.
-        ``scaler`` and ``ends`` replace the model's preparation and each history's distance from its training
-        end (the validation forecast: the held-out steps' own scaler, fitted on exactly these histories)."""
-        c, spec = self.config, self.spec
-        id_index = {name: i for i, name in enumerate(self.series["ids"])}
-        scalers = []
-        for j, name in enumerate(ss.ids):
-            if name in id_index:
-                scalers.append((scaler or self.scaler, id_index[name]))
-            else:  # a series the model has not seen: the global model, with its own fitted preparation
-                scalers.append((Scaler(self.scaler.config).fit([ss.values[j]], [name], season=spec.season), 0))
-            L_need = c.difference + 1
-            if len(ss.values[j]) < L_need + 1:
-                raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
-        known_future = read_future(future, ss.ids, self.columns.id, self.columns.known, h)
-        k = len(c.quantiles)
-        scale = quantile_scale(self.series.get("interval_scale", {}), c.levels)
-        hist = [np.asarray(v, float) for v in ss.values]
-        # where each history ends, in steps after its training series' end (for the seasonal offsets' phase)
-        if ends is None:
-            ends = [self._steps_after(id_index[name], ss.times[j]) if name in id_index and scalers[j][0].seasonal(scalers[j][1]) else 0
-                    for j, name in enumerate(ss.ids)]
-        out_mean = [np.zeros(0) for _ in ss.ids]
-        out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
-        times = [future_times(t, ss.freq or self.series["freq"], h) for t in ss.times]
-        block, done = spec.horizon, 0
-        while done < h:
-            xs, fs, levels, anchors = [], [], [], []
-            for j in range(len(ss.ids)):
-                sc, si = scalers[j]
-                t_all = ss.times[j].append(times[j][:done]) if done else ss.times[j]
-                kf = known_future[j][done:done + block] if known_future is not None else None
-                kh = ss.known[j] if not done or known_future is None else np.concatenate([ss.known[j], known_future[j][:done]], 0)
-                ph = ss.past[j]
-                if done and ph.shape[1]:  # past covariates do not extend into the forecast: hold the last value
-                    ph = np.concatenate([ph, np.repeat(ph[-1:], done, 0)], 0)
-                p = self._prepare(j, hist[j], t_all, ph, kh, block, kf, scaler=sc, si=si, end=ends[j] + done)
-                x, f, _, _, level = window(spec, p, len(p.u), len(p.u))
-                xs.append(x)
-                fs.append(f)
-                levels.append(level)
-                anchors.append(sc.anchor(si, hist[j], ends[j] + done))
-            with torch.no_grad():
-                pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)  # (S, block, outputs)
-            take = min(block, h - done)
-            grow = math.sqrt(done // block + 1)  # a fed-back block: widths grow as a random walk's
-            for j in range(len(ss.ids)):
-                sc, si = scalers[j]
-                mean_u = pred[j, :take, 0] + levels[j]
-                q_u = pred[j, :take, 0:1] + (pred[j, :take, 1:] - pred[j, :take, 0:1]) * scale * grow + levels[j]
-                e = ends[j] + done
-                mean = sc.inverse(si, mean_u, anchors[j], e)
-                q = np.stack([sc.inverse(si, q_u[:, i], anchors[j], e) for i in range(2 * k)], 1) if k else np.zeros((take, 0))
-                out_mean[j] = np.concatenate([out_mean[j], mean])
-                out_q[j] = np.concatenate([out_q[j], q], 0)
-                hist[j] = np.concatenate([hist[j], mean])
-            done += take
-        return out_mean, out_q, times
-
-    def _steps_after(self, si: int, times: pd.Index) -> int:
-        """How many steps the last of ``times`` lies after the end of training series ``si`` (negative: before)."""
-        return steps_between(self.series["last_times"][si], times, self.series["freq"], self.series["datetime"])
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         return forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
@@ -357,32 +265,10 @@ class Forecaster:
         return self._frame(v["histories"], v["forecasts"], v["quantiles"], stamps, self.config.levels)
 
     def one_step(self, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """One-step-ahead forecasts from the true past, as the air-passenger tutorial scores them: for every
-        point ``t >= start`` (default: the look-back) of the first series, the forecast of ``y[t]`` made from
-        ``y[:t]``. Returns (actuals, forecasts)."""
+        """One-step-ahead forecasts from the true past, as the air-passenger tutorial scores them (see
+        ``forecast_rollout.one_step``). Returns (actuals, forecasts)."""
         self._require_fitted()
-        ss = self.histories(data)
-        y, t_idx = ss.values[0], ss.times[0]
-        si = self.series["ids"].index(ss.ids[0]) if ss.ids[0] in self.series["ids"] else 0
-        sc = self.scaler
-        end = self._steps_after(si, t_idx) if sc.seasonal(si) else 0
-        p = self._prepare(si, y, t_idx, ss.past[0], ss.known[0], self.spec.horizon, end=end)
-        d = self.config.difference
-        start = max(self.spec.lookback + d, start or 0)
-        xs, fs, lv = [], [], []
-        for t in range(start - d, len(p.u)):
-            x, f, _, _, level = window(self.spec, p, t, t)
-            xs.append(x)
-            fs.append(f)
-            lv.append(level)
-        with torch.no_grad():
-            pred = self.net(torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(fs))).numpy().mean(0)[:, 0, 0]
-        u = pred + np.asarray(lv)
-        # the origin t forecasts y[t + d] from y[:t + d], whose last point lies this far after the training end
-        ends = [end - (len(y) - (t + d)) for t in range(start - d, len(p.u))]
-        anchors = [sc.anchor(si, y[: t + d], e) for t, e in zip(range(start - d, len(p.u)), ends)]
-        fc = np.array([sc.inverse(si, u[i:i + 1], anchors[i], ends[i])[0] for i in range(len(u))])
-        return y[start:], fc
+        return rollout.one_step(self, data, start)
 
     # ------------------------------------------------------------------------ saving
     def to_config(self) -> dict:
