@@ -211,7 +211,7 @@ def test_a_long_text_holds_out_16384_characters_unless_told():
 def test_periodic_evaluations_sample_every_held_out_piece():
     import numpy as np
 
-    from lstmkit.models.text_train import periodic_sample
+    from lstmkit.models.text_batches import periodic_sample
 
     short = np.arange(1000)
     assert periodic_sample(short, limit=1000) is short

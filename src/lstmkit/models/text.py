@@ -19,8 +19,8 @@ from ..nn import EnsembleLM, NetConfig, RecurrentLM, language_model
 from ..tokenize import PARAGRAPH, WordTokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer, evaluate_loss
 from . import text_train
+from .text_batches import eval_batches
 from .text_settings import TextDataConfig
-from .text_train import eval_batches
 
 TASK = "text"
 

@@ -17,54 +17,20 @@ from typing import Callable, Iterable, TypeVar
 import numpy as np
 import torch
 
-from .. import artifact, checkpoint, fileset, rundir, sizing
+from .. import artifact, checkpoint, fileset, rundir
 from ..callbacks import add_curves, add_note_printer, add_progress_bar, add_tensorboard, prepare_curves
-from ..data.batches import StreamBatches, WindowBatches
 from ..data.corpora import load_corpus
 from ..data.text import split_text
 from ..errors import LstmkitError
-from ..nn import NetConfig, language_model
+from ..nn import language_model
 from ..recipes import apply_recipe
 from ..tokenize import fit_tokenizer
 from ..train import TrainConfig, Trainer, evaluate_loss
 from . import text_watch
-from .text_settings import LONG_RUN_MINUTES, VAL_BLOCKS, TextDataConfig, default_settings, default_val_fraction, fit_to_budget
+from .text_batches import eval_batches, make_batches
+from .text_settings import VAL_BLOCKS, TextDataConfig, default_settings, default_val_fraction, fit_shape
 
 M = TypeVar("M")  # the model class (TextModel); not imported, which would make the two modules import each other
-EVAL_ROWS, EVAL_BPTT = 16, 256
-PERIODIC_EVAL_SYMBOLS = 1 << 16  # evaluations during training read at most this much of the validation text
-EVAL_WINDOW_BATCH = 512  # windows per evaluation batch in window mode
-# A data-limited run meets a plateau by going back to its best weights at a quarter of the rate (twice),
-# then stops: Grimm, word level, 2 minutes (19 passes) stopped at 73 s and 1.569 bits/char with
-# patience 3 alone, where the README's run to the end of its schedule measured 1.535.
-DATA_LIMITED_PATIENCE, DATA_LIMITED_ANNEALS = 2, 2
-# A data-limited run of under 15 minutes (one layer) also scores and saves a moving average of its weights
-# (``TrainConfig.average``): on the first quarter of tinyshakespeare's first 90 %, 200 s (A), the held-out
-# end of that 90 % went from 1.8552 to 1.8372 nats/char with the decay 0.999 (0.997: 1.8610, averaging
-# too few steps). Longer runs (two layers) keep the schedule they were measured with.
-DATA_LIMITED_AVERAGE = 0.999
-
-
-def periodic_sample(tokens: np.ndarray, limit: int = PERIODIC_EVAL_SYMBOLS, runs: int = VAL_BLOCKS) -> np.ndarray:
-    """What evaluations during training read: all of a short validation text, else ``runs`` contiguous
-    runs spread evenly over it, ``limit`` symbols in all, so that every held-out piece is sampled.
-
-    Example:
-        periodic_sample(np.arange(100), limit=16, runs=4)   # [0 1 2 3 32 33 34 35 64 ... 96 97 98 99]
-    """
-    if len(tokens) <= limit:
-        return tokens
-    run = limit // runs
-    starts = np.linspace(0, len(tokens) - run, runs).astype(np.int64)
-    return np.concatenate([tokens[s:s + run] for s in starts])
-
-
-def eval_batches(tokens: np.ndarray) -> StreamBatches:
-    """Whole-text evaluation: up to 16 contiguous rows, the state carried through each row."""
-    n = len(tokens) - 1
-    rows = max(1, min(EVAL_ROWS, n // EVAL_BPTT))
-    bptt = max(1, min(EVAL_BPTT, n // rows))
-    return StreamBatches(tokens, rows, bptt, shift=False)
 
 
 def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None, *, text: str | None = None,
@@ -205,64 +171,15 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
         if resumed:
             net_cfg = resumed.net.config
         else:
-            shape = {"hidden": 512, "layers": 1, "embed": 64, "dropout": 0.0, **net_defaults}
-            shape.update({k: v for k, v in net_args.items() if v is not None})
-            if shape["hidden"] is None and shape.get("tie_weights") and net_args.get("embed") is not None:
-                shape["hidden"] = net_args["embed"]  # tied weights: the width is the embedding's
-            if shape["hidden"] is None or shape["layers"] is None or shape["dropout"] is None or fit_rows:
-                # the defaults: what the budget feeds on this machine, and what this much text can carry
-                fit_width = shape["hidden"] is None
-                chosen, rows, sizing_note = fit_to_budget(
-                    shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
-                    fit_width=fit_width, fit_rows=fit_rows, members=shape.get("members", 1))
-                shape.update(chosen)
-                if shape.get("members", 1) > 1:
-                    sizing_note.update(members=shape["members"])
-                short = train_cfg.minutes is not None and train_cfg.minutes < LONG_RUN_MINUTES
-                members = sizing.members_for(sizing_note.get("epochs", 0.0))
-                if (short and members > 1 and fit_width and net_args.get("members") is None
-                        and sizing_note.get("regime") == "data-limited" and train is None):
-                    # more passes than one network can use: several, each fitted to its share of the budget
-                    shape.update(hidden=None, dropout=net_args.get("dropout"))
-                    chosen, rows, sizing_note = fit_to_budget(
-                        shape, train_cfg, data_cfg, len(train_ids), tokenizer.vocab_size,
-                        fit_width=True, fit_rows=fit_rows, members=members)
-                    shape.update(chosen, members=members)
-                    sizing_note.update(members=members)
-                data_cfg = dataclasses.replace(data_cfg, batch_size=rows)
-                if sizing_note.get("regime") == "data-limited" and opts.get("patience") is None and train is None:
-                    anneal = DATA_LIMITED_ANNEALS if opts.get("anneal") is None else opts["anneal"]
-                    train_cfg = dataclasses.replace(train_cfg, patience=DATA_LIMITED_PATIENCE, anneal=anneal)
-                    sizing_note.update(patience=DATA_LIMITED_PATIENCE, anneal=anneal)
-                if sizing_note.get("regime") == "data-limited" and short and opts.get("average") is None and train is None:
-                    train_cfg = dataclasses.replace(train_cfg, average=DATA_LIMITED_AVERAGE)
-                    sizing_note.update(average=DATA_LIMITED_AVERAGE)
-            if shape.get("tie_weights") and net_args.get("embed") is None:
-                shape["embed"] = shape["hidden"]
-            net_cfg = NetConfig(vocab_size=tokenizer.vocab_size, **shape)
+            net_cfg, data_cfg, train_cfg, sizing_note = fit_shape(net_defaults, net_args, train_cfg, data_cfg, len(train_ids),
+                                                                  tokenizer.vocab_size, fit_rows, opts, train is not None)
         if train_cfg.anneal and not train_cfg.patience:
             raise LstmkitError(f"--anneal {train_cfg.anneal} acts after --patience evaluations without improvement, and "
                                "patience is off for this run (the default sets it only when the budget buys more than "
                                "3 passes over the text); add --patience N or drop --anneal")
 
         # -- batches -------------------------------------------------------------------------
-        if data_cfg.windows:
-            train_data = WindowBatches(train_ids, data_cfg.windows, data_cfg.stride, data_cfg.batch_size, seed=seed)
-            val_data = None
-            if len(val_ids) > data_cfg.windows + 1:
-                val_stride = max(1, (len(val_ids) - data_cfg.windows) // 4096)  # about 4k windows
-                n_windows = (len(val_ids) - data_cfg.windows - 1) // val_stride + 1
-                # evaluation has no state and no dropout: its batch only sets speed, so not the training batch
-                # (seed 002 trains on one window per step; 4k single-window calls would dwarf its training)
-                val_data = WindowBatches(val_ids, data_cfg.windows, val_stride, min(EVAL_WINDOW_BATCH, n_windows),
-                                         shuffle=False)
-        else:
-            train_data = StreamBatches(train_ids, data_cfg.batch_size, data_cfg.bptt, seed=seed)
-            val_data = eval_batches(periodic_sample(val_ids)) if len(val_ids) > 1 else None
-        if (data_cfg.val_fraction > 0 or val_given is not None) and val_data is None:
-            raise LstmkitError(f"the validation text ({len(val_ids)} symbols) is too short; "
-                               + (f"use a longer --val-file than {val_file}" if val_given is not None
-                                  else "raise --val-fraction or use a longer text"))
+        train_data, val_data = make_batches(data_cfg, train_ids, val_ids, seed, val_file)
 
         # -- network -------------------------------------------------------------------------
         torch.manual_seed(seed)
