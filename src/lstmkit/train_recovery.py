@@ -2,7 +2,8 @@
 run exactly), the roll-back on a divergence (once, at a tenth of the rate), and the return to the best
 weights on a plateau (annealing).
 
-The trainer calls these at its events; they read and write its state, weights and optimizer.
+The trainer (``t`` below, a ``train.Trainer``) calls these at its events; they read and write its state,
+weights and optimizer.
 
 Example:
     tensors, meta = resume_payload(trainer)    # saved beside a checkpoint's weights
@@ -11,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
 
 import torch
 
@@ -19,12 +19,9 @@ from .errors import LstmkitError
 from .optim_state import flatten_optimizer, unflatten_optimizer
 from .train_config import ANNEAL_FACTOR, TrainState
 
-if TYPE_CHECKING:
-    from .train import Trainer
-
 
 # ---------------------------------------------------------------------------- resumable state
-def resume_payload(t: "Trainer") -> tuple[dict[str, torch.Tensor], dict]:
+def resume_payload(t) -> tuple[dict[str, torch.Tensor], dict]:
     """Tensors and JSON that let ``load_resume_payload`` continue this run exactly."""
     tensors: dict[str, torch.Tensor] = {"rng.torch": torch.get_rng_state()}
     meta: dict = {"train_state": t.state.to_dict(),
@@ -40,14 +37,14 @@ def resume_payload(t: "Trainer") -> tuple[dict[str, torch.Tensor], dict]:
     return tensors, meta
 
 
-def load_resume_payload(t: "Trainer", tensors: dict[str, torch.Tensor], meta: dict) -> None:
+def load_resume_payload(t, tensors: dict[str, torch.Tensor], meta: dict) -> None:
     try:
         _load_resume_payload(t, tensors, meta)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise LstmkitError(f"the checkpoint does not fit this run ({str(e).splitlines()[0][:120]}); train without --resume") from None
 
 
-def _load_resume_payload(t: "Trainer", tensors: dict[str, torch.Tensor], meta: dict) -> None:
+def _load_resume_payload(t, tensors: dict[str, torch.Tensor], meta: dict) -> None:
     t.state = TrainState.from_dict(meta["train_state"])
     t.optimizer.load_state_dict(unflatten_optimizer(meta["optimizer"], "optimizer", tensors))
     hidden = [tensors[f"hidden.{i}"] for i in range(4) if f"hidden.{i}" in tensors]
@@ -68,7 +65,7 @@ def _load_resume_payload(t: "Trainer", tensors: dict[str, torch.Tensor], meta: d
 
 
 # ---------------------------------------------------------------------------- divergence: roll back once, then stop
-def remember_good(t: "Trainer") -> None:
+def remember_good(t) -> None:
     """Keep a copy of the current (finite) weights, optimizer, position and RNG in memory."""
     t._good = {"model": {k: v.detach().clone() for k, v in t.model.state_dict().items()},
                   "average": None if t.average is None else t.average.copy(),
@@ -77,7 +74,7 @@ def remember_good(t: "Trainer") -> None:
                   "state": TrainState(**t.state.to_dict()), "rng": torch.get_rng_state()}
 
 
-def roll_back(t: "Trainer", loss_value: float, what: str) -> None:
+def roll_back(t, loss_value: float, what: str) -> None:
     """Restore the last good state and lower the learning rate tenfold; a second divergence stops the run."""
     st, good = t.state, t._good
     if st.diverged or good is None:
@@ -100,7 +97,7 @@ def roll_back(t: "Trainer", loss_value: float, what: str) -> None:
 
 
 # ---------------------------------------------------------------------------- plateaus: back to the best weights at a quarter of the rate, then stop
-def on_plateau(t: "Trainer") -> bool:
+def on_plateau(t) -> bool:
     """``patience`` evaluations without improvement: anneal while ``anneal`` allows, else stop (True).
 
     Annealing is what pytorch/examples' language model and Keras' ``ReduceLROnPlateau`` do: a rate

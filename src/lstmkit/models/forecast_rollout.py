@@ -6,12 +6,11 @@ one-step-ahead scoring from the true past (``one_step``).
         -> networks (mean of the members) -> level added back -> inverse preparation -> forecast
 
 Example:
-    means, quantiles, times = forecast(fc, fc.histories(None), 12)   # what Forecaster.predict lays out
+    means, quantiles, times = forecast(fc, fc.histories(None), 12)   # fc: a fitted Forecaster; what predict lays out
 """
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,8 @@ from ..data.windows import Prepared, window
 from ..errors import LstmkitError
 from .forecast_intervals import quantile_scale
 
-if TYPE_CHECKING:
-    from .forecast import Forecaster
 
-
-def prepare(fc: "Forecaster", i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
+def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
              known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None, end: int = 0) -> Prepared:
     """Series ``i`` in network units (its last point ``end`` steps after the training end), its calendar
     through ``horizon`` steps past its end."""
@@ -52,7 +48,7 @@ def prepare(fc: "Forecaster", i: int, y: np.ndarray, times: pd.Index, past: np.n
     return Prepared(u, cal, p, k, span)
 
 
-def forecast(fc: "Forecaster", ss: SeriesSet, h: int, future=None, scaler: Scaler | None = None,
+def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = None,
               ends: list[int] | None = None) -> tuple[list[np.ndarray], list[np.ndarray], list[pd.Index]]:
     """Per series: the mean (h,), the quantiles (h, 2k) (lo widest first, then hi innermost first) and the times.
     ``scaler`` and ``ends`` replace the model's preparation and each history's distance from its training
@@ -113,12 +109,13 @@ def forecast(fc: "Forecaster", ss: SeriesSet, h: int, future=None, scaler: Scale
         done += take
     return out_mean, out_q, times
 
-def steps_after(fc: "Forecaster", si: int, times: pd.Index) -> int:
+
+def steps_after(fc, si: int, times: pd.Index) -> int:
     """How many steps the last of ``times`` lies after the end of training series ``si`` (negative: before)."""
     return steps_between(fc.series["last_times"][si], times, fc.series["freq"], fc.series["datetime"])
 
 
-def one_step(fc: "Forecaster", data, start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def one_step(fc, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One-step-ahead forecasts from the true past, as the air-passenger tutorial scores them: for every
     point ``t >= start`` (default: the look-back) of the first series, the forecast of ``y[t]`` made from
     ``y[:t]``. Returns (actuals, forecasts)."""
