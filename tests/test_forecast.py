@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tamper import remanifest
 
 import lstmkit
 from lstmkit.data.airpassengers import airpassengers
 from lstmkit.data.scaling import Scaler, ScalerConfig
 from lstmkit.data.series import calendar, find_time_column, season_for, to_series
+from lstmkit.data.stationarity import is_stationary, level_input_for
 from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
 from lstmkit.errors import LstmkitError
 from lstmkit.models.forecast_eval import backtest, evaluate, metrics
@@ -257,6 +259,70 @@ def test_window_indices_padding_and_mask():
     np.testing.assert_allclose(y, np.array([6, 7, 8]) - 5.0)
 
 
+def ar1(n: int = 200, phi: float = 0.8, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    e, y = rng.normal(size=n), np.zeros(n)
+    for t in range(1, n):
+        y[t] = phi * y[t - 1] + e[t]
+    return y
+
+
+def test_stationarity_test_and_the_panel_majority():
+    rng = np.random.default_rng(1)
+    assert is_stationary(ar1())
+    assert not is_stationary(np.cumsum(rng.normal(size=200)))  # a random walk
+    assert not is_stationary(np.arange(100.0) + rng.normal(size=100))  # a trend
+    assert not is_stationary(ar1(7)) and not is_stationary(np.ones(50))  # too short to test; constant
+    walks = [np.cumsum(rng.normal(0.5, 1.0, size=200)) for _ in range(2)]  # with a drift
+    assert level_input_for("auto", [ar1(phi=0.5, seed=2), ar1(phi=0.5, seed=3)] + walks[:1]) == (True, 2, 3)
+    assert level_input_for("auto", [ar1(phi=0.5, seed=2)] + walks) == (False, 1, 3)
+    assert level_input_for("on", walks) == (True, 0, 0) and level_input_for("off", [ar1()]) == (False, 0, 0)
+    with pytest.raises(LstmkitError, match="unknown --level-input 'x'"):
+        level_input_for("x", [])
+
+
+def test_level_input_channel_holds_the_window_level():
+    spec = WindowSpec(lookback=4, horizon=2, season=1, normalize=True, calendar=0, past=0, known=0, level_input=True)
+    assert spec.inputs == 3
+    u = np.arange(10, dtype=np.float32)
+    s = Prepared(u, np.zeros((12, 0), np.float32), np.zeros((10, 0), np.float32), np.zeros((10, 0), np.float32))
+    x, _, y, _, level = window(spec, s, t=6, limit=10)
+    assert level == 5.0
+    np.testing.assert_allclose(x[:, 0], np.array([2, 3, 4, 5]) - 5.0)
+    np.testing.assert_allclose(x[:, 2], 5.0)  # the level itself, where the points are real
+    x, _, _, _, level = window(spec, s, t=2, limit=10)
+    np.testing.assert_allclose(x[:, 2], [0, 0, 1, 1])  # padding stays 0 (level 1 = the last point, u[1])
+
+
+def test_stationary_series_get_the_level_input_and_keep_it_through_save_load(tmp_path):
+    idx = pd.date_range("2000", periods=200, freq="MS")
+    fc = lstmkit.Forecaster(horizon=6, seed=0, **TINY).fit(pd.Series(ar1() + 10, idx))
+    assert fc.spec.level_input and fc.summary["level_input"] and fc.net.config.inputs == fc.spec.inputs
+    fc.save(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    assert back.spec.level_input
+    pd.testing.assert_frame_equal(fc.predict(), back.predict())
+    trend = pd.Series(np.arange(200.0) + np.random.default_rng(0).normal(size=200) + 10, idx)
+    assert not lstmkit.Forecaster(horizon=6, seed=0, **TINY).fit(trend).spec.level_input
+    assert lstmkit.Forecaster(horizon=6, seed=0, level_input="on", **TINY).fit(trend).spec.level_input
+    assert not lstmkit.Forecaster(horizon=6, seed=0, level_input="off", **TINY).fit(pd.Series(ar1() + 10, idx)).spec.level_input
+    assert not lstmkit.Forecaster(horizon=6, seed=0, normalize=False, **TINY).fit(pd.Series(ar1() + 10, idx)).spec.level_input
+
+
+def test_a_model_saved_before_the_level_input_still_loads(tmp_path):
+    idx = pd.date_range("2000", periods=120, freq="MS")
+    fc = lstmkit.Forecaster(horizon=6, seed=0, level_input="off", **TINY).fit(pd.Series(np.arange(120.0) + 10, idx))
+    fc.save(tmp_path / "m")
+    cfg_path = tmp_path / "m" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    del cfg["spec"]["level_input"], cfg["forecast"]["level_input"]
+    cfg_path.write_text(json.dumps(cfg))
+    remanifest(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    assert not back.spec.level_input
+    pd.testing.assert_frame_equal(fc.predict(), back.predict())
+
+
 # ---------------------------------------------------------------------------- network
 def test_quantiles_never_cross_and_one_batch_overfits():
     torch.manual_seed(0)
@@ -441,6 +507,7 @@ def test_cli_demo_and_seed_recipe(tmp_path, run_cli):
     (["--horizon", "0"], "positive"),
     (["--target", "nope"], "'nope' is not in the table"),
     (["--fill", "magic"], "unknown --fill"),
+    (["--level-input", "maybe"], "unknown --level-input 'maybe'"),
 ])
 def test_cli_bad_input_one_line(tmp_path, run_cli, air_csv, args, message):
     code, stdout, err = run_cli("forecast", "train", air_csv, "--time", "date", "--out", tmp_path / "m", "-q", "--steps", "5", *args)

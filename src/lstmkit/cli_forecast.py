@@ -70,10 +70,12 @@ def forecast_train(
     difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
     scale: Optional[str] = typer.Option(None, help="auto (default: changes for several series, standard for one), standard, changes (by the mean one-step change), minmax or none."),
     deseason: Optional[str] = typer.Option(None, help="Take each series' seasonal shape out before the network and add it back to the forecast: "
-                                           "auto (when its STL season has a strength of 0.64 or more, with 2 seasons of data; default), always or none."),
+                                           "auto (when its STL season has a strength of 0.64 or more, with 3 seasons of data; default), always (from 2 seasons) or none."),
     range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),
     range_hi: Optional[float] = typer.Option(None, help="MinMax range high end (default 1)."),
     normalize: Optional[bool] = typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes)."),
+    level_input: Optional[str] = typer.Option(None, help="Also give the network that level as an input, to forecast a return to the mean: "
+                                              "auto (when most series pass the KPSS stationarity test; default), on or off."),
     calendar: Optional[bool] = typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes)."),
     ensemble: Optional[int] = typer.Option(None, help="Networks trained with different seeds, averaged (default 5)."),
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, split over the members (default: a steps budget)."),
@@ -103,7 +105,7 @@ def forecast_train(
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
                     hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
-                    range_lo=range_lo, range_hi=range_hi, normalize=normalize, calendar=calendar, ensemble=ensemble, minutes=minutes,
+                    range_lo=range_lo, range_hi=range_hi, normalize=normalize, level_input=level_input, calendar=calendar, ensemble=ensemble, minutes=minutes,
                     steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, validate=validate)
     if recipe is not None:
         if recipe not in RECIPES:

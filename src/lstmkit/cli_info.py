@@ -53,7 +53,8 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("parameters", f"{i['parameters']:,}")
     t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}, "
               f"seasonal adjustment {f.get('deseason', 'none')} ({s.get('deseasoned', 0)} of {i['series']} adjusted)"
-              f"{', window level removed' if f['normalize'] else ''}{', calendar' if f['calendar'] else ''}")
+              f"{', window level removed' if f['normalize'] else ''}{' and given as an input' if sp.get('level_input') else ''}"
+              f"{', calendar' if f['calendar'] else ''}")
     if s:
         t.add_row("trained", f"{s.get('windows', '?')} windows, {s.get('fit_s', '?')} s, steps chosen {s.get('steps_chosen') or '-'}, "
                   f"interval scale {s.get('interval_scale')}")

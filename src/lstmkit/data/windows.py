@@ -6,6 +6,7 @@ A window at origin ``t`` of series ``i`` reads the ``lookback`` points before ``
     0        the prepared value minus the window's level (0 where the window starts before the series)
     1        1 where a real point is, 0 for that left padding
     2..      calendar sin/cos, past covariates, known covariates (standardised), at the input steps
+    last     with ``level_input``: the window's level itself, at every real step (``stationarity.py``)
 
 and per horizon step (``WindowSpec.future``): the calendar and the known covariates there. The level
 is the mean of the window's last ``season`` real points (ES-RNN's idea: the network sees the shape
@@ -59,10 +60,11 @@ class WindowSpec:
     calendar: int
     past: int
     known: int
+    level_input: bool = False
 
     @property
     def inputs(self) -> int:
-        return 2 + self.calendar + self.past + self.known
+        return 2 + self.calendar + self.past + self.known + int(self.level_input)
 
     @property
     def future(self) -> int:
@@ -86,6 +88,10 @@ def window(spec: WindowSpec, s: Prepared, t: int, limit: int) -> tuple[np.ndarra
         if w:
             x[L - k:, c:c + w] = block
         c += w
+    if spec.level_input:  # how far from the series' mean (0 in standard units) the window stands
+        x[L - k:, c] = level
+    if spec.level_input:
+        x[L - k:, c] = level
     fut = np.zeros((H, spec.future), np.float32)
     end = min(t + H, len(s.cal))
     if spec.calendar:

@@ -31,6 +31,7 @@ from ..data.series import (
     season_for,
     to_series,
 )
+from ..data.stationarity import level_input_for
 from ..data.windows import (
     WindowSpec,
     build_windows,
@@ -39,7 +40,7 @@ from ..errors import LstmkitError
 from . import forecast_rollout as rollout
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
-from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, lookback_for, train_member
+from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, level_text, lookback_for, train_member
 from .forecast_intervals import coverage, forecast_frame, interval_scale
 from .forecast_net import ForecastEnsemble, ForecastNetConfig
 from .forecast_watch import FitBar as _Bar
@@ -103,7 +104,10 @@ class Forecaster:
         kmean, kstd = cov_stats(ss.known)
         pmean, pstd = cov_stats(ss.past)
         cal_width = calendar(ss.times[0][:1], ss.freq).shape[1] if c.calendar else 0
-        self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names))
+        # a stationary series' window also shows the network its level (how far from the mean it stands)
+        level_in, passed, tested = level_input_for(c.level_input if c.normalize else "off",
+                                                   [self.scaler.transform(i, v) for i, v in enumerate(ss.values)])
+        self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names), level_in)
         d = c.difference
         tail_len = min(MAX_TAIL, L + d + max(season, 1))
         self.series = {"ids": ss.ids, "freq": ss.freq, "tails": [v[-tail_len:].tolist() for v in ss.values],
@@ -149,7 +153,7 @@ class Forecaster:
         say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({_when(ss)}), season {season}, "
             f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
             f"{adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
-            f"{', window level removed' if c.normalize else ''}; ensemble of {c.ensemble}, "
+            f"{', window level removed' if c.normalize else ''}{level_text(level_in, passed, tested)}; ensemble of {c.ensemble}, "
             f"{budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
 
         # -- train the members: validate (pick the step count), then refit on everything ---------
@@ -186,7 +190,7 @@ class Forecaster:
         self.net = ensemble_of(net_cfg, final)
         self.series["interval_scale"] = scale
         self.summary = {"fit_s": round(_clock() - t_start, 3), "windows": N, "series": len(ss), "lookback": L, "season": season,
-                        "min_input": min_input, "validated": can_validate,
+                        "min_input": min_input, "validated": can_validate, "level_input": level_in,
                         "deseasoned": sum(bool(p) for p in self.scaler.profiles), "steps_chosen": [b for b, _ in chosen],
                         "interval_scale": scale, "budget": budget, "parameters": sum(p.numel() for p in self.net.parameters())}
         return self

@@ -40,7 +40,10 @@ def read_parts(art: artifact.Artifact) -> tuple:
         spec_d = config.get("spec")
         if not isinstance(spec_d, dict):
             raise LstmkitError("'spec' is missing")
-        spec = WindowSpec(**{k: spec_d[k] for k in ("lookback", "horizon", "season", "normalize", "calendar", "past", "known")})
+        spec = WindowSpec(**{k: spec_d[k] for k in ("lookback", "horizon", "season", "normalize", "calendar", "past", "known")},
+                          level_input=spec_d.get("level_input", False))  # saved before the level input: without it
+        if not isinstance(spec.level_input, bool):
+            raise LstmkitError(f"spec.level_input is {spec.level_input!r}, not true or false")
         for k in ("lookback", "horizon", "season", "calendar", "past", "known"):
             if not isinstance(getattr(spec, k), int) or isinstance(getattr(spec, k), bool) or not 0 <= getattr(spec, k) <= MAX_STEPS:
                 raise LstmkitError(f"spec.{k} is {getattr(spec, k)!r}, not a count")

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..configs import bounded, checked_from_dict
 from ..data.scaling import ScalerConfig
+from ..data.stationarity import LEVEL_INPUTS
 from ..errors import LstmkitError
 from ..train import TrainConfig
 from .forecast_net import MAX_STEPS
@@ -27,6 +28,9 @@ class ForecastConfig:
         cell, hidden, layers, dropout: the recurrent body.
         transform, difference, scale, range_lo, range_hi, deseason: the preparation (``ScalerConfig``).
         normalize: subtract each window's level (its last season's mean) from its values.
+        level_input: with ``normalize``, also give the network that level as an input, so that it can forecast
+            a return to the mean: ``auto`` when most series pass the KPSS test of level stationarity on their
+            prepared training values (``stationarity.py``), ``on`` or ``off``.
         calendar: calendar sin/cos inputs from the time column.
         ensemble: networks trained with different seeds; the forecast is their mean.
         steps, epochs, minutes: the budget of each member (default: 50 passes over the windows, 1000-3000 steps).
@@ -51,6 +55,7 @@ class ForecastConfig:
     range_hi: float = 1.0
     deseason: str = "auto"
     normalize: bool = True
+    level_input: str = "auto"
     calendar: bool = True
     ensemble: int = bounded(1, 100, default=5)
     steps: int | None = bounded(1, None, default=None)
@@ -77,6 +82,8 @@ class ForecastConfig:
             raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
         self.scaler_config()  # validates those
         TrainConfig(lr=self.lr, schedule=self.schedule)
+        if self.level_input not in LEVEL_INPUTS:
+            raise LstmkitError(f"unknown --level-input {self.level_input!r}; pass one of {', '.join(LEVEL_INPUTS)}")
         if self.cell not in ("lstm", "gru"):
             raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
 

@@ -113,6 +113,14 @@ def adjusted_text(scaler: Scaler, season: int, how: str) -> str:
         f"no seasonal adjustment ({'no series passed the seasonality test' if how == 'auto' else 'under 2 seasons of data'})"
 
 
+def level_text(on: bool, passed: int, tested: int) -> str:
+    """The plan line's words for the window level as an input (``stationarity.level_input_for``)."""
+    if not tested:
+        return " and given as an input" if on else ""
+    return f" and given as an input ({passed} of {tested} series stationary)" if on else \
+        (f" (not given as an input: {passed} of {tested} series stationary)" if passed else "")
+
+
 def budget_text(b: dict) -> str:
     k, v = next(iter(b.items()))
     return f"{v:g} {k}" if k != "minutes" else f"{v * 60:.1f} s"
