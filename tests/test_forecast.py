@@ -307,6 +307,8 @@ def test_stationary_series_get_the_level_input_and_keep_it_through_save_load(tmp
     assert lstmkit.Forecaster(horizon=6, seed=0, level_input="on", **TINY).fit(trend).spec.level_input
     assert not lstmkit.Forecaster(horizon=6, seed=0, level_input="off", **TINY).fit(pd.Series(ar1() + 10, idx)).spec.level_input
     assert not lstmkit.Forecaster(horizon=6, seed=0, normalize=False, **TINY).fit(pd.Series(ar1() + 10, idx)).spec.level_input
+    with pytest.raises(LstmkitError, match="--level-input on gives the network the window level that --normalize removes"):
+        lstmkit.Forecaster(horizon=6, normalize=False, level_input="on")
 
 
 def test_a_model_saved_before_the_level_input_still_loads(tmp_path):

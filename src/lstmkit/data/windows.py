@@ -90,8 +90,6 @@ def window(spec: WindowSpec, s: Prepared, t: int, limit: int) -> tuple[np.ndarra
         c += w
     if spec.level_input:  # how far from the series' mean (0 in standard units) the window stands
         x[L - k:, c] = level
-    if spec.level_input:
-        x[L - k:, c] = level
     fut = np.zeros((H, spec.future), np.float32)
     end = min(t + H, len(s.cal))
     if spec.calendar:

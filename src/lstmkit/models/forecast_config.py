@@ -84,6 +84,8 @@ class ForecastConfig:
         TrainConfig(lr=self.lr, schedule=self.schedule)
         if self.level_input not in LEVEL_INPUTS:
             raise LstmkitError(f"unknown --level-input {self.level_input!r}; pass one of {', '.join(LEVEL_INPUTS)}")
+        if self.level_input == "on" and not self.normalize:
+            raise LstmkitError("--level-input on gives the network the window level that --normalize removes; drop --no-normalize or --level-input on")
         if self.cell not in ("lstm", "gru"):
             raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
 
