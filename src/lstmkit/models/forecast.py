@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,10 +104,7 @@ class Forecaster:
         kmean, kstd = cov_stats(ss.known)
         pmean, pstd = cov_stats(ss.past)
         cal_width = calendar(ss.times[0][:1], ss.freq).shape[1] if c.calendar else 0
-        # a stationary series' window also shows the network its level (how far from the mean it stands)
-        level_in, passed, tested = level_input_for(c.level_input if c.normalize else "off",
-                                                   [self.scaler.transform(i, v) for i, v in enumerate(ss.values)])
-        self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names), level_in)
+        self.spec = WindowSpec(L, model_h, season, c.normalize, cal_width, len(ss.past_names), len(ss.known_names))
         d = c.difference
         tail_len = min(MAX_TAIL, L + d + max(season, 1))
         self.series = {"ids": ss.ids, "freq": ss.freq, "tails": [v[-tail_len:].tolist() for v in ss.values],
@@ -116,6 +113,9 @@ class Forecaster:
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "interval_scale": {},
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
+        # a stationary series' window also shows the network its level (how far from the mean it stands)
+        level_in, passed, tested = level_input_for(c.level_input if c.normalize else "off", [p.u for p in prepared])
+        self.spec = replace(self.spec, level_input=level_in)
         # the windows above read each point's own season; the model keeps its last stretch, enough to forecast
         # from the saved tails and from histories ending up to that far back, so that its size does not grow
         # with the data's
