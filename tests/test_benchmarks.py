@@ -87,6 +87,8 @@ def test_classify_ucr_and_family():
     assert len(row.split()) >= 7  # lstmkit, its range, time, MiniRocket and its time, 1-NN-DTW and its time
     out = run("classify_family.py", "--datasets", "UnitTest", "--models", "lstm,gru", "--steps", "5")
     assert "UnitTest lstm: loss" in out and out.rstrip().splitlines()[-1].startswith("gru")
+    out = run("classify_outer_cv.py", "{'steps': 5, 'hidden': 8}", "--datasets", "UnitTest", "--folds", "3")
+    assert "UnitTest" in out and "of 20 wrong" in out and out.rstrip().splitlines()[-1].startswith("mean: accuracy")
 
 
 def test_seq2seq_demos_and_decode():
