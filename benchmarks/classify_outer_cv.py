@@ -43,13 +43,14 @@ def main() -> None:
     accs, losses = [], []
     for name in args.datasets.split(","):
         X, y = load_classification(name, split="train")
-        cases = list(X) if not isinstance(X, np.ndarray) else X
-        proba, secs = np.zeros((len(y), len(np.unique(y)))), []
+        # equal lengths: one (cases, channels, time points) array; unequal: a list of (channels, time points) cases
+        pick = (lambda idx: X[idx]) if isinstance(X, np.ndarray) else (lambda idx: [X[i] for i in idx])  # noqa: E731
         classes = np.unique(y)
+        proba, secs = np.zeros((len(y), len(classes))), []
         for fit_idx, out_idx in StratifiedKFold(args.folds, shuffle=True, random_state=args.seed).split(np.zeros(len(y)), y):
             t = time.perf_counter()
-            clf = lstmkit.SequenceClassifier(seed=args.seed, **opts).fit([cases[i] for i in fit_idx] if isinstance(cases, list) else cases[fit_idx], y[fit_idx])
-            p = clf.predict_proba([cases[i] for i in out_idx] if isinstance(cases, list) else cases[out_idx])
+            clf = lstmkit.SequenceClassifier(seed=args.seed, **opts).fit(pick(fit_idx), y[fit_idx])
+            p = clf.predict_proba(pick(out_idx))
             secs.append(time.perf_counter() - t)
             proba[np.ix_(out_idx, np.searchsorted(classes, clf.classes_))] = p
         truth = np.searchsorted(classes, y)
