@@ -192,6 +192,32 @@ def test_fold_ensemble_holds_out_every_case_once():
     assert few.summary_["members"] == 3 and "val_acc" not in few.summary_
 
 
+def test_without_early_stopping_every_member_trains_on_every_case(monkeypatch):
+    import lstmkit.models.classify as classify
+
+    X, y = waves(30)
+    sizes = []
+    real = classify.train_member
+
+    def spy(c, weights, cases, y_fit, val_cases, *rest, **kw):
+        sizes.append((len(cases), val_cases is None))
+        return real(c, weights, cases, y_fit, val_cases, *rest, **kw)
+
+    monkeypatch.setattr(classify, "train_member", spy)
+    notes = []
+    clf = SequenceClassifier("lstm", hidden=8, steps=40, batch_size=8, ensemble=3, early_stopping=False, seed=0).fit(X, y, notes=notes.append)
+    assert sizes == [(30, True)] * 3 and clf.summary_["members"] == 3 and "val_acc" not in clf.summary_
+    assert "no early stopping" in notes[0]
+    sizes.clear()
+    SequenceClassifier("lstm", hidden=8, steps=40, batch_size=8, ensemble=3, seed=0).fit(X, y)
+    assert sizes == [(20, False)] * 3  # the default: each member on 2 of 3 folds, stopped on the third
+    from sklearn.base import clone
+
+    assert "early_stopping" in clf.get_params() and clone(clf).get_params()["early_stopping"] is False
+    with pytest.raises(LstmkitError, match="early_stopping='no'"):
+        SequenceClassifier(early_stopping="no").fit(X, y)
+
+
 def test_early_stopping_reads_a_fixed_subset_of_a_large_fold(monkeypatch):
     import lstmkit.models.classify_fit as classify
 
@@ -405,8 +431,10 @@ def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
         for i in range(6):
             (tmp_path / "docs" / cls / f"{i}.txt").write_text(f"{words} {i}", encoding="utf-8")
     code, stdout, err = run_cli("classify", "train", tmp_path / "docs", "--out", tmp_path / "t", "--model", "lstm", "--hidden", "8",
-                                "--steps", "40", "--ensemble", "2", "-q")
+                                "--steps", "40", "--ensemble", "2", "--no-early-stopping", "-q")
     assert code == 0, err
+    assert "on every case (no early stopping)" in err
+    assert lstmkit.load(tmp_path / "t").get_params()["early_stopping"] is False  # saved with the model
     code, stdout, err = run_cli("classify", "train", "--demo", "echo", "--out", tmp_path / "e", "--model", "lstm", "--hidden", "8",
                                 "--steps", "20", "--ensemble", "1", "-q")
     assert code == 0, err

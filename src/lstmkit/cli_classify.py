@@ -45,6 +45,8 @@ def classify_train(
     ensemble: int = typer.Option(3, help="Networks averaged, each trained on all but one of as many stratified folds and stopped early on it (default 3)."),
     val_fraction: float = typer.Option(0.2, help="With --ensemble 1: the stratified share held out to choose the step count; 0 for none (default 0.2)."),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="With --ensemble 1: after validation, train again on every case for as many passes (default: yes)."),
+    early_stopping: bool = typer.Option(True, "--early-stopping/--no-early-stopping", help="Hold out folds to stop each network early "
+                                        "(default); --no-early-stopping trains every network on every case for the whole budget."),
     class_weight: Optional[str] = typer.Option(None, help="balanced: weigh classes by inverse frequency (default: equal)."),
     level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
     shuffle: str = typer.Option("off", help="on: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step "
@@ -62,7 +64,7 @@ def classify_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
-                             batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, class_weight=class_weight, level=level,
+                             batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_pool(pool), seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:

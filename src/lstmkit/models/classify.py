@@ -41,6 +41,8 @@ def _check_params(est: "SequenceClassifier") -> None:
         raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
     if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):
         raise LstmkitError(f"--pool {est.pool!r}: pass auto, or a whole number of time points to average into one (1: none)")
+    if not isinstance(est.early_stopping, (bool, np.bool_)):
+        raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
     if est.class_weight not in (None, "balanced"):
         raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
     budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
@@ -69,6 +71,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             early on that fold and keeps its best weights; every training case is held out from one member.
         val_fraction, refit: with ``ensemble=1``, the stratified share held out to choose the step count (0: none),
             and whether to train again on everything for as many passes.
+        early_stopping: ``False``: nothing held out; every network trains on every case for the whole budget,
+            as the Keras and dl-4-tsc recipes do (more cases per network; no step count checked on unseen ones).
         class_weight: ``balanced`` weighs each class by the inverse of its frequency.
         level: texts' tokens: auto (words when texts average 3 or more, else characters), char, word or bpe.
         shuffle: ``on``: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step
@@ -90,13 +94,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
                  batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
-                 class_weight: str | None = None, level: str = "auto", shuffle: str = "off", pool: int | str = "auto", seed: int = 0,
-                 progress: bool = False):
+                 early_stopping: bool = True, class_weight: str | None = None, level: str = "auto", shuffle: str = "off",
+                 pool: int | str = "auto", seed: int = 0, progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
         self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
             ensemble, val_fraction, refit, class_weight, level, seed, progress)
-        self.shuffle, self.pool = shuffle, pool
+        self.shuffle, self.pool, self.early_stopping = shuffle, pool, early_stopping
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -143,9 +147,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             + f", {len(self.classes_)} classes, batch {batch}; "
             + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
                if members > 1 and folds else
-               f"an ensemble of {members} on every case (too few cases per class to validate), {_budget_text(budget)} each" if members > 1 else
+               f"an ensemble of {members} on every case ({'too few cases per class to validate' if self.early_stopping else 'no early stopping'}), "
+               f"{_budget_text(budget)} each" if members > 1 else
                f"{_budget_text(budget)}, validated on {len(folds[0][1])} held-out cases" + (", then refitted on all" if refit else "") if folds else
-               f"{_budget_text(budget)}, no validation (too few cases per class)"))
+               f"{_budget_text(budget)}, no validation ({'too few cases per class' if self.early_stopping and self.val_fraction else 'none asked for'})"))
 
         # -- train: each member validated on its own fold (early stopping, best weights) ----------
         bar = FitBar(self.progress, members + (1 if refit else 0))
@@ -217,8 +222,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
-        single network; none when a class has too few cases to spare one."""
+        single network; none when a class has too few cases to spare one, or without early stopping."""
         n, all_idx = len(y_ids), np.arange(len(y_ids))
+        if not self.early_stopping:
+            return []
         if self.ensemble > 1:
             k = int(min(self.ensemble, counts.min()))
             if k < 2:
