@@ -102,3 +102,11 @@ def test_seq2seq_demos_and_decode():
 def test_mlp_iris():
     out = run("mlp_iris.py", "--seeds", "1")
     assert "| lstmkit MLP 4-8-3 |" in out and "| logistic regression |" in out
+
+
+def test_classify_sizes():
+    out = run("classify_sizes.py", "{'steps': 3, 'ensemble': 1}", "--only", "FiftyWords")
+    assert "FiftyWords" in out and "450" in out and "slowest: FiftyWords" in out and "of the 2-minute limit" in out
+    res = subprocess.run([sys.executable, str(BENCH / "classify_sizes.py"), "--only", "Nope"], capture_output=True, text=True,
+                         cwd=BENCH, env={**os.environ, "PYTHONPATH": str(BENCH)})
+    assert res.returncode != 0 and "unknown shape 'Nope'" in res.stderr
