@@ -5,8 +5,8 @@
 The issue's limit is 2 minutes of fit plus predict per dataset on a 2-core machine, and the default will be
 checked on archive datasets that do not ship here. Their sizes are public, so this script generates data of
 each one's shape (train cases, channels, time points, classes, test cases) and times the default,
-``SequenceClassifier(seed=...)`` (or with the options given), on it: what the budget, the pooling of long series and the batched
-prediction cost at each extreme (most cases, most channels, longest series, most classes). The data are
+``SequenceClassifier(seed=...)`` (or with the options given), on it: what the budget, the pooling of
+long series and the batched prediction cost at each extreme (most cases, most channels, longest series, most classes). The data are
 noisy sine waves whose frequency depends on the class, so the accuracies say only that the network learnt
 something; the times are the point. One line per shape, then the slowest.
 """
@@ -27,7 +27,7 @@ import lstmkit  # noqa: E402
 
 # name: (train cases, channels, time points, classes, test cases), as the archive lists them
 SHAPES = {
-    "ElectricDevices": (8926, 1, 96, 7, 7711),      # the most train cases of the univariate archive but one
+    "ElectricDevices": (8926, 1, 96, 7, 7711),      # among the most train cases of the univariate archive
     "Crop": (7200, 1, 46, 24, 16800),               # the largest test split
     "StarLightCurves": (1000, 1, 1024, 3, 8236),    # long series and a large test split
     "HandOutlines": (1000, 1, 2709, 2, 370),        # the longest univariate series
@@ -45,7 +45,7 @@ def make(rng: np.random.Generator, labels: np.ndarray, channels: int, length: in
     t = np.linspace(0, 6, length, dtype=np.float32)[None, None, :]
     freq = 1 + labels[:, None, None].astype(np.float32) / classes
     phase = np.arange(channels, dtype=np.float32)[None, :, None] / max(channels, 1)
-    return (np.sin(t * freq + phase) + 0.5 * rng.standard_normal((len(labels), channels, length), dtype=np.float32)).astype(np.float32)
+    return np.sin(t * freq + phase) + 0.5 * rng.standard_normal((len(labels), channels, length), dtype=np.float32)
 
 
 def main() -> None:
