@@ -19,7 +19,7 @@ from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
-from lstmkit.models.classify_prep import default_pool, pool_case
+from lstmkit.models.classify_prep import default_pool, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
 TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)
@@ -91,13 +91,13 @@ def test_dimension_shuffle_reads_channels_as_steps():
     X, y = waves(24, T=30, channels=2)
     clf = SequenceClassifier(hidden=8, steps=60, batch_size=8, ensemble=1, val_fraction=0, shuffle="on", seed=0).fit(X, y)
     c = clf.net_.config
-    assert c.shuffle == 30 and clf.net_.members[0].rnn.input_size == 30  # 2 steps (the channels) of 30 features
+    assert c.shuffle == 30 and clf.net_.members[0].rnn.input_size == 30  # 4 steps (2 channels, 2 first differences) of 30 features
     other = SequenceClassifier(**TINY).fit(X, y)  # the default: time points as steps
-    assert other.net_.config.shuffle == 0 and other.net_.members[0].rnn.input_size == 2
+    assert other.net_.config.shuffle == 0 and other.net_.members[0].rnn.input_size == 4  # 2 channels, 2 first differences
     with pytest.raises(LstmkitError, match="reads exactly 30"):
         clf.predict(X[:, :, :20])
     with pytest.raises(LstmkitError, match="exactly 30 time points"):
-        clf.net_.members[0](torch.zeros(2, 20, 2), torch.tensor([20, 20]))
+        clf.net_.members[0](torch.zeros(2, 20, 4), torch.tensor([20, 20]))
     with pytest.raises(LstmkitError, match="--shuffle on needs cases of one length, and these have 15-30"):
         SequenceClassifier(shuffle="on", **TINY).fit(*waves(24, ragged=True))
     with pytest.raises(LstmkitError, match="--model lstm reads time steps"):
@@ -297,6 +297,54 @@ def test_pooled_model_saves_loads_and_predicts_the_same(tmp_path):
         lstmkit.load(tmp_path / "m")
 
 
+def test_first_differences_golden_numbers():
+    x = np.array([[1.0, 10.0], [4.0, 10.0], [2.0, 13.0]])  # (T=3, C=2)
+    np.testing.assert_array_equal(with_differences(x), [[1, 10, 0, 0], [4, 10, 3, 0], [2, 13, -2, 3]])
+    assert with_differences(np.ones((1, 3))).tolist() == [[1, 1, 1, 0, 0, 0]]  # one point: no slope
+
+
+def test_derivatives_double_the_inputs_and_survive_save_load(tmp_path):
+    X, y = waves(24, T=40, channels=2, ragged=True)
+    notes = []
+    clf = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, pool=2, seed=0).fit(X, y, notes=notes.append)
+    assert clf.net_.config.inputs == 4 and clf.prep_["channels"] == 2 and len(clf.prep_["std"]) == 4
+    assert "x 2 channels and their first differences" in notes[0] and clf.info()["derivatives"] is True
+    clf.save(tmp_path / "m")
+    back = lstmkit.load(tmp_path / "m")
+    assert back.get_params()["derivatives"] is True
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(LstmkitError, match="trained on 2"):  # the user's channels, not the network's inputs
+        back.predict(np.zeros((1, 4, 40)))
+    # off: the channels alone; a model saved before the option (no key in its parameters) loads as off
+    off = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, derivatives=False, seed=0).fit(X, y)
+    assert off.net_.config.inputs == 2 and "derivatives" not in off.prep_
+    off.save(tmp_path / "off")
+    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].pop("derivatives"))
+    old = lstmkit.load(tmp_path / "off")
+    assert old.derivatives is False
+    np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
+    # tampered files: the preparation against the parameters, then against the network's inputs
+    edit_json(tmp_path / "off", "preparation.json", lambda p: p.update(derivatives=True))
+    with pytest.raises(LstmkitError, match="parameters say derivatives=False and the preparation the opposite"):
+        lstmkit.load(tmp_path / "off")
+    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(derivatives=True))
+    with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
+        lstmkit.load(tmp_path / "off")
+    edit_json(tmp_path / "m", "preparation.json", lambda p: p.update(derivatives="yes"))
+    with pytest.raises(LstmkitError, match="derivatives setting 'yes'"):
+        lstmkit.load(tmp_path / "m")
+
+
+def test_derivatives_change_what_the_network_reads():
+    # the same seed and data: the difference channels alone make the models differ
+    X, y = waves(24)
+    a = SequenceClassifier("lstm", seed=0, **TINY).fit(X, y).predict_proba(X[:3])
+    b = SequenceClassifier("lstm", seed=0, derivatives=False, **TINY).fit(X, y).predict_proba(X[:3])
+    assert not np.allclose(a, b)
+    texts = SequenceClassifier("lstm", **TINY).fit(["ab ab ab", "cd cd cd"] * 5, [1, 2] * 5)  # texts: nothing to difference
+    assert "derivatives" not in texts.prep_
+
+
 # ---------------------------------------------------------------------------- scikit-learn
 def test_scikit_learn_clone_grid_pipeline():
     from sklearn.base import clone
@@ -381,7 +429,8 @@ def test_bad_input_api(X, y, message):
 def test_bad_params_and_unfitted():
     X, y = waves(10)
     for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
-                    ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'")):
+                    ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'"),
+                    ({"derivatives": "yes"}, "derivatives='yes'")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):

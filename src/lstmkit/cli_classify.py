@@ -53,6 +53,8 @@ def classify_train(
                                 "(cases of one length only); off: the time points are its steps (default off)."),
     pool: str = typer.Option("auto", help="Average each N time points into one before the network (1: none); auto (default): "
                              "with the default budget, as many as bring the mean case down to 100 points, else none."),
+    derivatives: bool = typer.Option(True, "--derivatives/--no-derivatives", help="Numeric cases: give the network each channel's "
+                                     "first difference as a channel of its own beside it (default); --no-derivatives: the channels alone."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -65,7 +67,7 @@ def classify_train(
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
-                             shuffle=shuffle, pool=_pool(pool), seed=seed, progress=not quiet)
+                             shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")

@@ -21,6 +21,7 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_column("value")
     t.add_row("task", "classify")
     t.add_row("cases", f"{i['kind']} sequences" + (f", {i['level']} level" if i["kind"] == "text" else f", {i['channels']} channel(s)"
+                                                 + (" and their first differences" if i.get("derivatives") else "")
                                                  + (f", each {i['pool']} time points averaged into one" if i.get("pool", 1) > 1 else "")))
     t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
     t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"

@@ -41,6 +41,8 @@ def _check_params(est: "SequenceClassifier") -> None:
         raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
     if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):
         raise LstmkitError(f"--pool {est.pool!r}: pass auto, or a whole number of time points to average into one (1: none)")
+    if not isinstance(est.derivatives, (bool, np.bool_)):
+        raise LstmkitError(f"derivatives={est.derivatives!r}: pass True (each channel's first difference beside it) or False (the channels alone)")
     if not isinstance(est.early_stopping, (bool, np.bool_)):
         raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
     if est.class_weight not in (None, "balanced"):
@@ -84,6 +86,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             time (1: none). ``auto`` (default): with the default budget, as many as bring the mean case down to 100
             points (``classify_prep.default_pool``; GunPoint's 150 are pooled by 2, ItalyPowerDemand's 24
             not), with an explicit budget none.
+        derivatives: numeric cases only: each channel's first difference, x[t] - x[t-1], is a channel of its own
+            beside it (default ``True``; ``classify_prep.with_differences``), at fit and predict time.
         seed: one seed, one model.
 
     Example:
@@ -95,12 +99,12 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
                  batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
                  early_stopping: bool = True, class_weight: str | None = None, level: str = "auto", shuffle: str = "off",
-                 pool: int | str = "auto", seed: int = 0, progress: bool = False):
+                 pool: int | str = "auto", derivatives: bool = True, seed: int = 0, progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
         self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
             ensemble, val_fraction, refit, class_weight, level, seed, progress)
-        self.shuffle, self.pool, self.early_stopping = shuffle, pool, early_stopping
+        self.shuffle, self.pool, self.early_stopping, self.derivatives = shuffle, pool, early_stopping, derivatives
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -116,7 +120,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"every case has the label {self.classes_[0]!r}; a classifier needs at least 2 classes")
         self.kind_ = kind
         # -- preparation: a tokenizer for texts, channel statistics for numbers --------------
-        self.prep_ = fit_preparation(kind, cases, self.level)
+        self.prep_ = fit_preparation(kind, cases, self.level, derivatives=bool(self.derivatives))
         seqs = encode(self.prep_, cases)
         counts = np.bincount(y_ids, minlength=len(self.classes_))
         weights = None
@@ -142,7 +146,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
         say(f"plan: {net_cfg.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if net_cfg.shuffle else ''}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
-            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(net_cfg.inputs) + ' channels'}"
+            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(self.prep_['channels']) + ' channels' + (' and their first differences' if self.prep_.get('derivatives') else '')}"
             + (f" (each {pool} time points averaged into one, from {min(raw)}-{max(raw)}{': down to 100 points or fewer, the default' if self.pool == 'auto' else ''})" if pool > 1 else "")
             + f", {len(self.classes_)} classes, batch {batch}; "
             + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
@@ -205,7 +209,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 raise LstmkitError(f"--shuffle on needs cases of one length, and these have {min(lengths)}-{max(lengths)} time points; "
                                    "pass --shuffle off")
             shuffle = lengths.pop()
-        return ClassifierNetConfig(inputs=p["channels"], shuffle=shuffle, **kw)
+        return ClassifierNetConfig(inputs=len(p["mean"]), shuffle=shuffle, **kw)
 
     def _pool_for(self, kind: str, seqs: list) -> int:
         """Time points averaged into one: the user's, or with the default budget as many as bring the mean
@@ -325,6 +329,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _checked(cls, params: dict) -> "SequenceClassifier":
+        params = {"derivatives": False, **params}  # saved before the option: trained on the channels alone
         est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
         _check_params(est)
         return est
@@ -342,7 +347,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         self._require_fitted()
         return {"task": TASK, "classify": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_,
                 "classes": [_jsonable(v) for v in self.classes_], "kind": self.kind_,
-                **({"level": self.prep_["level"]} if self.kind_ == "text" else {"channels": self.prep_["channels"], "pool": self.prep_.get("pool", 1)})}
+                **({"level": self.prep_["level"]} if self.kind_ == "text" else {"channels": self.prep_["channels"], "pool": self.prep_.get("pool", 1),
+                                                                    "derivatives": bool(self.prep_.get("derivatives"))})}
 
 
 def _jsonable(v):

@@ -43,7 +43,12 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
                 raise LstmkitError("the tokenizer and the network disagree on the vocabulary")
         elif type(prep.get("pool", 1)) is not int or prep.get("pool", 1) < 1:  # bool is an int subclass: refused too
             raise LstmkitError(f"the pooling {prep.get('pool')!r} is not a positive whole number")
-        elif not (isinstance(prep.get("mean"), list) and len(prep["mean"]) == len(prep.get("std", [])) == prep.get("channels") == net_cfg.inputs):
+        elif "derivatives" in prep and prep["derivatives"] is not True:
+            raise LstmkitError(f"the derivatives setting {prep['derivatives']!r} is not true")
+        elif bool(prep.get("derivatives")) != bool(est.derivatives):
+            raise LstmkitError(f"the parameters say derivatives={est.derivatives} and the preparation the opposite")
+        elif not (isinstance(prep.get("mean"), list) and type(prep.get("channels")) is int
+                  and len(prep["mean"]) == len(prep.get("std", [])) == prep["channels"] * (2 if prep.get("derivatives") else 1) == net_cfg.inputs):
             raise LstmkitError("the channel statistics and the network disagree")
     except (LstmkitError, TypeError, KeyError, ValueError) as e:
         raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
