@@ -311,23 +311,23 @@ def test_derivatives_double_the_inputs_and_survive_save_load(tmp_path):
     assert "x 2 channels and their first differences" in notes[0] and clf.info()["derivatives"] is True
     clf.save(tmp_path / "m")
     back = lstmkit.load(tmp_path / "m")
-    assert back.get_params()["derivatives"] is True
+    assert back.get_params()["derivatives"] == "auto"
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
     with pytest.raises(LstmkitError, match="trained on 2"):  # the user's channels, not the network's inputs
         back.predict(np.zeros((1, 4, 40)))
     # off: the channels alone; a model saved before the option (no key in its parameters) loads as off
-    off = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, derivatives=False, seed=0).fit(X, y)
+    off = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, derivatives="off", seed=0).fit(X, y)
     assert off.net_.config.inputs == 2 and "derivatives" not in off.prep_
     off.save(tmp_path / "off")
     edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].pop("derivatives"))
     old = lstmkit.load(tmp_path / "off")
-    assert old.derivatives is False
+    assert old.derivatives == "off"
     np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
     # tampered files: the preparation against the parameters, then against the network's inputs
     edit_json(tmp_path / "off", "preparation.json", lambda p: p.update(derivatives=True))
-    with pytest.raises(LstmkitError, match="parameters say derivatives=False and the preparation the opposite"):
+    with pytest.raises(LstmkitError, match="parameters say derivatives 'off' and the preparation the opposite"):
         lstmkit.load(tmp_path / "off")
-    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(derivatives=True))
+    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(derivatives="on"))
     with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
         lstmkit.load(tmp_path / "off")
     edit_json(tmp_path / "m", "preparation.json", lambda p: p.update(derivatives="yes"))
@@ -339,10 +339,22 @@ def test_derivatives_change_what_the_network_reads():
     # the same seed and data: the difference channels alone make the models differ
     X, y = waves(24)
     a = SequenceClassifier("lstm", seed=0, **TINY).fit(X, y).predict_proba(X[:3])
-    b = SequenceClassifier("lstm", seed=0, derivatives=False, **TINY).fit(X, y).predict_proba(X[:3])
+    b = SequenceClassifier("lstm", seed=0, derivatives="off", **TINY).fit(X, y).predict_proba(X[:3])
     assert not np.allclose(a, b)
     texts = SequenceClassifier("lstm", **TINY).fit(["ab ab ab", "cd cd cd"] * 5, [1, 2] * 5)  # texts: nothing to difference
     assert "derivatives" not in texts.prep_
+
+
+def test_derivatives_auto_only_where_the_default_budget_affords_them():
+    # the decision reads only the cases' shapes and the budget, so a few cases of each shape stand for a dataset
+    def decide(channels, length, batch, **kw):
+        clf = SequenceClassifier(**kw)
+        clf.classes_ = np.array([0, 1, 2, 3, 4, 5, 6])
+        return clf._derivatives_for("numeric", [np.zeros((length, channels), np.float32)] * 3, batch, 3)
+    assert decide(1, 150, 4) and decide(6, 100, 4) and decide(12, 29, 16)  # GunPoint, BasicMotions, JapaneseVowels
+    assert not decide(963, 144, 16)  # PEMS-SF: the 200-step floor would bind with 1,926 inputs
+    assert decide(963, 144, 16, derivatives="on") and decide(963, 144, 16, steps=50)  # asked for, or a budget of one's own
+    assert not decide(1, 150, 4, derivatives="off")
 
 
 # ---------------------------------------------------------------------------- scikit-learn
@@ -430,7 +442,7 @@ def test_bad_params_and_unfitted():
     X, y = waves(10)
     for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
                     ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'"),
-                    ({"derivatives": "yes"}, "derivatives='yes'")):
+                    ({"derivatives": "yes"}, "unknown --derivatives 'yes'"), ({"derivatives": True}, "unknown --derivatives True")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):
@@ -455,8 +467,9 @@ def wave_csv(tmp_path):
 def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     out = tmp_path / "m"
     code, stdout, err = run_cli("classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--out", out,
-                                "--model", "lstm", "--hidden", "8", "--steps", "60", "--ensemble", "2", "-q")
+                                "--model", "lstm", "--hidden", "8", "--steps", "60", "--ensemble", "2", "--derivatives", "off", "-q")
     assert code == 0, err
+    assert "x 1 channels," in err  # the channels alone, as asked
     assert "validation accuracy" in stdout and "plan: lstm" in err and "model saved" in err
     code, stdout, err = run_cli("classify", "predict", out, wave_csv)
     assert code == 0, err
@@ -499,6 +512,7 @@ def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
     (["--label", "label", "--id", "case", "--shuffle", "on"], "--shuffle on needs cases of one length, and these have 10-20 time points"),
     (["--label", "label", "--id", "case", "--shuffle", "sideways"], "unknown --shuffle 'sideways'"),
     (["--label", "label", "--id", "case", "--pool", "two"], "--pool 'two': pass auto, or a whole number"),
+    (["--label", "label", "--id", "case", "--derivatives", "yes"], "unknown --derivatives 'yes'; pass one of auto, on, off"),
 ])
 def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
     code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)

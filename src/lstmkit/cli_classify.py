@@ -53,8 +53,9 @@ def classify_train(
                                 "(cases of one length only); off: the time points are its steps (default off)."),
     pool: str = typer.Option("auto", help="Average each N time points into one before the network (1: none); auto (default): "
                              "with the default budget, as many as bring the mean case down to 100 points, else none."),
-    derivatives: bool = typer.Option(True, "--derivatives/--no-derivatives", help="Numeric cases: give the network each channel's "
-                                     "first difference as a channel of its own beside it (default); --no-derivatives: the channels alone."),
+    derivatives: str = typer.Option("auto", help="Numeric cases: on: give the network each channel's first difference as a channel "
+                                    "of its own beside it; off: the channels alone; auto (default): on unless the default budget "
+                                    "cannot afford the doubled inputs (hundreds of channels)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),

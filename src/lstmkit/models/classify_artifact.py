@@ -45,8 +45,8 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
             raise LstmkitError(f"the pooling {prep.get('pool')!r} is not a positive whole number")
         elif "derivatives" in prep and prep["derivatives"] is not True:
             raise LstmkitError(f"the derivatives setting {prep['derivatives']!r} is not true")
-        elif bool(prep.get("derivatives")) != bool(est.derivatives):
-            raise LstmkitError(f"the parameters say derivatives={est.derivatives} and the preparation the opposite")
+        elif est.derivatives != "auto" and bool(prep.get("derivatives")) != (est.derivatives == "on"):
+            raise LstmkitError(f"the parameters say derivatives {est.derivatives!r} and the preparation the opposite")
         elif not (isinstance(prep.get("mean"), list) and type(prep.get("channels")) is int
                   and len(prep["mean"]) == len(prep.get("std", [])) == prep["channels"] * (2 if prep.get("derivatives") else 1) == net_cfg.inputs):
             raise LstmkitError("the channel statistics and the network disagree")

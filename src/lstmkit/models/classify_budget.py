@@ -26,11 +26,16 @@ def default_budget(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int,
     # up to MAX_EPOCHS passes, cut to NOMINAL_SECONDS at a nominal cost per step: a fixed overhead (small
     # kernels; 8 ms, and 20 ms more for packing ragged batches) plus the arithmetic (forward and backward, ~3x
     # forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes (AMD EPYC, 2 cores, AVX2)
+    steps = min(MAX_EPOCHS * steps_epoch, affordable_steps(c, lengths, batch, members))
+    return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+
+
+def affordable_steps(c: ClassifierNetConfig, lengths: list[int], batch: int, members: int) -> float:
+    """The steps per member that NOMINAL_SECONDS buy for the whole ensemble, before the floor and the cap."""
     ragged = len(set(lengths)) > 1
     per_step = STEP_OVERHEAD_S + (RAGGED_OVERHEAD_S if ragged else 0.0) + \
         batch * 3 * forward_flops(c, float(np.mean(lengths))) / NOMINAL_FLOPS
-    steps = min(MAX_EPOCHS * steps_epoch, NOMINAL_SECONDS / members / per_step)
-    return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+    return NOMINAL_SECONDS / members / per_step
 
 
 def forward_flops(c: ClassifierNetConfig, T: float) -> float:
