@@ -21,7 +21,7 @@ from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labele
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
 from .classify_artifact import read_parts
-from .classify_budget import MIN_STEPS, affordable_steps, default_budget
+from .classify_budget import affords_floor, default_budget
 from .classify_fit import train_member
 from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNetConfig
 from .classify_prep import default_pool, encode, fit_preparation, pool_case
@@ -199,8 +199,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:
-        p = self.prep_
-        kw = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
+        p, kw = self.prep_, self._body()
         if p["kind"] == "text":
             if self.shuffle == "on":
                 raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
@@ -214,6 +213,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             shuffle = lengths.pop()
         return ClassifierNetConfig(inputs=len(p["mean"]), shuffle=shuffle, **kw)
 
+    def _body(self) -> dict:
+        """The network's settings that do not depend on the data's shape."""
+        return dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
+
     def _derivatives_for(self, kind: str, cases: list, batch: int, members: int) -> bool:
         """Whether numeric cases get their first differences: ``on``/``off`` as asked; ``auto``: yes unless, with
         the default budget, the doubled inputs would leave each network fewer steps than the floor (which then
@@ -223,13 +226,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             return False
         if self.derivatives == "on" or self.steps or self.epochs or self.minutes:
             return True
-        lengths = [len(c) for c in cases]
-        k = int(self.pool) if self.pool != "auto" else default_pool(lengths)
-        pooled = [-(-n // k) for n in lengths]
+        k = self._pool_for(kind, cases)
+        pooled = [-(-len(c) // k) for c in cases]
         one = len(set(pooled)) == 1 and self.shuffle == "on" and self.model == "lstm-fcn"
-        c = ClassifierNetConfig(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers,
-                                dropout=self.dropout, inputs=2 * int(cases[0].shape[1]), shuffle=pooled[0] if one else 0)
-        return affordable_steps(c, pooled, batch, members) >= MIN_STEPS
+        wide = ClassifierNetConfig(inputs=2 * int(cases[0].shape[1]), shuffle=pooled[0] if one else 0, **self._body())
+        return affords_floor(wide, pooled, batch, members)
 
     def _pool_for(self, kind: str, seqs: list) -> int:
         """Time points averaged into one: the user's, or with the default budget as many as bring the mean

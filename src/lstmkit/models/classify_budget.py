@@ -38,6 +38,12 @@ def affordable_steps(c: ClassifierNetConfig, lengths: list[int], batch: int, mem
     return NOMINAL_SECONDS / members / per_step
 
 
+def affords_floor(c: ClassifierNetConfig, lengths: list[int], batch: int, members: int) -> bool:
+    """Whether the nominal budget buys each member of shape ``c`` at least the MIN_STEPS floor; below it the
+    floor binds and the fit outgrows its nominal time."""
+    return affordable_steps(c, lengths, batch, members) >= MIN_STEPS
+
+
 def forward_flops(c: ClassifierNetConfig, T: float) -> float:
     """Multiply-adds x 2 of one case's forward pass of mean length ``T``."""
     width = c.embed if c.vocab_size else c.inputs
