@@ -1,17 +1,19 @@
 """Sequence classification: lstmkit's default against aeon's MiniRocket and 1-NN-DTW, in one run.
 
-    python benchmarks/classify_ucr.py [--datasets GunPoint,ItalyPowerDemand,BasicMotions,JapaneseVowels]
+    python benchmarks/classify_ucr.py ["{'pool_extremes': 'on'}"] [--datasets GunPoint,ItalyPowerDemand,BasicMotions,JapaneseVowels]
                                       [--seeds 5] [--model lstm-fcn] [--skip-baselines]
 
 The datasets ship inside the aeon wheel (no download), each with its official train/test split. Every
 method fits on the train split and is scored once on the test split. lstmkit's figure is the median
-test accuracy over ``--seeds`` seeds with the range; times are fit plus predict, in seconds.
+test accuracy over ``--seeds`` seeds with the range; times are fit plus predict, in seconds. The optional
+first argument is a Python dict of ``SequenceClassifier`` options (default: none, the defaults).
 MiniRocket takes equal-length series only, so it is skipped where the lengths differ (JapaneseVowels).
 Published LSTM-FCN accuracies (Karim et al. 2018) are printed beside them where they exist.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import sys
 import time
@@ -62,22 +64,24 @@ def baselines(X, y, Xt, yt) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("options", nargs="?", default="{}", help="a Python dict of SequenceClassifier options")
     ap.add_argument("--datasets", default=DEFAULT)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--model", default="lstm-fcn")
     ap.add_argument("--steps", type=int, default=None, help="a fixed step budget instead of the default (quick checks)")
     ap.add_argument("--skip-baselines", action="store_true")
     args = ap.parse_args()
+    opts = ast.literal_eval(args.options)
     warnings.filterwarnings("ignore")
     print(f"machine: {machine()}")
-    print(f"lstmkit {args.model}, median test accuracy over {args.seeds} seeds (range); time = fit + predict, seconds\n")
+    print(f"lstmkit {args.model}{f' {opts}' if opts else ''}, median test accuracy over {args.seeds} seeds (range); time = fit + predict, seconds\n")
     rows = []
     for name in args.datasets.split(","):
         X, y, Xt, yt = load(name)
         accs, secs = [], []
         for seed in range(args.seeds):
             fitted = []
-            acc, s = timed(lambda: lstmkit.SequenceClassifier(args.model, seed=seed, steps=args.steps), X, y, Xt, yt, fitted)
+            acc, s = timed(lambda: lstmkit.SequenceClassifier(args.model, seed=seed, steps=args.steps, **opts), X, y, Xt, yt, fitted)
             accs.append(acc)
             secs.append(s)
             m = fitted[0].summary_

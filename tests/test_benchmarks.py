@@ -81,8 +81,8 @@ def test_forecast_panel_and_defaults():
 
 def test_classify_ucr_and_family():
     pytest.importorskip("aeon")
-    out = run("classify_ucr.py", "--datasets", "UnitTest", "--seeds", "2", "--steps", "5")
-    assert "UnitTest seed 1: accuracy" in out and "MiniRocket" in out
+    out = run("classify_ucr.py", "{'hidden': 8}", "--datasets", "UnitTest", "--seeds", "2", "--steps", "5")
+    assert "UnitTest seed 1: accuracy" in out and "MiniRocket" in out and "lstm-fcn {'hidden': 8}" in out
     row = next(line for line in out.splitlines() if line.startswith("UnitTest "))
     assert len(row.split()) >= 7  # lstmkit, its range, time, MiniRocket and its time, 1-NN-DTW and its time
     out = run("classify_family.py", "--datasets", "UnitTest", "--models", "lstm,gru", "--steps", "5")

@@ -297,6 +297,47 @@ def test_pooled_model_saves_loads_and_predicts_the_same(tmp_path):
         lstmkit.load(tmp_path / "m")
 
 
+def test_pool_extremes_golden_numbers():
+    # each block's means, then its maxima, then its minima
+    assert pool_case(np.arange(7.0)[:, None], 3, extremes=True).tolist() == [[1, 2, 0], [4, 5, 3], [6, 6, 6]]
+    assert pool_case(np.arange(8.0).reshape(4, 2), 2, extremes=True).tolist() == [[1, 2, 2, 3, 0, 1], [5, 6, 6, 7, 4, 5]]
+    assert pool_case(np.ones((5, 2), np.float32), 1, extremes=True).shape == (5, 2)  # not pooled: nothing to add
+
+
+def test_pool_extremes_triple_the_inputs_and_survive_save_load(tmp_path):
+    X, y = waves(24, T=60)
+    kw = dict(hidden=8, steps=20, batch_size=8, ensemble=2, pool=4, seed=0)
+    notes = []
+    on = SequenceClassifier(pool_extremes="on", **kw).fit(X, y, notes=notes.append)
+    assert on.prep_["extremes"] is True and on.net_.config.inputs == 6 and on.info()["pool_extremes"] is True
+    assert "each 4 time points averaged into one, with their maximum and minimum, from 60-60" in notes[0]
+    on.save(tmp_path / "on")
+    np.testing.assert_array_equal(lstmkit.load(tmp_path / "on").predict_proba(X), on.predict_proba(X))
+    off = SequenceClassifier(**kw).fit(X, y)  # the default
+    assert "extremes" not in off.prep_ and off.net_.config.inputs == 2
+    assert not np.allclose(off.predict_proba(X), on.predict_proba(X))
+    assert "extremes" not in SequenceClassifier(pool_extremes="on", **{**kw, "pool": 1}).fit(X, y).prep_  # unpooled
+    # a model saved before the option (no key in its parameters) loads as off and predicts as before
+    off.save(tmp_path / "off")
+    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].pop("pool_extremes"))
+    old = lstmkit.load(tmp_path / "off")
+    assert old.pool_extremes == "off"
+    np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
+    # tampered files: extremes claimed against the parameters, against the network's inputs, without pooling
+    edit_json(tmp_path / "off", "preparation.json", lambda p: p.update(extremes=True))
+    with pytest.raises(LstmkitError, match="parameters say pool_extremes 'off' and the preparation keeps them"):
+        lstmkit.load(tmp_path / "off")
+    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(pool_extremes="on"))
+    with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
+        lstmkit.load(tmp_path / "off")
+    edit_json(tmp_path / "on", "preparation.json", lambda p: p.update(extremes="yes"))
+    with pytest.raises(LstmkitError, match="pooling extremes 'yes' are not true of pooled cases"):
+        lstmkit.load(tmp_path / "on")
+    edit_json(tmp_path / "on", "preparation.json", lambda p: p.update(extremes=True, pool=1))
+    with pytest.raises(LstmkitError, match="pooling extremes True are not true of pooled cases"):
+        lstmkit.load(tmp_path / "on")
+
+
 def test_first_differences_golden_numbers():
     x = np.array([[1.0, 10.0], [4.0, 10.0], [2.0, 13.0]])  # (T=3, C=2)
     np.testing.assert_array_equal(with_differences(x), [[1, 10, 0, 0], [4, 10, 3, 0], [2, 13, -2, 3]])
@@ -442,7 +483,8 @@ def test_bad_params_and_unfitted():
     X, y = waves(10)
     for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
                     ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'"),
-                    ({"derivatives": "yes"}, "unknown --derivatives 'yes'"), ({"derivatives": True}, "unknown --derivatives True")):
+                    ({"derivatives": "yes"}, "unknown --derivatives 'yes'"), ({"derivatives": True}, "unknown --derivatives True"),
+                    ({"pool_extremes": "max"}, "unknown --pool-extremes 'max'")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):
@@ -513,6 +555,7 @@ def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
     (["--label", "label", "--id", "case", "--shuffle", "sideways"], "unknown --shuffle 'sideways'"),
     (["--label", "label", "--id", "case", "--pool", "two"], "--pool 'two': pass auto, or a whole number"),
     (["--label", "label", "--id", "case", "--derivatives", "yes"], "unknown --derivatives 'yes'; pass one of auto, on, off"),
+    (["--label", "label", "--id", "case", "--pool-extremes", "max"], "unknown --pool-extremes 'max'; pass one of off, on"),
 ])
 def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
     code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)

@@ -56,6 +56,8 @@ def classify_train(
     derivatives: str = typer.Option("auto", help="Numeric cases: on: give the network each channel's first difference as a channel "
                                     "of its own beside it; off: the channels alone; auto (default): on unless the default budget "
                                     "cannot afford the doubled inputs (hundreds of channels)."),
+    pool_extremes: str = typer.Option("off", help="Pooled numeric cases: on: each block of --pool points gives its maximum and "
+                                      "minimum beside its mean (spikes survive the pooling); off: the mean alone (default)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -68,7 +70,7 @@ def classify_train(
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
-                             shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, seed=seed, progress=not quiet)
+                             shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")

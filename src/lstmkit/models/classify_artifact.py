@@ -16,6 +16,7 @@ from .. import artifact, fileset
 from ..errors import LstmkitError
 from ..tokenize import tokenizer_from_dict
 from .classify_net import ClassifierNetConfig
+from .classify_prep import net_inputs
 
 COLUMNS = ("label", "text", "id", "time", "values")
 
@@ -47,8 +48,13 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
             raise LstmkitError(f"the derivatives setting {prep['derivatives']!r} is not true")
         elif est.derivatives != "auto" and bool(prep.get("derivatives")) != (est.derivatives == "on"):
             raise LstmkitError(f"the parameters say derivatives {est.derivatives!r} and the preparation the opposite")
+        elif "extremes" in prep and (prep["extremes"] is not True or prep.get("pool", 1) < 2):
+            raise LstmkitError(f"the pooling extremes {prep['extremes']!r} are not true of pooled cases")
+        elif est.pool_extremes == "off" and prep.get("extremes"):
+            raise LstmkitError("the parameters say pool_extremes 'off' and the preparation keeps them")
         elif not (isinstance(prep.get("mean"), list) and type(prep.get("channels")) is int
-                  and len(prep["mean"]) == len(prep.get("std", [])) == prep["channels"] * (2 if prep.get("derivatives") else 1) == net_cfg.inputs):
+                  and len(prep["mean"]) == len(prep.get("std", [])) == prep["channels"] * (2 if prep.get("derivatives") else 1)
+                  and net_inputs(prep) == net_cfg.inputs):
             raise LstmkitError("the channel statistics and the network disagree")
     except (LstmkitError, TypeError, KeyError, ValueError) as e:
         raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
