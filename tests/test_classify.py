@@ -297,6 +297,23 @@ def test_pooled_model_saves_loads_and_predicts_the_same(tmp_path):
         lstmkit.load(tmp_path / "m")
 
 
+def assert_saved_before_loads_off_and_tampering_fails(off, X, path, param: str, claim: dict, message: str):
+    """``off``, fitted with ``param`` off: saved without the key (as before the option) it loads as off and
+    predicts the same; a preparation claiming the option (``claim``) is refused against the parameters
+    (``message``), and, once they say on, against the network's inputs."""
+    off.save(path)
+    edit_json(path, "config.json", lambda c: c["classify"].pop(param))
+    old = lstmkit.load(path)
+    assert getattr(old, param) == "off"
+    np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
+    edit_json(path, "preparation.json", lambda p: p.update(claim))
+    with pytest.raises(LstmkitError, match=message):
+        lstmkit.load(path)
+    edit_json(path, "config.json", lambda c: c["classify"].update({param: "on"}))
+    with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
+        lstmkit.load(path)
+
+
 def test_pool_extremes_golden_numbers():
     # each block's means, then its maxima, then its minima
     assert pool_case(np.arange(7.0)[:, None], 3, extremes=True).tolist() == [[1, 2, 0], [4, 5, 3], [6, 6, 6]]
@@ -317,19 +334,9 @@ def test_pool_extremes_triple_the_inputs_and_survive_save_load(tmp_path):
     assert "extremes" not in off.prep_ and off.net_.config.inputs == 2
     assert not np.allclose(off.predict_proba(X), on.predict_proba(X))
     assert "extremes" not in SequenceClassifier(pool_extremes="on", **{**kw, "pool": 1}).fit(X, y).prep_  # unpooled
-    # a model saved before the option (no key in its parameters) loads as off and predicts as before
-    off.save(tmp_path / "off")
-    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].pop("pool_extremes"))
-    old = lstmkit.load(tmp_path / "off")
-    assert old.pool_extremes == "off"
-    np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
-    # tampered files: extremes claimed against the parameters, against the network's inputs, without pooling
-    edit_json(tmp_path / "off", "preparation.json", lambda p: p.update(extremes=True))
-    with pytest.raises(LstmkitError, match="parameters say pool_extremes 'off' and the preparation keeps them"):
-        lstmkit.load(tmp_path / "off")
-    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(pool_extremes="on"))
-    with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
-        lstmkit.load(tmp_path / "off")
+    assert_saved_before_loads_off_and_tampering_fails(off, X, tmp_path / "off", "pool_extremes", {"extremes": True},
+                                                      "parameters say pool_extremes 'off' and the preparation keeps them")
+    # tampered: extremes that are not true, or without pooling
     edit_json(tmp_path / "on", "preparation.json", lambda p: p.update(extremes="yes"))
     with pytest.raises(LstmkitError, match="pooling extremes 'yes' are not true of pooled cases"):
         lstmkit.load(tmp_path / "on")
@@ -356,21 +363,11 @@ def test_derivatives_double_the_inputs_and_survive_save_load(tmp_path):
     np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
     with pytest.raises(LstmkitError, match="trained on 2"):  # the user's channels, not the network's inputs
         back.predict(np.zeros((1, 4, 40)))
-    # off: the channels alone; a model saved before the option (no key in its parameters) loads as off
+    # off: the channels alone
     off = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, derivatives="off", seed=0).fit(X, y)
     assert off.net_.config.inputs == 2 and "derivatives" not in off.prep_
-    off.save(tmp_path / "off")
-    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].pop("derivatives"))
-    old = lstmkit.load(tmp_path / "off")
-    assert old.derivatives == "off"
-    np.testing.assert_array_equal(old.predict_proba(X), off.predict_proba(X))
-    # tampered files: the preparation against the parameters, then against the network's inputs
-    edit_json(tmp_path / "off", "preparation.json", lambda p: p.update(derivatives=True))
-    with pytest.raises(LstmkitError, match="parameters say derivatives 'off' and the preparation the opposite"):
-        lstmkit.load(tmp_path / "off")
-    edit_json(tmp_path / "off", "config.json", lambda c: c["classify"].update(derivatives="on"))
-    with pytest.raises(LstmkitError, match="channel statistics and the network disagree"):
-        lstmkit.load(tmp_path / "off")
+    assert_saved_before_loads_off_and_tampering_fails(off, X, tmp_path / "off", "derivatives", {"derivatives": True},
+                                                      "parameters say derivatives 'off' and the preparation the opposite")
     edit_json(tmp_path / "m", "preparation.json", lambda p: p.update(derivatives="yes"))
     with pytest.raises(LstmkitError, match="derivatives setting 'yes'"):
         lstmkit.load(tmp_path / "m")
