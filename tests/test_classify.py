@@ -526,6 +526,17 @@ def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     assert code == 0 and all(name in stdout for name in ARCHS)
 
 
+def test_cli_pool_extremes_on(tmp_path, run_cli, wave_csv):
+    out = tmp_path / "m"
+    code, stdout, err = run_cli("classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--out", out,
+                                "--model", "lstm", "--hidden", "8", "--steps", "20", "--ensemble", "2", "--pool", "2", "--pool-extremes", "on", "-q")
+    assert code == 0, err
+    assert "each 2 time points averaged into one, with their maximum and minimum, from 10-20" in err
+    assert lstmkit.load(out).net_.config.inputs == 6  # the value and its difference, each as mean, maximum, minimum
+    code, stdout, err = run_cli("classify", "predict", out, wave_csv)
+    assert code == 0 and len(pd.read_csv(__import__("io").StringIO(stdout))) == 30, err
+
+
 def test_cli_text_folder_and_echo_demo(tmp_path, run_cli):
     for cls, words in (("happy", "sun joy smile"), ("sad", "rain tears gloom")):
         (tmp_path / "docs" / cls).mkdir(parents=True)
