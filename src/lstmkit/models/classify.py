@@ -19,49 +19,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
-from ..tokenize import LEVELS
 from .classify_artifact import read_parts
 from .classify_budget import affords_floor, default_budget
 from .classify_fit import train_member
-from .classify_net import ARCHS, SHUFFLES, ClassifierEnsemble, ClassifierNetConfig
+from .classify_net import ClassifierEnsemble, ClassifierNetConfig
+from .classify_plan import check_params, plan_line
 from .classify_prep import default_pool, encode, fit_preparation, net_inputs, pool_case
 from .forecast_watch import FitBar
 
 TASK = "classify"
-DERIVATIVES = ("auto", "on", "off")
-EXTREMES = ("off", "on")
-
-
-def _check_params(est: "SequenceClassifier") -> None:
-    if est.model not in ARCHS:
-        raise LstmkitError(f"unknown model {est.model!r}; pass one of {', '.join(ARCHS)} (lstmkit models lists them)")
-    if est.level not in ("auto", *LEVELS):
-        raise LstmkitError(f"unknown level {est.level!r}; pass auto, {', '.join(LEVELS)}")
-    if not 0.0 <= est.val_fraction < 0.9:
-        raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
-    if est.shuffle not in SHUFFLES:
-        raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
-    if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):
-        raise LstmkitError(f"--pool {est.pool!r}: pass auto, or a whole number of time points to average into one (1: none)")
-    if est.derivatives not in DERIVATIVES:
-        raise LstmkitError(f"unknown --derivatives {est.derivatives!r}; pass one of {', '.join(DERIVATIVES)}")
-    if est.pool_extremes not in EXTREMES:
-        raise LstmkitError(f"unknown --pool-extremes {est.pool_extremes!r}; pass one of {', '.join(EXTREMES)}")
-    if not isinstance(est.early_stopping, (bool, np.bool_)):
-        raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
-    if est.class_weight not in (None, "balanced"):
-        raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
-    budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
-    if len(budgets) > 1:
-        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-    if any(not b > 0 for b in budgets):
-        raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
-    for name in ("hidden", "batch_size", "ensemble"):
-        v = getattr(est, name)
-        if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
-            raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
-    if not est.lr > 0:
-        raise LstmkitError(f"--lr {est.lr} must be positive")
 
 
 class SequenceClassifier(ClassifierMixin, BaseEstimator):
@@ -123,7 +89,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         """Train on cases ``X`` and their labels ``y``; ``notes`` receives one-line messages (the plan, the result)."""
         t0 = time.perf_counter()
         say = notes or (lambda m: None)
-        _check_params(self)
+        check_params(self)
         # -- check the cases and labels; encode the labels --------------------------------
         kind, cases = as_sequences(X)
         y = as_labels(y, len(cases))
@@ -159,17 +125,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
-        say(f"plan: {net_cfg.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if net_cfg.shuffle else ''}, {N:,} {'texts' if kind == 'text' else 'sequences'} of {min(lengths)}-{max(lengths)} "
-            f"{'tokens (' + self.prep_['level'] + ' level, ' + str(net_cfg.vocab_size - 1) + ' symbols)' if kind == 'text' else 'steps x ' + str(self.prep_['channels']) + ' channels' + (' and their first differences' if self.prep_.get('derivatives') else '')}"
-            + (f" (each {pool} time points averaged into one{', with their maximum and minimum,' if self.prep_.get('extremes') else ','} from {min(raw)}-{max(raw)}"
-               f"{': down to 100 points or fewer, the default' if self.pool == 'auto' else ''})" if pool > 1 else "")
-            + f", {len(self.classes_)} classes, batch {batch}; "
-            + (f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {_budget_text(budget)} at most each"
-               if members > 1 and folds else
-               f"an ensemble of {members} on every case ({'too few cases per class to validate' if self.early_stopping else 'no early stopping'}), "
-               f"{_budget_text(budget)} each" if members > 1 else
-               f"{_budget_text(budget)}, validated on {len(folds[0][1])} held-out cases" + (", then refitted on all" if refit else "") if folds else
-               f"{_budget_text(budget)}, no validation ({'too few cases per class' if self.early_stopping and self.val_fraction else 'none asked for'})"))
+        say(plan_line(self, net_cfg, N, lengths, raw, pool, batch, members, folds, budget, refit))
 
         # -- train: each member validated on its own fold (early stopping, best weights) ----------
         bar = FitBar(self.progress, members + (1 if refit else 0))
@@ -364,7 +320,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     def _checked(cls, params: dict) -> "SequenceClassifier":
         params = {"derivatives": "off", **params}  # saved before the option: trained on the channels alone
         est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
-        _check_params(est)
+        check_params(est)
         return est
 
     @classmethod
@@ -387,11 +343,3 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
 def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
-
-
-def _budget_text(b: dict) -> str:
-    if "steps" in b:
-        return f"{b['steps']:,} steps"
-    if "epochs" in b:
-        return f"{b['epochs']:g} passes"
-    return f"{b['minutes']:g} minutes per training"

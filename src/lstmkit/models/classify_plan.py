@@ -1,0 +1,87 @@
+"""A classifier's parameters checked, and the plan of its fit said in one line.
+
+    check_params(est)          every parameter of a ``SequenceClassifier``, before ``fit`` reads the data
+    plan_line(est, ...)        "plan: lstm-fcn, 50 sequences of 75-75 steps x 1 channels ... 1,674 steps at most each"
+
+Example:
+    check_params(SequenceClassifier(derivatives="yes"))   # LstmkitError: unknown --derivatives 'yes'; ...
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LstmkitError
+from ..tokenize import LEVELS
+from .classify_net import ARCHS, SHUFFLES, ClassifierNetConfig
+
+DERIVATIVES = ("auto", "on", "off")
+EXTREMES = ("off", "on")
+
+
+def check_params(est) -> None:
+    """Refuse a ``SequenceClassifier``'s parameters that cannot work, one line naming the value and the fix."""
+    if est.model not in ARCHS:
+        raise LstmkitError(f"unknown model {est.model!r}; pass one of {', '.join(ARCHS)} (lstmkit models lists them)")
+    if est.level not in ("auto", *LEVELS):
+        raise LstmkitError(f"unknown level {est.level!r}; pass auto, {', '.join(LEVELS)}")
+    if not 0.0 <= est.val_fraction < 0.9:
+        raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+    if est.shuffle not in SHUFFLES:
+        raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
+    if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):
+        raise LstmkitError(f"--pool {est.pool!r}: pass auto, or a whole number of time points to average into one (1: none)")
+    if est.derivatives not in DERIVATIVES:
+        raise LstmkitError(f"unknown --derivatives {est.derivatives!r}; pass one of {', '.join(DERIVATIVES)}")
+    if est.pool_extremes not in EXTREMES:
+        raise LstmkitError(f"unknown --pool-extremes {est.pool_extremes!r}; pass one of {', '.join(EXTREMES)}")
+    if not isinstance(est.early_stopping, (bool, np.bool_)):
+        raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
+    if est.class_weight not in (None, "balanced"):
+        raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
+    budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
+    if len(budgets) > 1:
+        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+    if any(not b > 0 for b in budgets):
+        raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
+    for name in ("hidden", "batch_size", "ensemble"):
+        v = getattr(est, name)
+        if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
+            raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
+    if not est.lr > 0:
+        raise LstmkitError(f"--lr {est.lr} must be positive")
+
+
+def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list[int], pool: int, batch: int, members: int,
+              folds: list, budget: dict, refit: bool) -> str:
+    """What ``fit`` is about to do: the network, the cases as the network reads them (``lengths`` after
+    pooling, ``raw`` before), the classes and batch, and how the members are trained and validated."""
+    p = est.prep_
+    K = max(1, len(folds))
+    shape = f"plan: {c.arch}{' (its LSTM reads each channel as one step: the dimension shuffle)' if c.shuffle else ''}, "
+    if p["kind"] == "text":
+        shape += f"{N:,} texts of {min(lengths)}-{max(lengths)} tokens ({p['level']} level, {c.vocab_size - 1} symbols)"
+    else:
+        shape += (f"{N:,} sequences of {min(lengths)}-{max(lengths)} steps x {p['channels']} channels"
+                  + (" and their first differences" if p.get("derivatives") else ""))
+    if pool > 1:
+        shape += (f" (each {pool} time points averaged into one{', with their maximum and minimum,' if p.get('extremes') else ','} "
+                  f"from {min(raw)}-{max(raw)}{': down to 100 points or fewer, the default' if est.pool == 'auto' else ''})")
+    b = budget_text(budget)
+    if members > 1 and folds:
+        training = f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {b} at most each"
+    elif members > 1:
+        training = f"an ensemble of {members} on every case ({'too few cases per class to validate' if est.early_stopping else 'no early stopping'}), {b} each"
+    elif folds:
+        training = f"{b}, validated on {len(folds[0][1])} held-out cases" + (", then refitted on all" if refit else "")
+    else:
+        training = f"{b}, no validation ({'too few cases per class' if est.early_stopping and est.val_fraction else 'none asked for'})"
+    return f"{shape}, {len(est.classes_)} classes, batch {batch}; {training}"
+
+
+def budget_text(b: dict) -> str:
+    """A member's budget as the plan says it: "1,674 steps", "20 passes" or "0.5 minutes per training"."""
+    if "steps" in b:
+        return f"{b['steps']:,} steps"
+    if "epochs" in b:
+        return f"{b['epochs']:g} passes"
+    return f"{b['minutes']:g} minutes per training"
