@@ -19,7 +19,7 @@ from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
-from lstmkit.models.classify_prep import default_pool, pool_case, with_differences
+from lstmkit.models.classify_prep import channel_stats, default_pool, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
 TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)
@@ -349,6 +349,29 @@ def test_first_differences_golden_numbers():
     x = np.array([[1.0, 10.0], [4.0, 10.0], [2.0, 13.0]])  # (T=3, C=2)
     np.testing.assert_array_equal(with_differences(x), [[1, 10, 0, 0], [4, 10, 3, 0], [2, 13, -2, 3]])
     assert with_differences(np.ones((1, 3))).tolist() == [[1, 1, 1, 0, 0, 0]]  # one point: no slope
+
+
+def test_channel_stats_are_the_stacked_cases_statistics_one_case_at_a_time():
+    rng = np.random.default_rng(0)
+    uni = [(rng.normal(size=(int(n), 1)) * 3 + 5).astype(np.float32) for n in rng.integers(5, 80, 200)]
+    diffed = [with_differences(c) for c in uni]
+    # a univariate series beside its differences: the same to the last bit as the statistics of the stack
+    # (what every model before the streaming was trained on)
+    for cases in (diffed, uni):
+        stacked = np.concatenate(cases, 0)
+        mean, std = channel_stats(lambda: iter(cases))
+        np.testing.assert_array_equal(mean, stacked.mean(0))
+        np.testing.assert_array_equal(std, stacked.std(0))
+    # multichannel cases as (channels, time points) arrays give them: column-major views, equal to float32 precision
+    multi = [(rng.normal(size=(6, int(n))) * 2 - 1).astype(np.float32).T for n in rng.integers(5, 80, 200)]
+    stacked = np.concatenate(multi, 0)
+    mean, std = channel_stats(lambda: iter(multi))
+    np.testing.assert_allclose(mean, stacked.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(std, stacked.std(0), rtol=1e-5)
+    # every time point counts once: the longer case weighs more (golden numbers)
+    mean, std = channel_stats(lambda: iter([np.zeros((1, 2), np.float32), np.ones((3, 2), np.float32)]))
+    assert mean.tolist() == [0.75, 0.75]
+    np.testing.assert_allclose(std, [0.1875 ** 0.5] * 2, rtol=1e-6)
 
 
 def test_derivatives_double_the_inputs_and_survive_save_load(tmp_path):
