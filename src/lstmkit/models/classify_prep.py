@@ -125,7 +125,7 @@ def pool_case(x: np.ndarray, k: int, extremes: bool = False) -> np.ndarray:
     A mean keeps a block's level and loses what happens inside it: a spike, or a sharp edge in the first
     differences, is averaged into its neighbours. The block's maximum and minimum keep them, as max
     pooling does inside a convolutional network (``SequenceClassifier(pool_extremes="on")``). Out of fold on
-    the pooled train splits of the aeon wheel (``benchmarks/classify_outer_cv.py``, seeds 0 and 1, machine H;
+    the pooled train splits of the aeon wheel (``benchmarks/classify_outer_cv.py``, seeds 0 and 1, machine I;
     cases right, against the mean alone): OSULeaf (pooled by 5) +7 and +3 of 200, ACSF1 (by 15) +4 and +3 of
     100, GunPoint (by 2) 0 and 0 of 50, ArrowHead (by 3) -1 and -1 of 36, PickupGestureWiimoteZ (by 2) +1 of
     50 (seed 0); the mean log loss rose with both seeds, so it is an option, not the default (README)."""
