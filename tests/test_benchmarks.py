@@ -89,10 +89,12 @@ def test_classify_ucr_and_family():
     assert "UnitTest lstm: loss" in out and out.rstrip().splitlines()[-1].startswith("gru")
     out = run("classify_outer_cv.py", "{'steps': 5, 'hidden': 8}", "--datasets", "UnitTest", "--folds", "3")
     assert "UnitTest" in out and "of 20 wrong" in out and out.rstrip().splitlines()[-1].startswith("mean: accuracy")
-    out = run("classify_reference_recipe.py", "--datasets", "UnitTest", "--cells", "8,16", "--seeds", "2", "--epochs", "3")
-    assert "UnitTest, 16 cells, seed 1:" in out and "3 epochs" in out
+    out = run("classify_reference_recipe.py", "--datasets", "UnitTest", "--cells", "8,16", "--seeds", "2", "--epochs", "3",
+              "--default-steps", "5")
+    assert "UnitTest, 16 cells, seed 1:" in out and "UnitTest, lstmkit default, seed 1:" in out and "3 epochs" in out
     rows = [line for line in out.splitlines() if line.startswith("| UnitTest |")]
-    assert [r.split("|")[2].strip() for r in rows] == ["8", "16"] and all(len(r.split("|")) == 8 for r in rows)
+    assert [r.split("|")[2].strip() for r in rows] == ["lstmkit default", "recipe, 8 cells", "recipe, 16 cells"]
+    assert all(len(r.split("|")) == 9 for r in rows) and rows[0].split("|")[6].strip() == "1.00"
 
 
 def test_seq2seq_demos_and_decode():
