@@ -116,3 +116,16 @@ def test_classify_sizes():
     res = subprocess.run([sys.executable, str(BENCH / "classify_sizes.py"), "--only", "Nope"], capture_output=True, text=True,
                          cwd=BENCH, env={**os.environ, "PYTHONPATH": str(BENCH)})
     assert res.returncode != 0 and "unknown shape 'Nope'" in res.stderr
+
+
+def test_classify_text(tmp_path):
+    # two made-up "books" under the names the script reads, so the test needs no shared data
+    words = {"grimms_fairy_tales.txt": "the king went into the forest and found a golden bird there",
+             "tinyshakespeare.txt": "thou art my lord and I shall speak to thee anon good sir"}
+    for name, line in words.items():
+        (tmp_path / name).write_text("\n".join([line] * 40) + "\n", encoding="utf-8")
+    out = run("classify_text.py", "--data-dir", tmp_path, "--words", "6", "--train", "20", "--test", "10", "--seeds", "1",
+              "--options", "{'steps': 10, 'ensemble': 1}")
+    assert "40 training and 20 test passages of 6 words" in out
+    assert "its labels are the API's" in out and "| lstmkit {'steps': 10, 'ensemble': 1}, median of 1 seeds" in out
+    assert "| TF-IDF, word 1-2 grams + logistic regression |" in out and "character 2-5 grams" in out

@@ -4,6 +4,7 @@ Models here are tiny (8-16 units, small filters, tens to a few hundred steps), s
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
-from lstmkit.models.classify_prep import channel_stats, default_pool, pool_case, with_differences
+from lstmkit.models.classify_prep import channel_stats, default_pool, encode, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
 TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)
@@ -170,7 +171,36 @@ def test_texts_at_word_and_char_level():
     lab = [i % 2 for i in range(40)]
     clf = SequenceClassifier("lstm", hidden=16, steps=150, lr=1e-2, ensemble=1, val_fraction=0, seed=0).fit(dna, lab)
     assert clf.prep_["level"] == "char"
-    assert clf.predict(["ACCACA", "GTTGTG", "ACXXA"]).tolist()[:2] == [1, 0]  # X was never seen: left out
+    with pytest.raises(LstmkitError, match=r"case 2 holds characters this model never saw in training: 'X', 'Z'; .*--unknown drop"):
+        clf.predict(["ACCACA", "GTTGTG", "ACZXXA"])
+    assert clf.set_params(unknown="drop").predict(["ACCACA", "GTTGTG", "ACXXA"]).tolist()[:2] == [1, 0]  # X left out
+
+
+def test_weight_decay_trains_with_adamw(monkeypatch):
+    import lstmkit.models.classify_fit as cf
+
+    made = []
+    real = cf.TrainConfig
+    monkeypatch.setattr(cf, "TrainConfig", lambda **kw: made.append(kw) or real(**kw))
+    X, y = waves(10)
+    plain = SequenceClassifier("lstm", **TINY).fit(X, y)
+    decayed = SequenceClassifier("lstm", weight_decay=0.5, **TINY).fit(X, y)
+    assert "optimizer" not in made[0] and made[-1]["optimizer"] == "adamw" and made[-1]["weight_decay"] == 0.5
+    assert not np.allclose(plain.predict_proba(X), decayed.predict_proba(X))
+    # the decay shrinks every weight, so the decayed network's weights are smaller overall
+    norm = lambda c: sum(float(p.detach().norm()) for p in c.net_.parameters())  # noqa: E731
+    assert norm(decayed) < norm(plain)
+
+
+def test_words_seen_once_teach_the_unknown_word():
+    # a word seen once in training is <unk> there, so <unk> (id 0, shifted to 1) is a trained symbol
+    X = ["red red blue", "red blue once", "blue blue red", "green green red"] * 3 + ["blue solo red"]
+    y = [0, 1, 0, 1] * 3 + [0]
+    clf = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, seed=0).fit(X, y)
+    tok = clf.prep_["tokenizer"]
+    assert "solo" not in tok._index and "once" in tok._index and "red" in tok._index  # "once" appears 3 times
+    ids = encode(clf.prep_, ["blue solo red", "never seen words"])
+    assert ids[0].tolist()[1] == 1 and set(ids[1].tolist()) == {1}
 
 
 def test_class_weight_balanced():
@@ -504,7 +534,9 @@ def test_bad_params_and_unfitted():
     for kw, msg in (({"model": "rnn9"}, "unknown model"), ({"val_fraction": 0.95}, "--val-fraction"), ({"steps": 5, "epochs": 2}, "only one budget"),
                     ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'"),
                     ({"derivatives": "yes"}, "unknown --derivatives 'yes'"), ({"derivatives": True}, "unknown --derivatives True"),
-                    ({"pool_extremes": "max"}, "unknown --pool-extremes 'max'")):
+                    ({"pool_extremes": "max"}, "unknown --pool-extremes 'max'"), ({"unknown": "skip"}, "unknown --unknown 'skip'"),
+                    ({"weight_decay": -0.1}, r"--weight-decay -0.1 must be a number from 0 to under 1 / lr \(1000\)"),
+                    ({"weight_decay": 2000.0}, "--weight-decay 2000.0")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):
@@ -592,6 +624,24 @@ def test_cli_bad_input_one_line(tmp_path, run_cli, wave_csv, args, message):
     code, stdout, err = run_cli("classify", "train", wave_csv, "--out", tmp_path / "m", "--steps", "5", "-q", *args)
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_unknown_characters_one_line_or_dropped(tmp_path, run_cli):
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"seq": ["".join(rng.choice(list("AC" if i % 2 else "GT"), 12)) for i in range(20)],
+                  "label": [i % 2 for i in range(20)]}).to_csv(tmp_path / "dna.csv", index=False)
+    pd.DataFrame({"seq": ["ACCA", "GTNG"], "label": [1, 0]}).to_csv(tmp_path / "new.csv", index=False)
+    code, _, err = run_cli("classify", "train", tmp_path / "dna.csv", "--label", "label", "--out", tmp_path / "m", "--model", "lstm",
+                           "--hidden", "8", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 0, err
+    for cmd in ("predict", "evaluate"):
+        code, _, err = run_cli("classify", cmd, tmp_path / "m", tmp_path / "new.csv")
+        assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert "case 1 holds characters this model never saw in training: 'N'" in err
+        code, out, err = run_cli("classify", cmd, tmp_path / "m", tmp_path / "new.csv", "--unknown", "drop")
+        assert code == 0 and ("accuracy" in out if cmd == "evaluate" else len(pd.read_csv(io.StringIO(out))) == 2), err
+    code, _, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "new.csv", "--unknown", "skip")
+    assert code == 2 and "unknown --unknown 'skip'; pass one of error, drop" in err
 
 
 def test_cli_other_task_and_missing_file(tmp_path, run_cli):

@@ -40,7 +40,8 @@ def classify_train(
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, shared by the networks (default: a steps budget from the data)."),
     steps: Optional[int] = typer.Option(None, help="Optimizer steps per network (default: up to 400 passes, the ensemble capped near 80 s of nominal arithmetic)."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the cases per network (default: --steps)."),
-    lr: float = typer.Option(1e-3, help="Adam's learning rate (default 1e-3)."),
+    lr: float = typer.Option(1e-3, help="The learning rate (default 1e-3)."),
+    weight_decay: float = typer.Option(0.0, help="Above 0: train with AdamW and this decoupled weight decay (such as 0.1); 0: plain Adam (default 0)."),
     batch_size: Optional[int] = typer.Option(None, help="Cases per step (default: a tenth of the cases, 4 to 16)."),
     ensemble: int = typer.Option(3, help="Networks averaged, each trained on all but one of as many stratified folds and stopped early on it (default 3)."),
     val_fraction: float = typer.Option(0.2, help="With --ensemble 1: the stratified share held out to choose the step count; 0 for none (default 0.2)."),
@@ -69,7 +70,7 @@ def classify_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
-                             batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
+                             weight_decay=weight_decay, batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
@@ -92,10 +93,14 @@ def classify_train(
     _say(f"model saved to {out} ({h['fit_s']:.1f} s)")
 
 
-def _load(model: Path):
+def _load(model: Path, unknown: Optional[str] = None):
     from .models.classify import SequenceClassifier
+    from .models.classify_plan import check_params
 
-    return load_as(model, SequenceClassifier, "a classifier")
+    clf = load_as(model, SequenceClassifier, "a classifier")
+    if unknown is not None:
+        check_params(clf.set_params(unknown=unknown))
+    return clf
 
 
 @classify_app.command("predict", cls=Command)
@@ -103,11 +108,13 @@ def classify_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+    unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
+                                          "is an error naming it; drop: leave such characters out."),
 ):
     """Label each case: a CSV of the case (its id, file or row), its predicted label and one probability per class."""
     import pandas as pd
 
-    clf = _load(model)
+    clf = _load(model, unknown)
     X, _, names = clf.read_cases(data, with_ids=True)
     proba = clf.predict_proba(X)
     frame = pd.DataFrame({"case": names, "label": clf.classes_[proba.argmax(1)]})
@@ -123,11 +130,13 @@ def classify_evaluate(
     label: Optional[str] = typer.Option(None, help="The class column (default: the training data's)."),
     plot: Optional[Path] = typer.Option(None, help="Write the confusion matrix as a PNG (default: none)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
+                                          "is an error naming it; drop: leave such characters out."),
 ):
     """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
     from .models.classify_eval import confusion_text, plot_confusion, report
 
-    clf = _load(model)
+    clf = _load(model, unknown)
     X, y = clf.read_cases(data, label)
     if y is None:
         raise LstmkitError(f"{data} holds no labels; pass --label COL")

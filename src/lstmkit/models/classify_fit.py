@@ -26,10 +26,11 @@ EVAL_CASES = 512
 
 
 def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str,
-                 seed: int, lr: float = 1e-3):
+                 seed: int, lr: float = 1e-3, weight_decay: float = 0.0):
     """Train one network of shape ``c`` on ``cases``/``y``; with held-out cases, evaluate it EVALS times,
     stop when the loss stalls and keep the best weights. Returns (net, its best step, a dict with the
-    held-out loss and the best weights' labels ``pred`` for the held-out cases)."""
+    held-out loss and the best weights' labels ``pred`` for the held-out cases). ``weight_decay`` > 0 trains with
+    AdamW, else Adam."""
     torch.manual_seed(seed)
     net = ClassifierNet(c, weights)
     train = SequenceBatches(cases, y, batch, seed=seed)
@@ -43,7 +44,9 @@ def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, bu
             strat = val_y if counts[counts > 0].min() >= 2 else None
             idx = np.sort(train_test_split(np.arange(len(val_y)), train_size=EVAL_CASES, stratify=strat, random_state=seed)[0])
             watch = SequenceBatches([val_cases[i] for i in idx], val_y[idx], 256, shuffle=False)
-    tc = TrainConfig(**budget, lr=lr, seed=seed, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
+    # AdamW's decay is decoupled from the gradient's scale; with none it is Adam, kept as such to the last bit
+    opt = {"optimizer": "adamw", "weight_decay": weight_decay} if weight_decay else {}
+    tc = TrainConfig(**budget, lr=lr, seed=seed, **opt, evals=EVALS if val is not None else 1, patience=0, warmup=0.02,
                      min_lr_ratio=0.05, clip=1.0, device="cpu", precision="fp32")
     trainer = Trainer(net, train, watch, tc)
     best = {"step": 0, "loss": math.inf, "acc": 0.0, "weights": None, "mark": math.inf, "stall": 0}

@@ -16,6 +16,7 @@ from .classify_net import ARCHS, SHUFFLES, ClassifierNetConfig
 
 DERIVATIVES = ("auto", "on", "off")
 EXTREMES = ("off", "on")
+UNKNOWNS = ("error", "drop")
 
 
 def check_params(est) -> None:
@@ -34,6 +35,8 @@ def check_params(est) -> None:
         raise LstmkitError(f"unknown --derivatives {est.derivatives!r}; pass one of {', '.join(DERIVATIVES)}")
     if est.pool_extremes not in EXTREMES:
         raise LstmkitError(f"unknown --pool-extremes {est.pool_extremes!r}; pass one of {', '.join(EXTREMES)}")
+    if est.unknown not in UNKNOWNS:
+        raise LstmkitError(f"unknown --unknown {est.unknown!r}; pass one of {', '.join(UNKNOWNS)}")
     if not isinstance(est.early_stopping, (bool, np.bool_)):
         raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
     if est.class_weight not in (None, "balanced"):
@@ -49,6 +52,9 @@ def check_params(est) -> None:
             raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
     if not est.lr > 0:
         raise LstmkitError(f"--lr {est.lr} must be positive")
+    if not isinstance(est.weight_decay, (int, float, np.integer, np.floating)) or isinstance(est.weight_decay, bool) or not 0 <= est.weight_decay < 1 / est.lr:
+        raise LstmkitError(f"--weight-decay {est.weight_decay!r} must be a number from 0 to under 1 / lr ({1 / est.lr:g}): "
+                           "each step shrinks the weights by lr x weight decay of themselves")
 
 
 def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list[int], pool: int, batch: int, members: int,

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..errors import LstmkitError
 from ..tokenize import fit_tokenizer
 
 # Long series: the mean case is averaged down to at most POOL_POINTS time points, every k consecutive ones
@@ -38,7 +39,11 @@ def fit_preparation(kind: str, cases: list, level: str, derivatives: bool = Fals
         if level == "auto":
             words = np.mean([len(c.split()) for c in cases])
             level = "word" if words >= 3 else "char"
-        tok = fit_tokenizer("\n".join(cases), level, lowercase=level == "word")
+        # words seen once become <unk> (min_freq 2), so that the network learns what an unseen word is: with
+        # every word kept, <unk> never occurs in training and unseen words at predict time meet an untrained
+        # embedding. On the passages of benchmarks/classify_text.py, the out-of-fold accuracy of the fit
+        # (training passages only, seed 0) went from 0.781 to 0.803
+        tok = fit_tokenizer("\n".join(cases), level, lowercase=level == "word", **({"min_freq": 2} if level == "word" else {}))
         return {"kind": "text", "level": level, "tokenizer": tok}
     channels = int(cases[0].shape[1])
     mean, std = channel_stats(lambda: (with_differences(c) if derivatives else c for c in cases))
@@ -47,14 +52,23 @@ def fit_preparation(kind: str, cases: list, level: str, derivatives: bool = Fals
             **({"derivatives": True} if derivatives else {})}
 
 
-def encode(p: dict, cases: list) -> list:
-    """Cases in network units: token ids shifted by one (0 pads), or channels standardised and pooled."""
+def encode(p: dict, cases: list, unknown: str = "error") -> list:
+    """Cases in network units: token ids shifted by one (0 pads), or channels standardised and pooled.
+
+    Words never seen in training map to ``<unk>``, a symbol of the vocabulary; characters never seen are an
+    error naming them, or with ``unknown="drop"`` are left out."""
     if p["kind"] == "text":
         tok = p["tokenizer"]
         out = []
-        for c in cases:
-            if p["level"] == "char":  # characters never seen in training are left out; words map to <unk>
-                c = "".join(ch for ch in c if ch in tok._index)
+        for i, c in enumerate(cases):
+            if p["level"] == "char":
+                kept = "".join(ch for ch in c if ch in tok._index)
+                if len(kept) < len(c) and unknown != "drop":
+                    new = sorted({ch for ch in c if ch not in tok._index})
+                    shown = ", ".join(map(repr, new[:5])) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+                    raise LstmkitError(f"case {i} holds characters this model never saw in training: {shown}; remove them, "
+                                       "or pass --unknown drop (unknown='drop') to leave them out")
+                c = kept
             ids = tok.encode(c) + 1 if c else np.zeros(0, np.int64)
             out.append(ids if len(ids) else np.ones(1, np.int64))  # nothing known: one padding-like token
         return out
