@@ -287,6 +287,16 @@ def test_save_load_round_trip(tmp_path):
     assert again.classes_.dtype.kind == "i"
 
 
+@pytest.mark.parametrize("arch", list(ARCHS))
+def test_every_arch_saves_and_loads_with_identical_predictions(tmp_path, arch):
+    X, y = waves(16, ragged=True)
+    clf = SequenceClassifier(arch, hidden=6, steps=8, batch_size=8, ensemble=2, seed=0).fit(X, y)
+    clf.save(tmp_path / arch)
+    back = lstmkit.load(tmp_path / arch)
+    assert back.net_.config.arch == arch
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+
+
 def test_save_load_round_trip_shuffled(tmp_path):
     X, y = waves(24, T=30)
     clf = SequenceClassifier(hidden=8, steps=20, batch_size=8, ensemble=2, shuffle="on", seed=0).fit(X, y)
