@@ -201,6 +201,9 @@ def test_words_seen_once_teach_the_unknown_word():
     assert "solo" not in tok._index and "once" in tok._index and "red" in tok._index  # "once" appears 3 times
     ids = encode(clf.prep_, ["blue solo red", "never seen words"])
     assert ids[0].tolist()[1] == 1 and set(ids[1].tolist()) == {1}
+    # no word seen twice: every word is kept, so the texts still differ
+    few = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, seed=0).fit(["one two three", "four five six"], [0, 1])
+    assert few.prep_["tokenizer"].vocab_size == 7
 
 
 def test_class_weight_balanced():
