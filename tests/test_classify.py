@@ -20,7 +20,7 @@ from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
-from lstmkit.models.classify_prep import channel_stats, default_pool, encode, pool_case, with_differences
+from lstmkit.models.classify_prep import channel_stats, default_pool, encode, fit_preparation, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
 TINY = dict(hidden=8, steps=30, batch_size=8, ensemble=2)
@@ -164,7 +164,7 @@ def test_texts_at_word_and_char_level():
     bad = ["a dull awful day", "what a terrible film", "awful and dull", "terrible boring mess"]
     X = [good[(i // 2) % 4] if i % 2 == 0 else bad[(i // 2) % 4] for i in range(40)]
     y = ["pos" if i % 2 == 0 else "neg" for i in range(40)]
-    clf = SequenceClassifier("lstm", hidden=16, steps=150, lr=1e-2, ensemble=1, val_fraction=0, seed=0).fit(X, y)
+    clf = SequenceClassifier("lstm", hidden=16, steps=150, lr=1e-2, ensemble=1, val_fraction=0, level="word", seed=0).fit(X, y)
     assert clf.prep_["level"] == "word"
     assert clf.predict(["a happy great day", "an awful boring day", "zebra " * 3]).tolist()[:2] == ["pos", "neg"]
     dna = ["".join(rng.choice(list("AC" if i % 2 else "GT"), 12)) for i in range(40)]
@@ -174,6 +174,14 @@ def test_texts_at_word_and_char_level():
     with pytest.raises(LstmkitError, match=r"case 2 holds characters this model never saw in training: 'X', 'Z'; .*--unknown drop"):
         clf.predict(["ACCACA", "GTTGTG", "ACZXXA"])
     assert clf.set_params(unknown="drop").predict(["ACCACA", "GTTGTG", "ACXXA"]).tolist()[:2] == [1, 0]  # X left out
+
+
+def test_auto_level_characters_for_short_texts_and_codes_words_for_long_texts():
+    level = lambda texts: fit_preparation("text", texts, "auto")["level"]  # noqa: E731
+    assert level(["a lovely happy day", "what a dull film"]) == "char"  # short: at most 100 characters on average
+    assert level(["word " * 20 + "x", "word " * 19 + "y"]) == "char"  # 101 and 96 characters: 98.5 on average
+    assert level(["word " * 21, "word " * 21]) == "word"  # 105 characters of 21 words
+    assert level(["ACGT" * 200, "TTGA" * 200]) == "char"  # long, but under 3 words: a code, not prose
 
 
 def test_weight_decay_trains_with_adamw(monkeypatch):
@@ -196,13 +204,13 @@ def test_words_seen_once_teach_the_unknown_word():
     # a word seen once in training is <unk> there, so <unk> (id 0, shifted to 1) is a trained symbol
     X = ["red red blue", "red blue once", "blue blue red", "green green red"] * 3 + ["blue solo red"]
     y = [0, 1, 0, 1] * 3 + [0]
-    clf = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, seed=0).fit(X, y)
+    clf = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, level="word", seed=0).fit(X, y)
     tok = clf.prep_["tokenizer"]
     assert "solo" not in tok._index and "once" in tok._index and "red" in tok._index  # "once" appears 3 times
     ids = encode(clf.prep_, ["blue solo red", "never seen words"])
     assert ids[0].tolist()[1] == 1 and set(ids[1].tolist()) == {1}
     # no word seen twice: every word is kept, so the texts still differ
-    few = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, seed=0).fit(["one two three", "four five six"], [0, 1])
+    few = SequenceClassifier("lstm", hidden=4, steps=3, ensemble=1, val_fraction=0, level="word", seed=0).fit(["one two three", "four five six"], [0, 1])
     assert few.prep_["tokenizer"].vocab_size == 7
 
 

@@ -49,7 +49,7 @@ def classify_train(
     early_stopping: bool = typer.Option(True, "--early-stopping/--no-early-stopping", help="Hold out folds to stop each network early "
                                         "(default); --no-early-stopping trains every network on every case for the whole budget."),
     class_weight: Optional[str] = typer.Option(None, help="balanced: weigh classes by inverse frequency (default: equal)."),
-    level: str = typer.Option("auto", help="Texts: auto (words when texts average 3 or more, else characters), char, word or bpe (default auto)."),
+    level: str = typer.Option("auto", help="Texts: auto (characters when texts average at most 100 characters or under 3 words, else words), char, word or bpe (default auto)."),
     shuffle: str = typer.Option("off", help="on: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step "
                                 "(cases of one length only); off: the time points are its steps (default off)."),
     pool: str = typer.Option("auto", help="Average each N time points into one before the network (1: none); auto (default): "

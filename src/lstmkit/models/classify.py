@@ -49,7 +49,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         early_stopping: ``False``: nothing held out; every network trains on every case for the whole budget,
             as the Keras and dl-4-tsc recipes do (more cases per network; no step count checked on unseen ones).
         class_weight: ``balanced`` weighs each class by the inverse of its frequency.
-        level: texts' tokens: auto (words when texts average 3 or more, else characters), char, word or bpe.
+        level: texts' tokens: auto (characters when texts average at most 100 characters or under 3 words, else
+            words), char, word or bpe.
         shuffle: ``on``: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step
             (cases of one length only, at fit and predict time); ``off`` (default): the time points are its steps.
             Out of fold on four train splits (``benchmarks/classify_family.py --full --shuffles on,off``, seeds
