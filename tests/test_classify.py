@@ -184,6 +184,22 @@ def test_auto_level_characters_for_short_texts_and_codes_words_for_long_texts():
     assert level(["ACGT" * 200, "TTGA" * 200]) == "char"  # long, but under 3 words: a code, not prose
 
 
+def test_weight_decay_auto_follows_the_passes_the_budget_buys():
+    from lstmkit.models.classify_budget import DECAY_PASSES, default_decay
+
+    assert DECAY_PASSES == 200
+    assert default_decay({"steps": 1800}, 9) == 0.1 and default_decay({"steps": 1799}, 9) == 0.0  # 200 passes and just under
+    assert default_decay({"epochs": 250.0}, 3) == 0.1 and default_decay({"epochs": 20.0}, 3) == 0.0
+    assert default_decay({"minutes": 1.0}, 3) == 0.0  # passes unknown: plain Adam
+    # through fit: 20 cases, 2 folds of 10 at batch 8 -> 2 steps a pass; the budget's passes decide
+    X, y = waves(20)
+    many = SequenceClassifier("lstm", hidden=8, steps=400, batch_size=8, ensemble=2).fit(X, y)
+    few = SequenceClassifier("lstm", **TINY).fit(X, y)
+    set_to_zero = SequenceClassifier("lstm", hidden=8, steps=400, batch_size=8, ensemble=2, weight_decay=0).fit(X, y)
+    assert (many.summary_["weight_decay"], few.summary_["weight_decay"], set_to_zero.summary_["weight_decay"]) == (0.1, 0.0, 0.0)
+    assert many.get_params()["weight_decay"] == "auto"
+
+
 def test_weight_decay_trains_with_adamw(monkeypatch):
     import lstmkit.models.classify_fit as cf
 
@@ -556,7 +572,8 @@ def test_bad_params_and_unfitted():
                     ({"class_weight": "heavy"}, "balanced"), ({"pool": 0}, "--pool 0"), ({"pool": "half"}, "--pool 'half'"),
                     ({"derivatives": "yes"}, "unknown --derivatives 'yes'"), ({"derivatives": True}, "unknown --derivatives True"),
                     ({"pool_extremes": "max"}, "unknown --pool-extremes 'max'"), ({"unknown": "skip"}, "unknown --unknown 'skip'"),
-                    ({"weight_decay": -0.1}, r"--weight-decay -0.1 must be a number from 0 to under 1 / lr \(1000\)"),
+                    ({"weight_decay": -0.1}, r"--weight-decay -0.1 must be auto, or a number from 0 to under 1 / lr \(1000\)"),
+                    ({"weight_decay": "strong"}, "--weight-decay .strong. must be auto"),
                     ({"weight_decay": 2000.0}, "--weight-decay 2000.0")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)

@@ -41,7 +41,8 @@ def classify_train(
     steps: Optional[int] = typer.Option(None, help="Optimizer steps per network (default: up to 400 passes, the ensemble capped near 80 s of nominal arithmetic)."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the cases per network (default: --steps)."),
     lr: float = typer.Option(1e-3, help="The learning rate (default 1e-3)."),
-    weight_decay: float = typer.Option(0.0, help="Above 0: train with AdamW and this decoupled weight decay (such as 0.1); 0: plain Adam (default 0)."),
+    weight_decay: str = typer.Option("auto", help="Above 0: train with AdamW and this decoupled weight decay (such as 0.1); 0: plain Adam; "
+                                     "auto (default): 0.1 when the budget buys each network at least 200 passes over its cases, else 0."),
     batch_size: Optional[int] = typer.Option(None, help="Cases per step (default: a tenth of the cases, 4 to 16)."),
     ensemble: int = typer.Option(3, help="Networks averaged, each trained on all but one of as many stratified folds and stopped early on it (default 3)."),
     val_fraction: float = typer.Option(0.2, help="With --ensemble 1: the stratified share held out to choose the step count; 0 for none (default 0.2)."),
@@ -70,7 +71,7 @@ def classify_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
-                             weight_decay=weight_decay, batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
+                             weight_decay=_decay(weight_decay), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
@@ -149,6 +150,15 @@ def classify_evaluate(
         plot_confusion(plot, r)
         _say(f"confusion matrix drawn to {plot}")
 
+
+
+def _decay(text: str):
+    """--weight-decay as the estimator takes it: a number when it reads as one; anything else is checked there."""
+    text = text.strip().lower()
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def _pool(text: str):

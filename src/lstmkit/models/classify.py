@@ -20,7 +20,7 @@ from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
-from .classify_budget import affords_floor, default_budget
+from .classify_budget import affords_floor, default_budget, default_decay
 from .classify_fit import train_member
 from .classify_net import ClassifierEnsemble, ClassifierNetConfig
 from .classify_plan import check_params, plan_line
@@ -40,8 +40,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             of nominal arithmetic).
         lr: the learning rate; batch_size: cases per step (default a tenth of the cases, 4 to 16).
         weight_decay: > 0 trains with AdamW, its decoupled weight decay shrinking the weights every step by
-            ``lr * weight_decay`` of themselves; 0 (default) is plain Adam. Out of fold, 0.1 won on the five small
-            train splits and lost on the three long pooled ones (docs/classification-choices.md).
+            ``lr * weight_decay`` of themselves; 0 is plain Adam. ``auto`` (default): 0.1 when each member's budget
+            buys it at least 200 passes over its cases (small sets, whose networks converge and stop early), else
+            0 (``classify_budget.default_decay``). Out of fold, 0.1 won on the small train splits and lost on the
+            long pooled ones, which get fewer passes (docs/classification-choices.md).
         ensemble: networks averaged (default 3). Each trains on all but one of as many stratified folds, is stopped
             early on that fold and keeps its best weights; every training case is held out from one member.
         val_fraction, refit: with ``ensemble=1``, the stratified share held out to choose the step count (0: none),
@@ -80,7 +82,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
-                 weight_decay: float = 0.0, batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
+                 weight_decay: float | str = "auto", batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
                  early_stopping: bool = True, class_weight: str | None = None, level: str = "auto", shuffle: str = "off",
                  pool: int | str = "auto", derivatives: str = "auto", pool_extremes: str = "off", unknown: str = "error", seed: int = 0,
                  progress: bool = False):
@@ -130,9 +132,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             seqs = [pool_case(q, pool, bool(self.prep_.get("extremes"))) for q in seqs]
             net_cfg = self._net_config(seqs)
         budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
+        decay = default_decay(budget, steps_epoch) if self.weight_decay == "auto" else float(self.weight_decay)
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
-        say(plan_line(self, net_cfg, N, lengths, raw, pool, batch, members, folds, budget, refit))
+        say(plan_line(self, net_cfg, N, lengths, raw, pool, batch, members, folds, budget, refit, decay))
 
         # -- train: each member validated on its own fold (early stopping, best weights) ----------
         bar = FitBar(self.progress, members + (1 if refit else 0))
@@ -145,13 +148,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             if folds:
                 fit_idx, val_idx = folds[m % K]
                 net, best_step, best = train_member(net_cfg, weights, pick(fit_idx), y_ids[fit_idx], pick(val_idx), y_ids[val_idx],
-                                                    budget, batch, bar, f"member {m + 1}/{members}" if members > 1 else "validating", seed, self.lr, self.weight_decay)
+                                                    budget, batch, bar, f"member {m + 1}/{members}" if members > 1 else "validating", seed, self.lr, decay)
                 best_steps.append(best_step)
                 val_losses.append(best["loss"])
                 oof[val_idx] = best["pred"]
             else:
                 net, _, _ = train_member(net_cfg, weights, seqs, y_ids, None, None, budget, batch, bar,
-                                         f"member {m + 1}/{members}" if members > 1 else "fitting", seed, self.lr, self.weight_decay)
+                                         f"member {m + 1}/{members}" if members > 1 else "fitting", seed, self.lr, decay)
             nets.append(net)
         if folds:
             seen = oof >= 0
@@ -163,14 +166,14 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 # as many passes over all the cases as the best step made over the fit part
                 refit_steps = max(1, round(best_steps[0] * N / n_fit))
                 nets = [train_member(net_cfg, weights, seqs, y_ids, None, None, {"steps": refit_steps}, batch, bar, "refitting", self.seed,
-                                     self.lr, self.weight_decay)[0]]
+                                     self.lr, decay)[0]]
                 self.history_["refit_steps"] = refit_steps
         bar.close()
         net = ClassifierEnsemble([n.eval() for n in nets])
         self.net_ = net.eval()
         self.columns_ = {}
         self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch, "members": len(nets),
-                         "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
+                         "weight_decay": decay, "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
         return self
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:

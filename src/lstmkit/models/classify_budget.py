@@ -19,6 +19,11 @@ from .classify_net import ClassifierNetConfig
 MAX_EPOCHS = 400
 NOMINAL_SECONDS, NOMINAL_FLOPS, STEP_OVERHEAD_S, RAGGED_OVERHEAD_S = 80.0, 65e9, 0.008, 0.02
 MIN_STEPS, MAX_STEPS = 200, 4000
+# weight_decay="auto": AdamW's decoupled decay of DECAY for members whose budget buys at least DECAY_PASSES passes
+# over their cases. Those are small sets, where the budget outlasts convergence and early stopping ends the
+# run; the decay regularises them. Members with fewer passes (many cases, long or wide series) end their
+# budget still learning, and a decay only shrinks an unfinished network (docs/classification-choices.md).
+DECAY, DECAY_PASSES = 0.1, MAX_EPOCHS // 2
 
 
 def default_budget(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int, batch: int, members: int) -> dict:
@@ -28,6 +33,13 @@ def default_budget(c: ClassifierNetConfig, lengths: list[int], steps_epoch: int,
     # forward) at the 65 GFLOP/s the lstm-fcn trained at on GunPoint's shapes (AMD EPYC, 2 cores, AVX2)
     steps = min(MAX_EPOCHS * steps_epoch, affordable_steps(c, lengths, batch, members))
     return {"steps": int(min(MAX_STEPS, max(MIN_STEPS, round(steps))))}
+
+
+def default_decay(budget: dict, steps_epoch: int) -> float:
+    """``weight_decay="auto"``: DECAY when one member's ``budget`` buys it at least DECAY_PASSES passes of
+    ``steps_epoch`` steps, else 0 (plain Adam). A budget in minutes has no known passes: 0."""
+    passes = budget["steps"] / steps_epoch if "steps" in budget else budget.get("epochs", 0.0)
+    return DECAY if passes >= DECAY_PASSES else 0.0
 
 
 def affordable_steps(c: ClassifierNetConfig, lengths: list[int], batch: int, members: int) -> float:

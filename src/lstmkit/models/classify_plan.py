@@ -52,13 +52,14 @@ def check_params(est) -> None:
             raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
     if not est.lr > 0:
         raise LstmkitError(f"--lr {est.lr} must be positive")
-    if not isinstance(est.weight_decay, (int, float, np.integer, np.floating)) or isinstance(est.weight_decay, bool) or not 0 <= est.weight_decay < 1 / est.lr:
-        raise LstmkitError(f"--weight-decay {est.weight_decay!r} must be a number from 0 to under 1 / lr ({1 / est.lr:g}): "
+    wd = est.weight_decay
+    if wd != "auto" and (not isinstance(wd, (int, float, np.integer, np.floating)) or isinstance(wd, bool) or not 0 <= wd < 1 / est.lr):
+        raise LstmkitError(f"--weight-decay {wd!r} must be auto, or a number from 0 to under 1 / lr ({1 / est.lr:g}): "
                            "each step shrinks the weights by lr x weight decay of themselves")
 
 
 def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list[int], pool: int, batch: int, members: int,
-              folds: list, budget: dict, refit: bool) -> str:
+              folds: list, budget: dict, refit: bool, decay: float) -> str:
     """What ``fit`` is about to do: the network, the cases as the network reads them (``lengths`` after
     pooling, ``raw`` before), the classes and batch, and how the members are trained and validated."""
     p = est.prep_
@@ -81,7 +82,8 @@ def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list
         training = f"{b}, validated on {len(folds[0][1])} held-out cases" + (", then refitted on all" if refit else "")
     else:
         training = f"{b}, no validation ({'too few cases per class' if est.early_stopping and est.val_fraction else 'none asked for'})"
-    return f"{shape}, {len(est.classes_)} classes, batch {batch}; {training}"
+    optimizer = f"; AdamW, weight decay {decay:g}" if decay else ""
+    return f"{shape}, {len(est.classes_)} classes, batch {batch}; {training}{optimizer}"
 
 
 def budget_text(b: dict) -> str:
