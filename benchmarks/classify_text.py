@@ -94,6 +94,16 @@ def cli(*args: str) -> str:
     return out.stdout
 
 
+def cli_flags(opts: dict) -> list[str]:
+    """SequenceClassifier options as ``classify train`` flags: ``--name=value``, a boolean as ``--name`` or
+    ``--no-name`` (``{'refit': False}`` -> ``--no-refit``)."""
+    flags = []
+    for k, v in opts.items():
+        name = k.replace("_", "-")
+        flags.append((f"--{name}" if v else f"--no-{name}") if isinstance(v, bool) else f"--{name}={v}")
+    return flags
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--words", type=int, default=8, help="words per passage")
@@ -128,7 +138,7 @@ def main() -> None:
         train.to_csv(tr, index=False)
         test.to_csv(te, index=False)
         t = time.perf_counter()
-        extra = [f"--{k.replace('_', '-')}={v}" for k, v in opts.items()]
+        extra = cli_flags(opts)
         cli("classify", "train", tr, "--label", "book", "--out", run, "-q", *extra)
         report = cli("classify", "evaluate", run, te, "--label", "book")
         cli("classify", "predict", run, te, "--out", preds)

@@ -125,7 +125,7 @@ def test_classify_text(tmp_path):
     for name, line in words.items():
         (tmp_path / name).write_text("\n".join([line] * 40) + "\n", encoding="utf-8")
     out = run("classify_text.py", "--data-dir", tmp_path, "--words", "6", "--train", "20", "--test", "10", "--seeds", "1",
-              "--options", "{'steps': 10, 'ensemble': 1}")
+              "--options", "{'steps': 10, 'ensemble': 1, 'refit': False}")  # a boolean reaches the CLI as --no-refit
     assert "40 training and 20 test passages of 6 words" in out
-    assert "its labels are the API's" in out and "| lstmkit {'steps': 10, 'ensemble': 1}, median of 1 seeds" in out
+    assert "its labels are the API's" in out and "| lstmkit {'steps': 10, 'ensemble': 1, 'refit': False}, median of 1 seeds" in out
     assert "| TF-IDF, word 1-2 grams + logistic regression |" in out and "character 2-5 grams" in out
