@@ -619,6 +619,21 @@ def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     assert code == 0 and all(name in stdout for name in ARCHS)
 
 
+def test_cli_weight_decay(tmp_path, run_cli, wave_csv):
+    base = ["classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--model", "lstm", "--hidden", "8",
+            "--steps", "20", "--ensemble", "2", "-q"]
+    code, stdout, err = run_cli(*base, "--out", tmp_path / "m", "--weight-decay", "0.1")
+    assert code == 0, err
+    assert "; AdamW, weight decay 0.1" in err
+    code, stdout, err = run_cli("info", tmp_path / "m")
+    assert code == 0 and "AdamW weight decay 0.1" in stdout
+    code, stdout, err = run_cli(*base, "--out", tmp_path / "n")  # auto: 20 steps are 5 passes, too few for the decay
+    assert code == 0 and "AdamW" not in err, err
+    code, stdout, err = run_cli(*base, "--out", tmp_path / "o", "--weight-decay", "strong")
+    assert code == 2 and "--weight-decay 'strong' must be auto, or a number" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_pool_extremes_on(tmp_path, run_cli, wave_csv):
     out = tmp_path / "m"
     code, stdout, err = run_cli("classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--out", out,

@@ -31,7 +31,8 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
     if "val_acc" in s:
         t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "
                   f"best steps {', '.join(map(str, s.get('best_steps', [])))}")
-    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
+    decay = f", AdamW weight decay {s['weight_decay']:g}" if s.get("weight_decay") else ""
+    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}{decay}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
     Console().print(t)
 
 
