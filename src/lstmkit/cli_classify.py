@@ -71,8 +71,8 @@ def classify_train(
     if rundir.holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
-                             weight_decay=_decay(weight_decay), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
-                             shuffle=shuffle, pool=_pool(pool), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
+                             weight_decay=_number_or_word(weight_decay, float), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
+                             shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")
@@ -152,16 +152,11 @@ def classify_evaluate(
 
 
 
-def _decay(text: str):
-    """--weight-decay as the estimator takes it: a number when it reads as one; anything else is checked there."""
+def _number_or_word(text: str, cast):
+    """A CLI value as the estimator takes it: ``cast`` of it where it reads as one (--pool 2, --weight-decay 0.1),
+    else the lower-cased word (auto); the estimator checks either."""
     text = text.strip().lower()
     try:
-        return float(text)
+        return cast(text)
     except ValueError:
         return text
-
-
-def _pool(text: str):
-    """--pool as the estimator takes it: a whole number when it is one; anything else is checked there."""
-    text = text.strip().lower()
-    return int(text) if text.isdigit() else text
