@@ -425,6 +425,8 @@ def test_evaluate_and_backtest_tables(air):
     fc = lstmkit.Forecaster(horizon=6, seed=0, **TINY).fit(air.iloc[:-6], target="value", time="date")
     r = evaluate(fc, air, with_classical=False)
     assert set(r["table"]) == {"lstmkit", "naive", "seasonal naive", "drift"}
+    assert r["seen"] == 0  # the 6 scored months came after the training data
+    assert evaluate(fc, air.iloc[:-2], with_classical=False)["seen"] == 2  # months -8 and -7 were trained on
     assert r["table"]["seasonal naive"]["rmse"] == pytest.approx(metrics(air["value"].to_numpy()[-6:], air["value"].to_numpy()[-18:-12],
                                                                          air["value"].to_numpy()[:-6], 12)["rmse"])
     b = backtest(air, "value", "date", horizon=3, windows=2, step=2, with_classical=False, **TINY)
@@ -491,6 +493,8 @@ def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
     code, stdout, err = run_cli("forecast", "evaluate", out, air_csv, "--json")
     assert code == 0, err
     assert set(json.loads(stdout)["table"]) >= {"lstmkit", "naive", "drift"}
+    # the model trained on every month of air_csv: its score there is in-sample, and the command says so
+    assert json.loads(stdout)["seen_in_training"] == 6 and "6 of the 6 scored points are in the model's training data" in err
     code, stdout, err = run_cli("info", out)
     assert code == 0 and "forecast" in stdout
     code, stdout, err = run_cli("forecast", "backtest", air_csv, "--target", "value", "--time", "date", "--horizon", "3", "--windows", "2",
@@ -522,6 +526,17 @@ def test_cli_refuses_a_text_model(tmp_path, run_cli, tiny_file):
     assert code == 0, err
     code, _, err = run_cli("forecast", "predict", tmp_path / "t")
     assert code == 2 and "not a forecasting model" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("text", ["v\n1.5\n2.25\n3.0\n", "t;v\n1;1,5\n2;2,25\n3;3\n", "t\tv\n1\t1.5\n2\t2.25\n3\t3.0\n"])
+def test_csv_delimiters(tmp_path, text):
+    from lstmkit.data.series import read_table
+
+    p = tmp_path / "s.csv"
+    p.write_text(text)
+    df = read_table(p)
+    # a one-column file keeps its one column (pandas' own sniffer split the header "v" at its letter)
+    assert list(df.columns)[-1] == "v" and len(df) == 3
 
 
 def test_parquet_input_and_minutes_budget(tmp_path, air):

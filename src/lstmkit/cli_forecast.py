@@ -188,8 +188,13 @@ def forecast_evaluate(
 
     fc = _load(model)
     r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical)
+    if r["seen"]:
+        # not an error: scoring the fit is legitimate, but the table must not pass it off as a forecast
+        typer.echo(f"note: {r['seen']} of the {sum(len(a) for a in r['actuals'])} scored points are in the model's training data, so lstmkit's "
+                   "score is in-sample where the baselines' are not; evaluate on data that runs past the training data's end, "
+                   "or run `lstmkit forecast backtest`", err=True)
     if as_json:
-        emit(json.dumps({"h": r["h"], "table": r["table"], "coverage": r["coverage"]}, indent=2) + "\n")
+        emit(json.dumps({"h": r["h"], "table": r["table"], "coverage": r["coverage"], "seen_in_training": r["seen"]}, indent=2) + "\n")
     else:
         _print_table(r, f"the last {r['h']} points of each of {len(r['actuals'])} series")
     if plot:

@@ -63,7 +63,7 @@ class SeriesSet:
 
 # ---------------------------------------------------------------------------- reading
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV (any delimiter pandas sniffs from ``,;\\t``) or Parquet file as a DataFrame."""
+    """A CSV (comma, semicolon, tab or bar, sniffed from the header) or Parquet file as a DataFrame."""
     path = Path(path)
     if not path.exists():
         raise LstmkitError(f"{path}: no such file; pass a CSV or Parquet file")
@@ -72,12 +72,25 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep=None, engine="python")
+        return pd.read_csv(path, sep=_delimiter(path))
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0][:160]
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
+
+
+def _delimiter(path: Path) -> str:
+    """The CSV delimiter among ``,;\\t|``, sniffed from the header line as pandas does. A one-column file has
+    none and reads with a comma; pandas' unrestricted sniffer split a header such as ``v`` at its letter."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        header = f.readline()
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:

@@ -192,7 +192,20 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
         lo, hi = _per_series(fc, hist_ss, cols, f"lo-{v}"), _per_series(fc, hist_ss, cols, f"hi-{v}")
         cov[str(v)] = coverage(np.concatenate(actuals), np.concatenate(lo), np.concatenate(hi))
     return {"h": h, "table": table, "coverage": cov, "forecast": fc, "actuals": actuals, "histories": hist_ss,
-            "baseline_seconds": seconds, "season": season}
+            "baseline_seconds": seconds, "season": season, "seen": seen_in_training(model, ss, h)}
+
+
+def seen_in_training(model, ss: SeriesSet, h: int) -> int:
+    """How many of the ``h`` scored points per series lie at or before the end of the model's training data
+    for that series: there the network's score is in-sample, where every baseline's is out of sample."""
+    ends = dict(zip(model.series["ids"], model.series["last_times"]))
+    seen = 0
+    for name, times in zip(ss.ids, ss.times):
+        if name not in ends:
+            continue
+        end = pd.Timestamp(ends[name]) if model.series["datetime"] else type(times[0])(ends[name])
+        seen += int(np.sum(np.asarray(times[-h:]) <= end))
+    return seen
 
 
 def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
