@@ -539,6 +539,25 @@ def test_csv_delimiters(tmp_path, text):
     assert list(df.columns)[-1] == "v" and len(df) == 3
 
 
+def test_integer_years_are_the_time(tmp_path, run_cli):
+    # a column of years named "year": found without --time, kept as integers in the forecast
+    p = tmp_path / "y.csv"
+    pd.DataFrame({"year": np.arange(1960, 2000), "v": 10.0 + np.arange(40) * 0.5}).to_csv(p, index=False)
+    code, _, err = run_cli("forecast", "train", p, "--horizon", "3", "--out", tmp_path / "m", "-q", "--steps", "5", "--ensemble", "1")
+    assert code == 0, err
+    code, stdout, err = run_cli("forecast", "predict", tmp_path / "m")
+    assert code == 0, err
+    assert stdout.splitlines()[0].startswith("year,mean") and [r.split(",")[0] for r in stdout.splitlines()[1:]] == ["2000", "2001", "2002"]
+    fc = lstmkit.load(tmp_path / "m")
+    assert evaluate(fc, str(p), with_classical=False)["seen"] == 3
+    pd.DataFrame({"year": [1960, 1961, 1963], "v": 1.0}).to_csv(p, index=False)
+    with pytest.raises(LstmkitError, match="jump from 1961 to 1963"):
+        lstmkit.Forecaster(horizon=1).fit(str(p), target="v", time="year")
+    pd.DataFrame({"year": [1960, 1961, 1961], "v": 1.0}).to_csv(p, index=False)
+    with pytest.raises(LstmkitError, match="1961 appears twice"):
+        lstmkit.Forecaster(horizon=1).fit(str(p), target="v", time="year")
+
+
 def test_parquet_input_and_minutes_budget(tmp_path, air):
     p = tmp_path / "air.parquet"
     air.to_parquet(p)

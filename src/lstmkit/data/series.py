@@ -140,13 +140,16 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
     A column counts when it is a datetime column, or text of which every value parses as a date (so
     numbers, labels and store names never do). Read as a user expects of ``date,value`` with no --time.
     """
-    found = []
+    found, counters = [], []
     for col in df.columns:
         if col in skip:
             continue
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             found.append(col)
+            continue
+        if pd.api.types.is_integer_dtype(s) and str(col).strip().lower() in _TIME_NAMES:
+            counters.append(col)  # "year": 1960, 1961 ...; only by its name, as any column of integers could count
             continue
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) or s.isna().all():
             continue
@@ -160,7 +163,9 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
     if len(found) == 1:
         return str(found[0])
     named = [c for c in found if str(c).strip().lower() in _TIME_NAMES]
-    return str(named[0]) if len(named) == 1 else None
+    if len(named) == 1:
+        return str(named[0])
+    return str(counters[0]) if not found and len(counters) == 1 else None
 
 
 def _numeric(df: pd.DataFrame, col: str, rows: np.ndarray | None = None) -> np.ndarray:
@@ -212,20 +217,22 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     time = time or t_col
     if fill is not None and fill not in FILLS:
         raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")
+    if time is None and find_time:  # first, so that a column of years is not taken for the target
+        time = find_time_column(df, skip=tuple(c for c in (target, id, *known, *past) if c))
     if target is None:
         numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])]
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})")
         target = str(numeric[0])
-    if time is None and find_time:
-        time = find_time_column(df, skip=(target, id, *known, *past))
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise LstmkitError(f"column {missing[0]!r} is not in the table (its columns: {', '.join(map(str, df.columns[:12]))}); check --target/--time/--id")
     if len(df) == 0:
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
-    if time:
+    # integer times (years, period numbers) stay integers, one step apart; anything else is parsed as dates
+    counted = bool(time) and pd.api.types.is_integer_dtype(df[time])
+    if time and not counted:
         try:
             stamps = parse_times(df[time], errors="raise")
         except (ValueError, TypeError, OverflowError) as e:
@@ -247,7 +254,9 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     for name, rows in groups:
         rows = np.asarray(rows)
         label = f"series {name!r}" if id else "the series"
-        if time:
+        if counted:
+            t = _counted_times(df[time].to_numpy()[rows], label, time)
+        elif time:
             t = pd.DatetimeIndex(df[time].to_numpy()[rows])
             order = np.argsort(t.values, kind="stable")
             if not (order == np.arange(len(order))).all():
@@ -290,6 +299,22 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time)
+
+
+def _counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
+    """Integer times as the steps they count (1960, 1961 ...): ascending, one apart."""
+    d = np.diff(n)
+    if (d < 0).any():
+        i = int(np.flatnonzero(d < 0)[0])
+        raise LstmkitError(f"{label}: time goes backwards in {col!r} ({n[i + 1]} after {n[i]}); sort the table by time")
+    if (d == 0).any():
+        i = int(np.flatnonzero(d == 0)[0])
+        raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first")
+    if (d != 1).any():
+        i = int(np.flatnonzero(d != 1)[0])
+        raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps one apart, so add a "
+                           "row for each missing step (its value empty, then --fill) or pass dates")
+    return pd.RangeIndex(int(n[0]), int(n[-1]) + 1)
 
 
 # ---------------------------------------------------------------------------- calendar

@@ -328,6 +328,8 @@ def _when(ss: SeriesSet) -> str:
     """How the plan names the times: 'MS in column 'date'', or 'no time column, row order'."""
     if not ss.time_col:
         return "no time column, row order"
+    if isinstance(ss.times[0], pd.RangeIndex):
+        return f"integer steps in column {ss.time_col!r}"
     return f"{ss.freq or 'no frequency'} in column {ss.time_col!r}"
 
 
