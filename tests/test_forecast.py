@@ -539,6 +539,24 @@ def test_csv_delimiters(tmp_path, text):
     assert list(df.columns)[-1] == "v" and len(df) == 3
 
 
+def test_a_gap_on_an_assumed_grid_is_a_missing_value(tmp_path, run_cli):
+    days = pd.date_range("2023-01-01", periods=60, freq="D").delete(20)  # one day has no row
+    df = pd.DataFrame({"day": days, "v": 10.0 + np.sin(np.arange(59))})
+    with pytest.raises(LstmkitError, match="irregular .*pass --freq D --fill linear"):
+        lstmkit.Forecaster(horizon=3, **TINY).fit(df, target="v", time="day")
+    with pytest.raises(LstmkitError, match="1 time\\(s\\) of the D grid have no row \\(first 2023-01-21"):
+        lstmkit.Forecaster(horizon=3, **TINY).fit(df, target="v", time="day", freq="D")
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(df, target="v", time="day", freq="D", fill="linear")
+    assert fc.summary["windows"] > 0 and fc.series["lengths"] == [60]  # the missing day is back, filled
+    with pytest.raises(LstmkitError, match="not on the grid of --freq 2D"):
+        lstmkit.Forecaster(horizon=3, **TINY).fit(df, target="v", time="day", freq="2D")
+    p = tmp_path / "d.csv"
+    df.to_csv(p, index=False)
+    code, stdout, err = run_cli("forecast", "backtest", p, "--horizon", "2", "--windows", "1", "--ensemble", "1", "--steps", "3",
+                                "--freq", "D", "--fill", "linear", "--no-classical")
+    assert code == 0 and "mean over origins" in stdout, err
+
+
 def test_integer_years_are_the_time(tmp_path, run_cli):
     # a column of years named "year": found without --time, kept as integers in the forecast
     p = tmp_path / "y.csv"

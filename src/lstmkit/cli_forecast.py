@@ -22,6 +22,8 @@ RECIPES = {
 }
 
 
+FREQ_HELP = ("The pandas frequency of the times (MS, D, h ...) instead of inferring it; a time of that grid with no row is "
+             "a missing value (see --fill).")
 CLASSICAL_HELP = ("Add statsforecast's AutoETS, AutoARIMA, AutoTheta and statsmodels' Holt-Winters to the table "
                   "(default: when the [baselines] extra is installed).")
 
@@ -87,7 +89,7 @@ def forecast_train(
     known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
     past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero (default: refuse them)."),
-    freq: Optional[str] = typer.Option(None, help="Assume this pandas frequency (MS, D, h ...) instead of inferring it."),
+    freq: Optional[str] = typer.Option(None, help=FREQ_HELP),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of the held-out forecast (default: none)."),
@@ -216,6 +218,7 @@ def forecast_backtest(
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level, repeatable (default 80 and 95)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
+    freq: Optional[str] = typer.Option(None, help=FREQ_HELP),
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
@@ -224,7 +227,7 @@ def forecast_backtest(
 
     source, d_target, d_time = _data(data, demo)
     say = (lambda m: print(m, file=sys.stderr, flush=True))
-    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, progress=say,
+    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq, progress=say,
                  with_classical=classical,
                  seed=seed, **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
     if as_json:

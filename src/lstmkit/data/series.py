@@ -271,15 +271,22 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             if f is None and len(t) >= 3:
                 f = pd.infer_freq(t)
                 if f is None:
-                    gaps = pd.Series(np.diff(t.values)).value_counts()
-                    raise LstmkitError(f"{label}: the times in {time!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
-                                       f"pass --freq to assume one, or resample the table to a regular grid")
+                    raise LstmkitError(_irregular(t, label, time))
             if f is not None:
                 freqs.add(f)
         else:
             t = pd.RangeIndex(len(rows))
         v = values_all[rows]
         c = {k: a[rows] for k, a in cov.items()}
+        if time and freq and not counted:
+            # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
+            t, at = _on_grid(t, freq, label, time)
+            if at is not None:
+                if fill is None:
+                    gap = t[np.setdiff1d(np.arange(len(t)), at)]
+                    raise LstmkitError(f"{label}: {len(gap)} time(s) of the {freq} grid have no row (first {gap[0]}); "
+                                       "pass --fill ffill|bfill|linear|zero to fill them")
+                v, c = _spread(v, at, len(t)), {k: _spread(a, at, len(t)) for k, a in c.items()}
         for col, arr in ((target, v), *c.items()):
             nan = np.flatnonzero(~np.isfinite(arr))
             if len(nan) and fill is None:
@@ -299,6 +306,38 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time)
+
+
+def _irregular(t: pd.DatetimeIndex, label: str, col: str) -> str:
+    """The error for times no frequency fits: the gaps seen, and the --freq that the commonest gap suggests."""
+    gaps = pd.Series(np.diff(t.values)).value_counts()
+    hint = "pass --freq to assume one"
+    try:
+        hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
+    except ValueError:
+        pass
+    return (f"{label}: the times in {col!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
+            f"{hint}, or resample the table to a regular grid")
+
+
+def _on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str) -> tuple[pd.DatetimeIndex, np.ndarray | None]:
+    """The regular grid of ``freq`` from the first time to the last, and where on it each time lies (None: all
+    of it). A time off the grid is an error: the frequency does not fit it."""
+    try:
+        grid = pd.date_range(t[0], t[-1], freq=freq)
+    except ValueError as e:
+        raise LstmkitError(f"--freq {freq!r} is not a pandas frequency ({str(e)[:60]}); pass one such as D, W, MS or QS") from None
+    at = grid.get_indexer(t)
+    if (at < 0).any():
+        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} that starts "
+                           f"at {t[0]}; pass the frequency the times follow")
+    return grid, (None if len(grid) == len(t) else at)
+
+
+def _spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[at] = a
+    return out
 
 
 def _counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:

@@ -215,8 +215,8 @@ def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.n
 
 
 def backtest(data, target: str | None = None, time_col: str | None = None, id: str | None = None, *, horizon: int = 12,
-             windows: int = 3, step: int = 1, known=(), past=(), fill: str | None = None, with_classical: bool | None = None,
-             progress=None, **options) -> dict:
+             windows: int = 3, step: int = 1, known=(), past=(), fill: str | None = None, freq: str | None = None,
+             with_classical: bool | None = None, progress=None, **options) -> dict:
     """Rolling-origin evaluation: at each of ``windows`` origins, ``step`` apart and ending ``horizon`` before
     the end of the data, fit a new Forecaster on what precedes the origin and score its forecast.
 
@@ -229,7 +229,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         raise LstmkitError(f"--windows {windows} and --step {step} must be at least 1")
     if horizon < 1:
         raise LstmkitError(f"--horizon {horizon} must be a positive number of steps")
-    ss = to_series(data, target, time_col, id, known=tuple(known), past=tuple(past), fill=fill)
+    ss = to_series(data, target, time_col, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
     shortest = min(len(v) for v in ss.values)
     need = horizon + (windows - 1) * step + 3
     if shortest < need:
@@ -245,7 +245,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         frame = frame_of(cut_ss, cols)
         t = time.perf_counter()
         fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
-                                                                 known=tuple(known), past=tuple(past))
+                                                                 known=tuple(known), past=tuple(past), freq=freq)
         fc = fc_model.predict(horizon, future=_future_of(ss, cols, offset + horizon, horizon))
         fit_s.append(time.perf_counter() - t)
         season = fc_model.summary["season"]
