@@ -557,6 +557,17 @@ def test_a_gap_on_an_assumed_grid_is_a_missing_value(tmp_path, run_cli):
     assert code == 0 and "mean over origins" in stdout, err
 
 
+@pytest.mark.parametrize("fmt, freq", [("%d/%m/%Y", "D"), ("%d.%m.%Y", "D"), ("%d/%m/%Y", "MS")])
+def test_dates_written_day_first(tmp_path, fmt, freq):
+    # "13/01/2020" does not parse month first; "01/02/2020" does (as 2 January) but leaves monthly data irregular
+    t = pd.date_range("2020-01-01", periods=40, freq=freq)
+    p = tmp_path / "d.csv"
+    pd.DataFrame({"Date": t.strftime(fmt), "v": 5.0 + np.arange(40) % 7}).to_csv(p, index=False)
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(str(p), target="v")
+    assert fc.series["freq"] == freq and fc.series["last_times"] == [str(t[-1])]
+    assert evaluate(fc, str(p), with_classical=False)["seen"] == 3  # read again, for a saved model, the same way
+
+
 def test_integer_years_are_the_time(tmp_path, run_cli):
     # a column of years named "year": found without --time, kept as integers in the forecast
     p = tmp_path / "y.csv"

@@ -122,16 +122,47 @@ _TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month",
 _QUARTER = r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$"  # "1970 Q1", "1970-Q1": the quarters R and Excel export
 
 
-def parse_times(raw: pd.Series, errors: str = "raise") -> pd.Series:
-    """A column of times as timestamps: what pandas parses, and quarters written "1970 Q1"."""
-    if pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw):
+def _textual(raw: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)
+
+
+def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -> pd.Series:
+    """A column of times as timestamps: what pandas parses, quarters written "1970 Q1", and dates written day
+    first ("13/01/2020", "13.01.2020") when they do not all parse month first."""
+    if _textual(raw):
         text = raw.astype(str)
         quarters = text.str.fullmatch(_QUARTER)
         if quarters.any():  # the others are left as they are, so a bad one is named by the error
             raw = raw.where(~quarters, text.str.replace(_QUARTER, r"\1Q\2", regex=True))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format": each date parsed alone
-        return pd.to_datetime(raw, errors=errors)
+        try:
+            return pd.to_datetime(raw, errors="raise", dayfirst=dayfirst)
+        except (ValueError, TypeError, OverflowError):
+            if _textual(raw) and not dayfirst:
+                try:
+                    return pd.to_datetime(raw, errors="raise", dayfirst=True)
+                except (ValueError, TypeError, OverflowError):
+                    pass
+            if errors == "raise":
+                raise
+            return pd.to_datetime(raw, errors=errors, dayfirst=dayfirst)
+
+
+def _regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
+    """Whether every series' times lie on the grid of ``freq``, or without one, whether pandas can name a
+    frequency for every series of at least 3 points."""
+    for _, rows in groups:
+        t = pd.DatetimeIndex(stamps.to_numpy()[np.asarray(rows)])
+        try:
+            if freq is not None:
+                if len(t) and (pd.date_range(t.min(), t.max(), freq=freq).get_indexer(t) < 0).any():
+                    return False
+            elif len(t) >= 3 and pd.infer_freq(t) is None:
+                return False
+        except (ValueError, TypeError):
+            return False
+    return True
 
 
 def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
@@ -245,10 +276,17 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             raise LstmkitError(f"time column {time!r} is empty at row {int(np.flatnonzero(stamps.isna().to_numpy())[0]) + 1}; every row needs a time")
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert(None)
+    groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
+    if time and not counted:
+        if _textual(df[time]) and not _regular(stamps, groups, freq):
+            # "01/02/2020" parses as 2 January; if the month-first reading leaves the times irregular and the
+            # day-first one (1 February) does not, the file writes its days first
+            other = parse_times(df[time], errors="coerce", dayfirst=True)
+            if other.notna().all() and getattr(other.dt, "tz", None) is None and _regular(other, groups, freq):
+                stamps = other
         df = df.assign(**{time: stamps})
     values_all = _numeric(df, target)
     cov = {c: _numeric(df, c) for c in (*known, *past)}
-    groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
 
     ids, values, times, kn, pa, freqs = [], [], [], [], [], set()
     for name, rows in groups:
