@@ -527,6 +527,11 @@ def test_readers(tmp_path):
     assert [x.tolist() for x in X] == [[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], [[4.0, 5.0], [1.0, 1.0]]] and y.tolist() == ["x", "y"]
     kind, seqs = as_sequences(X)
     assert kind == "numeric" and seqs[0].shape == (3, 2)
+    # times written as day-first dates order by the date, not by the text ("02/02" after "13/01")
+    long["t"] = ["02/02/2020", "13/01/2020", "20/01/2020", "05/01/2020", "04/01/2020"]
+    long.to_csv(tmp_path / "long.csv", index=False)
+    X, _ = read_labeled(tmp_path / "long.csv", "cls", id="id", time="t")
+    assert [x[0].tolist() for x in X] == [[1.0, 2.0, 3.0], [4.0, 5.0]]
 
 
 def test_reads_ucr_ts_files():

@@ -218,11 +218,20 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         if not pd.api.types.is_numeric_dtype(df[v]):
             bad = pd.to_numeric(df[v], errors="coerce").isna() & df[v].notna()
             raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {v!r} is {str(df[v][bad].iloc[0])[:30]!r}, not a number")
+    order = None
+    if time is not None and not pd.api.types.is_numeric_dtype(df[time]):
+        # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
+        from .series import parse_times
+
+        parsed = parse_times(df[time], errors="coerce")
+        if parsed.notna().all():
+            order = "_lstmkit_order"
+            df = df.assign(**{order: parsed})
     X, y, keys = [], [], []
     for key, g in df.groupby(id, sort=False):
         keys.append(key.item() if hasattr(key, "item") else key)
         if time is not None:
-            g = g.sort_values(time, kind="stable")
+            g = g.sort_values(order or time, kind="stable")
         X.append(g[values].to_numpy(dtype=np.float64).T)  # (channels, T)
         if label is not None:
             labs = g[label].dropna().unique()
