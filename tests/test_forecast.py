@@ -19,7 +19,7 @@ from lstmkit.data.series import calendar, find_time_column, season_for, to_serie
 from lstmkit.data.stationarity import is_stationary, level_input_for
 from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
 from lstmkit.errors import LstmkitError
-from lstmkit.models.forecast_eval import backtest, evaluate, metrics
+from lstmkit.models.forecast_eval import backtest, classical_available, evaluate, metrics
 from lstmkit.models.forecast_net import ForecastNet, ForecastNetConfig
 from lstmkit.models.forecast_rollout import prepare
 
@@ -495,6 +495,9 @@ def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
     assert set(json.loads(stdout)["table"]) >= {"lstmkit", "naive", "drift"}
     # the model trained on every month of air_csv: its score there is in-sample, and the command says so
     assert json.loads(stdout)["seen_in_training"] == 6 and "6 of the 6 scored points are in the model's training data" in err
+    assert ("fitting the classical baselines" in err) == classical_available()
+    code, stdout, err = run_cli("forecast", "evaluate", out, air_csv, "--no-classical")
+    assert code == 0 and "fitting the classical baselines" not in err and "AutoETS" not in stdout
     code, stdout, err = run_cli("info", out)
     assert code == 0 and "forecast" in stdout
     code, stdout, err = run_cli("forecast", "backtest", air_csv, "--target", "value", "--time", "date", "--horizon", "3", "--windows", "2",

@@ -121,7 +121,9 @@ def forecast_train(
     v = fc.validation
     if v:
         season_ = fc.summary["season"]
-        base, _ = baselines(v["histories"].values, horizon, season_, with_classical=classical)
+        _classical_note(classical)
+        base, seconds = baselines(v["histories"].values, horizon, season_, with_classical=classical)
+        _classical_time(seconds)
         table = score(v["actuals"], {"lstmkit": v["forecasts"], **base}, v["histories"].values, season_)
         emit(f"held out: the last {horizon} steps of each series, forecast by the validation networks (trained without them)\n")
         _print_table({"table": table, "coverage": fc.validation_coverage()}, "")
@@ -129,6 +131,20 @@ def forecast_train(
             plot_forecast(plot, v["histories"], fc.validation_frame(), fc.columns, v["actuals"], fc.config.levels)
     elif plot:
         raise LstmkitError("--plot needs the held-out forecast, which --no-validate skips; use 'lstmkit forecast predict --plot'")
+
+
+def _classical_note(classical: Optional[bool]) -> None:
+    from .models.forecast_eval import classical_available
+
+    if classical or (classical is None and classical_available()):
+        print("fitting the classical baselines (--no-classical skips them) ...", file=sys.stderr, flush=True)
+
+
+def _classical_time(seconds: dict) -> None:
+    """One line on what the baselines cost, when it was long enough to notice (AutoARIMA on a long series)."""
+    if sum(seconds.values()) >= 10:
+        slow = max(seconds, key=seconds.get)
+        print(f"the classical baselines took {sum(seconds.values()):.0f} s ({slow} {seconds[slow]:.0f} s)", file=sys.stderr, flush=True)
 
 
 def _seed_recipe(source, target, time, out, seed, opts, quiet):
@@ -189,7 +205,9 @@ def forecast_evaluate(
     from .models.forecast_eval import evaluate, plot_forecast
 
     fc = _load(model)
+    _classical_note(classical)
     r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical)
+    _classical_time(r["baseline_seconds"])
     if r["seen"]:
         # not an error: scoring the fit is legitimate, but the table must not pass it off as a forecast
         typer.echo(f"note: {r['seen']} of the {sum(len(a) for a in r['actuals'])} scored points are in the model's training data, so lstmkit's "
