@@ -527,6 +527,15 @@ def test_readers(tmp_path):
     assert [x.tolist() for x in X] == [[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], [[4.0, 5.0], [1.0, 1.0]]] and y.tolist() == ["x", "y"]
     kind, seqs = as_sequences(X)
     assert kind == "numeric" and seqs[0].shape == (3, 2)
+    # the UCR archive's CSV layout: one case per row, one time point per column, empty cells padding the end
+    pd.DataFrame({"cls": ["x", "y"], "t0": [1.0, 4.0], "t1": [2.0, 5.0], "t2": [3.0, np.nan]}).to_csv(tmp_path / "wide.csv", index=False)
+    X, y = read_labeled(tmp_path / "wide.csv", "cls")
+    kind, seqs = as_sequences(X)
+    assert kind == "numeric" and [q[:, 0].tolist() for q in seqs] == [[1.0, 2.0, 3.0], [4.0, 5.0]] and y.tolist() == ["x", "y"]
+    X, y = read_labeled(tmp_path / "wide.csv", "cls", need_labels=False, values=["t0", "t1"])
+    assert [x[0].tolist() for x in X] == [[1.0, 2.0], [4.0, 5.0]]
+    with pytest.raises(LstmkitError, match="no column 'nope' for --values"):
+        read_labeled(tmp_path / "wide.csv", "cls", values=["nope"])
     # times written as day-first dates order by the date, not by the text ("02/02" after "13/01")
     long["t"] = ["02/02/2020", "13/01/2020", "20/01/2020", "05/01/2020", "04/01/2020"]
     long.to_csv(tmp_path / "long.csv", index=False)
@@ -622,6 +631,23 @@ def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     assert code == 0 and "classify" in stdout and "lstm" in stdout
     code, stdout, err = run_cli("models")
     assert code == 0 and all(name in stdout for name in ARCHS)
+
+
+def test_cli_wide_table(tmp_path, run_cli):
+    # one case per row, one time point per column, no --id: read as numeric cases, not refused as texts
+    X, y = waves(30, T=20)
+    p = tmp_path / "wide.csv"
+    frame = pd.DataFrame(np.asarray(X)[:, 0, :], columns=[f"t{i}" for i in range(20)])
+    frame.insert(0, "label", y)
+    frame.to_csv(p, index=False)
+    code, stdout, err = run_cli("classify", "train", p, "--label", "label", "--out", tmp_path / "m", "--model", "lstm", "--hidden", "8",
+                                "--steps", "30", "--ensemble", "2", "-q")
+    assert code == 0, err
+    assert "30 sequences of 20-20 steps x 1 channels" in err
+    frame.drop(columns="label").to_csv(p, index=False)
+    code, stdout, err = run_cli("classify", "predict", tmp_path / "m", p)
+    assert code == 0, err
+    assert len(pd.read_csv(__import__("io").StringIO(stdout))) == 30
 
 
 def test_cli_weight_decay(tmp_path, run_cli, wave_csv):

@@ -106,6 +106,8 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
     * a folder holding one sub-folder per class: each file is one text, its folder its label;
     * ``.ts`` (UCR/UEA): read with aeon, labels from the file;
     * ``.jsonl``/``.json`` or a CSV/Parquet without ``id``: one text per row (``text`` column) and its ``label``;
+      or, when every column but the label is numeric (or ``values`` names them), one case per row and one
+      time point per column (the UCR archive's CSV layout; trailing empty cells pad shorter cases);
     * a CSV/Parquet with ``id``: long format, one row per time point, ``values`` columns (default: every numeric
       column but id, time and label) as channels, ordered by ``time``; the label must be constant per id.
 
@@ -147,8 +149,42 @@ def _read_labeled(path, label, text, id, time, values, need_labels, optional_lab
         raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
     if id is not None:
         return _read_long(p, df, label, id, time, list(values))
-    X, y = _read_texts(p, df, label, text)
+    if text is None and _wide(df, label, values):
+        X, y = _read_wide(p, df, label, list(values))
+    else:
+        X, y = _read_texts(p, df, label, text)
     return X, y, list(range(len(X)))
+
+
+def _wide(df, label: str | None, values) -> bool:
+    """One row per case and one numeric column per time point (the UCR archive's CSV layout): no text
+    column besides the label, and at least two numeric ones (or the --values asked for)."""
+    import pandas as pd
+
+    rest = [c for c in df.columns if c != label]
+    if values:
+        return True
+    return len(rest) >= 2 and all(pd.api.types.is_numeric_dtype(df[c]) for c in rest)
+
+
+def _read_wide(p: Path, df, label: str | None, values: list[str]):
+    import pandas as pd
+
+    cols = values or [c for c in df.columns if c != label]
+    for c in cols:
+        if c not in df.columns:
+            raise LstmkitError(f"{p} has no column {c!r} for --values; its columns are {', '.join(map(str, df.columns[:12]))}")
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
+    A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
+    y = None
+    if label is not None:
+        missing = df[label].isna().to_numpy()
+        if missing.any():
+            raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
+        y = df[label].to_numpy()
+    return [row[None, :] for row in A], y
 
 
 def _read_folders(p: Path):
