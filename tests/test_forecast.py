@@ -412,13 +412,16 @@ def test_panel_global_model_and_unseen_series():
     assert q["id"].unique().tolist() == ["fresh"]
 
 
-def test_known_covariates_need_their_future(air):
+def test_known_covariates_need_their_future(air, tmp_path):
     df = air.assign(promo=(np.arange(len(air)) % 7 == 0).astype(float))
     fc = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(df.iloc[:-3], target="value", time="date", known=["promo"])
     with pytest.raises(LstmkitError, match="--future"):
         fc.predict(3, df.iloc[:-3])
     p = fc.predict(3, df.iloc[:-3], future=df.iloc[-3:][["promo"]])
     assert len(p) == 3
+    # from the end of the training data, with the covariate's last stretch saved in the model: the same forecast
+    again = lstmkit.load(fc.save(tmp_path / "m"))
+    pd.testing.assert_frame_equal(again.predict(3, future=df.iloc[-3:][["promo"]]), p)
 
 
 def test_evaluate_and_backtest_tables(air):

@@ -110,7 +110,8 @@ class Forecaster:
         self.series = {"ids": ss.ids, "freq": ss.freq, "tails": [v[-tail_len:].tolist() for v in ss.values],
                        "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
-                       "past_tails": [p[-tail_len:].tolist() for p in ss.past], "interval_scale": {},
+                       "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known],
+                       "interval_scale": {},
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
         # a stationary series' window also shows the network its level (how far from the mean it stands)
@@ -217,11 +218,9 @@ class Forecaster:
                     times.append(pd.date_range(end=pd.Timestamp(last), periods=n, freq=s["freq"]))
                 else:
                     times.append(pd.RangeIndex(int(last) - n + 1, int(last) + 1))
-            known = [np.zeros((len(t), len(cols.known))) for t in s["tails"]]
-            if cols.known:
-                known = None  # the known covariates' history is not saved: pass data
-            if known is None:
+            if cols.known and s.get("known_tails") is None:  # saved before the covariates' tails were kept
                 raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
+            known = [np.asarray(k, float).reshape(len(t), len(cols.known)) for k, t in zip(s.get("known_tails") or [[]] * len(s["tails"]), s["tails"])]
             past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
             return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
                              list(cols.known), list(cols.past), cols.target, cols.time)

@@ -72,6 +72,11 @@ def checked_series(s, n_series: int, n_past: int) -> dict:
         s.setdefault(key, [])
     if n_past and len(s["past_tails"]) != n_series:
         raise LstmkitError("series.past_tails does not match the series")
+    # the known covariates' last stretch (models saved before it was kept have none: predicting then needs the history)
+    known = s.get("known_tails")
+    if known is not None and (not isinstance(known, list) or len(known) != n_series or any(
+            not isinstance(k, list) or len(k) != len(t) for k, t in zip(known, s["tails"]))):
+        raise LstmkitError("series.known_tails does not match the series")
     for v in s["interval_scale"].values():
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise LstmkitError("series.interval_scale must hold positive numbers")
