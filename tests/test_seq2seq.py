@@ -38,6 +38,25 @@ def test_parse_pairs_refuses_bad_lines_by_number(text, message):
         parse_pairs(text)
 
 
+def test_read_pairs_from_tables(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"de": ["Hallo", "Ja, gut"], "en": ["Hello", "Yes, fine"]}).to_csv(tmp_path / "p.csv", index=False)
+    assert read_pairs(tmp_path / "p.csv") == [("Hallo", "Hello"), ("Ja, gut", "Yes, fine")]  # two columns, in order
+    pd.DataFrame({"id": [1], "target": ["b"], "source": ["a"]}).to_json(tmp_path / "p.jsonl", orient="records", lines=True)
+    assert read_pairs(tmp_path / "p.jsonl") == [("a", "b")]  # named columns win
+    (tmp_path / "sums.csv").write_text("q,a\n123+456,579\n1+2,003.50\n")
+    assert read_pairs(tmp_path / "sums.csv") == [("123+456", "579"), ("1+2", "003.50")]  # cells as written
+    (tmp_path / "sums.jsonl").write_text('{"source": "1+2", "target": 3}\n')
+    assert read_pairs(tmp_path / "sums.jsonl") == [("1+2", "3")]
+    pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["z"]}).to_csv(tmp_path / "three.csv", index=False)
+    with pytest.raises(LstmkitError, match="has 3 columns"):
+        read_pairs(tmp_path / "three.csv")
+    pd.DataFrame({"source": ["x", ""], "target": ["y", "z"]}).to_parquet(tmp_path / "gap.parquet")
+    with pytest.raises(LstmkitError, match="row 2 has an empty or non-text source"):
+        read_pairs(tmp_path / "gap.parquet")
+
+
 def test_read_pairs_refuses_missing_and_undecodable_files(tmp_path):
     with pytest.raises(LstmkitError, match="does not exist"):
         read_pairs(tmp_path / "nope.tsv")

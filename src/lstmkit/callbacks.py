@@ -154,7 +154,8 @@ def plot_curves(rows: list[dict], unit: str, title: str = ""):
     ax.set_ylabel(f"loss, nats/{unit}")
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # a run too short to evaluate has no curve to name
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

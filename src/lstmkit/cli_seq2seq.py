@@ -14,7 +14,7 @@ from .errors import LstmkitError
 seq2seq_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                           help="Sequence to sequence: pairs of sequences in, an encoder-decoder LSTM with attention out.")
 
-PAIRS_HELP = "A tab-separated file, one SOURCE<TAB>TARGET pair per line (UTF-8)."
+PAIRS_HELP = "A tab-separated file, one SOURCE<TAB>TARGET pair per line (UTF-8), or a CSV/Parquet/JSONL table of two columns."
 DEMO_HELP = "addition ('123+456' -> '579'), dates ('March 5, 2021' -> '2021-03-05') or phrases (German -> English)"
 
 

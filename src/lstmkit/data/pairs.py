@@ -1,4 +1,4 @@
-"""Pairs of sequences: read from a tab-separated file, batched for an encoder-decoder.
+"""Pairs of sequences: read from a tab-separated file (or a table of two columns), batched for an encoder-decoder.
 
 A pairs file holds one pair per line, ``SOURCE<TAB>TARGET``, UTF-8 (a byte-order mark and CRLF line ends
 are fine). Blank lines are skipped; columns after the second (the attribution column of the Tatoeba/Anki
@@ -51,11 +51,16 @@ def parse_pairs(text: str, where: str = "the pairs") -> list[tuple[str, str]]:
     return pairs
 
 
+TABLES = (".csv", ".parquet", ".pq", ".jsonl")
+
+
 def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str]]:
-    """Read a pairs file (see the module doc)."""
+    """Read a pairs file (see the module doc), or a table (CSV, Parquet, JSONL) of two text columns."""
     path = Path(path)
     if path.is_dir():
         raise LstmkitError(f"{path} is a directory; pass a tab-separated pairs file")
+    if path.suffix.lower() in TABLES and path.exists():
+        return _table_pairs(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -69,6 +74,35 @@ def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str
     except LookupError:
         raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
     return parse_pairs(text, str(path))
+
+
+def _table_pairs(path: Path) -> list[tuple[str, str]]:
+    """The pairs of a table: its ``source`` and ``target`` columns, or else its only two columns, in order."""
+    import pandas as pd
+
+    if path.suffix.lower() == ".jsonl":
+        try:
+            df = pd.read_json(path, lines=True, dtype=False)
+        except ValueError as e:
+            raise LstmkitError(f"{path} is not valid JSON lines ({str(e).splitlines()[0][:80]}); one object per line") from None
+    else:
+        from .series import read_table
+
+        df = read_table(path, text=True)
+    cols = ["source", "target"] if {"source", "target"} <= set(df.columns) else list(df.columns)
+    if len(cols) != 2:
+        raise LstmkitError(f"{path} has {len(cols)} columns ({', '.join(map(str, cols[:6]))}); a pairs table needs two, or columns "
+                           "named source and target")
+    pairs = []
+    for n, (src, tgt) in enumerate(zip(df[cols[0]], df[cols[1]]), 1):
+        src, tgt = (str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v for v in (src, tgt))
+        for side, v in (("source", src), ("target", tgt)):
+            if not isinstance(v, str) or not v.strip():
+                raise LstmkitError(f"{path} row {n} has an empty or non-text {side} ({str(v)[:30]!r}); give both sides text, or drop the row")
+        pairs.append((src.strip(), tgt.strip()))
+    if not pairs:
+        raise LstmkitError(f"{path} holds no pairs")
+    return pairs
 
 
 def _padded(seqs: list, lead: int | None = None, tail: int | None = None) -> torch.Tensor:

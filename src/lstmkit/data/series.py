@@ -62,8 +62,9 @@ class SeriesSet:
 
 
 # ---------------------------------------------------------------------------- reading
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV (comma, semicolon, tab or bar, sniffed from the header) or Parquet file as a DataFrame."""
+def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
+    """A CSV (comma, semicolon, tab or bar, sniffed from the header) or Parquet file as a DataFrame;
+    ``text``: a CSV's cells as they are written, "007" and "3.50" included, and an empty cell as ""."""
     path = Path(path)
     if not path.exists():
         raise LstmkitError(f"{path}: no such file; pass a CSV or Parquet file")
@@ -72,6 +73,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
+        if text:
+            return pd.read_csv(path, sep=_delimiter(path), dtype=str, keep_default_na=False)
         return pd.read_csv(path, sep=_delimiter(path))
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
