@@ -103,7 +103,7 @@ def test_cli_bad_tables_exit_with_one_line(run_cli, tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_text("a,b,kind\n1,x,p\n2,y,q\n3,z,p\n4,w,q\n", encoding="utf-8")
     for args, message in (([csv, "--label", "nope"], "no column 'nope'"), ([csv, "--label", "kind"], "'b' are not numbers"),
-                          ([csv], "pass --label COL"), ([tmp_path / "none.csv", "--label", "kind"], "does not exist"),
+                          ([csv], "pass --label COL"), ([tmp_path / "none.csv", "--label", "kind"], "no such file"),
                           (["--demo", "wine"], "unknown demo")):
         code, _, stderr = run_cli("mlp", "train", *args, "--out", tmp_path / "m")
         assert code == 2 and message in stderr and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1

@@ -24,12 +24,9 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
     import numpy as np
     import pandas as pd
 
-    if not path.is_file():
-        raise LstmkitError(f"{path} does not exist or is not a file; pass a CSV or Parquet table")
-    try:
-        frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
-        raise LstmkitError(f"{path} cannot be read as a table ({str(e).splitlines()[0][:100]})") from None
+    from .data.series import read_table as read_frame
+
+    frame = read_frame(path)  # the delimiter sniffed, as for every task's tables
     if label is not None and label not in frame.columns:
         if need_label:
             raise LstmkitError(f"{path} has no column {label!r}; its columns are {', '.join(map(str, frame.columns[:12]))}")
