@@ -256,7 +256,9 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if target is None:
         numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])]
         if len(numeric) != 1:
-            raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})")
+            raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})"
+                               + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
+                                  "and time) and pass --id" if len(numeric) > 1 else ""))
         target = str(numeric[0])
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
