@@ -471,6 +471,12 @@ def test_bad_input_is_one_clear_error(frame, kwargs, message):
         lstmkit.Forecaster(horizon=3, **TINY, **kwargs).fit(frame, target=target, time="date")
 
 
+def test_a_wide_table_is_told_how_to_become_long():
+    wide = pd.DataFrame({"date": pd.date_range("2000", periods=30, freq="MS"), "A": 1.0, "B": 2.0})
+    with pytest.raises(LstmkitError, match="2 numeric columns \\(A, B\\); for one series per column, reshape .* pass --id"):
+        lstmkit.Forecaster(horizon=3, **TINY).fit(wide)
+
+
 def test_bad_horizon_and_fill():
     with pytest.raises(LstmkitError, match="positive"):
         lstmkit.Forecaster(horizon=0)
