@@ -536,6 +536,10 @@ def test_readers(tmp_path):
     assert [x[0].tolist() for x in X] == [[1.0, 2.0], [4.0, 5.0]]
     with pytest.raises(LstmkitError, match="no column 'nope' for --values"):
         read_labeled(tmp_path / "wide.csv", "cls", values=["nope"])
+    # a saved pandas index or an id column names the cases; it is not a time point
+    pd.DataFrame({"id": ["a", "b"], "cls": ["x", "y"], "t0": [1.0, 4.0], "t1": [2.0, 5.0]}).to_csv(tmp_path / "wide.csv")
+    X, y, names = read_labeled(tmp_path / "wide.csv", "cls", with_ids=True)
+    assert [x[0].tolist() for x in X] == [[1.0, 2.0], [4.0, 5.0]] and names == ["a", "b"]
     # times written as day-first dates order by the date, not by the text ("02/02" after "13/01")
     long["t"] = ["02/02/2020", "13/01/2020", "20/01/2020", "05/01/2020", "04/01/2020"]
     long.to_csv(tmp_path / "long.csv", index=False)

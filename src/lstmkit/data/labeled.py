@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,9 +151,8 @@ def _read_labeled(path, label, text, id, time, values, need_labels, optional_lab
     if id is not None:
         return _read_long(p, df, label, id, time, list(values))
     if text is None and _wide(df, label, values):
-        X, y = _read_wide(p, df, label, list(values))
-    else:
-        X, y = _read_texts(p, df, label, text)
+        return _read_wide(p, df, label, list(values))
+    X, y = _read_texts(p, df, label, text)
     return X, y, list(range(len(X)))
 
 
@@ -161,16 +161,24 @@ def _wide(df, label: str | None, values) -> bool:
     column besides the label, and at least two numeric ones (or the --values asked for)."""
     import pandas as pd
 
-    rest = [c for c in df.columns if c != label]
+    rest = [c for c in df.columns if c != label and not _names_rows(c)]
     if values:
         return True
     return len(rest) >= 2 and all(pd.api.types.is_numeric_dtype(df[c]) for c in rest)
 
 
+def _names_rows(col) -> bool:
+    """A column that names the rows rather than holding a time point: pandas' saved index ("Unnamed: 0")
+    or an id column."""
+    name = str(col).strip()
+    return bool(re.fullmatch(r"Unnamed: \d+", name)) or name.lower() in ("id", "case", "index", "name", "key")
+
+
 def _read_wide(p: Path, df, label: str | None, values: list[str]):
     import pandas as pd
 
-    cols = values or [c for c in df.columns if c != label]
+    namers = [c for c in df.columns if c != label and _names_rows(c)]
+    cols = values or [c for c in df.columns if c != label and c not in namers]
     for c in cols:
         if c not in df.columns:
             raise LstmkitError(f"{p} has no column {c!r} for --values; its columns are {', '.join(map(str, df.columns[:12]))}")
@@ -184,7 +192,9 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
         if missing.any():
             raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
         y = df[label].to_numpy()
-    return [row[None, :] for row in A], y
+    named = [c for c in namers if not str(c).startswith("Unnamed:")] or namers  # an id column before a saved index
+    names = df[named[0]].tolist() if named else list(range(len(df)))
+    return [row[None, :] for row in A], y, names
 
 
 def _read_folders(p: Path):
