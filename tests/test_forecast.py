@@ -477,6 +477,12 @@ def test_a_wide_table_is_told_how_to_become_long():
         lstmkit.Forecaster(horizon=3, **TINY).fit(wide)
 
 
+def test_a_saved_index_is_not_the_target(tmp_path, air):
+    air.to_csv(tmp_path / "a.csv")  # with pandas' index, read back as "Unnamed: 0"
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(str(tmp_path / "a.csv"))
+    assert fc.columns.target == "value" and fc.columns.time == "date"
+
+
 def test_bad_horizon_and_fill():
     with pytest.raises(LstmkitError, match="positive"):
         lstmkit.Forecaster(horizon=0)

@@ -11,6 +11,7 @@ Every problem with the input is one ``LstmkitError`` naming the column, the seri
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,9 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if time is None and find_time:  # first, so that a column of years is not taken for the target
         time = find_time_column(df, skip=tuple(c for c in (target, id, *known, *past) if c))
     if target is None:
-        numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])]
+        # a saved pandas index ("Unnamed: 0") is no candidate
+        numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])
+                   and not re.fullmatch(r"Unnamed: \d+", str(c))]
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})"
                                + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
