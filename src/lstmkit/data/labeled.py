@@ -11,7 +11,6 @@ Example:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,12 +169,15 @@ def _wide(df, label: str | None, values) -> bool:
 def _names_rows(col) -> bool:
     """A column that names the rows rather than holding a time point: pandas' saved index ("Unnamed: 0")
     or an id column."""
-    name = str(col).strip()
-    return bool(re.fullmatch(r"Unnamed: \d+", name)) or name.lower() in ("id", "case", "index", "name", "key")
+    from .series import saved_index
+
+    return saved_index(col) or str(col).strip().lower() in ("id", "case", "index", "name", "key")
 
 
 def _read_wide(p: Path, df, label: str | None, values: list[str]):
     import pandas as pd
+
+    from .series import saved_index
 
     namers = [c for c in df.columns if c != label and _names_rows(c)]
     cols = values or [c for c in df.columns if c != label and c not in namers]
@@ -192,7 +194,7 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
         if missing.any():
             raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
         y = df[label].to_numpy()
-    named = [c for c in namers if not str(c).startswith("Unnamed:")] or namers  # an id column before a saved index
+    named = [c for c in namers if not saved_index(c)] or namers  # an id column before a saved index
     names = df[named[0]].tolist() if named else list(range(len(df)))
     return [row[None, :] for row in A], y, names
 

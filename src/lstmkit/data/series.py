@@ -84,6 +84,11 @@ def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
 
 
+def saved_index(col) -> bool:
+    """Whether a column is pandas' own index written out with the table and read back ("Unnamed: 0")."""
+    return bool(re.fullmatch(r"Unnamed: \d+", str(col).strip()))
+
+
 def _delimiter(path: Path) -> str:
     """The CSV delimiter among ``,;\\t|``, sniffed from the header line as pandas does. A one-column file has
     none and reads with a comma; pandas' unrestricted sniffer split a header such as ``v`` at its letter."""
@@ -186,7 +191,7 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
         if pd.api.types.is_integer_dtype(s) and str(col).strip().lower() in _TIME_NAMES:
             counters.append(col)  # "year": 1960, 1961 ...; only by its name, as any column of integers could count
             continue
-        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)) or s.isna().all():
+        if not _textual(s) or s.isna().all():
             continue
         sample = s.dropna().astype(str)
         sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
@@ -255,9 +260,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if time is None and find_time:  # first, so that a column of years is not taken for the target
         time = find_time_column(df, skip=tuple(c for c in (target, id, *known, *past) if c))
     if target is None:
-        # a saved pandas index ("Unnamed: 0") is no candidate
-        numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c])
-                   and not re.fullmatch(r"Unnamed: \d+", str(c))]
+        numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c]) and not saved_index(c)]
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})"
                                + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
