@@ -546,15 +546,17 @@ def test_cli_refuses_a_text_model(tmp_path, run_cli, tiny_file):
     assert code == 2 and "not a forecasting model" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("text", ["v\n1.5\n2.25\n3.0\n", "t;v\n1;1,5\n2;2,25\n3;3\n", "t\tv\n1\t1.5\n2\t2.25\n3\t3.0\n"])
+@pytest.mark.parametrize("text", ["v\n1.5\n2.25\n3.0\n", "t;v\n1;1,5\n2;2,25\n3;3\n", "t;v\n1;1.5\n2;2.25\n3;3\n",
+                                  "t\tv\n1\t1.5\n2\t2.25\n3\t3.0\n", "t   v\n1   1.5\n2   2.25\n3   3.0\n"])
 def test_csv_delimiters(tmp_path, text):
     from lstmkit.data.series import read_table
 
     p = tmp_path / "s.csv"
     p.write_text(text)
     df = read_table(p)
-    # a one-column file keeps its one column (pandas' own sniffer split the header "v" at its letter)
-    assert list(df.columns)[-1] == "v" and len(df) == 3
+    # a one-column file keeps its one column (pandas' own sniffer split the header "v" at its letter); decimal
+    # commas beside semicolons are numbers
+    assert list(df.columns)[-1] == "v" and df["v"].tolist() == [1.5, 2.25, 3.0]
 
 
 def test_a_gap_on_an_assumed_grid_is_a_missing_value(tmp_path, run_cli):
@@ -584,6 +586,33 @@ def test_dates_written_day_first(tmp_path, fmt, freq):
     fc = lstmkit.Forecaster(horizon=3, **TINY).fit(str(p), target="v")
     assert fc.series["freq"] == freq and fc.series["last_times"] == [str(t[-1])]
     assert evaluate(fc, str(p), with_classical=False)["seen"] == 3  # read again, for a saved model, the same way
+
+
+def test_rows_without_times_are_not_called_in_sample():
+    y = 10.0 + np.sin(np.arange(60) / 3)
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(pd.DataFrame({"v": y[:40]}), target="v")
+    assert evaluate(fc, pd.DataFrame({"v": y[40:]}), with_classical=False)["seen"] == 0  # row 17 of another file
+
+
+@pytest.mark.parametrize("frame, time", [
+    # seaborn's flights layout: "year" repeats beside "month", so it is no count of steps: row order, as before
+    (pd.DataFrame({"year": np.repeat(np.arange(1949, 1952), 12), "month": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                                                          "Sep", "Oct", "Nov", "Dec"] * 3, "v": np.arange(36) + 1.0}), None),
+    (pd.DataFrame({"timestamp": 1577836800 + 3600 * np.arange(36), "v": np.arange(36) + 1.0}), None),  # epoch seconds
+    (pd.DataFrame({"year": np.arange(1960, 1996), "v": np.arange(36) + 1.0}), "year"),
+])
+def test_an_integer_column_is_the_time_only_when_it_counts_steps(frame, time):
+    fc = lstmkit.Forecaster(horizon=3, **TINY).fit(frame, target="v")
+    assert fc.columns.time == time
+
+
+def test_weekly_grid_keeps_its_weekday_and_a_gap_hint_names_the_calendar():
+    mondays = pd.DataFrame({"d": pd.date_range("2021-01-04", periods=40, freq="W-MON").delete(5), "v": np.arange(39) + 1.0})
+    fc = lstmkit.Forecaster(horizon=2, **TINY).fit(mondays, target="v", time="d", freq="W", fill="linear")
+    assert fc.series["freq"] == "W-MON" and fc.predict()["d"].dt.dayofweek.tolist() == [0, 0]
+    months = pd.DataFrame({"d": pd.date_range("2020-01-01", periods=40, freq="MS").delete(7), "v": np.arange(39) + 1.0})
+    with pytest.raises(LstmkitError, match="pass --freq MS --fill linear"):
+        lstmkit.Forecaster(horizon=2, **TINY).fit(months, target="v", time="d")
 
 
 def test_integer_years_are_the_time(tmp_path, run_cli):

@@ -134,10 +134,10 @@ def forecast_train(
 
 
 def _classical_note(classical: Optional[bool]) -> None:
-    from .models.forecast_eval import classical_available
+    from .models.forecast_eval import CLASSICAL_NOTE, classical_available
 
     if classical or (classical is None and classical_available()):
-        print("fitting the classical baselines (--no-classical skips them) ...", file=sys.stderr, flush=True)
+        print(CLASSICAL_NOTE, file=sys.stderr, flush=True)
 
 
 def _classical_time(seconds: dict) -> None:
@@ -205,8 +205,7 @@ def forecast_evaluate(
     from .models.forecast_eval import evaluate, plot_forecast
 
     fc = _load(model)
-    _classical_note(classical)
-    r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical)
+    r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical, notes=lambda m: print(m, file=sys.stderr, flush=True))
     _classical_time(r["baseline_seconds"])
     if r["seen"]:
         # not an error: scoring the fit is legitimate, but the table must not pass it off as a forecast

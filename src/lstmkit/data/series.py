@@ -64,7 +64,8 @@ class SeriesSet:
 
 # ---------------------------------------------------------------------------- reading
 def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
-    """A CSV (comma, semicolon, tab or bar, sniffed from the header) or Parquet file as a DataFrame;
+    """A CSV (comma, semicolon with decimal points or commas, tab, bar or spaces, sniffed from the header) or
+    Parquet file as a DataFrame;
     ``text``: a CSV's cells as they are written, "007" and "3.50" included, and an empty cell as ""."""
     path = Path(path)
     if not path.exists():
@@ -74,9 +75,15 @@ def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
+        sep = _delimiter(path)
         if text:
-            return pd.read_csv(path, sep=_delimiter(path), dtype=str, keep_default_na=False)
-        return pd.read_csv(path, sep=_delimiter(path))
+            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+        df = pd.read_csv(path, sep=sep)
+        if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
+            other = pd.read_csv(path, sep=sep, decimal=",")
+            if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
+                df = other
+        return df
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -90,16 +97,17 @@ def saved_index(col) -> bool:
 
 
 def _delimiter(path: Path) -> str:
-    """The CSV delimiter among ``,;\\t|``, sniffed from the header line as pandas does. A one-column file has
+    """The CSV delimiter among ``,;\\t|`` and spaces, sniffed from the header line as pandas does. A one-column file has
     none and reads with a comma; pandas' unrestricted sniffer split a header such as ``v`` at its letter."""
     import csv
 
     with open(path, newline="", encoding="utf-8", errors="replace") as f:
         header = f.readline()
     try:
-        return csv.Sniffer().sniff(header, delimiters=",;\t|").delimiter
+        sep = csv.Sniffer().sniff(header, delimiters=",;\t| ").delimiter
     except csv.Error:
         return ","
+    return r"\s+" if sep == " " else sep  # columns aligned by runs of spaces
 
 
 def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
@@ -155,7 +163,9 @@ def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -
                     pass
             if errors == "raise":
                 raise
-            return pd.to_datetime(raw, errors=errors, dayfirst=dayfirst)
+            # the reading that parses more values, so that the value left unparsed is the bad one
+            readings = [pd.to_datetime(raw, errors="coerce", dayfirst=d) for d in ((dayfirst,) if dayfirst else (False, True))]
+            return min(readings, key=lambda r: int(r.isna().sum()))
 
 
 def _regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
@@ -165,7 +175,7 @@ def _regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
         t = pd.DatetimeIndex(stamps.to_numpy()[np.asarray(rows)])
         try:
             if freq is not None:
-                if len(t) and (pd.date_range(t.min(), t.max(), freq=freq).get_indexer(t) < 0).any():
+                if len(t) and (_grid(t.min(), t.max(), freq).get_indexer(t) < 0).any():
                     return False
             elif len(t) >= 3 and pd.infer_freq(t) is None:
                 return False
@@ -246,7 +256,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         known: covariate columns known in the future (their future values are needed to predict).
         past: covariate columns known only up to the present.
         fill: how to fill missing values (ffill, bfill, linear, zero); None refuses them.
-        freq: a pandas frequency to assume instead of inferring one.
+        freq: the pandas frequency of the times instead of inferring one; it puts each series on its grid,
+            where a time with no row is a missing value (refused unless ``fill``).
         find_time: with no ``time``, look for the column of dates (off when reading for a saved model,
             which keeps the columns it was trained with).
 
@@ -257,7 +268,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     time = time or t_col
     if fill is not None and fill not in FILLS:
         raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")
-    if time is None and find_time:  # first, so that a column of years is not taken for the target
+    found_time = time is None and find_time
+    if found_time:  # first, so that a column of years is not taken for the target
         time = find_time_column(df, skip=tuple(c for c in (target, id, *known, *past) if c))
     if target is None:
         numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c]) and not saved_index(c)]
@@ -274,6 +286,10 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
     # integer times (years, period numbers) stay integers, one step apart; anything else is parsed as dates
     counted = bool(time) and pd.api.types.is_integer_dtype(df[time])
+    if counted and found_time and not _counts(df, time, id):
+        time, counted = None, False  # "year" repeating beside a "month" column, epoch seconds: row order, as before
+    if counted and freq:
+        raise LstmkitError(f"--freq {freq} is for dates, and the times in {time!r} are integers that count steps; leave --freq out")
     if time and not counted:
         try:
             stamps = parse_times(df[time], errors="raise")
@@ -281,12 +297,15 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             raw = df[time]
             parsed = parse_times(raw, errors="coerce")
             bad = parsed.isna() & raw.notna()
-            where = f" ({str(raw[bad].iloc[0])[:30]!r} at row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})" if bad.any() else ""
-            raise LstmkitError(f"time column {time!r} holds a value that is not a date{where}: {str(e)[:80]}; fix it or pass another --time") from None
+            where = f" ({str(raw[bad].iloc[0])[:30]!r} at row {int(np.flatnonzero(bad.to_numpy())[0]) + 1})" if bad.any() else f": {str(e)[:80]}"
+            raise LstmkitError(f"time column {time!r} holds a value that is not a date{where}; fix it or pass another --time") from None
         if stamps.isna().any():
             raise LstmkitError(f"time column {time!r} is empty at row {int(np.flatnonzero(stamps.isna().to_numpy())[0]) + 1}; every row needs a time")
         if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert(None)
+            # one time of day throughout (daily or coarser): the local dates, which a change of daylight saving
+            # time would shift in UTC; several (hourly): UTC, where no hour repeats or goes missing
+            local = stamps.dt.tz_localize(None)
+            stamps = local if local.dt.time.nunique() == 1 else stamps.dt.tz_convert(None)
     groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
     if time and not counted:
         if _textual(df[time]) and not _regular(stamps, groups, freq):
@@ -321,7 +340,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
                 f = pd.infer_freq(t)
                 if f is None:
                     raise LstmkitError(_irregular(t, label, time))
-            if f is not None:
+            if f is not None and not freq:
                 freqs.add(f)
         else:
             t = pd.RangeIndex(len(rows))
@@ -330,6 +349,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         if time and freq and not counted:
             # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
             t, at = _on_grid(t, freq, label, time)
+            freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
             if at is not None:
                 if fill is None:
                     gap = t[np.setdiff1d(np.arange(len(t)), at)]
@@ -360,11 +380,18 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
 def _irregular(t: pd.DatetimeIndex, label: str, col: str) -> str:
     """The error for times no frequency fits: the gaps seen, and the --freq that the commonest gap suggests."""
     gaps = pd.Series(np.diff(t.values)).value_counts()
+    days = pd.Timedelta(gaps.index[0]) / pd.Timedelta(days=1)
+    # calendar steps vary in length: months 28-31 days, quarters 89-92, years 365-366
+    anchor = "S" if (t.day == 1).all() else "E" if t.is_month_end.all() else None
+    calendar_ = next((code for lo, hi, code in ((28, 31, "M"), (89, 92, "Q"), (365, 366, "Y")) if lo <= days <= hi), None)
     hint = "pass --freq to assume one"
-    try:
-        hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
-    except ValueError:
-        pass
+    if calendar_ and anchor:
+        hint = f"pass --freq {calendar_}{anchor} --fill linear to put them on that grid"
+    elif not calendar_:
+        try:
+            hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
+        except ValueError:
+            pass
     return (f"{label}: the times in {col!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
             f"{hint}, or resample the table to a regular grid")
 
@@ -373,14 +400,23 @@ def _on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str) -> tuple[pd.D
     """The regular grid of ``freq`` from the first time to the last, and where on it each time lies (None: all
     of it). A time off the grid is an error: the frequency does not fit it."""
     try:
-        grid = pd.date_range(t[0], t[-1], freq=freq)
+        grid = _grid(t[0], t[-1], freq)
     except ValueError as e:
         raise LstmkitError(f"--freq {freq!r} is not a pandas frequency ({str(e)[:60]}); pass one such as D, W, MS or QS") from None
     at = grid.get_indexer(t)
     if (at < 0).any():
-        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} that starts "
-                           f"at {t[0]}; pass the frequency the times follow")
+        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} "
+                           f"(the times from {t[0]} on, {freq} apart); pass the frequency the times follow")
     return grid, (None if len(grid) == len(t) else at)
+
+
+def _grid(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """The times of ``freq`` from ``first`` to ``last``; a weekly frequency keeps the first time's weekday
+    ("W" is W-SUN in pandas, and weeks of Mondays stay Mondays)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.Week) and offset.weekday is not None and offset.weekday != first.weekday():
+        offset = pd.offsets.Week(n=offset.n, weekday=first.weekday())
+    return pd.date_range(first, last, freq=offset)
 
 
 def _spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
@@ -389,8 +425,19 @@ def _spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _counts(df: pd.DataFrame, col: str, id: str | None) -> bool:
+    """Whether an integer column rises by exactly one from row to row within every series (and has no gap)."""
+    if df[col].isna().any():
+        return False
+    groups = [df[col]] if not id else [g for _, g in df.groupby(id, sort=False)[col]]
+    return all((np.diff(g.to_numpy(np.int64)) == 1).all() for g in groups)
+
+
 def _counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
     """Integer times as the steps they count (1960, 1961 ...): ascending, one apart."""
+    if pd.isna(n).any():
+        raise LstmkitError(f"{label}: time column {col!r} is empty at row {int(np.flatnonzero(pd.isna(n))[0]) + 1}; every row needs a time")
+    n = np.asarray(n, dtype=np.int64)  # unsigned columns would wrap below zero
     d = np.diff(n)
     if (d < 0).any():
         i = int(np.flatnonzero(d < 0)[0])

@@ -80,7 +80,8 @@ class Forecaster:
             target, time, id: the value column, the time column (parsed; regular), the series column.
             known, past: covariate columns known in the future / only up to now.
             fill: fill missing values (ffill, bfill, linear, zero) instead of refusing them.
-            freq: assume this pandas frequency instead of inferring it.
+            freq: the pandas frequency of the times instead of inferring it; a time of its grid with no row is a
+                missing value (refused unless ``fill``).
             progress: show a progress bar on stderr.
             notes: a callable receiving one-line messages (the plan, the validation result).
         """
@@ -110,7 +111,7 @@ class Forecaster:
         self.series = {"ids": ss.ids, "freq": ss.freq, "tails": [v[-tail_len:].tolist() for v in ss.values],
                        "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
-                       "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known],
+                       "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known] if ss.known_names else None,
                        "interval_scale": {},
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]

@@ -55,6 +55,9 @@ def _simple(history: np.ndarray, h: int, season: int) -> dict[str, np.ndarray]:
     return out
 
 
+CLASSICAL_NOTE = "fitting the classical baselines (--no-classical skips them) ..."
+
+
 def classical_available() -> bool:
     try:
         import statsforecast  # noqa: F401
@@ -164,12 +167,14 @@ def _future_of(ss: SeriesSet, cols, offset_from_end: int, h: int) -> pd.DataFram
     return pd.concat(frames, ignore_index=True)
 
 
-def evaluate(model, data, h: int | None = None, *, with_classical: bool | None = None, fill: str | None = None) -> dict:
+def evaluate(model, data, h: int | None = None, *, with_classical: bool | None = None, fill: str | None = None,
+             notes=None) -> dict:
     """Forecast the last ``h`` points (default: the horizon) of every series in ``data`` from the points
     before them, and score lstmkit and every baseline on them.
 
     Returns {"h", "table": {method: {metric: mean over series}}, "coverage": {level: share},
-    "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}.
+    "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}. ``notes`` receives a line
+    before the classical baselines, which can take a while, are fitted.
     """
     cols = model.columns
     h = model.config.horizon if h is None else h
@@ -185,6 +190,8 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     fc = model.predict(h, frame_of(hist_ss, cols), future=_future_of(ss, cols, h, h))
     season = model.summary.get("season") or model.config.season or 1
     ours = _per_series(fc, hist_ss, cols, "mean")
+    if notes and (with_classical or (with_classical is None and classical_available())):
+        notes(CLASSICAL_NOTE)
     base, seconds = baselines(hist_ss.values, h, season, with_classical=with_classical)
     table = score(actuals, {"lstmkit": ours, **base}, hist_ss.values, season)
     cov = {}
@@ -198,6 +205,8 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
 def seen_in_training(model, ss: SeriesSet, h: int) -> int:
     """How many of the ``h`` scored points per series lie at or before the end of the model's training data
     for that series: there the network's score is in-sample, where every baseline's is out of sample."""
+    if not model.columns.time:
+        return 0  # row numbers count from each file's first row: another file's rows cannot be placed in time
     ends = dict(zip(model.series["ids"], model.series["last_times"]))
     seen = 0
     for name, times in zip(ss.ids, ss.times):
