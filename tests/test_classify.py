@@ -540,6 +540,17 @@ def test_readers(tmp_path):
     pd.DataFrame({"id": ["a", "b"], "cls": ["x", "y"], "t0": [1.0, 4.0], "t1": [2.0, 5.0]}).to_csv(tmp_path / "wide.csv")
     X, y, names = read_labeled(tmp_path / "wide.csv", "cls", with_ids=True)
     assert [x[0].tolist() for x in X] == [[1.0, 2.0], [4.0, 5.0]] and names == ["a", "b"]
+    # a long table without --id is refused, not read as a wide one; a text column keeps a table of texts
+    pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 1, 0, 1], "v": [1.0, 2, 3, 4], "cls": ["x", "x", "y", "y"]}).to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(LstmkitError, match="'id' repeats, so the table looks like long format.*pass --id id"):
+        read_labeled(tmp_path / "w.csv", "cls")
+    with pytest.raises(LstmkitError, match="pass --id COL naming the sequences too"):
+        read_labeled(tmp_path / "w.csv", "cls", time="t")
+    pd.DataFrame({"name": ["red apple", "green pear"], "price": [1.0, 2.0], "qty": [3.0, 4.0], "cls": ["x", "y"]}).to_csv(tmp_path / "w.csv", index=False)
+    assert read_labeled(tmp_path / "w.csv", "cls")[0] == ["red apple", "green pear"]
+    pd.DataFrame({"sample_id": [101, 102], "t0": [1.0, 2.0], "t1": [3.0, 4.0], "cls": ["x", "y"]}).to_csv(tmp_path / "w.csv", index=False)
+    X, _, names = read_labeled(tmp_path / "w.csv", "cls", with_ids=True)
+    assert [x[0].tolist() for x in X] == [[1.0, 3.0], [2.0, 4.0]] and names == [101, 102]
     # times written as day-first dates order by the date, not by the text ("02/02" after "13/01")
     long["t"] = ["02/02/2020", "13/01/2020", "20/01/2020", "05/01/2020", "04/01/2020"]
     long.to_csv(tmp_path / "long.csv", index=False)

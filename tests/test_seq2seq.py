@@ -47,8 +47,10 @@ def test_read_pairs_from_tables(tmp_path):
     assert read_pairs(tmp_path / "p.jsonl") == [("a", "b")]  # named columns win
     (tmp_path / "sums.csv").write_text("q,a\n123+456,579\n1+2,003.50\n")
     assert read_pairs(tmp_path / "sums.csv") == [("123+456", "579"), ("1+2", "003.50")]  # cells as written
-    (tmp_path / "sums.jsonl").write_text('{"source": "1+2", "target": 3}\n')
-    assert read_pairs(tmp_path / "sums.jsonl") == [("1+2", "3")]
+    (tmp_path / "sums.jsonl").write_text('{"source": "1+2", "target": 3}\n{"source": "2020-01-05", "target": 2.5}\n')
+    assert read_pairs(tmp_path / "sums.jsonl") == [("1+2", "3"), ("2020-01-05", "2.5")]
+    (tmp_path / "tabs.csv").write_text("Hallo\tHello\nJa\tYes\n")  # a pairs file named .csv: no header to lose
+    assert read_pairs(tmp_path / "tabs.csv") == [("Hallo", "Hello"), ("Ja", "Yes")]
     pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["z"]}).to_csv(tmp_path / "three.csv", index=False)
     with pytest.raises(LstmkitError, match="has 3 columns"):
         read_pairs(tmp_path / "three.csv")

@@ -149,29 +149,45 @@ def _read_labeled(path, label, text, id, time, values, need_labels, optional_lab
         raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
     if id is not None:
         return _read_long(p, df, label, id, time, list(values))
-    if text is None and _wide(df, label, values):
+    if time is not None:
+        raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
+    if text is None and _wide(p, df, label, values):
         return _read_wide(p, df, label, list(values))
     X, y = _read_texts(p, df, label, text)
     return X, y, list(range(len(X)))
 
 
-def _wide(df, label: str | None, values) -> bool:
-    """One row per case and one numeric column per time point (the UCR archive's CSV layout): no text
-    column besides the label, and at least two numeric ones (or the --values asked for)."""
+def _wide(p: Path, df, label: str | None, values) -> bool:
+    """One row per case and one numeric column per time point (the UCR archive's CSV layout): every column
+    but the label numeric, at least two that are not row names (or the --values asked for). A row-naming
+    column whose names repeat makes it a long table, which needs --id."""
     import pandas as pd
 
-    rest = [c for c in df.columns if c != label and not _names_rows(c)]
     if values:
         return True
-    return len(rest) >= 2 and all(pd.api.types.is_numeric_dtype(df[c]) for c in rest)
+    others = [c for c in df.columns if c != label]
+    namers = [c for c in others if _names_rows(c)]
+    # a text column other than an id ("name": "red apple") makes a table of texts, as before
+    if not all(pd.api.types.is_numeric_dtype(df[c]) or (c in namers and _id_like(c)) for c in others):
+        return False
+    repeated = [c for c in namers if df[c].duplicated().any()]
+    if repeated:
+        raise LstmkitError(f"{p}: {repeated[0]!r} repeats, so the table looks like long format (one row per time point); "
+                           f"pass --id {repeated[0]} (and --time COL to order each sequence's rows)")
+    return len(others) - len(namers) >= 2
+
+
+def _id_like(col) -> bool:
+    name = str(col).strip().lower()
+    return name in ("id", "case", "key") or name.endswith(("_id", " id"))
 
 
 def _names_rows(col) -> bool:
     """A column that names the rows rather than holding a time point: pandas' saved index ("Unnamed: 0")
-    or an id column."""
+    or an id column ("id", "sample_id", "case" ...)."""
     from .series import saved_index
 
-    return saved_index(col) or str(col).strip().lower() in ("id", "case", "index", "name", "key")
+    return saved_index(col) or _id_like(col) or str(col).strip().lower() in ("index", "name")
 
 
 def _read_wide(p: Path, df, label: str | None, values: list[str]):

@@ -59,7 +59,7 @@ def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str
     path = Path(path)
     if path.is_dir():
         raise LstmkitError(f"{path} is a directory; pass a tab-separated pairs file")
-    if path.suffix.lower() in TABLES and path.exists():
+    if path.suffix.lower() in TABLES and path.exists() and not _tab_separated(path):
         return _table_pairs(path)
     try:
         raw = path.read_bytes()
@@ -76,15 +76,32 @@ def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str
     return parse_pairs(text, str(path))
 
 
+def _tab_separated(path: Path) -> bool:
+    """A ``.csv`` whose first line holds a tab is a pairs file under another name (it has no header to lose)."""
+    if path.suffix.lower() != ".csv":
+        return False
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return "\t" in f.readline()
+
+
 def _table_pairs(path: Path) -> list[tuple[str, str]]:
-    """The pairs of a table: its ``source`` and ``target`` columns, or else its only two columns, in order."""
+    """The pairs of a table with a header row: its ``source`` and ``target`` columns, or else its only two
+    columns, in order."""
     import pandas as pd
 
     if path.suffix.lower() == ".jsonl":
-        try:
-            df = pd.read_json(path, lines=True, dtype=False)
-        except ValueError as e:
-            raise LstmkitError(f"{path} is not valid JSON lines ({str(e).splitlines()[0][:80]}); one object per line") from None
+        import json
+
+        rows = []
+        for n, line in enumerate(path.read_text(encoding="utf-8-sig").split("\n"), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise LstmkitError(f"{path} line {n} is not valid JSON ({e.msg}); one object per line") from None
+        if any(not isinstance(r, dict) for r in rows):
+            raise LstmkitError(f"{path} holds a line that is not a JSON object; one object per line, such as {{\"source\": ..., \"target\": ...}}")
+        df = pd.DataFrame(rows, dtype=object)  # each value as written: 3 stays 3, a date stays text
     else:
         from .series import read_table
 
@@ -95,7 +112,9 @@ def _table_pairs(path: Path) -> list[tuple[str, str]]:
                            "named source and target")
     pairs = []
     for n, (src, tgt) in enumerate(zip(df[cols[0]], df[cols[1]]), 1):
-        src, tgt = (str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v for v in (src, tgt))
+        # numbers in JSON are the text they were written as ("3", "2.5")
+        src, tgt = (str(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) else v
+                    for v in (src, tgt))
         for side, v in (("source", src), ("target", tgt)):
             if not isinstance(v, str) or not v.strip():
                 raise LstmkitError(f"{path} row {n} has an empty or non-text {side} ({str(v)[:30]!r}); give both sides text, or drop the row")
