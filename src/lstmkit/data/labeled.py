@@ -191,8 +191,6 @@ def _names_rows(col) -> bool:
 
 
 def _read_wide(p: Path, df, label: str | None, values: list[str]):
-    import pandas as pd
-
     from .series import saved_index
 
     namers = [c for c in df.columns if c != label and _names_rows(c)]
@@ -200,9 +198,7 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
     for c in cols:
         if c not in df.columns:
             raise LstmkitError(f"{p} has no column {c!r} for --values; its columns are {', '.join(map(str, df.columns[:12]))}")
-        if not pd.api.types.is_numeric_dtype(df[c]):
-            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
-            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
+    _check_numeric(p, df, cols)
     A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
     y = None
     if label is not None:
@@ -213,6 +209,16 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
     named = [c for c in namers if not saved_index(c)] or namers  # an id column before a saved index
     names = df[named[0]].tolist() if named else list(range(len(df)))
     return [row[None, :] for row in A], y, names
+
+
+def _check_numeric(p: Path, df, cols: list) -> None:
+    """One error line naming the first cell of ``cols`` that is not a number."""
+    import pandas as pd
+
+    for c in cols:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
 
 
 def _read_folders(p: Path):
@@ -278,10 +284,7 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
         if not values:
             raise LstmkitError(f"{p} has no numeric value column besides {id!r}; pass --values COL")
-    for v in values:
-        if not pd.api.types.is_numeric_dtype(df[v]):
-            bad = pd.to_numeric(df[v], errors="coerce").isna() & df[v].notna()
-            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {v!r} is {str(df[v][bad].iloc[0])[:30]!r}, not a number")
+    _check_numeric(p, df, values)
     order = None
     if time is not None and not pd.api.types.is_numeric_dtype(df[time]):
         # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
