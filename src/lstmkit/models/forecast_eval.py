@@ -344,6 +344,10 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
         if actuals is not None:
             ax.plot(x[: len(actuals[j])], actuals[j], color="tab:red", lw=1.2, ls="--", label="actual")
         ax.set_title(name or cols.target, fontsize=10)
+        if not isinstance(histories.times[j], pd.DatetimeIndex):  # years or row numbers: whole ticks, not 1992.5
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
