@@ -15,7 +15,8 @@ from tamper import remanifest
 import lstmkit
 from lstmkit.data.airpassengers import airpassengers
 from lstmkit.data.scaling import Scaler, ScalerConfig
-from lstmkit.data.series import calendar, find_time_column, season_for, to_series
+from lstmkit.data.series import calendar, season_for, to_series
+from lstmkit.data.times import find_time_column
 from lstmkit.data.stationarity import is_stationary, level_input_for
 from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window
 from lstmkit.errors import LstmkitError
@@ -549,7 +550,7 @@ def test_cli_refuses_a_text_model(tmp_path, run_cli, tiny_file):
 @pytest.mark.parametrize("text", ["v\n1.5\n2.25\n3.0\n", "t;v\n1;1,5\n2;2,25\n3;3\n", "t;v\n1;1.5\n2;2.25\n3;3\n",
                                   "t\tv\n1\t1.5\n2\t2.25\n3\t3.0\n", "t   v\n1   1.5\n2   2.25\n3   3.0\n"])
 def test_csv_delimiters(tmp_path, text):
-    from lstmkit.data.series import read_table
+    from lstmkit.data.tables import read_table
 
     p = tmp_path / "s.csv"
     p.write_text(text)

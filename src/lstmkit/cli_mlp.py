@@ -24,7 +24,7 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
     import numpy as np
     import pandas as pd
 
-    from .data.series import read_table as read_frame
+    from .data.tables import read_table as read_frame
 
     frame = read_frame(path)  # the delimiter sniffed, as for every task's tables
     if label is not None and label not in frame.columns:

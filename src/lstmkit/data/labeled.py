@@ -136,7 +136,7 @@ def _read_labeled(path, label, text, id, time, values, need_labels, optional_lab
         except ValueError as e:
             raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
     else:
-        from .series import read_table
+        from .tables import read_table
 
         df = read_table(p)
     if not len(df):
@@ -185,13 +185,13 @@ def _id_like(col) -> bool:
 def _names_rows(col) -> bool:
     """A column that names the rows rather than holding a time point: pandas' saved index ("Unnamed: 0")
     or an id column ("id", "sample_id", "case" ...)."""
-    from .series import saved_index
+    from .tables import saved_index
 
     return saved_index(col) or _id_like(col) or str(col).strip().lower() in ("index", "name")
 
 
 def _read_wide(p: Path, df, label: str | None, values: list[str]):
-    from .series import saved_index
+    from .tables import saved_index
 
     namers = [c for c in df.columns if c != label and _names_rows(c)]
     cols = values or [c for c in df.columns if c != label and c not in namers]
@@ -288,7 +288,7 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
     order = None
     if time is not None and not pd.api.types.is_numeric_dtype(df[time]):
         # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
-        from .series import parse_times
+        from .times import parse_times
 
         parsed = parse_times(df[time], errors="coerce")
         if parsed.notna().all():

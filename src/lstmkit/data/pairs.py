@@ -103,7 +103,7 @@ def _table_pairs(path: Path) -> list[tuple[str, str]]:
             raise LstmkitError(f"{path} holds a line that is not a JSON object; one object per line, such as {{\"source\": ..., \"target\": ...}}")
         df = pd.DataFrame(rows, dtype=object)  # each value as written: 3 stays 3, a date stays text
     else:
-        from .series import read_table
+        from .tables import read_table
 
         df = read_table(path, text=True)
     cols = ["source", "target"] if {"source", "target"} <= set(df.columns) else list(df.columns)

@@ -1,18 +1,15 @@
 """Time series in: a CSV/Parquet file or a pandas object -> checked, regular series ready to window.
 
-    read_table(path)                  CSV or Parquet -> DataFrame (pandas)
     to_series(df, target, time, id)   -> SeriesSet: one float array per series, its timestamps and frequency
-    find_time_column(df, skip)        the one column of dates, when no --time is given
     season_for(freq)                  the seasonal period a frequency implies (monthly 12, daily 7 ...)
     calendar(times, freq)             sin/cos calendar features (time, 2 * terms)
     future_times(last, freq, h)       the h timestamps after ``last``
 
-Every problem with the input is one ``LstmkitError`` naming the column, the series and the row.
+Files are read by ``tables.read_table`` and the time column by ``times``. Every problem with the input is one
+``LstmkitError`` naming the column, the series and the row.
 """
 from __future__ import annotations
 
-import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LstmkitError
+from .tables import read_table, saved_index
+from .times import (counted_times, counts_steps, find_time_column, irregular_error, on_grid, parse_times, regular, spread,
+                    textual)
 
 FILLS = ("ffill", "bfill", "linear", "zero")
 # pandas offset names (as ``pd.infer_freq`` returns them, prefix before any '-') -> seasonal period
@@ -62,54 +62,6 @@ class SeriesSet:
         return cut, acts
 
 
-# ---------------------------------------------------------------------------- reading
-def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
-    """A CSV (comma, semicolon with decimal points or commas, tab, bar or spaces, sniffed from the header) or
-    Parquet file as a DataFrame;
-    ``text``: a CSV's cells as they are written, "007" and "3.50" included, and an empty cell as ""."""
-    path = Path(path)
-    if not path.exists():
-        raise LstmkitError(f"{path}: no such file; pass a CSV or Parquet file")
-    if path.is_dir():
-        raise LstmkitError(f"{path} is a directory; pass a CSV or Parquet file")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        sep = _delimiter(path)
-        if text:
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-        df = pd.read_csv(path, sep=sep)
-        if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
-            other = pd.read_csv(path, sep=sep, decimal=",")
-            if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
-                df = other
-        return df
-    except ImportError as e:
-        raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
-        first = (str(e).splitlines() or [type(e).__name__])[0][:160]
-        raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
-
-
-def saved_index(col) -> bool:
-    """Whether a column is pandas' own index written out with the table and read back ("Unnamed: 0")."""
-    return bool(re.fullmatch(r"Unnamed: \d+", str(col).strip()))
-
-
-def _delimiter(path: Path) -> str:
-    """The CSV delimiter among ``,;\\t|`` and spaces, sniffed from the header line as pandas does. A one-column file has
-    none and reads with a comma; pandas' unrestricted sniffer split a header such as ``v`` at its letter."""
-    import csv
-
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        header = f.readline()
-    try:
-        sep = csv.Sniffer().sniff(header, delimiters=",;\t| ").delimiter
-    except csv.Error:
-        return ","
-    return r"\s+" if sep == " " else sep  # columns aligned by runs of spaces
-
-
 def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
     """A DataFrame from a path, a DataFrame, or a Series with a DatetimeIndex; returns (frame, target, time)."""
     if isinstance(data, (str, Path)):
@@ -130,92 +82,6 @@ def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None,
             raise LstmkitError(f"an array of shape {arr.shape} is not one series; pass a 1-D array, a Series or a DataFrame")
         return pd.DataFrame({target or "value": arr}), target or "value", None
     raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
-
-
-# names that say "this column is the time" when more than one column holds dates
-_TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month", "year", "week", "day")
-
-
-_QUARTER = r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$"  # "1970 Q1", "1970-Q1": the quarters R and Excel export
-
-
-def _textual(raw: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)
-
-
-def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -> pd.Series:
-    """A column of times as timestamps: what pandas parses, quarters written "1970 Q1", and dates written day
-    first ("13/01/2020", "13.01.2020") when they do not all parse month first."""
-    if _textual(raw):
-        text = raw.astype(str)
-        quarters = text.str.fullmatch(_QUARTER)
-        if quarters.any():  # the others are left as they are, so a bad one is named by the error
-            raw = raw.where(~quarters, text.str.replace(_QUARTER, r"\1Q\2", regex=True))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format": each date parsed alone
-        try:
-            return pd.to_datetime(raw, errors="raise", dayfirst=dayfirst)
-        except (ValueError, TypeError, OverflowError):
-            if _textual(raw) and not dayfirst:
-                try:
-                    return pd.to_datetime(raw, errors="raise", dayfirst=True)
-                except (ValueError, TypeError, OverflowError):
-                    pass
-            if errors == "raise":
-                raise
-            # the reading that parses more values, so that the value left unparsed is the bad one
-            readings = [pd.to_datetime(raw, errors="coerce", dayfirst=d) for d in ((dayfirst,) if dayfirst else (False, True))]
-            return min(readings, key=lambda r: int(r.isna().sum()))
-
-
-def _regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
-    """Whether every series' times lie on the grid of ``freq``, or without one, whether pandas can name a
-    frequency for every series of at least 3 points."""
-    for _, rows in groups:
-        t = pd.DatetimeIndex(stamps.to_numpy()[np.asarray(rows)])
-        try:
-            if freq is not None:
-                if len(t) and (_grid(t.min(), t.max(), freq).get_indexer(t) < 0).any():
-                    return False
-            elif len(t) >= 3 and pd.infer_freq(t) is None:
-                return False
-        except (ValueError, TypeError):
-            return False
-    return True
-
-
-def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
-    """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
-
-    A column counts when it is a datetime column, or text of which every value parses as a date (so
-    numbers, labels and store names never do). Read as a user expects of ``date,value`` with no --time.
-    """
-    found, counters = [], []
-    for col in df.columns:
-        if col in skip:
-            continue
-        s = df[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            found.append(col)
-            continue
-        if pd.api.types.is_integer_dtype(s) and str(col).strip().lower() in _TIME_NAMES:
-            counters.append(col)  # "year": 1960, 1961 ...; only by its name, as any column of integers could count
-            continue
-        if not _textual(s) or s.isna().all():
-            continue
-        sample = s.dropna().astype(str)
-        sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
-        if not sample.str.contains(r"\d", regex=True).all():  # "Monday", "north": not dates on their own
-            continue
-        parsed = parse_times(sample, errors="coerce")
-        if parsed.notna().all():
-            found.append(col)
-    if len(found) == 1:
-        return str(found[0])
-    named = [c for c in found if str(c).strip().lower() in _TIME_NAMES]
-    if len(named) == 1:
-        return str(named[0])
-    return str(counters[0]) if not found and len(counters) == 1 else None
 
 
 def _numeric(df: pd.DataFrame, col: str, rows: np.ndarray | None = None) -> np.ndarray:
@@ -286,7 +152,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
     # integer times (years, period numbers) stay integers, one step apart; anything else is parsed as dates
     counted = bool(time) and pd.api.types.is_integer_dtype(df[time])
-    if counted and found_time and not _counts(df, time, id):
+    if counted and found_time and not counts_steps(df, time, id):
         time, counted = None, False  # "year" repeating beside a "month" column, epoch seconds: row order, as before
     if counted and freq:
         raise LstmkitError(f"--freq {freq} is for dates, and the times in {time!r} are integers that count steps; leave --freq out")
@@ -308,11 +174,11 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             stamps = local if local.dt.time.nunique() == 1 else stamps.dt.tz_convert(None)
     groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
     if time and not counted:
-        if _textual(df[time]) and not _regular(stamps, groups, freq):
+        if textual(df[time]) and not regular(stamps, groups, freq):
             # "01/02/2020" parses as 2 January; if the month-first reading leaves the times irregular and the
             # day-first one (1 February) does not, the file writes its days first
             other = parse_times(df[time], errors="coerce", dayfirst=True)
-            if other.notna().all() and getattr(other.dt, "tz", None) is None and _regular(other, groups, freq):
+            if other.notna().all() and getattr(other.dt, "tz", None) is None and regular(other, groups, freq):
                 stamps = other
         df = df.assign(**{time: stamps})
     values_all = _numeric(df, target)
@@ -323,7 +189,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         rows = np.asarray(rows)
         label = f"series {name!r}" if id else "the series"
         if counted:
-            t = _counted_times(df[time].to_numpy()[rows], label, time)
+            t = counted_times(df[time].to_numpy()[rows], label, time)
         elif time:
             t = pd.DatetimeIndex(df[time].to_numpy()[rows])
             order = np.argsort(t.values, kind="stable")
@@ -339,7 +205,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             if f is None and len(t) >= 3:
                 f = pd.infer_freq(t)
                 if f is None:
-                    raise LstmkitError(_irregular(t, label, time))
+                    raise LstmkitError(irregular_error(t, label, time))
             if f is not None and not freq:
                 freqs.add(f)
         else:
@@ -348,14 +214,14 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         c = {k: a[rows] for k, a in cov.items()}
         if time and freq and not counted:
             # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
-            t, at = _on_grid(t, freq, label, time)
+            t, at = on_grid(t, freq, label, time)
             freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
             if at is not None:
                 if fill is None:
                     gap = t[np.setdiff1d(np.arange(len(t)), at)]
                     raise LstmkitError(f"{label}: {len(gap)} time(s) of the {freq} grid have no row (first {gap[0]}); "
                                        "pass --fill ffill|bfill|linear|zero to fill them")
-                v, c = _spread(v, at, len(t)), {k: _spread(a, at, len(t)) for k, a in c.items()}
+                v, c = spread(v, at, len(t)), {k: spread(a, at, len(t)) for k, a in c.items()}
         for col, arr in ((target, v), *c.items()):
             nan = np.flatnonzero(~np.isfinite(arr))
             if len(nan) and fill is None:
@@ -375,81 +241,6 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time)
-
-
-def _irregular(t: pd.DatetimeIndex, label: str, col: str) -> str:
-    """The error for times no frequency fits: the gaps seen, and the --freq that the commonest gap suggests."""
-    gaps = pd.Series(np.diff(t.values)).value_counts()
-    days = pd.Timedelta(gaps.index[0]) / pd.Timedelta(days=1)
-    # calendar steps vary in length: months 28-31 days, quarters 89-92, years 365-366
-    anchor = "S" if (t.day == 1).all() else "E" if t.is_month_end.all() else None
-    calendar_ = next((code for lo, hi, code in ((28, 31, "M"), (89, 92, "Q"), (365, 366, "Y")) if lo <= days <= hi), None)
-    hint = "pass --freq to assume one"
-    if calendar_ and anchor:
-        hint = f"pass --freq {calendar_}{anchor} --fill linear to put them on that grid"
-    elif not calendar_:
-        try:
-            hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
-        except ValueError:
-            pass
-    return (f"{label}: the times in {col!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
-            f"{hint}, or resample the table to a regular grid")
-
-
-def _on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str) -> tuple[pd.DatetimeIndex, np.ndarray | None]:
-    """The regular grid of ``freq`` from the first time to the last, and where on it each time lies (None: all
-    of it). A time off the grid is an error: the frequency does not fit it."""
-    try:
-        grid = _grid(t[0], t[-1], freq)
-    except ValueError as e:
-        raise LstmkitError(f"--freq {freq!r} is not a pandas frequency ({str(e)[:60]}); pass one such as D, W, MS or QS") from None
-    at = grid.get_indexer(t)
-    if (at < 0).any():
-        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} "
-                           f"(the times from {t[0]} on, {freq} apart); pass the frequency the times follow")
-    return grid, (None if len(grid) == len(t) else at)
-
-
-def _grid(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    """The times of ``freq`` from ``first`` to ``last``; a weekly frequency keeps the first time's weekday
-    ("W" is W-SUN in pandas, and weeks of Mondays stay Mondays)."""
-    offset = pd.tseries.frequencies.to_offset(freq)
-    if isinstance(offset, pd.offsets.Week) and offset.weekday is not None and offset.weekday != first.weekday():
-        offset = pd.offsets.Week(n=offset.n, weekday=first.weekday())
-    return pd.date_range(first, last, freq=offset)
-
-
-def _spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.nan)
-    out[at] = a
-    return out
-
-
-def _counts(df: pd.DataFrame, col: str, id: str | None) -> bool:
-    """Whether an integer column rises by exactly one from row to row within every series (and has no gap)."""
-    if df[col].isna().any():
-        return False
-    groups = [df[col]] if not id else [g for _, g in df.groupby(id, sort=False)[col]]
-    return all((np.diff(g.to_numpy(np.int64)) == 1).all() for g in groups)
-
-
-def _counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
-    """Integer times as the steps they count (1960, 1961 ...): ascending, one apart."""
-    if pd.isna(n).any():
-        raise LstmkitError(f"{label}: time column {col!r} is empty at row {int(np.flatnonzero(pd.isna(n))[0]) + 1}; every row needs a time")
-    n = np.asarray(n, dtype=np.int64)  # unsigned columns would wrap below zero
-    d = np.diff(n)
-    if (d < 0).any():
-        i = int(np.flatnonzero(d < 0)[0])
-        raise LstmkitError(f"{label}: time goes backwards in {col!r} ({n[i + 1]} after {n[i]}); sort the table by time")
-    if (d == 0).any():
-        i = int(np.flatnonzero(d == 0)[0])
-        raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first")
-    if (d != 1).any():
-        i = int(np.flatnonzero(d != 1)[0])
-        raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps one apart, so add a "
-                           "row for each missing step (its value empty, then --fill) or pass dates")
-    return pd.RangeIndex(int(n[0]), int(n[-1]) + 1)
 
 
 # ---------------------------------------------------------------------------- calendar

@@ -1,0 +1,178 @@
+"""The time column of a series table: dates (day first too), integer counts, and regular grids.
+
+    parse_times(raw)                  a column as timestamps (quarters "1970 Q1" and "13/01/2020" included)
+    find_time_column(df, skip)        the one column of dates (or of years), when no --time is given
+    regular(stamps, groups, freq)     whether every series' times fit a frequency
+    on_grid(t, freq, ...)             a series' times on the grid of ``freq``, and where each one lies
+    counted_times(n, ...)             integer times (years) as the steps they count
+
+``series.to_series`` reads a table with these; every problem is one ``LstmkitError`` naming the column.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LstmkitError
+
+# names that say "this column is the time" when more than one column holds dates
+_TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month", "year", "week", "day")
+
+
+_QUARTER = r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$"  # "1970 Q1", "1970-Q1": the quarters R and Excel export
+
+
+def textual(raw: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)
+
+
+def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -> pd.Series:
+    """A column of times as timestamps: what pandas parses, quarters written "1970 Q1", and dates written day
+    first ("13/01/2020", "13.01.2020") when they do not all parse month first."""
+    if textual(raw):
+        text = raw.astype(str)
+        quarters = text.str.fullmatch(_QUARTER)
+        if quarters.any():  # the others are left as they are, so a bad one is named by the error
+            raw = raw.where(~quarters, text.str.replace(_QUARTER, r"\1Q\2", regex=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format": each date parsed alone
+        try:
+            return pd.to_datetime(raw, errors="raise", dayfirst=dayfirst)
+        except (ValueError, TypeError, OverflowError):
+            if textual(raw) and not dayfirst:
+                try:
+                    return pd.to_datetime(raw, errors="raise", dayfirst=True)
+                except (ValueError, TypeError, OverflowError):
+                    pass
+            if errors == "raise":
+                raise
+            # the reading that parses more values, so that the value left unparsed is the bad one
+            readings = [pd.to_datetime(raw, errors="coerce", dayfirst=d) for d in ((dayfirst,) if dayfirst else (False, True))]
+            return min(readings, key=lambda r: int(r.isna().sum()))
+
+
+def regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
+    """Whether every series' times lie on the grid of ``freq``, or without one, whether pandas can name a
+    frequency for every series of at least 3 points."""
+    for _, rows in groups:
+        t = pd.DatetimeIndex(stamps.to_numpy()[np.asarray(rows)])
+        try:
+            if freq is not None:
+                if len(t) and (grid_of(t.min(), t.max(), freq).get_indexer(t) < 0).any():
+                    return False
+            elif len(t) >= 3 and pd.infer_freq(t) is None:
+                return False
+        except (ValueError, TypeError):
+            return False
+    return True
+
+
+def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
+    """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
+
+    A column counts when it is a datetime column, or text of which every value parses as a date (so
+    numbers, labels and store names never do). Read as a user expects of ``date,value`` with no --time.
+    """
+    found, counters = [], []
+    for col in df.columns:
+        if col in skip:
+            continue
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            found.append(col)
+            continue
+        if pd.api.types.is_integer_dtype(s) and str(col).strip().lower() in _TIME_NAMES:
+            counters.append(col)  # "year": 1960, 1961 ...; only by its name, as any column of integers could count
+            continue
+        if not textual(s) or s.isna().all():
+            continue
+        sample = s.dropna().astype(str)
+        sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
+        if not sample.str.contains(r"\d", regex=True).all():  # "Monday", "north": not dates on their own
+            continue
+        parsed = parse_times(sample, errors="coerce")
+        if parsed.notna().all():
+            found.append(col)
+    if len(found) == 1:
+        return str(found[0])
+    named = [c for c in found if str(c).strip().lower() in _TIME_NAMES]
+    if len(named) == 1:
+        return str(named[0])
+    return str(counters[0]) if not found and len(counters) == 1 else None
+
+
+def irregular_error(t: pd.DatetimeIndex, label: str, col: str) -> str:
+    """The error for times no frequency fits: the gaps seen, and the --freq that the commonest gap suggests."""
+    gaps = pd.Series(np.diff(t.values)).value_counts()
+    days = pd.Timedelta(gaps.index[0]) / pd.Timedelta(days=1)
+    # calendar steps vary in length: months 28-31 days, quarters 89-92, years 365-366
+    anchor = "S" if (t.day == 1).all() else "E" if t.is_month_end.all() else None
+    calendar_ = next((code for lo, hi, code in ((28, 31, "M"), (89, 92, "Q"), (365, 366, "Y")) if lo <= days <= hi), None)
+    hint = "pass --freq to assume one"
+    if calendar_ and anchor:
+        hint = f"pass --freq {calendar_}{anchor} --fill linear to put them on that grid"
+    elif not calendar_:
+        try:
+            hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
+        except ValueError:
+            pass
+    return (f"{label}: the times in {col!r} are irregular (gaps of {', '.join(str(g) for g in gaps.index[:3])}); "
+            f"{hint}, or resample the table to a regular grid")
+
+
+def on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str) -> tuple[pd.DatetimeIndex, np.ndarray | None]:
+    """The regular grid of ``freq`` from the first time to the last, and where on it each time lies (None: all
+    of it). A time off the grid is an error: the frequency does not fit it."""
+    try:
+        grid = grid_of(t[0], t[-1], freq)
+    except ValueError as e:
+        raise LstmkitError(f"--freq {freq!r} is not a pandas frequency ({str(e)[:60]}); pass one such as D, W, MS or QS") from None
+    at = grid.get_indexer(t)
+    if (at < 0).any():
+        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} "
+                           f"(the times from {t[0]} on, {freq} apart); pass the frequency the times follow")
+    return grid, (None if len(grid) == len(t) else at)
+
+
+def grid_of(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """The times of ``freq`` from ``first`` to ``last``; a weekly frequency keeps the first time's weekday
+    ("W" is W-SUN in pandas, and weeks of Mondays stay Mondays)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.Week) and offset.weekday is not None and offset.weekday != first.weekday():
+        offset = pd.offsets.Week(n=offset.n, weekday=first.weekday())
+    return pd.date_range(first, last, freq=offset)
+
+
+def spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[at] = a
+    return out
+
+
+def counts_steps(df: pd.DataFrame, col: str, id: str | None) -> bool:
+    """Whether an integer column rises by exactly one from row to row within every series (and has no gap)."""
+    if df[col].isna().any():
+        return False
+    groups = [df[col]] if not id else [g for _, g in df.groupby(id, sort=False)[col]]
+    return all((np.diff(g.to_numpy(np.int64)) == 1).all() for g in groups)
+
+
+def counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
+    """Integer times as the steps they count (1960, 1961 ...): ascending, one apart."""
+    if pd.isna(n).any():
+        raise LstmkitError(f"{label}: time column {col!r} is empty at row {int(np.flatnonzero(pd.isna(n))[0]) + 1}; every row needs a time")
+    n = np.asarray(n, dtype=np.int64)  # unsigned columns would wrap below zero
+    d = np.diff(n)
+    if (d < 0).any():
+        i = int(np.flatnonzero(d < 0)[0])
+        raise LstmkitError(f"{label}: time goes backwards in {col!r} ({n[i + 1]} after {n[i]}); sort the table by time")
+    if (d == 0).any():
+        i = int(np.flatnonzero(d == 0)[0])
+        raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first")
+    if (d != 1).any():
+        i = int(np.flatnonzero(d != 1)[0])
+        raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps one apart, so add a "
+                           "row for each missing step (its value empty, then --fill) or pass dates")
+    return pd.RangeIndex(int(n[0]), int(n[-1]) + 1)
