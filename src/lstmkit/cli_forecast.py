@@ -22,6 +22,10 @@ RECIPES = {
 }
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 FREQ_HELP = ("The pandas frequency of the times (MS, D, h ...) instead of inferring it; a time of that grid with no row is "
              "a missing value (see --fill).")
 CLASSICAL_HELP = ("Add statsforecast's AutoETS, AutoARIMA, AutoTheta and statsmodels' Holt-Winters to the table "
@@ -113,16 +117,14 @@ def forecast_train(
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
         return _seed_recipe(source, target, time, out, seed, {**RECIPES[recipe], **opts}, quiet)
-    say = (lambda m: print(m, file=sys.stderr, flush=True))
     fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
-                                                            past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=say)
+                                                            past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
     fc.save(out)
     print(f"model saved to {out} ({fc.summary['fit_s']:.1f} s)", file=sys.stderr)
     v = fc.validation
     if v:
         season_ = fc.summary["season"]
-        _classical_note(classical)
-        base, seconds = baselines(v["histories"].values, horizon, season_, with_classical=classical)
+        base, seconds = baselines(v["histories"].values, horizon, season_, with_classical=classical, notes=_say)
         _classical_time(seconds)
         table = score(v["actuals"], {"lstmkit": v["forecasts"], **base}, v["histories"].values, season_)
         emit(f"held out: the last {horizon} steps of each series, forecast by the validation networks (trained without them)\n")
@@ -131,13 +133,6 @@ def forecast_train(
             plot_forecast(plot, v["histories"], fc.validation_frame(), fc.columns, v["actuals"], fc.config.levels)
     elif plot:
         raise LstmkitError("--plot needs the held-out forecast, which --no-validate skips; use 'lstmkit forecast predict --plot'")
-
-
-def _classical_note(classical: Optional[bool]) -> None:
-    from .models.forecast_eval import CLASSICAL_NOTE, classical_available
-
-    if classical or (classical is None and classical_available()):
-        print(CLASSICAL_NOTE, file=sys.stderr, flush=True)
 
 
 def _classical_time(seconds: dict) -> None:
@@ -205,7 +200,7 @@ def forecast_evaluate(
     from .models.forecast_eval import evaluate, plot_forecast
 
     fc = _load(model)
-    r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical, notes=lambda m: print(m, file=sys.stderr, flush=True))
+    r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical, notes=_say)
     _classical_time(r["baseline_seconds"])
     if r["seen"]:
         # not an error: scoring the fit is legitimate, but the table must not pass it off as a forecast
@@ -243,8 +238,7 @@ def forecast_backtest(
     from .models.forecast_eval import backtest
 
     source, d_target, d_time = _data(data, demo)
-    say = (lambda m: print(m, file=sys.stderr, flush=True))
-    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq, progress=say,
+    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq, progress=_say,
                  with_classical=classical,
                  seed=seed, **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
     if as_json:

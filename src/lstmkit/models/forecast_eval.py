@@ -111,8 +111,10 @@ def classical(histories: list[np.ndarray], h: int, season: int) -> tuple[dict[st
     return out, seconds
 
 
-def baselines(histories: list[np.ndarray], h: int, season: int, *, with_classical: bool | None = None) -> tuple[dict[str, list[np.ndarray]], dict[str, float]]:
-    """Forecasts of every baseline for every series: {method: [forecast (h,) per series]}, and seconds."""
+def baselines(histories: list[np.ndarray], h: int, season: int, *, with_classical: bool | None = None,
+              notes=None) -> tuple[dict[str, list[np.ndarray]], dict[str, float]]:
+    """Forecasts of every baseline for every series: {method: [forecast (h,) per series]}, and seconds.
+    ``notes`` receives a line before the classical baselines, which can take a while, are fitted."""
     out: dict[str, list[np.ndarray]] = {name: [] for name in SIMPLE}
     for y in histories:
         for name, f in _simple(y, h, season).items():
@@ -121,6 +123,8 @@ def baselines(histories: list[np.ndarray], h: int, season: int, *, with_classica
     if with_classical is None:
         with_classical = classical_available()
     if with_classical:
+        if notes:
+            notes(CLASSICAL_NOTE)
         more, seconds = classical(histories, h, season)
         out.update(more)
     return out, seconds
@@ -173,8 +177,7 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     before them, and score lstmkit and every baseline on them.
 
     Returns {"h", "table": {method: {metric: mean over series}}, "coverage": {level: share},
-    "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}. ``notes`` receives a line
-    before the classical baselines, which can take a while, are fitted.
+    "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}. ``notes``: as for ``baselines``.
     """
     cols = model.columns
     h = model.config.horizon if h is None else h
@@ -190,9 +193,7 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     fc = model.predict(h, frame_of(hist_ss, cols), future=_future_of(ss, cols, h, h))
     season = model.summary.get("season") or model.config.season or 1
     ours = _per_series(fc, hist_ss, cols, "mean")
-    if notes and (with_classical or (with_classical is None and classical_available())):
-        notes(CLASSICAL_NOTE)
-    base, seconds = baselines(hist_ss.values, h, season, with_classical=with_classical)
+    base, seconds = baselines(hist_ss.values, h, season, with_classical=with_classical, notes=notes)
     table = score(actuals, {"lstmkit": ours, **base}, hist_ss.values, season)
     cov = {}
     for v in model.config.levels:
