@@ -59,7 +59,7 @@ def stage_model(tx: fileset.Transaction, config: dict, parts: dict[str, dict], t
     if bad:  # the trainer never gets here with NaN weights; a caller of the API might
         raise LstmkitError(f"refusing to save weights that hold NaN or inf ({', '.join(bad[:3])}); the model diverged — lower the learning rate")
     names = [WEIGHTS, *[f"{p}.json" for p in parts], CONFIG]
-    tx.write_file(prefix + WEIGHTS, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT, "format_version": str(FORMAT_VERSION)}))
+    tx.write_file(prefix + WEIGHTS, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT}))
     for part, obj in parts.items():
         tx.write_json(f"{prefix}{part}.json", obj)
     tx.write_json(prefix + CONFIG, {"format": FORMAT, "format_version": FORMAT_VERSION, **config})

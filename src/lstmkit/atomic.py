@@ -1,6 +1,8 @@
 """Atomic file writes: write a temporary file beside the target, fsync, then rename over it.
 
-A crash or Ctrl-C mid-write leaves either the old file or the new one, never half of one.
+A crash or Ctrl-C mid-write leaves either the old file or the new one, never half of one. A symbolic link
+is followed (its target is replaced, the link stays); a pipe or a device (``/dev/stdout``, a FIFO) is
+written through, since it cannot be renamed over; a directory is refused.
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Callable
+
+from .errors import LstmkitError
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> None:
@@ -21,9 +25,17 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], None]) -> None:
     Example:
         write_atomic("w.safetensors", lambda tmp: save_file(tensors, tmp))
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path = Path(os.path.realpath(path))  # a link's target is the file to replace
+    if path.is_dir():
+        raise LstmkitError(f"{path} is a directory; pass a file path inside it, such as {path / 'out.csv'}")
+    if path.exists() and not path.is_file():  # a pipe or a device: nothing to rename over, so write through
+        write(str(path))
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise LstmkitError(f"cannot write {path} ({e.strerror or e}); pass a path in a directory you can write to") from None
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)

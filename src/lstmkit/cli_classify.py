@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as, write_or_emit
+from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -68,25 +68,25 @@ def classify_train(
     from . import rundir
     from .models.classify import SequenceClassifier
 
-    if rundir.holds_model(out) and not overwrite:
-        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    rundir.check_destination(out, overwrite)
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              weight_decay=_number_or_word(weight_decay, float), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
-    if demo is not None:
-        if data is not None:
-            raise LstmkitError("pass DATA or --demo, not both")
-        if demo != "echo":
-            raise LstmkitError(f"unknown demo {demo!r}; pass echo")
-        from .data.echo import echo_task
+    with unsaved_on_interrupt(out):
+        if demo is not None:
+            if data is not None:
+                raise LstmkitError("pass DATA or --demo, not both")
+            if demo != "echo":
+                raise LstmkitError(f"unknown demo {demo!r}; pass echo")
+            from .data.echo import echo_task
 
-        X, y = echo_task(2000, k=echo_position, seed=seed)
-        clf.fit(X, y, notes=_say)
-    elif data is None:
-        raise LstmkitError("pass a DATA file or folder, or --demo echo")
-    else:
-        clf.fit_file(data, label, text=text, id=id, time=time, values=values or (), notes=_say)
-    clf.save(out)
+            X, y = echo_task(2000, k=echo_position, seed=seed)
+            clf.fit(X, y, notes=_say)
+        elif data is None:
+            raise LstmkitError("pass a DATA file or folder, or --demo echo")
+        else:
+            clf.fit_file(data, label, text=text, id=id, time=time, values=values or (), notes=_say)
+        clf.save(out)
     h = clf.summary_
     if "val_acc" in h:
         emit(f"validation accuracy {h['val_acc']:.3f} on {h['val_cases']} held-out cases"
@@ -115,6 +115,7 @@ def classify_predict(
     """Label each case: a CSV of the case (its id, file or row), its predicted label and one probability per class."""
     import pandas as pd
 
+    check_out(out, model, (data,))
     clf = _load(model, unknown)
     X, _, names = clf.read_cases(data, with_ids=True)
     proba = clf.predict_proba(X)
@@ -135,13 +136,16 @@ def classify_evaluate(
                                           "is an error naming it; drop: leave such characters out."),
 ):
     """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
-    from .models.classify_eval import confusion_text, plot_confusion, report
+    from .models.classify_eval import confusion_text, plot_confusion, report, unseen_note
 
+    check_out(plot, model, (data,))
     clf = _load(model, unknown)
     X, y = clf.read_cases(data, label)
     if y is None:
         raise LstmkitError(f"{data} holds no labels; pass --label COL")
     r = report(clf, X, y)
+    if unseen_note(r):
+        _say(unseen_note(r))
     if as_json:
         emit(json.dumps(r, indent=2, default=str) + "\n")
     else:

@@ -1,6 +1,7 @@
 """What every command group of the CLI shares: the usage-line style and writing to stdout."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from typer.core import TyperCommand
@@ -26,6 +27,40 @@ def write_or_emit(text: str, out, done: str) -> None:
         print(done, file=sys.stderr, flush=True)
     else:
         emit(text)
+
+
+def check_out(out, model=None, inputs=()) -> None:
+    """Refuse, before any work, an output file that is a directory, that would replace one of the model's own
+    files (a prediction written over its ``config.json`` leaves it unreadable) or an input file (the data
+    would be lost). ``None`` (stdout) passes."""
+    from pathlib import Path
+
+    from .errors import LstmkitError
+
+    if out is None or str(out) == "-":
+        return
+    target = Path(out).resolve()
+    if target.is_dir():
+        raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / 'out.csv'}")
+    if model is not None and target.exists() and Path(model).resolve() in target.parents:
+        raise LstmkitError(f"{out} is a file of the model {model}; write to another path, so that the model is kept")
+    for source in inputs:
+        if source is not None and str(source) != "-" and Path(source).exists() and target.exists() and target.samefile(source):
+            raise LstmkitError(f"{out} is also the input {source}; write to another path, so that the input is kept")
+
+
+@contextlib.contextmanager
+def unsaved_on_interrupt(out=None):
+    """Ctrl-C during a fit that cannot be resumed (classify, forecast, mlp): one line saying that nothing was
+    saved, and exit 130. The trainer raises the signal again once the network it trains has stopped; a SIGTERM
+    unwinds the same way to the entry point's "terminated" and exit 143."""
+    import typer
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        print(f"interrupted: nothing saved{f'; {out} is as it was' if out is not None else ''}", file=sys.stderr, flush=True)
+        raise typer.Exit(130) from None
 
 
 def load_as(path, cls, what: str):

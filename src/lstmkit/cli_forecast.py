@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as
+from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -107,8 +107,8 @@ def forecast_train(
 
     source, d_target, d_time = _data(data, demo)
     target, time = target or d_target, time or d_time
-    if rundir.holds_model(out) and not overwrite:
-        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    rundir.check_destination(out, overwrite)
+    check_out(plot, None, (data,))
     opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
                     hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
                     range_lo=range_lo, range_hi=range_hi, normalize=normalize, level_input=level_input, calendar=calendar, ensemble=ensemble, minutes=minutes,
@@ -117,9 +117,10 @@ def forecast_train(
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
         return _seed_recipe(source, target, time, out, seed, {**RECIPES[recipe], **opts}, quiet)
-    fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
-                                                            past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
-    fc.save(out)
+    with unsaved_on_interrupt(out):
+        fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
+                                                                past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
+        fc.save(out)
     print(f"model saved to {out} ({fc.summary['fit_s']:.1f} s)", file=sys.stderr)
     v = fc.validation
     if v:
@@ -163,17 +164,12 @@ def forecast_predict(
     fill: Optional[str] = typer.Option(None, help="Fill missing values in DATA: ffill, bfill, linear or zero."),
 ):
     """Forecast from a trained model: a CSV with mean, lo-80, hi-80, lo-95, hi-95 per step."""
+    for path in (out, plot):
+        check_out(path, model, (data, future))
     fc = _load(model)
     levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
     frame = fc.predict(horizon, str(data) if data else None, levels=levels, future=str(future) if future else None, fill=fill)
-    text = frame.to_csv(index=False)
-    if out:
-        from .atomic import write_bytes_atomic
-
-        write_bytes_atomic(out, text.encode("utf-8"))
-        print(f"forecast written to {out} ({len(frame)} rows)", file=sys.stderr)
-    else:
-        emit(text)
+    write_or_emit(frame.to_csv(index=False), out, f"forecast written to {out} ({len(frame)} rows)")
     if plot:
         from .models.forecast_eval import plot_forecast
 
@@ -199,6 +195,7 @@ def forecast_evaluate(
     """Forecast the last points of each series from the rest; score lstmkit and the baselines on them."""
     from .models.forecast_eval import evaluate, plot_forecast
 
+    check_out(plot, model, (data,))
     fc = _load(model)
     r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical, notes=_say)
     _classical_time(r["baseline_seconds"])
@@ -238,9 +235,10 @@ def forecast_backtest(
     from .models.forecast_eval import backtest
 
     source, d_target, d_time = _data(data, demo)
-    r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq, progress=_say,
-                 with_classical=classical,
-                 seed=seed, **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
+    with unsaved_on_interrupt():
+        r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq,
+                     progress=_say, with_classical=classical, seed=seed,
+                     **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
     if as_json:
         emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")
     else:

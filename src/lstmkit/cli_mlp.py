@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as, write_or_emit
+from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -40,12 +40,17 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
         raise LstmkitError(f"{path}: feature column(s) {', '.join(map(repr, text))} are not numbers; pass --features with numeric columns only")
     if not names:
         raise LstmkitError(f"{path} has no feature columns besides the label {label!r}")
+    X = frame[names].to_numpy(dtype=float)
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):  # rows counted from 1 after the header, as a spreadsheet shows them
+        r, c = bad[0]
+        raise LstmkitError(f"{path}: column {names[c]!r} holds a missing or infinite value at data row {r + 1}; fill or drop it")
     y = None
     if label is not None:
         if frame[label].isna().any():
-            raise LstmkitError(f"{path}: the label column {label!r} is empty at row {int(np.flatnonzero(frame[label].isna())[0])}; fill or drop it")
+            raise LstmkitError(f"{path}: the label column {label!r} is empty at data row {int(np.flatnonzero(frame[label].isna())[0]) + 1}; fill or drop it")
         y = frame[label].to_numpy()
-    return frame[names].to_numpy(dtype=float), y, [str(c) for c in names]
+    return X, y, [str(c) for c in names]
 
 
 def _iris():
@@ -79,10 +84,9 @@ def mlp_train(
     from . import rundir
     from .models.mlp import MLP
 
-    if rundir.holds_model(out) and not overwrite:
-        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+    rundir.check_destination(out, overwrite)
     if not 0 <= test_fraction < 0.9:
-        raise LstmkitError(f"--test-fraction {test_fraction} is out of range; pass 0 up to 0.9")
+        raise LstmkitError(f"--test-fraction {test_fraction} is out of range; pass 0 or more, below 0.9")
     if demo is not None:
         if data is not None:
             raise LstmkitError("pass DATA or --demo, not both")
@@ -107,7 +111,8 @@ def mlp_train(
         tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
         test, X, y = (X[te], y[te]), X[tr], y[tr]
     m = MLP(tuple(hidden) if hidden else (8,), activation, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
-    m.fit(X, y)
+    with unsaved_on_interrupt(out):
+        m.fit(X, y)
     m.features_ = names
     s = m.summary_
     _say(f"network {' -> '.join(map(str, m.net_.config.layers))} ({activation}), {s['parameters']} parameters, "
@@ -135,6 +140,7 @@ def mlp_predict(
     """Label each row: a CSV of the row number, its predicted class and one probability per class."""
     import pandas as pd
 
+    check_out(out, model, (data,))
     m = _load(model)
     X, _, _ = read_table(data, None, m.features_, need_label=False)
     proba = m.predict_proba(X)
@@ -151,22 +157,16 @@ def mlp_evaluate(
     label: str = typer.Option(..., help="The class column."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
-    """Accuracy, macro-F1 and the confusion matrix on a labelled table."""
-    from sklearn.metrics import confusion_matrix, f1_score
+    """Accuracy, macro-F1 and the confusion matrix on a labelled table; a label the model never saw counts as an error."""
+    from .models.classify_eval import confusion_text, report, unseen_note
 
     m = _load(model)
     X, y, _ = read_table(data, label, m.features_)
-    pred = m.predict(X)
-    y = y.astype(m.classes_.dtype) if m.classes_.dtype.kind in "iuf" and y.dtype.kind in "iuf" else y.astype(str)
-    classes = m.classes_ if m.classes_.dtype.kind in "iuf" else m.classes_.astype(str)
-    pred = pred if m.classes_.dtype.kind in "iuf" else pred.astype(str)
-    r = {"accuracy": float((pred == y).mean()), "macro_f1": float(f1_score(y, pred, average="macro", labels=classes)),
-         "rows": len(y), "classes": [str(c) for c in classes], "confusion": confusion_matrix(y, pred, labels=classes).tolist()}
+    r = report(m, X, y)
+    if unseen_note(r):
+        _say(unseen_note(r))
     if as_json:
-        emit(json.dumps(r, indent=2) + "\n")
+        emit(json.dumps({"accuracy": r["accuracy"], "macro_f1": r["macro_f1"], "rows": r["cases"],
+                         "classes": [str(c) for c in r["labels"]], "confusion": r["confusion"]}, indent=2) + "\n")
         return
-    width = max(len(c) for c in r["classes"]) + 2
-    lines = [f"accuracy {r['accuracy']:.4f}, macro-F1 {r['macro_f1']:.4f} on {r['rows']} rows", "",
-             "true \\ predicted".ljust(width + 4) + "".join(c.rjust(width) for c in r["classes"])]
-    lines += [c.ljust(width + 4) + "".join(str(v).rjust(width) for v in row) for c, row in zip(r["classes"], r["confusion"])]
-    emit("\n".join(lines) + "\n")
+    emit(f"accuracy {r['accuracy']:.4f}, macro-F1 {r['macro_f1']:.4f} on {r['cases']} rows\n\n{confusion_text(r)}\n")

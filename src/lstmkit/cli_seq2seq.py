@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .cli_common import Command, emit, load_as, write_or_emit
+from .cli_common import Command, check_out, emit, load_as, write_or_emit
 from .errors import LstmkitError
 
 seq2seq_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -36,12 +36,12 @@ def seq2seq_train(
     source_level: Optional[str] = typer.Option(None, help="Source symbols: char or word (default char; word for --demo phrases)."),
     target_level: Optional[str] = typer.Option(None, help="Target symbols: char or word (default char; word for --demo phrases)."),
     lowercase: bool = typer.Option(False, "--lowercase", help="Word level: lowercase both sides first."),
-    hidden: int = typer.Option(256, help="Decoder units; a bidirectional encoder gives each direction half (default 256)."),
-    layers: int = typer.Option(1, help="Recurrent layers on each side (default 1)."),
-    embed: int = typer.Option(64, help="Embedding width of both sides (default 64)."),
-    dropout: float = typer.Option(0.1, help="Dropout on embeddings, between layers and before the output (default 0.1)."),
-    attention: str = typer.Option("luong", help="luong (default), bahdanau or none (seed 004's plain encoder-decoder)."),
-    bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional", help="Read the source both ways (default: yes)."),
+    hidden: Optional[int] = typer.Option(None, help="Decoder units; a bidirectional encoder gives each direction half (default 256)."),
+    layers: Optional[int] = typer.Option(None, help="Recurrent layers on each side (default 1)."),
+    embed: Optional[int] = typer.Option(None, help="Embedding width of both sides (default 64)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout on embeddings, between layers and before the output (default 0.1)."),
+    attention: Optional[str] = typer.Option(None, help="luong (default), bahdanau or none (seed 004's plain encoder-decoder)."),
+    bidirectional: Optional[bool] = typer.Option(None, "--bidirectional/--unidirectional", help="Read the source both ways (default: yes)."),
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget (default 5 minutes when no budget is given; it stops earlier when validation stalls)."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps (default: --minutes)."),
     epochs: Optional[float] = typer.Option(None, help="Budget in passes over the pairs (default: --minutes)."),
@@ -57,6 +57,7 @@ def seq2seq_train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Train an encoder-decoder on pairs; print the held-out exact match, greedy and beam, and save it."""
+    from . import rundir
     from .data.pair_demos import demo_pairs
     from .data.pairs import read_pairs
     from .models.seq2seq import Seq2Seq
@@ -75,13 +76,19 @@ def seq2seq_train(
     if reverse:
         data = [(t, s) for s, t in data]
     words = "word" if demo == "phrases" else "char"
-    model = Seq2Seq(source_level or words, target_level or words, hidden=hidden, layers=layers, embed=embed, dropout=dropout,
-                    attention=attention, bidirectional=bidirectional, lowercase=lowercase, seed=seed)
+    shape = {k: v for k, v in dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention,
+                                   bidirectional=bidirectional).items() if v is not None}
+    if resume and rundir.holds_model(out):
+        _same_network(out, shape, source_level, target_level)
+    model = Seq2Seq(source_level or words, target_level or words, lowercase=lowercase, seed=seed, **shape)
     model.fit(data, minutes=minutes, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
               out=out, resume=resume, overwrite=overwrite, progress=not quiet, notes=_say)
     s = model.summary
     if getattr(model, "stop_reason", "") == "budget spent":
         return
+    if model.stop_reason.startswith("interrupted"):
+        _say(f"{model.stop_reason}: saved; continue with: lstmkit seq2seq train ... --out {out} --resume")
+        raise typer.Exit(143 if "SIGTERM" in model.stop_reason else 130)
     held = getattr(model, "held_out", [])
     if held:
         greedy = model.evaluate(held, beam=1)
@@ -91,6 +98,17 @@ def seq2seq_train(
             line += f", beam {beam} {wide['exact_match']:.4f}"
         emit(line + f" on {len(held):,} pairs (BLEU {greedy['bleu']:.1f} greedy)\n")
     _say(f"model saved to {out} ({s.get('steps', 0):,} steps in {s.get('elapsed_s', 0):.0f} s; {s.get('stop_reason', '')})")
+
+
+def _same_network(out: Path, shape: dict, source_level, target_level) -> None:
+    """A resume continues the saved network: refuse, in one line, options that would change its shape."""
+    saved = _load(out)
+    given = {**shape, "source_level": source_level, "target_level": target_level}
+    have = {**saved.shape, "source_level": saved.config.source_level, "target_level": saved.config.target_level}
+    clash = [f"--{k.replace('_', '-')} {v!r} (saved {have[k]!r})" for k, v in given.items() if v is not None and have.get(k) != v]
+    if clash:
+        raise LstmkitError(f"--resume continues the saved network, whose shape differs: {', '.join(clash)}; "
+                           "drop those options or train a new run")
 
 
 def _load(path: Path):
@@ -106,10 +124,11 @@ def seq2seq_translate(
     file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column), or - for stdin."),
     beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
     max_length: Optional[int] = typer.Option(None, help="Longest output, in target symbols (default: twice the longest training target plus 10)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="With --file: write the outputs here, one per line (default: stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="With --file: write the outputs here, one per line, a line break inside one as \\n (default: stdout)."),
 ):
     """Translate one text, or every line of a file (batched)."""
     _check_beam(beam)
+    check_out(out, model, (file,))
     m = _load(model)
     if (text is None) == (file is None):
         raise LstmkitError("pass one TEXT, or --file FILE, not both")
@@ -118,11 +137,17 @@ def seq2seq_translate(
         return
     raw = sys.stdin.read() if str(file) == "-" else _read_lines(file)
     lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").split("\n")]
-    lines = [line for line in lines if line]
-    if not lines:
+    while lines and not lines[-1]:  # the file's last newline, and blank lines after the last source
+        lines.pop()
+    filled = [i for i, line in enumerate(lines) if line]
+    if not filled:
         raise LstmkitError(f"{file} holds no text to translate; write one source per line")
-    outs = m.translate(lines, beam=beam, max_length=max_length)
-    write_or_emit("".join(o + "\n" for o in outs), out, f"{len(outs):,} translations written to {out}")
+    # a blank line gets a blank output, and a line break inside an output is written as \n, so that output line k
+    # answers input line k
+    outs = [""] * len(lines)
+    for i, o in zip(filled, m.translate([lines[i] for i in filled], beam=beam, max_length=max_length)):
+        outs[i] = o.replace("\n", "\\n")
+    write_or_emit("".join(o + "\n" for o in outs), out, f"{len(filled):,} translations written to {out}")
 
 
 def _read_lines(path: Path) -> str:

@@ -79,6 +79,19 @@ def locked(directory: str | os.PathLike) -> Iterator[Path]:
         lock.release()
 
 
+def check_destination(out: str | os.PathLike, overwrite: bool) -> None:
+    """Before a fit that saves once at its end (classify, forecast, mlp): refuse an ``out`` that could not take
+    the model, or that holds one without ``overwrite``, so that no training time is spent first."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
+    blocker = next((p for p in out.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise LstmkitError(f"--out {out} cannot be created: {blocker} is a file; choose another --out")
+    if holds_model(out) and not overwrite:
+        raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
+
+
 def holds_model(directory: str | os.PathLike) -> bool:
     d = Path(directory)
     return fileset.exists(d, artifact.CONFIG) or fileset.exists(d, artifact.MANIFEST) or checkpoint.has_checkpoint(d)

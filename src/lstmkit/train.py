@@ -120,6 +120,15 @@ class Trainer:
         self.last_note = message
         self._emit("on_note")
 
+    def raise_if_interrupted(self) -> None:
+        """Raise again the Ctrl-C or SIGTERM that stopped ``fit`` (its handlers are gone by now), for callers with
+        nothing to resume: one network of an ensemble stopped by the user means the whole fit stops, unsaved,
+        instead of the next network starting and a half-trained model being saved."""
+        if self._stop_signal == "SIGINT":
+            raise KeyboardInterrupt  # not raise_signal: a background job's SIGINT handler is "ignore"
+        if self._stop_signal == "SIGTERM":
+            signal.raise_signal(signal.SIGTERM)  # the CLI's handler unwinds and exits 143
+
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop after the current step (from a callback); the stop is saved like a signal."""
         self._stop_signal = self._stop_signal or reason

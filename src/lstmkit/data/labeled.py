@@ -44,7 +44,7 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
     else:
         cases = list(X)
     if not cases:
-        raise LstmkitError(f"{what} holds no sequences; pass at least one case per class")
+        raise LstmkitError(f"{what} holds no sequences; pass at least one case")
     if len(cases) > MAX_CASES:
         raise LstmkitError(f"{what} holds {len(cases):,} cases, more than {MAX_CASES:,}")
     if all(isinstance(c, str) for c in cases):
@@ -92,8 +92,16 @@ def as_labels(y, n: int, what: str = "y") -> np.ndarray:
         raise LstmkitError(f"{what} holds {len(y)} labels for {n} cases; pass one label per case")
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise LstmkitError(f"{what}[{int(np.argmax(np.isnan(y)))}] is missing; every case needs a label")
-    if y.dtype == object and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
-        raise LstmkitError(f"{what}[{next(i for i, v in enumerate(y) if v is None or (isinstance(v, float) and np.isnan(v)))}] is missing; every case needs a label")
+    if y.dtype == object:
+        import pandas as pd
+
+        missing = [i for i, v in enumerate(y) if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))]
+        if missing:
+            raise LstmkitError(f"{what}[{missing[0]}] is missing; every case needs a label")
+        text = [isinstance(v, str) for v in y]
+        if any(text) and not all(text):  # 1 and "1" would be two classes that print alike, and cannot be sorted
+            a, b = y[text.index(False)], y[text.index(True)]
+            raise LstmkitError(f"{what} mixes numbers and text ({a!r} and {b!r}); pass labels of one kind, such as all text")
     return y
 
 
@@ -114,20 +122,24 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
     ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
     ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
     """
-    X, y, ids = _read_labeled(path, label, text, id, time, values, need_labels, optional_label)
+    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label)
     return (X, y, ids) if with_ids else (X, y)
 
 
-def _read_labeled(path, label, text, id, time, values, need_labels, optional_label):
+def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False):
+    """``read_labeled`` with each case's name, and the columns it read, found or given: ``{"text": COL}`` for a
+    table of texts, ``{"values": [COL, ...]}`` for numeric tables (channels in long format, time points in wide),
+    ``{}`` for a folder or ``.ts`` file. A model saves them, so that a new file is read by column name: a file
+    with its columns in another order, or with one more, gives the same cases."""
     p = Path(path)
     if not p.exists():
         raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
     if p.is_dir():
-        return _read_folders(p)
+        return (*_read_folders(p), {})
     suffix = p.suffix.lower()
     if suffix == ".ts":
         X, y = _read_ts(p)
-        return X, y, list(range(len(X)))
+        return X, y, list(range(len(X))), {}
     import pandas as pd
 
     if suffix in (".jsonl", ".json"):
@@ -153,8 +165,8 @@ def _read_labeled(path, label, text, id, time, values, need_labels, optional_lab
         raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
     if text is None and _wide(p, df, label, values):
         return _read_wide(p, df, label, list(values))
-    X, y = _read_texts(p, df, label, text)
-    return X, y, list(range(len(X)))
+    X, y, text = _read_texts(p, df, label, text)
+    return X, y, list(range(len(X))), {"text": text}
 
 
 def _wide(p: Path, df, label: str | None, values) -> bool:
@@ -197,7 +209,8 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
     cols = values or [c for c in df.columns if c != label and c not in namers]
     for c in cols:
         if c not in df.columns:
-            raise LstmkitError(f"{p} has no column {c!r} for --values; its columns are {', '.join(map(str, df.columns[:12]))}")
+            raise LstmkitError(f"{p} has no column {c!r} for --values (or the model's training columns); "
+                               f"its columns are {', '.join(map(str, df.columns[:12]))}")
     _check_numeric(p, df, cols)
     A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
     y = None
@@ -208,7 +221,7 @@ def _read_wide(p: Path, df, label: str | None, values: list[str]):
         y = df[label].to_numpy()
     named = [c for c in namers if not saved_index(c)] or namers  # an id column before a saved index
     names = df[named[0]].tolist() if named else list(range(len(df)))
-    return [row[None, :] for row in A], y, names
+    return [row[None, :] for row in A], y, names, {"values": [str(c) for c in cols]}
 
 
 def _check_numeric(p: Path, df, cols: list) -> None:
@@ -271,7 +284,7 @@ def _read_texts(p: Path, df, label: str | None, text: str | None):
         missing = df[label].isna().to_numpy()
         if missing.any():
             raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
-    return list(col), y
+    return list(col), y, text
 
 
 def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str]):
@@ -279,7 +292,8 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
 
     for name, col in (("--id", id), ("--time", time), *(("--values", v) for v in values)):
         if col is not None and col not in df.columns:
-            raise LstmkitError(f"{p} has no column {col!r} for {name}; its columns are {', '.join(map(str, df.columns[:12]))}")
+            saved = " (or the model's training columns)" if name == "--values" else ""
+            raise LstmkitError(f"{p} has no column {col!r} for {name}{saved}; its columns are {', '.join(map(str, df.columns[:12]))}")
     if not values:
         values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
         if not values:
@@ -306,7 +320,7 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
                 raise LstmkitError(f"{p}: sequence {key!r} has {len(labs)} labels in {label!r} ({', '.join(map(str, labs[:3]))}); "
                                    "each sequence needs exactly one")
             y.append(labs[0])
-    return X, (np.asarray(y) if label is not None else None), keys
+    return X, (np.asarray(y) if label is not None else None), keys, {"values": [str(c) for c in values]}
 
 
 # ---------------------------------------------------------------------------- batches

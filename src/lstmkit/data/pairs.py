@@ -101,6 +101,8 @@ def _table_pairs(path: Path) -> list[tuple[str, str]]:
                     raise LstmkitError(f"{path} line {n} is not valid JSON ({e.msg}); one object per line") from None
         if any(not isinstance(r, dict) for r in rows):
             raise LstmkitError(f"{path} holds a line that is not a JSON object; one object per line, such as {{\"source\": ..., \"target\": ...}}")
+        if not rows:
+            raise LstmkitError(f"{path} holds no pairs; write one object per line, such as {{\"source\": ..., \"target\": ...}}")
         df = pd.DataFrame(rows, dtype=object)  # each value as written: 3 stays 3, a date stays text
     else:
         from .tables import read_table
@@ -119,8 +121,6 @@ def _table_pairs(path: Path) -> list[tuple[str, str]]:
             if not isinstance(v, str) or not v.strip():
                 raise LstmkitError(f"{path} row {n} has an empty or non-text {side} ({str(v)[:30]!r}); give both sides text, or drop the row")
         pairs.append((src.strip(), tgt.strip()))
-    if not pairs:
-        raise LstmkitError(f"{path} holds no pairs")
     return pairs
 
 

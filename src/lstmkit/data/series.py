@@ -48,6 +48,7 @@ class SeriesSet:
     past_names: list[str] = field(default_factory=list)
     target: str = "value"  # the column the values came from
     time_col: str | None = None  # the column the times came from (given, or found by ``find_time_column``)
+    id_kind: str = "str"  # what the id column held: int, float or str (the ids themselves are kept as text)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -63,18 +64,25 @@ class SeriesSet:
 
 
 def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
-    """A DataFrame from a path, a DataFrame, or a Series with a DatetimeIndex; returns (frame, target, time)."""
+    """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time). A Series' or
+    DataFrame's index that holds times (``_index_times``) becomes the time column."""
     if isinstance(data, (str, Path)):
         return read_table(data), target, None
     if isinstance(data, pd.Series):
         name = target or (str(data.name) if data.name is not None else "value")
         frame = data.rename(name).to_frame()
-        if isinstance(data.index, pd.DatetimeIndex) or isinstance(data.index, pd.PeriodIndex):
-            idx = data.index.to_timestamp() if isinstance(data.index, pd.PeriodIndex) else data.index
-            frame = frame.set_axis(idx).rename_axis("time").reset_index()
-            return frame, name, "time"
+        idx = _index_times(data.index)
+        if idx is not None:
+            return frame.set_axis(idx).rename_axis("time").reset_index(), name, "time"
         return frame.reset_index(drop=True), name, None
     if isinstance(data, pd.DataFrame):
+        # a frame's unnamed integer index is row numbers, even from 12 on (a slice): its time column, if any, is found
+        named = data.index.name is not None or not pd.api.types.is_integer_dtype(data.index)
+        idx = _index_times(data.index) if named else None
+        if idx is not None:
+            col = str(data.index.name) if data.index.name is not None and data.index.name not in data.columns else "time"
+            if col not in data.columns:
+                return data.set_axis(idx).rename_axis(col).reset_index(), target, col
         return data, target, None
     if isinstance(data, (list, tuple, np.ndarray)):
         arr = np.asarray(data, dtype=float)
@@ -82,6 +90,23 @@ def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None,
             raise LstmkitError(f"an array of shape {arr.shape} is not one series; pass a 1-D array, a Series or a DataFrame")
         return pd.DataFrame({target or "value": arr}), target or "value", None
     raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
+
+
+def _index_times(index: pd.Index) -> pd.Index | None:
+    """An index that holds times, as a time column would: dates (a DatetimeIndex, a PeriodIndex, text that
+    parses as dates), or integers counting steps one apart from anywhere but 0 (years: 1990, 1991, ...).
+    None for pandas' default row numbers 0, 1, 2 ... and any other index (rows left by a filter)."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp()
+    if isinstance(index, pd.DatetimeIndex):
+        return index
+    if pd.api.types.is_integer_dtype(index):
+        v = np.asarray(index, dtype=np.int64)
+        return index if len(v) > 1 and v[0] != 0 and (np.diff(v) == 1).all() else None
+    if index.dtype == object and len(index) and all(isinstance(x, str) for x in index):
+        parsed = parse_times(pd.Series(index), errors="coerce")
+        return pd.DatetimeIndex(parsed) if parsed.notna().all() else None
+    return None
 
 
 def _numeric(df: pd.DataFrame, col: str, rows: np.ndarray | None = None) -> np.ndarray:
@@ -172,7 +197,20 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             # time would shift in UTC; several (hourly): UTC, where no hour repeats or goes missing
             local = stamps.dt.tz_localize(None)
             stamps = local if local.dt.time.nunique() == 1 else stamps.dt.tz_convert(None)
-    groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in df.groupby(id, sort=True, dropna=False).indices.items()]
+    id_kind = "str"
+    if id:
+        # ids are kept as text (a saved model's JSON, a new file's matching); their kind comes back on output
+        kind = df[id].dtype.kind
+        id_kind = "int" if kind in "iu" else "float" if kind == "f" else "str"
+        keys = pd.unique(df[id].dropna())
+        texts = pd.Series([str(k) for k in keys])
+        if texts.duplicated().any():
+            same = texts[texts.duplicated(keep=False)].iloc[0]
+            a, b = [k for k in keys if str(k) == same][:2]
+            raise LstmkitError(f"the ids {a!r} and {b!r} in {id!r} would name one series; write the column in one type (all text, or all numbers)")
+    # observed=True: a categorical id's unused categories (left after filtering a table) are not series
+    groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in
+                                                        df.groupby(id, sort=True, dropna=False, observed=True).indices.items()]
     if time and not counted:
         if textual(df[time]) and not regular(stamps, groups, freq):
             # "01/02/2020" parses as 2 January; if the month-first reading leaves the times irregular and the
@@ -240,7 +278,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
-    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time)
+    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind)
 
 
 # ---------------------------------------------------------------------------- calendar

@@ -25,21 +25,24 @@ def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
         raise LstmkitError(f"{path} is a directory; pass a CSV or Parquet file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        sep = _delimiter(path)
-        if text:
-            return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-        df = pd.read_csv(path, sep=sep)
-        if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
-            other = pd.read_csv(path, sep=sep, decimal=",")
-            if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
-                df = other
-        return df
+            df = pd.read_parquet(path)
+        elif text:
+            df = pd.read_csv(path, sep=_delimiter(path), dtype=str, keep_default_na=False)
+        else:
+            sep = _delimiter(path)
+            df = pd.read_csv(path, sep=sep)
+            if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
+                other = pd.read_csv(path, sep=sep, decimal=",")
+                if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
+                    df = other
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0][:160]
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
+    if df.empty:
+        raise LstmkitError(f"{path} has {'a header but no rows' if len(df.columns) else 'no rows'}; pass a table with data")
+    return df
 
 
 def saved_index(col) -> bool:

@@ -17,7 +17,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .. import artifact
-from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled
+from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
 from .classify_budget import affords_floor, default_budget, default_decay
@@ -104,7 +104,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         y = as_labels(y, len(cases))
         self.classes_, y_ids = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise LstmkitError(f"every case has the label {self.classes_[0]!r}; a classifier needs at least 2 classes")
+            raise LstmkitError(f"every case has the label {self.classes_[0].item() if hasattr(self.classes_[0], 'item') else self.classes_[0]!r}; a classifier needs at least 2 classes")
         self.kind_ = kind
         counts = np.bincount(y_ids, minlength=len(self.classes_))
         weights = None
@@ -259,19 +259,21 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                  time: str | None = None, values=(), notes=None) -> "SequenceClassifier":
         """Read labelled cases from ``path`` (see ``data.labeled.read_labeled``) and fit; the columns are
         saved with the model, so ``read_cases`` reads new files the same way."""
-        X, y = read_labeled(path, label, text=text, id=id, time=time, values=list(values))
+        X, y, _, used = read_labeled_columns(path, label, text, id, time, list(values))
         if y is None:
             raise LstmkitError(f"{path} holds no labels; pass --label COL, or use a .ts file with class values")
         self.fit(X, y, notes=notes)
-        self.columns_ = {"label": label, "text": text, "id": id, "time": time, "values": list(values)}
+        # the columns read, found or given: a new file is read by these names, whatever their order
+        self.columns_ = {"label": label, "text": used.get("text", text), "id": id, "time": time, "values": used.get("values", list(values))}
         return self
 
     def read_cases(self, path, label: str | None = None, with_ids: bool = False):
         """(X, y) from a file laid out as the training file was; ``y`` None without labels; ``with_ids``: (X, y, names)."""
         c = getattr(self, "columns_", {}) or {}
-        label = label if label is not None else c.get("label")
+        given = label is not None  # a --label named now must be there; the training file's need not be
+        label = label if given else c.get("label")
         return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
-                            need_labels=False, optional_label=True, with_ids=with_ids)
+                            need_labels=False, optional_label=not given, with_ids=with_ids)
 
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:

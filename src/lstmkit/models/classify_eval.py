@@ -19,12 +19,26 @@ def report(clf, X, y) -> dict:
 
     pred = clf.predict(X)
     y = as_labels(y, len(pred))
-    if y.dtype.kind != clf.classes_.dtype.kind:  # e.g. labels read as numbers from one file, as text from another
+    numbers = y.dtype.kind in "iuf" and clf.classes_.dtype.kind in "iuf"
+    if numbers and y.dtype.kind == "f" and clf.classes_.dtype.kind != "f" and np.all(np.mod(y, 1) == 0):
+        y = y.astype(clf.classes_.dtype)  # 1.0 written for the class 1
+    elif y.dtype.kind != clf.classes_.dtype.kind and not numbers:  # e.g. labels read as numbers from one file, as text from another
         y, pred = y.astype(str), pred.astype(str)
     labels = list(clf.classes_.astype(y.dtype)) + sorted(set(y.tolist()) - set(clf.classes_.astype(y.dtype).tolist()))
     cm = confusion_matrix(y, pred, labels=labels)
     return {"accuracy": float(np.mean(pred == y)), "macro_f1": float(f1_score(y, pred, labels=labels, average="macro", zero_division=0)),
-            "cases": int(len(y)), "labels": [v.item() if hasattr(v, "item") else v for v in labels], "confusion": cm.tolist()}
+            "cases": int(len(y)), "labels": [v.item() if hasattr(v, "item") else v for v in labels], "confusion": cm.tolist(),
+            "unseen": [v.item() if hasattr(v, "item") else v for v in labels[len(clf.classes_):]]}
+
+
+def unseen_note(r: dict) -> str:
+    """A line naming the true labels that are none of the model's classes (each such case counts as an error):
+    a file whose labels are written another way ("one" for 1) would otherwise score 0 without a word."""
+    if not r["unseen"]:
+        return ""
+    names = ", ".join(map(repr, r["unseen"][:6])) + (" ..." if len(r["unseen"]) > 6 else "")
+    return (f"note: {len(r['unseen'])} of the labels ({names}) are none of the model's classes "
+            f"({', '.join(map(repr, r['labels'][:len(r['labels']) - len(r['unseen'])][:6]))}); their cases count as errors")
 
 
 def confusion_text(r: dict) -> str:

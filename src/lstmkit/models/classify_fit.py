@@ -68,6 +68,7 @@ def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, bu
     trainer.add_callback("on_eval", keep)
     bar.attach(trainer, what)
     trainer.fit()
+    trainer.raise_if_interrupted()
     if best["weights"] is not None:
         net.load_state_dict(best["weights"])
     net.eval()

@@ -26,7 +26,7 @@ def check_params(est) -> None:
     if est.level not in ("auto", *LEVELS):
         raise LstmkitError(f"unknown level {est.level!r}; pass auto, {', '.join(LEVELS)}")
     if not 0.0 <= est.val_fraction < 0.9:
-        raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+        raise LstmkitError(f"--val-fraction {est.val_fraction} is out of range; pass 0 (no validation) or more, below 0.9")
     if est.shuffle not in SHUFFLES:
         raise LstmkitError(f"unknown --shuffle {est.shuffle!r}; pass one of {', '.join(SHUFFLES)}")
     if est.pool != "auto" and (isinstance(est.pool, bool) or not isinstance(est.pool, (int, np.integer)) or est.pool < 1):

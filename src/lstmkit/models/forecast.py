@@ -112,7 +112,7 @@ class Forecaster:
                        "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known] if ss.known_names else None,
-                       "interval_scale": {},
+                       "interval_scale": {}, "id_kind": ss.id_kind,
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
         # a stationary series' window also shows the network its level (how far from the mean it stands)
@@ -247,6 +247,12 @@ class Forecaster:
         h = c.horizon if h is None else h
         if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
             raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+        if levels is not None:
+            bad = [v for v in levels if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))]
+            if bad:
+                raise LstmkitError(f"interval level {bad[0]!r} is not a number; pass levels as numbers, such as levels=[80, 95]")
+            # 80.0 is the level 80: its columns are named lo-80/hi-80, as the trained levels' are
+            levels = [int(v) if float(v).is_integer() else float(v) for v in levels]
         levels = c.levels if levels is None else sorted(set(levels))
         unknown = [v for v in levels if v not in c.levels]
         if unknown:
@@ -257,7 +263,13 @@ class Forecaster:
         return self._frame(ss, means, qs, stamps, levels)
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
-        return forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
+        frame = forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
+        kind, col = self.series.get("id_kind", "str"), self.columns.id
+        if col and kind != "str":  # ids fitted as numbers come back as numbers, so that the forecast merges with the data
+            as_number = pd.to_numeric(frame[col], errors="coerce")
+            if as_number.notna().all():
+                frame[col] = as_number.astype("int64") if kind == "int" and (as_number % 1 == 0).all() else as_number
+        return frame
 
     def validation_frame(self) -> pd.DataFrame | None:
         """The held-out forecast of ``fit``'s validation (the last horizon of each series, by networks trained
@@ -288,7 +300,7 @@ class Forecaster:
 
     @classmethod
     def load(cls, path: str | Path) -> "Forecaster":
-        return cls.from_artifact(artifact.open_model(path, parts=("scaler", "series")))
+        return cls.from_artifact(artifact.open_model(path))
 
     @classmethod
     def from_artifact(cls, art: artifact.Artifact) -> "Forecaster":

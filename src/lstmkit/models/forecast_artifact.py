@@ -80,4 +80,6 @@ def checked_series(s, n_series: int, n_past: int) -> dict:
     for v in s["interval_scale"].values():
         if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
             raise LstmkitError("series.interval_scale must hold positive numbers")
+    if s.setdefault("id_kind", "str") not in ("str", "int", "float"):  # models saved before it was kept: text ids
+        raise LstmkitError("series.id_kind must be str, int or float")
     return s

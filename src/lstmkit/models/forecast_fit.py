@@ -81,6 +81,7 @@ def train_member(c: ForecastConfig, net_cfg: ForecastNetConfig, train_w: dict, v
     trainer.add_callback("on_eval", keep)
     bar.attach(trainer, "validating" if validate else "fitting")
     trainer.fit()
+    trainer.raise_if_interrupted()
     if validate and best["weights"] is not None:
         net.load_state_dict(best["weights"])
     net.eval()

@@ -20,7 +20,7 @@ from ..data.scaling import Scaler
 from ..data.series import SeriesSet, calendar, future_times, read_future, steps_between
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
-from .forecast_intervals import quantile_scale
+from .forecast_intervals import nested, quantile_scale
 
 
 def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
@@ -100,6 +100,7 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
             sc, si = scalers[j]
             mean_u = pred[j, :take, 0] + levels[j]
             q_u = pred[j, :take, 0:1] + (pred[j, :take, 1:] - pred[j, :take, 0:1]) * scale * grow + levels[j]
+            q_u = nested(q_u, mean_u)
             e = ends[j] + done
             mean = sc.inverse(si, mean_u, anchors[j], e)
             q = np.stack([sc.inverse(si, q_u[:, i], anchors[j], e) for i in range(2 * k)], 1) if k else np.zeros((take, 0))

@@ -147,7 +147,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         if any(b is not None and not b > 0 for b in (self.epochs, self.steps)) or not self.lr > 0:
             raise LstmkitError("the budget and --lr must be positive")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 0.9:
-            raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 up to 0.9")
+            raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 or more, below 0.9")
         for name in ("batch_size", "seed"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < (1 if name == "batch_size" else 0):
@@ -165,7 +165,7 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"y must hold one label per row: {len(X)} rows, {y.shape} labels")
         self.classes_, y_ids = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise LstmkitError(f"every row has the label {self.classes_[0]!r}; a classifier needs at least 2 classes")
+            raise LstmkitError(f"every row has the label {self.classes_[0].item() if hasattr(self.classes_[0], 'item') else self.classes_[0]!r}; a classifier needs at least 2 classes")
         # -- preparation: standardise each feature, the statistics saved with the model ------------
         self.mean_, std = X.mean(0), X.std(0)
         self.std_ = np.where(std > 1e-12, std, 1.0)
@@ -198,6 +198,7 @@ class MLP(ClassifierMixin, BaseEstimator):
 
         trainer.add_callback("on_eval", keep)
         trainer.fit()
+        trainer.raise_if_interrupted()
         if best["weights"] is not None:
             net.load_state_dict(best["weights"])
         self.net_ = net.eval()

@@ -41,7 +41,7 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
     given = {k: v for k, v in (("batch_size", batch_size), ("lr", lr), ("val_fraction", val_fraction)) if v is not None}
     if val_fraction is not None and not 0.0 <= val_fraction < 0.9:
-        raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) up to 0.9")
+        raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) or more, below 0.9")
     if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
         raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
     if lr is not None and not lr > 0:
@@ -107,7 +107,8 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
                 f"{model.tgt_tok.vocab_size} symbols), {len(held):,} held out; {'bidirectional ' if net.config.bidirectional else ''}"
                 f"{net.config.layers}x{net.config.hidden} {net.config.cell} encoder-decoder, {net.config.attention} attention, "
                 f"{n_par:,} parameters; batch {train.batch_size}, {_budget_text(tc)}"
-                + (", stopping early when validation stalls" if val is not None else ", no validation (too few pairs)"))
+                + (", stopping early when validation stalls" if val is not None else
+                   f", no validation ({'--val-fraction 0' if not val_fraction and val_pairs is None else 'too few pairs'})"))
 
         # -- trainer: early stopping on the validation loss, the best weights kept, saved at each evaluation
         trainer = Trainer(net, train, val, tc)
@@ -127,7 +128,10 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
             elif trainer.state.finished or trainer.remaining() <= 0:
                 net.load_state_dict(best["weights"])  # the saved model, not the checkpoint's last step
                 net.eval()
-                say(f"{out} has already spent its budget ({_budget_text(tc)}, {trainer.state.step} steps); nothing to do, the model is unchanged")
+                why = str(model.summary.get("stop_reason") or "")
+                done = f"stopped early ({why})" if why.startswith("no 1 % gain") else "has already spent its budget"
+                say(f"{out} {done} at step {trainer.state.step} of {_budget_text(tc)}; nothing to do, the model is unchanged — "
+                    "to train on, pass a larger budget with --resume")
                 model.stop_reason = "budget spent"
                 return model
         model.held_out = held  # this fit's held-out pairs (not saved), for a report after it

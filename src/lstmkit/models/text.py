@@ -165,7 +165,7 @@ class TextModel:
         Example:
             lm = TextModel.load("runs/grimm")
         """
-        return cls.from_artifact(artifact.open_model(path, parts=("tokenizer",)))
+        return cls.from_artifact(artifact.open_model(path))  # the task is checked before any part is read
 
     @classmethod
     def from_artifact(cls, art: artifact.Artifact) -> "TextModel":

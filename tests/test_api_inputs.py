@@ -1,0 +1,168 @@
+"""What the Python API and the predict commands make of inputs a data scientist passes: a time held in an
+index, ids of every dtype, interval levels written as floats, labels of mixed kinds, columns in another
+order. Tiny models (20 steps, one network); each test takes seconds."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstmkit
+from lstmkit.errors import LstmkitError
+from lstmkit.models.forecast_intervals import nested
+
+FAST = dict(steps=20, ensemble=1)
+MONTHS = pd.date_range("2020-01-01", periods=48, freq="MS")
+
+
+def _values(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    return 100 + 5 * np.sin(2 * np.pi * np.arange(n) / 12) + np.cumsum(rng.normal(size=n))
+
+
+# ---------------------------------------------------------------------------- forecasting
+@pytest.mark.parametrize("make, first", [
+    (lambda v: pd.Series(v, index=pd.RangeIndex(1990, 1990 + len(v))), 2038),  # years as the index
+    (lambda v: pd.DataFrame({"units": v}, index=MONTHS), pd.Timestamp("2024-01-01")),  # a DataFrame's DatetimeIndex
+    (lambda v: pd.Series(v, index=MONTHS.strftime("%Y-%m-%d")), pd.Timestamp("2024-01-01")),  # dates written as text
+])
+def test_a_time_held_in_the_index_stamps_the_forecast(make, first):
+    data = make(_values())
+    p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(data, target="units" if isinstance(data, pd.DataFrame) else None).predict()
+    assert p["time"].iloc[0] == first and len(p) == 3
+
+
+def test_row_numbers_are_not_times():
+    # a slice keeps pandas' row numbers from 12 on: the frame's own date column is still the time
+    df = pd.DataFrame({"date": MONTHS, "v": _values()}).iloc[12:]
+    p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(df, target="v").predict()
+    assert p["date"].iloc[0] == pd.Timestamp("2024-01-01")
+
+
+def _panel(ids):
+    return pd.concat([pd.DataFrame({"store": s, "date": MONTHS, "v": _values(seed=i)}) for i, s in enumerate(ids)], ignore_index=True)
+
+
+def test_numeric_ids_come_back_as_numbers_and_merge_with_the_data(tmp_path):
+    d = _panel([1, 2, 3])
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(d, target="v", time="date", id="store")
+    p = fc.predict()
+    assert p["store"].dtype.kind == "i" and sorted(p["store"].unique()) == [1, 2, 3]
+    assert len(d.merge(p, on=["store", "date"], how="right")) == 9
+    fc.save(tmp_path / "m")
+    pd.testing.assert_frame_equal(lstmkit.load(tmp_path / "m").predict(), p)
+
+
+def test_ids_that_print_alike_are_refused_and_unused_categories_ignored():
+    d = _panel([1, 2, 3]).astype({"store": object})
+    d.loc[d.store == 2, "store"] = "1"
+    with pytest.raises(LstmkitError, match="the ids 1 and '1' in 'store' would name one series"):
+        lstmkit.Forecaster(horizon=3, **FAST).fit(d, target="v", time="date", id="store")
+    cats = _panel(["a", "b"]).assign(store=lambda f: pd.Categorical(f.store, categories=["a", "b", "zzz"]))
+    p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(cats, target="v", time="date", id="store").predict()
+    assert sorted(p["store"].unique()) == ["a", "b"]
+
+
+def test_levels_written_as_floats_name_their_columns_as_integers_and_text_is_refused():
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(pd.Series(_values(), index=MONTHS))
+    assert fc.predict(levels=[80.0]).columns.tolist() == ["time", "mean", "lo-80", "hi-80"]
+    with pytest.raises(LstmkitError, match="interval level '80' is not a number"):
+        fc.predict(levels=["80"])
+
+
+def test_intervals_are_nested_and_hold_the_mean():
+    # the 95 % low above the 80 % one, a high below the mean: what separate quantile heads can give an undertrained network
+    q = np.array([[5.0, 3.0, 12.0, 11.0], [1.0, 2.0, 0.5, 9.0]])
+    out = nested(q, np.array([4.0, 1.0]))
+    assert (np.diff(out, axis=1) >= 0).all()
+    assert (out[:, :2] <= np.array([[4.0], [1.0]])).all() and (out[:, 2:] >= np.array([[4.0], [1.0]])).all()
+    fc = lstmkit.Forecaster(horizon=3, seed=0, steps=20, ensemble=2).fit(pd.Series(_values(), index=MONTHS))
+    p = fc.predict(12)
+    assert (p["lo-95"] <= p["lo-80"]).all() and (p["lo-80"] <= p["mean"]).all()
+    assert (p["mean"] <= p["hi-80"]).all() and (p["hi-80"] <= p["hi-95"]).all()
+
+
+# ---------------------------------------------------------------------------- classification
+def _cases(n=24, T=12, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1], n // 2)
+    X = rng.normal(size=(n, 2, T)) + y[:, None, None] * np.linspace(0, 2, T)
+    return X.astype(np.float32), y
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.array([1, "1"] * 12, dtype=object), "mixes numbers and text"),
+    (pd.array([pd.NA] + ["a", "b"] * 11 + ["a"], dtype="string"), r"y\[0\] is missing"),
+])
+def test_labels_of_mixed_kinds_or_missing_are_one_error(labels, message):
+    X, _ = _cases()
+    with pytest.raises(LstmkitError, match=message):
+        lstmkit.SequenceClassifier(steps=5).fit(X, labels)
+
+
+def test_messages_show_values_not_numpy_reprs():
+    X, _ = _cases()
+    with pytest.raises(LstmkitError) as e:
+        lstmkit.SequenceClassifier(steps=5).fit(X, np.zeros(len(X), int))
+    assert "label 0;" in str(e.value) and "np." not in str(e.value)
+    clf = lstmkit.SequenceClassifier("lstm", steps=5, ensemble=1).fit(*_cases())
+    with pytest.raises(LstmkitError, match="holds no sequences; pass at least one case$"):
+        clf.predict(np.zeros((0, 2, 12), np.float32))
+
+
+def _long_csv(path, X, y, order=("trip", "t", "acc", "gyro", "activity")):
+    rows = [{"trip": i, "t": t, "acc": X[i, 0, t], "gyro": X[i, 1, t], "activity": ["walk", "run"][y[i]]}
+            for i in range(len(X)) for t in range(X.shape[2])]
+    pd.DataFrame(rows)[list(order)].to_csv(path, index=False)
+
+
+def test_predict_reads_columns_by_name_whatever_their_order(run_cli, tmp_path):
+    X, y = _cases()
+    _long_csv(tmp_path / "long.csv", X, y)
+    _long_csv(tmp_path / "swapped.csv", X, y, order=("trip", "t", "gyro", "acc", "activity"))
+    code, _, stderr = run_cli("classify", "train", tmp_path / "long.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                              "--out", tmp_path / "m", "--model", "lstm", "--steps", "20", "--ensemble", "1", "-q")
+    assert code == 0, stderr
+    outs = []
+    for name in ("long.csv", "swapped.csv"):
+        code, stdout, stderr = run_cli("classify", "predict", tmp_path / "m", tmp_path / name)
+        assert code == 0, stderr
+        outs.append(stdout)
+    assert outs[0] == outs[1]
+    pd.read_csv(tmp_path / "long.csv").drop(columns="gyro").to_csv(tmp_path / "less.csv", index=False)
+    code, _, stderr = run_cli("classify", "predict", tmp_path / "m", tmp_path / "less.csv")
+    assert code == 2 and "no column 'gyro'" in stderr and "Traceback" not in stderr
+
+
+def test_a_text_column_found_at_training_is_read_by_name_later(run_cli, tmp_path):
+    words = ["good", "fine", "great", "bad", "poor", "awful"]
+    rows = [{"review": f"{words[i % 3 + 3 * (i % 2)]} day {i}", "sentiment": ["pos", "neg"][i % 2]} for i in range(40)]
+    pd.DataFrame(rows).to_csv(tmp_path / "texts.csv", index=False)
+    pd.DataFrame(rows).assign(extra="zzz").to_csv(tmp_path / "extra.csv", index=False)
+    code, _, stderr = run_cli("classify", "train", tmp_path / "texts.csv", "--label", "sentiment", "--out", tmp_path / "m",
+                              "--steps", "10", "--ensemble", "1", "-q")
+    assert code == 0, stderr
+    code, stdout, stderr = run_cli("classify", "predict", tmp_path / "m", tmp_path / "extra.csv")
+    assert code == 0 and len(stdout.splitlines()) == 41, stderr
+    code, _, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "texts.csv", "--label", "nope")
+    assert code == 2 and "no column 'nope'" in stderr and "Traceback" not in stderr
+
+
+def test_evaluate_matches_labels_written_as_floats_and_names_unknown_ones(run_cli, tmp_path):
+    X, y = _cases()
+    wide = pd.DataFrame(X[:, 0, :], columns=[f"t{i}" for i in range(12)]).assign(label=y + 1)
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    code, _, stderr = run_cli("classify", "train", tmp_path / "wide.csv", "--label", "label", "--out", tmp_path / "m",
+                              "--model", "lstm", "--steps", "20", "--ensemble", "1", "-q")
+    assert code == 0, stderr
+    code, stdout, _ = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "wide.csv", "--json")
+    exact = json.loads(stdout)
+    wide.assign(label=(y + 1).astype(float)).to_csv(tmp_path / "floats.csv", index=False)
+    code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "floats.csv", "--json")
+    r = json.loads(stdout)
+    assert code == 0 and r["accuracy"] == exact["accuracy"] and r["labels"] == [1, 2] and not r["unseen"]
+    wide.assign(label=np.where(y, "two", "one")).to_csv(tmp_path / "words.csv", index=False)
+    code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "words.csv")
+    assert code == 0 and "note: 2 of the labels ('one', 'two') are none of the model's classes" in stderr, stderr
