@@ -24,7 +24,7 @@ def _values(n=48, seed=0):
 
 # ---------------------------------------------------------------------------- forecasting
 @pytest.mark.parametrize("make, first", [
-    (lambda v: pd.Series(v, index=pd.RangeIndex(1990, 1990 + len(v))), 2038),  # years as the index
+    (lambda v: pd.Series(v, index=pd.RangeIndex(1990, 1990 + len(v), name="year")), 2038),  # years as the index
     (lambda v: pd.DataFrame({"units": v}, index=MONTHS), pd.Timestamp("2024-01-01")),  # a DataFrame's DatetimeIndex
     (lambda v: pd.Series(v, index=MONTHS.strftime("%Y-%m-%d")), pd.Timestamp("2024-01-01")),  # dates written as text
 ])
@@ -34,11 +34,17 @@ def test_a_time_held_in_the_index_stamps_the_forecast(make, first):
     assert p["time"].iloc[0] == first and len(p) == 3
 
 
-def test_row_numbers_are_not_times():
+def test_row_numbers_are_not_times_and_an_index_named_as_the_time_is_read():
     # a slice keeps pandas' row numbers from 12 on: the frame's own date column is still the time
     df = pd.DataFrame({"date": MONTHS, "v": _values()}).iloc[12:]
     p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(df, target="v").predict()
     assert p["date"].iloc[0] == pd.Timestamp("2024-01-01")
+    p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(df.set_index(pd.RangeIndex(1, 37, name="row_id")), target="v").predict()
+    assert p["date"].iloc[0] == pd.Timestamp("2024-01-01")  # a named index of row numbers does not hide the dates
+    s = pd.Series(_values()).iloc[10:]  # a sliced Series: row order, as before
+    assert lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(s).predict().columns[0] == "step"
+    years = pd.DataFrame({"year": range(1950, 1998), "v": _values()}).set_index("year")
+    assert lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(years, target="v", time="year").predict()["year"].tolist() == [1998, 1999, 2000]
 
 
 def _panel(ids):
@@ -53,6 +59,13 @@ def test_numeric_ids_come_back_as_numbers_and_merge_with_the_data(tmp_path):
     assert len(d.merge(p, on=["store", "date"], how="right")) == 9
     fc.save(tmp_path / "m")
     pd.testing.assert_frame_equal(lstmkit.load(tmp_path / "m").predict(), p)
+    from lstmkit.models.forecast_eval import evaluate, plot_forecast
+
+    r = evaluate(fc, d, 3, with_classical=False)  # scored per series, matched by id
+    assert np.isfinite(r["table"]["lstmkit"]["rmse"])
+
+    plot_forecast(tmp_path / "v.png", fc.validation["histories"], fc.validation_frame(), fc.columns, fc.validation["actuals"], fc.config.levels)
+    assert (tmp_path / "v.png").stat().st_size > 1000
 
 
 def test_ids_that_print_alike_are_refused_and_unused_categories_ignored():
@@ -93,7 +106,7 @@ def _cases(n=24, T=12, seed=0):
 
 
 @pytest.mark.parametrize("labels, message", [
-    (np.array([1, "1"] * 12, dtype=object), "mixes numbers and text"),
+    (np.array([1, "1"] * 12, dtype=object), "mixes text with other values"),
     (pd.array([pd.NA] + ["a", "b"] * 11 + ["a"], dtype="string"), r"y\[0\] is missing"),
 ])
 def test_labels_of_mixed_kinds_or_missing_are_one_error(labels, message):

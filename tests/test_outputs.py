@@ -44,6 +44,24 @@ def test_predict_out_never_replaces_the_model_its_input_or_a_directory(run_cli, 
     assert csv.read_text(encoding="utf-8").startswith("größe,gewicht,art\n")
 
 
+def test_an_earlier_output_beside_the_model_may_be_replaced_but_not_as_the_plot_too(run_cli, mlp_dir, tmp_path):
+    model, csv = mlp_dir
+    for _ in range(2):  # the user's own file in the model's folder is not one of the model's files
+        code, _, stderr = run_cli("mlp", "predict", model, csv, "--out", model / "labels.csv")
+        assert code == 0, stderr
+    series = tmp_path / "air.csv"
+    series.write_text("t,v\n" + "".join(f"{i},{10 + i % 4}\n" for i in range(40)), encoding="utf-8")
+    code, _, stderr = run_cli("forecast", "train", series, "--target", "v", "--horizon", "2", "--steps", "5", "--ensemble", "1",
+                              "--out", tmp_path / "fc", "-q", "--no-classical")
+    assert code == 0, stderr
+    code, _, stderr = run_cli("forecast", "predict", tmp_path / "fc", "--out", tmp_path / "f.csv", "--plot", tmp_path / "f.csv")
+    _one_line_error(code, stderr, "is named for two outputs")
+    code, _, stderr = run_cli("forecast", "train", series, "--target", "v", "--horizon", "2", "--steps", "5", "--ensemble", "1",
+                              "--out", tmp_path / "fc", "--overwrite", "--plot", tmp_path / "fc" / "config.json", "-q", "--no-classical")
+    _one_line_error(code, stderr, "is a file of the model")
+    assert lstmkit.load(tmp_path / "fc").config.horizon == 2
+
+
 def test_out_through_a_link_writes_its_target_and_keeps_the_link(run_cli, mlp_dir, tmp_path):
     model, csv = mlp_dir
     target, link = tmp_path / "target.csv", tmp_path / "link.csv"
@@ -85,8 +103,9 @@ def test_translate_file_keeps_blank_lines_in_place(run_cli, tmp_path):
     src.write_text("1+2\n\n3+4\n\n", encoding="utf-8")
     code, stdout, stderr = run_cli("seq2seq", "translate", tmp_path / "s", "--file", src)
     assert code == 0, stderr
-    lines = stdout.split("\n")  # 3 answers for lines 1-3 (a line break inside one written as \\n), then the final newline
-    assert len(lines) == 4 and lines[1] == "" and lines[3] == "", stdout
+    m = lstmkit.load(tmp_path / "s")
+    # line k answers line k: a blank line a blank answer, a line break inside an answer written as \n
+    assert stdout.split("\n") == [m.translate("1+2").replace("\n", "\\n"), "", m.translate("3+4").replace("\n", "\\n"), ""]
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -194,6 +213,8 @@ def test_seq2seq_resume_refuses_a_changed_shape_and_says_why_it_stopped(run_cli,
     assert (out / "model.safetensors").read_bytes() == before
     code, _, stderr = run_cli("seq2seq", "train", pairs, "--out", out, "--steps", "10", "--hidden", "32", "--resume", "-q")
     assert code == 0 and "nothing to do" in stderr and "larger budget" in stderr, stderr
+    with pytest.raises(LstmkitError, match="--embed 8 \\(saved 16\\)"):  # the API refuses it too
+        Seq2Seq(embed=8).fit(addition_pairs(300, seed=3, digits=2), steps=20, out=out, resume=True)
 
 
 def test_one_seed_saves_byte_identical_weights(tmp_path):

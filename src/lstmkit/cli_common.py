@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 from typer.core import TyperCommand
 
@@ -19,8 +20,8 @@ class PipeClosed(BaseException):
 
 
 def write_or_emit(text: str, out, done: str) -> None:
-    """``text`` to the file ``out`` in one atomic write (then ``done`` on stderr), or to stdout without ``out``."""
-    if out:
+    """``text`` to the file ``out`` in one atomic write (then ``done`` on stderr), or to stdout without ``out`` or with ``-``."""
+    if out and str(out) != "-":
         from .atomic import write_bytes_atomic
 
         write_bytes_atomic(out, text.encode("utf-8"))
@@ -29,24 +30,43 @@ def write_or_emit(text: str, out, done: str) -> None:
         emit(text)
 
 
-def check_out(out, model=None, inputs=()) -> None:
-    """Refuse, before any work, an output file that is a directory, that would replace one of the model's own
-    files (a prediction written over its ``config.json`` leaves it unreadable) or an input file (the data
-    would be lost). ``None`` (stdout) passes."""
-    from pathlib import Path
-
+def check_out(out, model=None, inputs=(), others=()) -> None:
+    """Refuse, before any work, an output file that is a directory, one of the model's own files (a prediction
+    written over its ``config.json`` leaves it unreadable), an input file (the data would be lost), or the same
+    file as another output of the command (``others``: ``--out`` and ``--plot``). ``None`` passes (stdout)."""
     from .errors import LstmkitError
 
     if out is None or str(out) == "-":
         return
     target = Path(out).resolve()
     if target.is_dir():
-        raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / 'out.csv'}")
-    if model is not None and target.exists() and Path(model).resolve() in target.parents:
+        raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / ('plot.png' if target.suffix == '.png' else 'out.csv')}")
+    if model is not None and _model_file(Path(model).resolve(), target):
         raise LstmkitError(f"{out} is a file of the model {model}; write to another path, so that the model is kept")
     for source in inputs:
         if source is not None and str(source) != "-" and Path(source).exists() and target.exists() and target.samefile(source):
             raise LstmkitError(f"{out} is also the input {source}; write to another path, so that the input is kept")
+    for other in others:
+        if other is not None and Path(other).resolve() == target:
+            raise LstmkitError(f"{out} is named for two outputs (--out and --plot); give each its own file")
+
+
+def _model_file(model: Path, target: Path) -> bool:
+    """Whether ``target`` is one of the files that make up the model directory ``model``: listed in its manifest
+    (or the manifest itself), its training run's checkpoint and history, or lstmkit's own hidden files. A user's
+    earlier output saved beside them is not."""
+    import json
+
+    if model not in target.parents:
+        return False
+    rel = target.relative_to(model)
+    if rel.parts[0] in ("manifest.json", "config.json", "checkpoint", "metrics.jsonl", "tensorboard") or rel.parts[0].startswith(".lstmkit"):
+        return True
+    try:
+        listed = json.loads((model / "manifest.json").read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        listed = {}
+    return str(rel) in listed
 
 
 @contextlib.contextmanager

@@ -108,7 +108,7 @@ def forecast_train(
     source, d_target, d_time = _data(data, demo)
     target, time = target or d_target, time or d_time
     rundir.check_destination(out, overwrite)
-    check_out(plot, None, (data,))
+    check_out(plot, out, (data,))
     opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
                     hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
                     range_lo=range_lo, range_hi=range_hi, normalize=normalize, level_input=level_input, calendar=calendar, ensemble=ensemble, minutes=minutes,
@@ -164,8 +164,8 @@ def forecast_predict(
     fill: Optional[str] = typer.Option(None, help="Fill missing values in DATA: ffill, bfill, linear or zero."),
 ):
     """Forecast from a trained model: a CSV with mean, lo-80, hi-80, lo-95, hi-95 per step."""
-    for path in (out, plot):
-        check_out(path, model, (data, future))
+    check_out(out, model, (data, future), others=(plot,))
+    check_out(plot, model, (data, future))
     fc = _load(model)
     levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
     frame = fc.predict(horizon, str(data) if data else None, levels=levels, future=str(future) if future else None, fill=fill)

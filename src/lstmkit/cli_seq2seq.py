@@ -57,7 +57,6 @@ def seq2seq_train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
     """Train an encoder-decoder on pairs; print the held-out exact match, greedy and beam, and save it."""
-    from . import rundir
     from .data.pair_demos import demo_pairs
     from .data.pairs import read_pairs
     from .models.seq2seq import Seq2Seq
@@ -75,12 +74,10 @@ def seq2seq_train(
         data = read_pairs(pairs, encoding)
     if reverse:
         data = [(t, s) for s, t in data]
-    words = "word" if demo == "phrases" else "char"
+    words = "word" if demo == "phrases" else None  # None: the model's default, char
     shape = {k: v for k, v in dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention,
                                    bidirectional=bidirectional).items() if v is not None}
-    if resume and rundir.holds_model(out):
-        _same_network(out, shape, source_level, target_level)
-    model = Seq2Seq(source_level or words, target_level or words, lowercase=lowercase, seed=seed, **shape)
+    model = Seq2Seq(source_level or words, target_level or words, lowercase=lowercase or None, seed=seed, **shape)
     model.fit(data, minutes=minutes, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
               out=out, resume=resume, overwrite=overwrite, progress=not quiet, notes=_say)
     s = model.summary
@@ -98,17 +95,6 @@ def seq2seq_train(
             line += f", beam {beam} {wide['exact_match']:.4f}"
         emit(line + f" on {len(held):,} pairs (BLEU {greedy['bleu']:.1f} greedy)\n")
     _say(f"model saved to {out} ({s.get('steps', 0):,} steps in {s.get('elapsed_s', 0):.0f} s; {s.get('stop_reason', '')})")
-
-
-def _same_network(out: Path, shape: dict, source_level, target_level) -> None:
-    """A resume continues the saved network: refuse, in one line, options that would change its shape."""
-    saved = _load(out)
-    given = {**shape, "source_level": source_level, "target_level": target_level}
-    have = {**saved.shape, "source_level": saved.config.source_level, "target_level": saved.config.target_level}
-    clash = [f"--{k.replace('_', '-')} {v!r} (saved {have[k]!r})" for k, v in given.items() if v is not None and have.get(k) != v]
-    if clash:
-        raise LstmkitError(f"--resume continues the saved network, whose shape differs: {', '.join(clash)}; "
-                           "drop those options or train a new run")
 
 
 def _load(path: Path):

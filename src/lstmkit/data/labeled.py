@@ -84,6 +84,11 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
     return "numeric", out
 
 
+def plain(v):
+    """A label as Python writes it: ``0``, not ``np.int64(0)`` (for messages and JSON)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def as_labels(y, n: int, what: str = "y") -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
@@ -99,9 +104,9 @@ def as_labels(y, n: int, what: str = "y") -> np.ndarray:
         if missing:
             raise LstmkitError(f"{what}[{missing[0]}] is missing; every case needs a label")
         text = [isinstance(v, str) for v in y]
-        if any(text) and not all(text):  # 1 and "1" would be two classes that print alike, and cannot be sorted
+        if any(text) and not all(text):  # 1 and "1" would be two classes that print alike, and cannot be sorted together
             a, b = y[text.index(False)], y[text.index(True)]
-            raise LstmkitError(f"{what} mixes numbers and text ({a!r} and {b!r}); pass labels of one kind, such as all text")
+            raise LstmkitError(f"{what} mixes text with other values ({a!r} and {b!r}); pass labels of one kind, such as all text")
     return y
 
 

@@ -63,24 +63,30 @@ class SeriesSet:
         return cut, acts
 
 
-def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
-    """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time). A Series' or
-    DataFrame's index that holds times (``_index_times``) becomes the time column."""
+def as_frame(data, target: str | None = None, time: str | None = None, index_time: bool = True) -> tuple[pd.DataFrame, str | None, str | None]:
+    """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time).
+
+    An index that holds times becomes the time column: a Series' dates or named whole numbers one apart
+    (``_index_times``; for a saved model reading new data, only when the model has a time column), a
+    DataFrame's dates when no ``time`` is given and ``index_time`` (a fit), or the DataFrame index that ``time``
+    names (``df.set_index("year")``). Row numbers stay row numbers."""
     if isinstance(data, (str, Path)):
         return read_table(data), target, None
     if isinstance(data, pd.Series):
         name = target or (str(data.name) if data.name is not None else "value")
         frame = data.rename(name).to_frame()
-        idx = _index_times(data.index)
-        if idx is not None:
-            return frame.set_axis(idx).rename_axis("time").reset_index(), name, "time"
+        idx = _index_times(data.index) if index_time or time is not None else None
+        if idx is not None:  # named as the time column asked for (a saved model's), else "time"
+            return frame.set_axis(idx).rename_axis(time or "time").reset_index(), name, time or "time"
         return frame.reset_index(drop=True), name, None
     if isinstance(data, pd.DataFrame):
-        # a frame's unnamed integer index is row numbers, even from 12 on (a slice): its time column, if any, is found
-        named = data.index.name is not None or not pd.api.types.is_integer_dtype(data.index)
-        idx = _index_times(data.index) if named else None
+        named = data.index.name is not None and data.index.name not in data.columns
+        if time is not None and named and time == data.index.name:
+            return data.reset_index(), target, None
+        dates = not pd.api.types.is_integer_dtype(data.index)  # a frame's integer index is row numbers (a slice: 12, 13 ...)
+        idx = _index_times(data.index) if index_time and time is None and dates else None
         if idx is not None:
-            col = str(data.index.name) if data.index.name is not None and data.index.name not in data.columns else "time"
+            col = str(data.index.name) if named else "time"
             if col not in data.columns:
                 return data.set_axis(idx).rename_axis(col).reset_index(), target, col
         return data, target, None
@@ -94,15 +100,15 @@ def as_frame(data, target: str | None = None) -> tuple[pd.DataFrame, str | None,
 
 def _index_times(index: pd.Index) -> pd.Index | None:
     """An index that holds times, as a time column would: dates (a DatetimeIndex, a PeriodIndex, text that
-    parses as dates), or integers counting steps one apart from anywhere but 0 (years: 1990, 1991, ...).
-    None for pandas' default row numbers 0, 1, 2 ... and any other index (rows left by a filter)."""
+    parses as dates), or whole numbers one apart under a name ("year": 1990, 1991, ...). None for row numbers,
+    which carry no name (pandas' default 0, 1, 2 ..., a slice's 10, 11 ...), and for any other index."""
     if isinstance(index, pd.PeriodIndex):
         return index.to_timestamp()
     if isinstance(index, pd.DatetimeIndex):
         return index
     if pd.api.types.is_integer_dtype(index):
         v = np.asarray(index, dtype=np.int64)
-        return index if len(v) > 1 and v[0] != 0 and (np.diff(v) == 1).all() else None
+        return index if index.name is not None and len(v) > 1 and (np.diff(v) == 1).all() else None
     if index.dtype == object and len(index) and all(isinstance(x, str) for x in index):
         parsed = parse_times(pd.Series(index), errors="coerce")
         return pd.DatetimeIndex(parsed) if parsed.notna().all() else None
@@ -155,7 +161,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
     """
-    df, target, t_col = as_frame(data, target)
+    df, target, t_col = as_frame(data, target, time, index_time=find_time)
     time = time or t_col
     if fill is not None and fill not in FILLS:
         raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")

@@ -41,7 +41,7 @@ def read_table(path: str | Path, text: bool = False) -> pd.DataFrame:
         first = (str(e).splitlines() or [type(e).__name__])[0][:160]
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
     if df.empty:
-        raise LstmkitError(f"{path} has {'a header but no rows' if len(df.columns) else 'no rows'}; pass a table with data")
+        raise LstmkitError(f"{path} has {'no columns' if not len(df.columns) else 'a header but no rows'}; pass a table with data")
     return df
 
 

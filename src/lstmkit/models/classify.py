@@ -17,7 +17,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .. import artifact
-from ..data.labeled import SequenceBatches, as_labels, as_sequences, read_labeled, read_labeled_columns
+from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain, read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
 from .classify_budget import affords_floor, default_budget, default_decay
@@ -104,7 +104,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         y = as_labels(y, len(cases))
         self.classes_, y_ids = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise LstmkitError(f"every case has the label {self.classes_[0].item() if hasattr(self.classes_[0], 'item') else self.classes_[0]!r}; a classifier needs at least 2 classes")
+            raise LstmkitError(f"every case has the label {plain(self.classes_[0])!r}; a classifier needs at least 2 classes")
         self.kind_ = kind
         counts = np.bincount(y_ids, minlength=len(self.classes_))
         weights = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.labeled import as_labels
+from ..data.labeled import as_labels, plain
 
 
 def report(clf, X, y) -> dict:
@@ -27,8 +27,8 @@ def report(clf, X, y) -> dict:
     labels = list(clf.classes_.astype(y.dtype)) + sorted(set(y.tolist()) - set(clf.classes_.astype(y.dtype).tolist()))
     cm = confusion_matrix(y, pred, labels=labels)
     return {"accuracy": float(np.mean(pred == y)), "macro_f1": float(f1_score(y, pred, labels=labels, average="macro", zero_division=0)),
-            "cases": int(len(y)), "labels": [v.item() if hasattr(v, "item") else v for v in labels], "confusion": cm.tolist(),
-            "unseen": [v.item() if hasattr(v, "item") else v for v in labels[len(clf.classes_):]]}
+            "cases": int(len(y)), "labels": [plain(v) for v in labels], "confusion": cm.tolist(),
+            "unseen": [plain(v) for v in labels[len(clf.classes_):]]}
 
 
 def unseen_note(r: dict) -> str:

@@ -220,7 +220,8 @@ def seen_in_training(model, ss: SeriesSet, h: int) -> int:
 
 def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
     if cols.id:
-        return [fc.loc[fc[cols.id] == name, column].to_numpy(float) for name in ss.ids]
+        named = fc[cols.id].astype(str)  # a forecast gives numeric ids back as numbers; the series name them as text
+        return [fc.loc[named == name, column].to_numpy(float) for name in ss.ids]
     return [fc[column].to_numpy(float)]
 
 
@@ -334,7 +335,7 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
     tcol = cols.time or "step"
     for j in range(n):
         ax, name = axes[j][0], histories.ids[j]
-        rows = forecast if not cols.id else forecast[forecast[cols.id] == name]
+        rows = forecast if not cols.id else forecast[forecast[cols.id].astype(str) == name]
         show = min(len(histories.values[j]), 8 * max(1, len(rows)))
         ax.plot(histories.times[j][-show:], histories.values[j][-show:], color="black", lw=1.2, label="history")
         x = rows[tcol].to_numpy()

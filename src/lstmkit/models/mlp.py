@@ -28,6 +28,7 @@ from torch import nn
 
 from .. import artifact, fileset
 from ..configs import checked_from_dict
+from ..data.labeled import plain
 from ..errors import LstmkitError
 from ..nn import MAX_WIDTH
 from ..train import TrainConfig, Trainer
@@ -165,7 +166,7 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"y must hold one label per row: {len(X)} rows, {y.shape} labels")
         self.classes_, y_ids = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise LstmkitError(f"every row has the label {self.classes_[0].item() if hasattr(self.classes_[0], 'item') else self.classes_[0]!r}; a classifier needs at least 2 classes")
+            raise LstmkitError(f"every row has the label {plain(self.classes_[0])!r}; a classifier needs at least 2 classes")
         # -- preparation: standardise each feature, the statistics saved with the model ------------
         self.mean_, std = X.mean(0), X.std(0)
         self.std_ = np.where(std > 1e-12, std, 1.0)

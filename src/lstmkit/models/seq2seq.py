@@ -58,6 +58,10 @@ class Seq2SeqConfig:
         return checked_from_dict(cls, d, where)
 
 
+SHAPE_DEFAULTS = dict(source_level="char", target_level="char", hidden=256, layers=1, embed=64, dropout=0.1, attention="luong",
+                      bidirectional=True, lowercase=False)
+
+
 class Seq2Seq:
     """An encoder-decoder LSTM with attention over pairs of sequences (translation, addition, reformatting).
 
@@ -72,11 +76,16 @@ class Seq2Seq:
         m.translate("Mag ich Schokolade?", beam=4)   # 'Do I like chocolate?'
     """
 
-    def __init__(self, source_level: str = "char", target_level: str = "char", *, hidden: int = 256, layers: int = 1,
-                 embed: int = 64, dropout: float = 0.1, attention: str = "luong", bidirectional: bool = True,
-                 lowercase: bool = False, seed: int = 0):
-        self.config = Seq2SeqConfig(source_level, target_level, lowercase)
-        self.shape = dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional)
+    def __init__(self, source_level: str | None = None, target_level: str | None = None, *, hidden: int | None = None,
+                 layers: int | None = None, embed: int | None = None, dropout: float | None = None, attention: str | None = None,
+                 bidirectional: bool | None = None, lowercase: bool | None = None, seed: int = 0):
+        # None: the default; what was given is kept apart, so that a resume can refuse a change of network
+        self.given = {k: v for k, v in dict(source_level=source_level, target_level=target_level, hidden=hidden, layers=layers,
+                                            embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional,
+                                            lowercase=lowercase).items() if v is not None}
+        d = {**SHAPE_DEFAULTS, **self.given}
+        self.config = Seq2SeqConfig(d["source_level"], d["target_level"], d["lowercase"])
+        self.shape = {k: d[k] for k in ("hidden", "layers", "embed", "dropout", "attention", "bidirectional")}
         Seq2SeqNetConfig(src_vocab=2, tgt_vocab=4, **self.shape)  # the shape's own checks, before any data is read
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise LstmkitError(f"--seed {seed!r} must be a whole number of 0 or more")

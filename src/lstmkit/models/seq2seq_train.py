@@ -55,6 +55,12 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
         saved = None
         if resume:  # the saved run's settings, tokenizers and network; only the budget may change
             saved = type(model).load(out)
+            have = {**saved.shape, "source_level": saved.config.source_level, "target_level": saved.config.target_level,
+                    "lowercase": saved.config.lowercase}
+            changed = [f"--{k.replace('_', '-')} {v!r} (saved {have[k]!r})" for k, v in getattr(model, "given", {}).items() if have.get(k) != v]
+            if changed:
+                raise LstmkitError(f"--resume continues the saved network, whose shape differs: {', '.join(changed)}; "
+                                   "drop those options or train a new run")
             model.config, model.shape, model.seed = saved.config, saved.shape, saved.seed
             model.src_tok, model.tgt_tok, model.net = saved.src_tok, saved.tgt_tok, saved.net
             model.summary = dict(saved.summary)
