@@ -179,3 +179,71 @@ def test_evaluate_matches_labels_written_as_floats_and_names_unknown_ones(run_cl
     wide.assign(label=np.where(y, "two", "one")).to_csv(tmp_path / "words.csv", index=False)
     code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "words.csv")
     assert code == 0 and "note: 2 of the labels ('one', 'two') are none of the model's classes" in stderr, stderr
+
+
+# ---------------------------------------------------------------------------- text
+@pytest.fixture(scope="module")
+def tiny_lm():
+    from lstmkit import TextModel
+
+    return TextModel.train(text="the cat sat on the mat.\n" * 200, steps=3, hidden=16, seed=0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(seed=-1), "--seed -1 must be a whole number"), (dict(seed=1.5), "--seed 1.5"), (dict(temperature="1"), "--temperature '1' must be a number"),
+    (dict(top_k=2.5), "--top-k 2.5 must be a whole number"), (dict(top_p=None), "--top-p None must be a number"),
+    (dict(length=5.5), "--length 5.5"), (dict(prime=None), "the prompt must be text"), (dict(prime=b"ab"), "not bytes"),
+])
+def test_generate_refuses_wrong_types_in_one_error(tiny_lm, kwargs, message):
+    kw = {"prime": "the", "length": 5, **kwargs}
+    with pytest.raises(LstmkitError, match=message):
+        tiny_lm.generate(kw.pop("prime"), kw.pop("length"), **kw)
+
+
+def test_a_prompt_is_read_as_training_text_is(tiny_lm):
+    # a byte-order mark and Windows line ends are cleaned from the training text; a prompt gets the same
+    assert tiny_lm.generate("\ufeffthe mat.\r\nthe", 10, seed=1, include_prompt=False) == tiny_lm.generate("the mat.\nthe", 10, seed=1, include_prompt=False)
+    with pytest.raises(LstmkitError, match="pass the text to score"):
+        tiny_lm.evaluate()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(sources=[]), "no input given"), (dict(sources=""), "no input given"), (dict(seed=-1), "--seed -1"),
+    (dict(steps=2.5), "--steps 2.5 must be a whole number"), (dict(layers=0), "--layers 0 is out of range"),
+    (dict(out=""), "the model directory is '.'"), (dict(resume=True, overwrite=True, out="runs/x"), "not both"),
+])
+def test_text_training_refuses_bad_arguments_before_training(tmp_path, kwargs, message):
+    from lstmkit import TextModel
+
+    f = tmp_path / "t.txt"
+    f.write_text("the cat sat on the mat.\n" * 200, encoding="utf-8")
+    kw = {"sources": f, "steps": 2, "hidden": 16, **kwargs}
+    with pytest.raises(LstmkitError, match=message):
+        TextModel.train(kw.pop("sources"), **kw)
+    with pytest.raises(LstmkitError, match="one source of text"):
+        TextModel.train(f, text="abc" * 100, steps=2)
+
+
+def test_a_sample_prompt_the_text_lacks_is_refused_before_training(run_cli, tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("the cat sat on the mat.\n" * 200, encoding="utf-8")
+    code, _, stderr = run_cli("train", f, "--out", tmp_path / "r", "--steps", "20", "--hidden", "16", "--sample-every", "5",
+                              "--sample-prompt", "☃", "-q")
+    assert code == 2 and "--sample-prompt: characters never seen in training: '☃'" in stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_utf16_and_utf32_files_are_read_by_their_byte_order_mark(tmp_path):
+    from lstmkit.data.text import read_text
+
+    body = "Hänsel und Gretel\nzweite Zeile\n" * 20
+    for enc in ("utf-16", "utf-32"):
+        p = tmp_path / f"{enc}.txt"
+        p.write_bytes(body.encode(enc))
+        assert read_text(p) == body
+
+
+@pytest.mark.parametrize("args, message", [(("--recipe", "nosuch"), "unknown recipe 'nosuch'"), (("--corpus", "nosuch"), "unknown corpus 'nosuch'")])
+def test_an_unknown_recipe_or_corpus_is_the_one_line(run_cli, tmp_path, args, message):
+    code, _, stderr = run_cli("train", *args, "--out", tmp_path / "r", "--steps", "2")
+    assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1, stderr

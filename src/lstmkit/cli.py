@@ -107,6 +107,14 @@ def train(
     given = {k: v for k, v in given.items() if v is not None}
     if text and corpus:
         raise LstmkitError(f"pass either TEXT files or --corpus {corpus}, not both")
+    if recipe is not None:  # a bad name is the one line, before the line naming the corpus
+        from .recipes import get_recipe
+
+        get_recipe(recipe)
+    if corpus is not None:
+        from .data.corpora import corpus_named
+
+        corpus_named(corpus)
     if not text:
         from .recipes import RECIPES
 

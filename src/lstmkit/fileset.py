@@ -39,6 +39,15 @@ STAGING, COMMIT, JOURNAL = ".lstmkit-staging", ".lstmkit-commit", "journal.json"
 SPACE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+def named_directory(directory: str | os.PathLike) -> Path:
+    """``directory`` as a Path, refused when it is empty or ``.``: an empty --out or ``save("")`` would
+    otherwise scatter a model's files, its checkpoint and its history over the current folder."""
+    path = Path(directory)
+    if str(directory).strip() in ("", ".") or path == Path("."):
+        raise LstmkitError(f"the model directory is {str(directory)!r}; pass a folder of its own, such as runs/model")
+    return path
+
+
 def _fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
@@ -80,7 +89,7 @@ class Transaction:
     """
 
     def __init__(self, directory: str | os.PathLike):
-        self.directory = Path(directory)
+        self.directory = named_directory(directory)
         self.staging = self.directory / STAGING
         self.files: list[str] = []
         self.removals: list[str] = []

@@ -151,6 +151,10 @@ class SamplingConfig:
     greedy: bool = False
 
     def __post_init__(self):
+        numbers, wholes = (int, float, np.integer, np.floating), (int, np.integer)
+        for name, v, kind in (("temperature", self.temperature, numbers), ("top-k", self.top_k, wholes), ("top-p", self.top_p, numbers)):
+            if isinstance(v, bool) or not isinstance(v, kind):
+                raise LstmkitError(f"--{name} {v!r} must be a {'whole ' if kind is wholes else ''}number")
         if not self.temperature > 0:
             raise LstmkitError(f"--temperature {self.temperature} must be positive; for always the most likely symbol pass --greedy")
         if self.top_k < 0:

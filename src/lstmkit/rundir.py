@@ -82,7 +82,7 @@ def locked(directory: str | os.PathLike) -> Iterator[Path]:
 def check_destination(out: str | os.PathLike, overwrite: bool) -> None:
     """Before a fit that saves once at its end (classify, forecast, mlp): refuse an ``out`` that could not take
     the model, or that holds one without ``overwrite``, so that no training time is spent first."""
-    out = Path(out)
+    out = fileset.named_directory(out)
     if out.exists() and not out.is_dir():
         raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
     blocker = next((p for p in out.parents if p.exists()), None)
@@ -110,7 +110,7 @@ class Run:
 @contextlib.contextmanager
 def claim(out: str | os.PathLike, *, resume: bool, overwrite: bool) -> Iterator[Run]:
     """Lock ``out`` for a training run and check that the run may write there (see the module doc)."""
-    out = Path(out)
+    out = fileset.named_directory(out)
     if out.exists() and not out.is_dir():
         raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
     created = not out.exists()

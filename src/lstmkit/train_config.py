@@ -57,6 +57,10 @@ class TrainConfig:
     precision: str = "auto"
 
     def __post_init__(self):
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise LstmkitError(f"--seed {self.seed!r} must be a whole number of 0 or more")
+        if self.steps is not None and (isinstance(self.steps, bool) or not float(self.steps).is_integer()):
+            raise LstmkitError(f"--steps {self.steps!r} must be a whole number")
         budgets = [b for b in (self.steps, self.epochs, self.minutes) if b is not None]
         if len(budgets) > 1:
             raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")

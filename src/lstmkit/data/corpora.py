@@ -55,7 +55,8 @@ def cache_dir() -> Path:
     return Path(os.environ.get("LSTMKIT_CACHE") or Path.home() / ".cache" / "lstmkit")
 
 
-def _corpus(name: str) -> Corpus:
+def corpus_named(name: str) -> Corpus:
+    """The built-in corpus called ``name``; an unknown name is an error listing the known ones."""
     if name not in CORPORA:
         raise LstmkitError(f"unknown corpus {name!r}; choose one of {', '.join(CORPORA)}")
     return CORPORA[name]
@@ -67,7 +68,7 @@ class CorpusUnavailable(LstmkitError):
 
 def cached_path(name: str, directory: str | Path | None = None) -> Path | None:
     """Where ``name`` lies in the cache, or ``None`` when it has not been fetched."""
-    c = _corpus(name)
+    c = corpus_named(name)
     if not c.url:
         return None
     path = Path(directory or cache_dir()) / c.filename
@@ -89,7 +90,7 @@ def fetch(name: str, directory: str | Path | None = None, url: str | None = None
     Example:
         path = fetch("grimm")   # ~/.cache/lstmkit/grimms_fairy_tales.txt
     """
-    c = _corpus(name)
+    c = corpus_named(name)
     if not c.url:
         raise LstmkitError(f"corpus {name!r} is built in; there is nothing to fetch")
     target = Path(directory or cache_dir()) / c.filename

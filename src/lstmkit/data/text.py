@@ -31,6 +31,9 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise LstmkitError(f"unknown encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+    if codec in ("utf-8", "utf-8-sig") and head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # a UTF-16 or UTF-32 file announces itself by its byte-order mark (Windows' "Unicode" text): read it so
+        encoding = codec = "utf-32" if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else "utf-16"
     if b"\x00" in head and not codec.startswith(("utf-16", "utf-32")):
         raise LstmkitError(f"{name}: looks like a binary file (it contains NUL bytes); pass a plain-text file")
     try:

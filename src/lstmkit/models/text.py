@@ -79,9 +79,13 @@ class TextModel:
             for _, piece in lm.stream("Once upon a time", 200, temperature=0.8): print(piece, end="")
         """
         cfg = SamplingConfig(temperature, top_k, top_p, greedy)
-        if length < 0:
-            raise LstmkitError(f"--length {length} is negative; pass a length of 0 or more")
-        prompt = self._prompt_ids(prime)
+        if not isinstance(prime, str):
+            raise LstmkitError(f"the prompt must be text (a str), not {type(prime).__name__}")
+        for name, v, low in (("length", length, 0), ("num-samples", num_samples, 1), ("seed", 0 if seed is None else seed, 0)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise LstmkitError(f"--{name} {v!r} must be a whole number of {low} or more")
+        # the prompt is read as training text is: no byte-order mark, Windows line ends as "\n"
+        prompt = self._prompt_ids(prime.lstrip("\ufeff").replace("\r\n", "\n"))
         if self._step_model is None:
             self._step_model = step_model(self.net)
         return generate_streams(self._step_model, self.tokenizer, prompt, length, cfg, num_samples, seed, stop)
@@ -122,6 +126,10 @@ class TextModel:
         Example:
             lm.evaluate("held_out.txt")["bits_per_char"]
         """
+        if (sources is None) == (text is None):
+            raise LstmkitError("pass the text to score: files, or text=..., one of the two")
+        if not isinstance(text, (str, type(None))):
+            raise LstmkitError(f"text= must be a str, not {type(text).__name__}")
         report = {"chars_read": len(text), "boilerplate_chars": 0} if text is not None else {}
         if text is None:
             text = read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate, report=report)

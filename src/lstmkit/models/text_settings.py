@@ -192,7 +192,7 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
                 chosen["dropout"] = plan["dropout"]
             note.update(hidden=plan["hidden"], regime=plan["regime"])
         else:  # the width was given: layers default to one, dropout follows the epochs at that width
-            layers = shape["layers"] or 1
+            layers = 1 if shape["layers"] is None else shape["layers"]
             chosen = {"layers": layers}
             epochs = symbols_for(layers, shape["hidden"]) / per_epoch
             if shape["dropout"] is None:

@@ -88,6 +88,16 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
         raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
     if resume and out is None:
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
+    if resume and overwrite:
+        raise LstmkitError("pass --resume (continue the saved run) or --overwrite (replace it), not both")
+    # -- the text's source: files, text=..., or a corpus (a recipe's own corpus gives way to files) -------
+    if sources is not None and not isinstance(sources, (str, Path)):
+        sources = list(sources)  # once: a generator read here would be empty when the files are loaded
+    if sources is not None and (not sources if isinstance(sources, list) else not str(sources).strip()):
+        raise LstmkitError("no input given: the list of files or the file name is empty; pass files, text=..., "
+                           "or leave them out for the built-in corpus")
+    if sum(x is not None for x in (sources, text, given.get("corpus"))) > 1:
+        raise LstmkitError("pass one source of text: files, text=... or corpus=..., not several")
     if sample_every < 0 or keep_checkpoints < 0 or sample_length < 1:
         raise LstmkitError(f"--sample-every {sample_every} and --keep-checkpoints {keep_checkpoints} must be >= 0, "
                            f"--sample-length {sample_length} >= 1")
@@ -163,6 +173,11 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
                                       vocab_size=data_cfg.vocab_size, lowercase=data_cfg.lowercase)
         if tokenizer.vocab_size < 2:
             raise LstmkitError(f"the text has only {tokenizer.vocab_size} distinct symbol(s); a model needs at least 2 — use a more varied text")
+        if sample_every and sample_prompt:
+            try:  # now, not at the first sample midway through training: a character the text lacks ends the run
+                tokenizer.encode(sample_prompt)
+            except LstmkitError as e:
+                raise LstmkitError(f"--sample-prompt: {e}") from None
         train_ids = tokenizer.encode(train_text)
         val_ids = tokenizer.encode(val_text) if val_text else np.zeros(0, np.int64)
 
