@@ -247,3 +247,14 @@ def test_utf16_and_utf32_files_are_read_by_their_byte_order_mark(tmp_path):
 def test_an_unknown_recipe_or_corpus_is_the_one_line(run_cli, tmp_path, args, message):
     code, _, stderr = run_cli("train", *args, "--out", tmp_path / "r", "--steps", "2")
     assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1, stderr
+
+
+def test_a_spent_resume_says_so_from_the_api_too(tmp_path, capsys):
+    from lstmkit import TextModel
+
+    f = tmp_path / "t.txt"
+    f.write_text("the cat sat on the mat.\n" * 200, encoding="utf-8")
+    TextModel.train(f, steps=3, hidden=16, out=tmp_path / "r")
+    capsys.readouterr()
+    again = TextModel.train(f, steps=3, out=tmp_path / "r", resume=True, notes=True)
+    assert again.stop_reason == "budget spent" and "has already spent its budget (steps 3" in capsys.readouterr().err

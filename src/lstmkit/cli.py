@@ -125,12 +125,7 @@ def train(
                          notes=True, encoding=encoding, keep_boilerplate=keep_boilerplate, val_file=val_file,
                          sample_every=sample_every, sample_prompt=prompt, sample_temperature=sample_temperature,
                          sample_length=sample_length, keep_checkpoints=keep_checkpoints, **given)
-    if getattr(lm, "stop_reason", "") == "budget spent":
-        sp = lm.spent
-        had = ", ".join(f"{k} {v:g}" for k, v in sp.items() if k in ("minutes", "epochs", "steps"))
-        typer.echo(f"{out} has already spent its budget ({had}: {sp['steps']} steps, {sp['elapsed_s']:g}s); nothing to do, "
-                   f"the model is unchanged — to extend it, pass a larger budget with --resume (e.g. --minutes 10 for 10 minutes in all)",
-                   err=True)
+    if getattr(lm, "stop_reason", "") == "budget spent":  # the fit said so, in its notes
         return
     s = lm.summary
     best = s.get("best_eval", {})

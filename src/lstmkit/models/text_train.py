@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
@@ -224,7 +225,12 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
                                 **trainer.replan()})
             elif trainer.state.finished or trainer.remaining() <= 0:
                 resumed.stop_reason = "budget spent"
-                resumed.spent = {**saved_budget, "elapsed_s": round(trainer.state.elapsed, 1), "steps": trainer.state.step}
+                resumed.spent = sp = {**saved_budget, "elapsed_s": round(trainer.state.elapsed, 1), "steps": trainer.state.step}
+                if progress if notes is None else notes:
+                    had = ", ".join(f"{k} {v:g}" for k, v in sp.items() if k in ("minutes", "epochs", "steps"))
+                    print(f"{out} has already spent its budget ({had}: {sp['steps']} steps, {sp['elapsed_s']:g}s); nothing to do, "
+                          f"the model is unchanged — to extend it, pass a larger budget with --resume (e.g. --minutes 10 for 10 minutes "
+                          "in all)", file=sys.stderr, flush=True)
                 return resumed
         unit = text_watch.UNITS.get(data_cfg.level, "symbol")
 
