@@ -258,3 +258,16 @@ def test_a_spent_resume_says_so_from_the_api_too(tmp_path, capsys):
     capsys.readouterr()
     again = TextModel.train(f, steps=3, out=tmp_path / "r", resume=True, notes=True)
     assert again.stop_reason == "budget spent" and "has already spent its budget (steps 3" in capsys.readouterr().err
+
+
+def test_evaluate_names_unseen_characters_or_drops_them_when_asked(tiny_lm, run_cli, tmp_path):
+    with pytest.raises(LstmkitError, match=r"never seen in training: 'B', 'Q'; remove them, or pass --unknown drop"):
+        tiny_lm.evaluate(text="the cat Bsat on the Qmat.\n" * 5)
+    r = tiny_lm.evaluate(text="the cat Bsat on the Qmat.\n" * 5, unknown="drop")
+    clean = tiny_lm.evaluate(text="the cat sat on the mat.\n" * 5)
+    assert r["dropped_chars"] == 10 and r["loss"] == pytest.approx(clean["loss"]) and clean["dropped_chars"] == 0
+    tiny_lm.save(tmp_path / "lm")
+    held = tmp_path / "held.txt"
+    held.write_text("the cat Bsat on the mat.\n" * 5, encoding="utf-8")
+    code, stdout, stderr = run_cli("evaluate", tmp_path / "lm", held, "--unknown", "drop", "--json")
+    assert code == 0 and "5 characters the model never saw were left out" in stderr, stderr

@@ -208,12 +208,14 @@ def evaluate(
     encoding: str = typer.Option("utf-8", help="Encoding of the text files."),
     keep_boilerplate: bool = typer.Option(False, "--keep-boilerplate", help="Keep Project Gutenberg licence text (removed by default)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    unknown: str = typer.Option("error", help="Characters a character-level model never saw: error (default) names them; "
+                                "drop leaves them out of the text scored."),
 ):
     """Score a text: loss (nats/symbol), perplexity, bits per symbol and per character, accuracy."""
     from .models.text import TextModel
 
     lm = TextModel.load(model)
-    m = lm.evaluate(text, encoding=encoding, keep_boilerplate=keep_boilerplate)
+    m = lm.evaluate(text, encoding=encoding, keep_boilerplate=keep_boilerplate, unknown=unknown)
     for line in _scored_notes(m, lm.tokenizer.level):
         typer.echo(line, err=True)
     if as_json:
@@ -237,6 +239,8 @@ def _scored_notes(m: dict, level: str) -> list[str]:
     if m["boilerplate_chars"]:
         notes[0] += (f": {m['boilerplate_chars']:,} of the {m['chars_read']:,} characters read were Project Gutenberg "
                      f"licence text and were removed (pass --keep-boilerplate to score them too)")
+    if m.get("dropped_chars"):
+        notes.append(f"{m['dropped_chars']:,} characters the model never saw were left out (--unknown drop)")
     if m["unknown"]:
         notes.append(f"{m['unknown']:,} of the {level}s ({100 * m['unknown_share']:.1f} %) are not in the model's "
                      f"vocabulary and were scored as <unk>")

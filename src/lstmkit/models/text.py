@@ -16,7 +16,7 @@ from ..data.text import read_text
 from ..errors import LstmkitError
 from ..generate import SamplingConfig, generate_streams, step_model
 from ..nn import EnsembleLM, NetConfig, RecurrentLM, language_model
-from ..tokenize import PARAGRAPH, WordTokenizer, tokenizer_from_dict
+from ..tokenize import PARAGRAPH, CharTokenizer, WordTokenizer, tokenizer_from_dict
 from ..train import TrainConfig, Trainer, evaluate_loss
 from . import text_train
 from .text_batches import eval_batches
@@ -115,13 +115,16 @@ class TextModel:
             outs = [prime + o for o in outs]
         return outs[0] if num_samples == 1 else outs
 
-    def evaluate(self, sources=None, *, text: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False) -> dict:
+    def evaluate(self, sources=None, *, text: str | None = None, encoding: str = "utf-8", keep_boilerplate: bool = False,
+                 unknown: str = "error") -> dict:
         """Loss (nats/symbol), perplexity, bits per symbol, bits per character and accuracy on a text.
 
         Bits per character divide the total bits by the number of characters, so models of different
         levels (char, word, bpe) can be compared on the same text. The result also says what was scored:
         ``chars_read`` (as decoded), ``boilerplate_chars`` (Project Gutenberg licence text removed unless
         ``keep_boilerplate``), and ``unknown`` / ``unknown_share``, the symbols scored as ``<unk>`` (word level).
+        A character-level model cannot score a character it never saw: ``unknown="error"`` (default) names
+        them, ``unknown="drop"`` leaves them out of the text scored and counts them in ``dropped_chars``.
 
         Example:
             lm.evaluate("held_out.txt")["bits_per_char"]
@@ -131,10 +134,20 @@ class TextModel:
         if not isinstance(text, (str, type(None))):
             raise LstmkitError(f"text= must be a str, not {type(text).__name__}")
         report = {"chars_read": len(text), "boilerplate_chars": 0} if text is not None else {}
+        if unknown not in ("error", "drop"):
+            raise LstmkitError(f"unknown --unknown {unknown!r}; pass error or drop")
         if text is None:
             text = read_text(sources, encoding=encoding, keep_boilerplate=keep_boilerplate, report=report)
-        ids = self.tokenizer.encode(text)
-        unknown = int((ids == 0).sum()) if isinstance(self.tokenizer, WordTokenizer) else 0  # <unk> is word 0
+        dropped = 0
+        if unknown == "drop" and isinstance(self.tokenizer, CharTokenizer):
+            kept = "".join(ch for ch in text if ch in self.tokenizer._index)
+            dropped, text = len(text) - len(kept), kept
+        try:
+            ids = self.tokenizer.encode(text)
+        except LstmkitError as e:  # a held-out part of a text can hold a character its training part lacks
+            raise LstmkitError(f"{str(e).rsplit('; remove', 1)[0]}; remove them, or pass --unknown drop (unknown='drop') to score "
+                               "the text without them") from None
+        n_unk = int((ids == 0).sum()) if isinstance(self.tokenizer, WordTokenizer) else 0  # <unk> is word 0
         if len(ids) < 2:
             raise LstmkitError(f"the text encodes to {len(ids)} symbol(s); evaluation needs at least 2")
         m = evaluate_loss(self.net, eval_batches(ids), next(self.net.parameters()).device)
@@ -143,7 +156,7 @@ class TextModel:
         return {"loss": m["loss"], "perplexity": m["ppl"], "bits_per_symbol": m["loss"] / math.log(2),
                 "bits_per_char": bits / chars, "accuracy": m["acc"], "symbols": m["symbols"], "chars": len(text),
                 "chars_read": report["chars_read"], "boilerplate_chars": report["boilerplate_chars"],
-                "unknown": unknown, "unknown_share": unknown / len(ids)}
+                "unknown": n_unk, "unknown_share": n_unk / len(ids), "dropped_chars": dropped}
 
     # ------------------------------------------------------------------------ persistence
     def to_config(self) -> dict:
