@@ -57,13 +57,16 @@ def _model_file(model: Path, target: Path) -> bool:
     earlier output saved beside them is not."""
     import json
 
+    from .artifact import CONFIG, MANIFEST, METRICS
+    from .checkpoint import CHECKPOINT
+
     if model not in target.parents:
         return False
     rel = target.relative_to(model)
-    if rel.parts[0] in ("manifest.json", "config.json", "checkpoint", "metrics.jsonl", "tensorboard") or rel.parts[0].startswith(".lstmkit"):
+    if rel.parts[0] in (MANIFEST, CONFIG, CHECKPOINT, METRICS, "tensorboard") or rel.parts[0].startswith(".lstmkit"):
         return True
     try:
-        listed = json.loads((model / "manifest.json").read_text(encoding="utf-8")).get("files", {})
+        listed = json.loads((model / MANIFEST).read_text(encoding="utf-8")).get("files", {})
     except (OSError, ValueError, AttributeError):
         listed = {}
     return str(rel) in listed

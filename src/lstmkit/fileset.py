@@ -43,7 +43,7 @@ def named_directory(directory: str | os.PathLike) -> Path:
     """``directory`` as a Path, refused when it is empty or ``.``: an empty --out or ``save("")`` would
     otherwise scatter a model's files, its checkpoint and its history over the current folder."""
     path = Path(directory)
-    if str(directory).strip() in ("", ".") or path == Path("."):
+    if not str(directory).strip() or path == Path("."):  # Path("") is Path(".")
         raise LstmkitError(f"the model directory is {str(directory)!r}; pass a folder of its own, such as runs/model")
     return path
 

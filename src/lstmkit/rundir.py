@@ -79,15 +79,21 @@ def locked(directory: str | os.PathLike) -> Iterator[Path]:
         lock.release()
 
 
-def check_destination(out: str | os.PathLike, overwrite: bool) -> None:
-    """Before a fit that saves once at its end (classify, forecast, mlp): refuse an ``out`` that could not take
-    the model, or that holds one without ``overwrite``, so that no training time is spent first."""
+def _placeable(out: str | os.PathLike) -> Path:
+    """``out`` as a Path, refused when a model directory cannot be made there: empty, a file, or under a file."""
     out = fileset.named_directory(out)
     if out.exists() and not out.is_dir():
         raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
     blocker = next((p for p in out.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise LstmkitError(f"--out {out} cannot be created: {blocker} is a file; choose another --out")
+    return out
+
+
+def check_destination(out: str | os.PathLike, overwrite: bool) -> None:
+    """Before a fit that saves once at its end (classify, forecast, mlp): refuse an ``out`` that could not take
+    the model, or that holds one without ``overwrite``, so that no training time is spent first."""
+    out = _placeable(out)
     if holds_model(out) and not overwrite:
         raise LstmkitError(f"{out} already holds a model; pass --overwrite to replace it, or another --out")
 
@@ -110,9 +116,7 @@ class Run:
 @contextlib.contextmanager
 def claim(out: str | os.PathLike, *, resume: bool, overwrite: bool) -> Iterator[Run]:
     """Lock ``out`` for a training run and check that the run may write there (see the module doc)."""
-    out = fileset.named_directory(out)
-    if out.exists() and not out.is_dir():
-        raise LstmkitError(f"--out {out} exists and is not a directory; choose another --out")
+    out = _placeable(out)
     created = not out.exists()
     try:
         with _claimed(out, resume, overwrite) as run:

@@ -27,6 +27,7 @@ from .seq2seq_net import SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetCon
 M = TypeVar("M")  # the model class (Seq2Seq); not imported, which would make the two modules import each other
 
 EVALS, PATIENCE = 20, 4  # early stopping: no 1 % gain in validation loss over 4 of 20 evaluations ends the run
+STALLED = f"no 1 % gain in validation loss over {PATIENCE} evaluations"  # the stop reason it records
 VAL_DECODE = 500  # held-out pairs decoded greedily at each evaluation, for the exact-match figure
 
 
@@ -135,7 +136,7 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
                 net.load_state_dict(best["weights"])  # the saved model, not the checkpoint's last step
                 net.eval()
                 why = str(model.summary.get("stop_reason") or "")
-                done = f"stopped early ({why})" if why.startswith("no 1 % gain") else "has already spent its budget"
+                done = f"stopped early ({why})" if why == STALLED else "has already spent its budget"
                 say(f"{out} {done} at step {trainer.state.step} of {_budget_text(tc)}; nothing to do, the model is unchanged — "
                     "to train on, pass a larger budget with --resume")
                 model.stop_reason = "budget spent"
@@ -151,7 +152,7 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
             t.last_eval["val_exact"] = model._exact(val_sample, beam=1)
             net.train()
             if _stalled(best, v):
-                t.request_stop(f"no 1 % gain in validation loss over {PATIENCE} evaluations")
+                t.request_stop(STALLED)
             history.append(dict(t.last_eval))
 
         def keep(t: Trainer) -> None:
