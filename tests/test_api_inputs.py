@@ -31,7 +31,8 @@ def _values(n=48, seed=0):
 def test_a_time_held_in_the_index_stamps_the_forecast(make, first):
     data = make(_values())
     p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(data, target="units" if isinstance(data, pd.DataFrame) else None).predict()
-    assert p["time"].iloc[0] == first and len(p) == 3
+    col = getattr(data.index, "name", None) or "time"  # the index's own name ("year"), else "time"
+    assert p[col].iloc[0] == first and len(p) == 3
 
 
 def test_row_numbers_are_not_times_and_an_index_named_as_the_time_is_read():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -400,7 +402,7 @@ def test_recursive_strategy_and_series_input(air):
     fc = lstmkit.Forecaster(horizon=5, seed=0, strategy="recursive", **TINY).fit(s)
     p = fc.predict()
     assert len(p) == 5 and fc.spec.horizon == 1 and np.isfinite(p["mean"]).all()
-    assert p["time"].iloc[0] == pd.Timestamp("1961-01-01")
+    assert p["date"].iloc[0] == pd.Timestamp("1961-01-01")  # the index's name
 
 
 def test_panel_global_model_and_unseen_series():
@@ -599,12 +601,19 @@ def test_rows_without_times_are_not_called_in_sample():
     # seaborn's flights layout: "year" repeats beside "month", so it is no count of steps: row order, as before
     (pd.DataFrame({"year": np.repeat(np.arange(1949, 1952), 12), "month": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
                                                                           "Sep", "Oct", "Nov", "Dec"] * 3, "v": np.arange(36) + 1.0}), None),
-    (pd.DataFrame({"timestamp": 1577836800 + 3600 * np.arange(36), "v": np.arange(36) + 1.0}), None),  # epoch seconds
+    (pd.DataFrame({"timestamp": 1577836800 + 3600 * np.arange(36), "v": np.arange(36) + 1.0}), "timestamp"),  # epoch seconds, 3600 apart
     (pd.DataFrame({"year": np.arange(1960, 1996), "v": np.arange(36) + 1.0}), "year"),
+    (pd.DataFrame({"year": np.arange(1850, 2030, 5), "v": np.arange(36) + 1.0}), "year"),  # every fifth year
 ])
 def test_an_integer_column_is_the_time_only_when_it_counts_steps(frame, time):
     fc = lstmkit.Forecaster(horizon=3, **TINY).fit(frame, target="v")
     assert fc.columns.time == time
+    if time:  # the forecast continues the count in its own step, from the model and from new data alike
+        col, step = frame[time], int(frame[time].iloc[1] - frame[time].iloc[0])
+        expected = [int(col.iloc[-1]) + step * k for k in (1, 2, 3)]
+        assert fc.predict()[time].tolist() == expected == fc.predict(3, frame)[time].tolist()
+        again = lstmkit.load(fc.save(tempfile.mkdtemp() + "/m"))
+        assert again.predict()[time].tolist() == expected
 
 
 def test_weekly_grid_keeps_its_weekday_and_a_gap_hint_names_the_calendar():

@@ -202,9 +202,9 @@ def open_model(directory: str | Path, parts: tuple[str, ...] | None = None) -> A
     """
     directory = Path(directory)
     if not directory.exists():
-        raise LstmkitError(f"{directory}: no such model directory; pass the --out directory of 'lstmkit train'")
+        raise LstmkitError(f"{directory}: no such model directory; pass the --out directory of a train command ('lstmkit train', 'lstmkit forecast train', ...)")
     if not directory.is_dir() or not fileset.exists(directory, CONFIG):
-        raise LstmkitError(f"{directory} is not an lstmkit model (no {CONFIG}); pass the --out directory of 'lstmkit train'")
+        raise LstmkitError(f"{directory} is not an lstmkit model (no {CONFIG}); pass the --out directory of a train command ('lstmkit train', 'lstmkit forecast train', ...)")
     for attempt in range(3):  # a training run may commit a new set while we read: read the set again
         try:
             return _open_model(directory, parts)
@@ -225,7 +225,7 @@ def _open_model(directory: Path, parts: tuple[str, ...] | None, last_try: bool =
     config = _read_json(directory, CONFIG, MAX_CONFIG_BYTES, config_bytes)
     cfg_path = fileset.member(directory, CONFIG)
     if config.get("format") != FORMAT:
-        raise LstmkitError(f"{cfg_path} is not an lstmkit model config (no \"format\": \"lstmkit\"); pass the --out directory of 'lstmkit train'")
+        raise LstmkitError(f"{cfg_path} is not an lstmkit model config (no \"format\": \"lstmkit\"); pass the --out directory of a train command ('lstmkit train', 'lstmkit forecast train', ...)")
     version = config.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise LstmkitError(f"{cfg_path}: format_version is {version!r}, not a positive integer; the file is corrupt — {FIX}")

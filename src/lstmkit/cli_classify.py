@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -24,7 +24,7 @@ def _say(message: str) -> None:
 
 @classify_app.command("train", cls=Command)
 def classify_train(
-    data: Optional[Path] = typer.Argument(None, metavar="DATA", help=DATA_HELP + " (default: --demo)"),
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help=DATA_HELP + " (or --demo)"),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
     label: Optional[str] = typer.Option(None, help="The class column (not needed for .ts files and folders)."),
     text: Optional[str] = typer.Option(None, help="The text column (default: the only text column besides the label)."),
@@ -138,7 +138,7 @@ def classify_evaluate(
     """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
     from .models.classify_eval import confusion_text, plot_confusion, report, unseen_note
 
-    check_out(plot, model, (data,))
+    check_plot(plot, model, (data,))
     clf = _load(model, unknown)
     X, y = clf.read_cases(data, label)
     if y is None:

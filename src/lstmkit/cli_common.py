@@ -51,6 +51,15 @@ def check_out(out, model=None, inputs=(), others=()) -> None:
             raise LstmkitError(f"{out} is named for two outputs (--out and --plot); give each its own file")
 
 
+def check_plot(plot, model=None, inputs=()) -> None:
+    """``check_out`` for a ``--plot`` file, whose extension must also name a format that can be written."""
+    check_out(plot, model, inputs)
+    if plot is not None:
+        from .figures import figure_format
+
+        figure_format(plot)
+
+
 def _model_file(model: Path, target: Path) -> bool:
     """Whether ``target`` is one of the files that make up the model directory ``model``: listed in its manifest
     (or the manifest itself), its training run's checkpoint and history, or lstmkit's own hidden files. A user's

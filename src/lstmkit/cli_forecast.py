@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -56,7 +56,7 @@ def _print_table(result: dict, title: str) -> None:
 
 @forecast_app.command("train", cls=Command)
 def forecast_train(
-    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (or --demo)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
     target: Optional[str] = typer.Option(None, help="The column to forecast (default: the only numeric column)."),
     time: Optional[str] = typer.Option(None, help="The time column; parsed, its frequency inferred (default: the one column of dates, else row order)."),
@@ -108,7 +108,7 @@ def forecast_train(
     source, d_target, d_time = _data(data, demo)
     target, time = target or d_target, time or d_time
     rundir.check_destination(out, overwrite)
-    check_out(plot, out, (data,))
+    check_plot(plot, out, (data,))
     opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
                     hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
                     range_lo=range_lo, range_hi=range_hi, normalize=normalize, level_input=level_input, calendar=calendar, ensemble=ensemble, minutes=minutes,
@@ -116,7 +116,8 @@ def forecast_train(
     if recipe is not None:
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
-        return _seed_recipe(source, target, time, out, seed, {**RECIPES[recipe], **opts}, quiet)
+        fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(opts))}
+        return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
     with unsaved_on_interrupt(out):
         fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
                                                                 past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
@@ -147,9 +148,11 @@ def _seed_recipe(source, target, time, out, seed, opts, quiet):
     from .models.forecast_eval import seed_recipe
 
     r = seed_recipe(source, target, time, seed=seed, options=opts, out=out)
-    emit(f"airline-seed recipe (look-back {opts['lookback']}, {opts['hidden']} LSTM units, {opts['epochs']:g} epochs at batch "
+    budget = next(f"{opts[k]:g} {k}" for k in ("epochs", "steps", "minutes") if opts.get(k) is not None)
+    emit(f"airline-seed recipe (look-back {opts['lookback']}, {opts['hidden']} LSTM units, {budget} at batch "
          f"{opts['batch_size']}, MinMax, 67 %/33 % split): one-step RMSE train {r['train_rmse']:.2f}, test {r['test_rmse']:.2f}\n")
-    print(f"model saved to {out}", file=sys.stderr)
+    print(f"model saved to {out}; it was trained on the first 67 % of the series, so 'lstmkit forecast predict {out}' forecasts "
+          f"from the end of that part (pass DATA to forecast from the end of another history)", file=sys.stderr)
 
 
 @forecast_app.command("predict", cls=Command)
@@ -165,7 +168,7 @@ def forecast_predict(
 ):
     """Forecast from a trained model: a CSV with mean, lo-80, hi-80, lo-95, hi-95 per step."""
     check_out(out, model, (data, future), others=(plot,))
-    check_out(plot, model, (data, future))
+    check_plot(plot, model, (data, future))
     fc = _load(model)
     levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
     frame = fc.predict(horizon, str(data) if data else None, levels=levels, future=str(future) if future else None, fill=fill)
@@ -195,7 +198,7 @@ def forecast_evaluate(
     """Forecast the last points of each series from the rest; score lstmkit and the baselines on them."""
     from .models.forecast_eval import evaluate, plot_forecast
 
-    check_out(plot, model, (data,))
+    check_plot(plot, model, (data,))
     fc = _load(model)
     r = evaluate(fc, str(data), horizon, fill=fill, with_classical=classical, notes=_say)
     _classical_time(r["baseline_seconds"])
@@ -214,7 +217,7 @@ def forecast_evaluate(
 
 @forecast_app.command("backtest", cls=Command)
 def forecast_backtest(
-    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (default: --demo)."),
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (or --demo)."),
     target: Optional[str] = typer.Option(None, help="The column to forecast."),
     time: Optional[str] = typer.Option(None, help="The time column (default: the one column of dates, else row order)."),
     id: Optional[str] = typer.Option(None, "--id", help="The column naming each series."),

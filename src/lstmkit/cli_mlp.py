@@ -63,7 +63,7 @@ def _iris():
 
 @mlp_app.command("train", cls=Command)
 def mlp_train(
-    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="A CSV or Parquet table (default: --demo)."),
+    data: Optional[Path] = typer.Argument(None, metavar="DATA", help="A CSV or Parquet table (or --demo)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
     label: Optional[str] = typer.Option(None, help="The class column (required with DATA)."),
     features: Optional[List[str]] = typer.Option(None, "--features", help="A feature column, repeatable (default: every other column)."),

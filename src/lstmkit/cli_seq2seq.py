@@ -29,7 +29,7 @@ def _check_beam(beam: int) -> None:
 
 @seq2seq_app.command("train", cls=Command)
 def seq2seq_train(
-    pairs: Optional[Path] = typer.Argument(None, metavar="PAIRS", help=PAIRS_HELP + " (default: --demo)"),
+    pairs: Optional[Path] = typer.Argument(None, metavar="PAIRS", help=PAIRS_HELP + " (or --demo)"),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model, metrics and checkpoints."),
     demo: Optional[str] = typer.Option(None, help="Train on built-in pairs instead: " + DEMO_HELP + " (default: none)."),
     reverse: bool = typer.Option(False, "--reverse", help="Swap the columns: learn TARGET -> SOURCE."),

@@ -218,8 +218,11 @@ class MaskedBatchNorm(nn.Module):
         self.register_buffer("running_var", torch.ones(channels))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        # one real step in the whole batch (a case of one time point, alone in its batch) has no variance:
+        # it is normalised by the running statistics, as at predict time, and leaves them as they are
+        batch_stats = self.training and int(mask.sum()) > 1
         norm = lambda v: F.batch_norm(v, self.running_mean, self.running_var, self.weight, self.bias,  # noqa: E731
-                                      self.training, self.momentum, self.eps)
+                                      batch_stats, self.momentum, self.eps)
         if bool(mask.all()):  # no padding in this batch: the library's fused kernel on the whole tensor
             return norm(x)
         # the real steps gathered into (steps, C), normalised by the same kernel, put back among zeros

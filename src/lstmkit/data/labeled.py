@@ -11,6 +11,7 @@ Example:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def as_labels(y, n: int, what: str = "y") -> np.ndarray:
 # ---------------------------------------------------------------------------- from files
 def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
                  values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False,
-                 with_ids: bool = False):
+                 with_ids: bool = False, saved: bool = False):
     """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
 
     * a folder holding one sub-folder per class: each file is one text, its folder its label;
@@ -126,12 +127,13 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
 
     ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
     ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
+    ``saved``: the columns are a saved model's, so a missing one is to be renamed in the file (no option sets it).
     """
-    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label)
+    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved)
     return (X, y, ids) if with_ids else (X, y)
 
 
-def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False):
+def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False, saved=False):
     """``read_labeled`` with each case's name, and the columns it read, found or given: ``{"text": COL}`` for a
     table of texts, ``{"values": [COL, ...]}`` for numeric tables (channels in long format, time points in wide),
     ``{}`` for a folder or ``.ts`` file. A model saves them, so that a new file is read by column name: a file
@@ -140,7 +142,7 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     if not p.exists():
         raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
     if p.is_dir():
-        return (*_read_folders(p), {})
+        return (*_read_folders(p, need_labels), {})
     suffix = p.suffix.lower()
     if suffix == ".ts":
         X, y = _read_ts(p)
@@ -151,11 +153,15 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
         try:
             df = pd.read_json(p, lines=suffix == ".jsonl")
         except ValueError as e:
-            raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
+            where = _bad_json_line(p) if suffix == ".jsonl" else ""
+            raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''}{where} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
     else:
         from .tables import read_table
 
         df = read_table(p)
+        df, headerless = _headerless(p, df)
+        if headerless and label is None and need_labels:
+            label = "class"  # the UCR layout's first column
     if not len(df):
         raise LstmkitError(f"{p} has no rows")
     if label is not None and label not in df.columns and optional_label:
@@ -165,13 +171,47 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     if label is None and need_labels:
         raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
     if id is not None:
-        return _read_long(p, df, label, id, time, list(values))
+        return _read_long(p, df, label, id, time, list(values), saved)
     if time is not None:
         raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
     if text is None and _wide(p, df, label, values):
-        return _read_wide(p, df, label, list(values))
-    X, y, text = _read_texts(p, df, label, text)
+        return _read_wide(p, df, label, list(values), saved)
+    X, y, text = _read_texts(p, df, label, text, saved)
     return X, y, list(range(len(X))), {"text": text}
+
+
+def _bad_json_line(p: Path) -> str:
+    """" at line N" for the first line of a JSON-lines file that is not one JSON value ("" when none is found)."""
+    import json
+
+    with open(p, encoding="utf-8-sig", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    return f" at line {n}"
+    return ""
+
+
+def _headerless(p: Path, df):
+    """A CSV written without a header, as the UCR archive's are (the class first, then the time points): its
+    first row is read again as data, and the columns named ``class``, ``t1``, ``t2`` ..."""
+    import pandas as pd
+
+    from .tables import read_table
+
+    def number(c) -> bool:
+        try:
+            float(str(c))
+            return True
+        except ValueError:
+            return False
+
+    if p.suffix.lower() in (".parquet", ".pq") or len(df.columns) < 2 or not all(number(c) for c in df.columns):
+        return df, False
+    df = read_table(p, header=False)
+    return df.set_axis(["class", *(f"t{i}" for i in range(1, len(df.columns)))], axis=1), True
 
 
 def _wide(p: Path, df, label: str | None, values) -> bool:
@@ -191,7 +231,8 @@ def _wide(p: Path, df, label: str | None, values) -> bool:
     if repeated:
         raise LstmkitError(f"{p}: {repeated[0]!r} repeats, so the table looks like long format (one row per time point); "
                            f"pass --id {repeated[0]} (and --time COL to order each sequence's rows)")
-    return len(others) - len(namers) >= 2
+    # one numeric column alone may be texts of digits (codes); beside an id column it is a time point
+    return len(others) - len(namers) >= (1 if namers else 2)
 
 
 def _id_like(col) -> bool:
@@ -207,17 +248,31 @@ def _names_rows(col) -> bool:
     return saved_index(col) or _id_like(col) or str(col).strip().lower() in ("index", "name")
 
 
-def _read_wide(p: Path, df, label: str | None, values: list[str]):
+def _no_column(p: Path, df, col, option: str, saved: bool) -> LstmkitError:
+    """The error for a column the file lacks: the option naming it, or, for a saved model's columns (which
+    predict and evaluate cannot change), the column to rename."""
+    columns = ', '.join(map(str, df.columns[:12])) + (', ...' if len(df.columns) > 12 else '')
+    if saved:
+        return LstmkitError(f"{p} has no column {col!r}, which the model reads ({option.lstrip('-')} in training); "
+                            f"rename the file's column to {col!r} (its columns: {columns})")
+    return LstmkitError(f"{p} has no column {col!r} for {option}; its columns are {columns}")
+
+
+def _read_wide(p: Path, df, label: str | None, values: list[str], saved: bool = False):
     from .tables import saved_index
 
     namers = [c for c in df.columns if c != label and _names_rows(c)]
     cols = values or [c for c in df.columns if c != label and c not in namers]
     for c in cols:
         if c not in df.columns:
-            raise LstmkitError(f"{p} has no column {c!r} for --values (or the model's training columns); "
-                               f"its columns are {', '.join(map(str, df.columns[:12]))}")
+            raise _no_column(p, df, c, "--values", saved)
     _check_numeric(p, df, cols)
     A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
+    real = np.isfinite(A)
+    holes = ~real & (np.cumsum(real[:, ::-1], 1)[:, ::-1] > 0)  # a missing cell with a value after it: no padding
+    if holes.any():
+        r, c = (int(v[0]) for v in np.nonzero(holes))
+        raise LstmkitError(f"{p}: row {r + 1} has no value in {cols[c]!r} before the end of its case; fill it or remove the row")
     y = None
     if label is not None:
         missing = df[label].isna().to_numpy()
@@ -239,14 +294,23 @@ def _check_numeric(p: Path, df, cols: list) -> None:
             raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
 
 
-def _read_folders(p: Path):
+def _read_folders(p: Path, need_labels: bool = True):
+    """A folder per class of text files; for cases to predict, a folder of text files may stand alone (no labels)."""
+    loose = sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith("."))
+    if not need_labels and loose and not any(x.is_dir() and not x.name.startswith(".") for x in p.iterdir()):
+        texts, names = [], []
+        for f in loose:
+            t = _text_of(f, p)
+            if t.strip():
+                texts.append(t)
+                names.append(f.name)
+        if not texts:
+            raise LstmkitError(f"{p} holds only empty files; give it text files to classify")
+        return texts, None, names
     texts, labels, names = [], [], []
     for d in sorted(x for x in p.iterdir() if x.is_dir() and not x.name.startswith(".")):
         for f in sorted(x for x in d.rglob("*") if x.is_file() and not x.name.startswith(".")):
-            try:
-                t = f.read_text(encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {p}") from None
+            t = _text_of(f, p)
             if t.strip():
                 texts.append(t)
                 labels.append(d.name)
@@ -266,11 +330,19 @@ def _read_ts(p: Path):
     try:
         X, y = load_from_ts_file(str(p))
     except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
-        raise LstmkitError(f"{p} is not a readable .ts file ({str(e).splitlines()[0][:100] if str(e) else type(e).__name__})") from None
+        why = re.sub(r"<_io\.\w+ name=[^>]*>\.?\s*", "", str(e).splitlines()[0] if str(e) else type(e).__name__).strip()
+        raise LstmkitError(f"{p} is not a readable .ts file ({why[:100]}); check that file against the .ts format's header and data lines") from None
     return X, (np.asarray(y) if y is not None and len(y) else None)
 
 
-def _read_texts(p: Path, df, label: str | None, text: str | None):
+def _text_of(f: Path, folder: Path) -> str:
+    try:
+        return f.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {folder}") from None
+
+
+def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = False):
     if text is None:
         candidates = [c for c in df.columns if c != label and df[c].dtype == object]
         if len(candidates) != 1:
@@ -278,7 +350,7 @@ def _read_texts(p: Path, df, label: str | None, text: str | None):
                                "or --id COL for numeric sequences in long format")
         text = candidates[0]
     if text not in df.columns:
-        raise LstmkitError(f"{p} has no column {text!r} for --text; its columns are {', '.join(map(str, df.columns[:12]))}")
+        raise _no_column(p, df, text, "--text", saved)
     col = df[text]
     for i, v in enumerate(col):
         if not isinstance(v, str) or not v.strip():
@@ -292,13 +364,12 @@ def _read_texts(p: Path, df, label: str | None, text: str | None):
     return list(col), y, text
 
 
-def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str]):
+def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str], saved: bool = False):
     import pandas as pd
 
     for name, col in (("--id", id), ("--time", time), *(("--values", v) for v in values)):
         if col is not None and col not in df.columns:
-            saved = " (or the model's training columns)" if name == "--values" else ""
-            raise LstmkitError(f"{p} has no column {col!r} for {name}{saved}; its columns are {', '.join(map(str, df.columns[:12]))}")
+            raise _no_column(p, df, col, name, saved)
     if not values:
         values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
         if not values:
@@ -313,6 +384,16 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         if parsed.notna().all():
             order = "_lstmkit_order"
             df = df.assign(**{order: parsed})
+    if time is not None:
+        twice = df.duplicated([id, order or time]).to_numpy()
+        if twice.any():
+            r = int(np.argmax(twice))
+            raise LstmkitError(f"{p}: sequence {plain(df[id].iloc[r])!r} has time {plain(df[time].iloc[r])!r} twice (row {r + 1}); "
+                               "each sequence needs one row per time: drop or average the repeats")
+    bad = df[values].isna().to_numpy()
+    if bad.any():
+        r, c = (int(v[0]) for v in np.nonzero(bad))
+        raise LstmkitError(f"{p}: row {r + 1} (sequence {plain(df[id].iloc[r])!r}) has no value in {values[c]!r}; fill it or remove the row")
     X, y, keys = [], [], []
     for key, g in df.groupby(id, sort=False):
         keys.append(key.item() if hasattr(key, "item") else key)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import LstmkitError
 from .tables import read_table, saved_index
-from .times import (counted_times, counts_steps, find_time_column, irregular_error, on_grid, parse_times, regular, spread,
+from .times import (count_step, counted_times, find_time_column, irregular_error, on_grid, parse_times, regular, spread, without_zone,
                     textual)
 
 FILLS = ("ffill", "bfill", "linear", "zero")
@@ -49,6 +49,7 @@ class SeriesSet:
     target: str = "value"  # the column the values came from
     time_col: str | None = None  # the column the times came from (given, or found by ``find_time_column``)
     id_kind: str = "str"  # what the id column held: int, float or str (the ids themselves are kept as text)
+    zone: str | None = None  # the time zone the times were written in, when they are kept in UTC (``without_zone``)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -59,11 +60,12 @@ class SeriesSet:
         acts = [v[e:e + h] for v, e in zip(self.values, ends)]
         cut = SeriesSet(self.ids, [v[:e] for v, e in zip(self.values, ends)], [t[:e] for t, e in zip(self.times, ends)], self.freq,
                         [k[:e] for k, e in zip(self.known, ends)], [p[:e] for p, e in zip(self.past, ends)],
-                        self.known_names, self.past_names, self.target, self.time_col)
+                        self.known_names, self.past_names, self.target, self.time_col, self.id_kind, self.zone)
         return cut, acts
 
 
-def as_frame(data, target: str | None = None, time: str | None = None, index_time: bool = True) -> tuple[pd.DataFrame, str | None, str | None]:
+def as_frame(data, target: str | None = None, time: str | None = None, index_time: bool = True,
+             id: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
     """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time).
 
     An index that holds times becomes the time column: a Series' dates or named whole numbers one apart
@@ -71,13 +73,14 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
     DataFrame's dates when no ``time`` is given and ``index_time`` (a fit), or the DataFrame index that ``time``
     names (``df.set_index("year")``). Row numbers stay row numbers."""
     if isinstance(data, (str, Path)):
-        return read_table(data), target, None
+        return read_table(data, keep=(id,)), target, None
     if isinstance(data, pd.Series):
         name = target or (str(data.name) if data.name is not None else "value")
         frame = data.rename(name).to_frame()
         idx = _index_times(data.index) if index_time or time is not None else None
-        if idx is not None:  # named as the time column asked for (a saved model's), else "time"
-            return frame.set_axis(idx).rename_axis(time or "time").reset_index(), name, time or "time"
+        if idx is not None:  # named as the time column asked for (a saved model's), else as the index is, else "time"
+            col = time or (str(data.index.name) if data.index.name is not None and data.index.name != name else "time")
+            return frame.set_axis(idx).rename_axis(col).reset_index(), name, col
         return frame.reset_index(drop=True), name, None
     if isinstance(data, pd.DataFrame):
         named = data.index.name is not None and data.index.name not in data.columns
@@ -161,7 +164,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
     """
-    df, target, t_col = as_frame(data, target, time, index_time=find_time)
+    df, target, t_col = as_frame(data, target, time, index_time=find_time, id=id)
     time = time or t_col
     if fill is not None and fill not in FILLS:
         raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")
@@ -170,6 +173,11 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         time = find_time_column(df, skip=tuple(c for c in (target, id, *known, *past) if c))
     if target is None:
         numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c]) and not saved_index(c)]
+        if not numeric:
+            texts = [c for c in df.columns if c not in (time, id) and not saved_index(c)]
+            sample = f", such as {str(df[texts[0]].dropna().iloc[0])[:20]!r} in {texts[0]!r}" if texts and df[texts[0]].notna().any() else ""
+            raise LstmkitError(f"no column holds numbers (its columns: {', '.join(map(str, df.columns[:12]))}){sample}; "
+                               "write the values as plain numbers (1176.5, or 1176,5 in a ;-separated file) and pass --target")
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})"
                                + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
@@ -178,15 +186,21 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise LstmkitError(f"column {missing[0]!r} is not in the table (its columns: {', '.join(map(str, df.columns[:12]))}); check --target/--time/--id")
+        shown = ', '.join(map(str, df.columns[:12])) + (', ...' if len(df.columns) > 12 else '')
+        if not find_time:  # a saved model reads the columns it was trained on
+            raise LstmkitError(f"column {missing[0]!r} is not in the table (its columns: {shown}); the model reads the columns it was "
+                               f"trained on ({', '.join(map(str, cols))}): rename the table's columns to those")
+        raise LstmkitError(f"column {missing[0]!r} is not in the table (its columns: {shown}); check --target/--time/--id")
     if len(df) == 0:
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
     # integer times (years, period numbers) stay integers, one step apart; anything else is parsed as dates
     counted = bool(time) and pd.api.types.is_integer_dtype(df[time])
-    if counted and found_time and not counts_steps(df, time, id):
-        time, counted = None, False  # "year" repeating beside a "month" column, epoch seconds: row order, as before
+    step = count_step(df, time, id) if counted else None
+    if counted and found_time and step is None:
+        time, counted = None, False  # "year" repeating beside a "month" column: row order, as before
     if counted and freq:
         raise LstmkitError(f"--freq {freq} is for dates, and the times in {time!r} are integers that count steps; leave --freq out")
+    zone = None
     if time and not counted:
         try:
             stamps = parse_times(df[time], errors="raise")
@@ -198,15 +212,16 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             raise LstmkitError(f"time column {time!r} holds a value that is not a date{where}; fix it or pass another --time") from None
         if stamps.isna().any():
             raise LstmkitError(f"time column {time!r} is empty at row {int(np.flatnonzero(stamps.isna().to_numpy())[0]) + 1}; every row needs a time")
-        if getattr(stamps.dt, "tz", None) is not None:
-            # one time of day throughout (daily or coarser): the local dates, which a change of daylight saving
-            # time would shift in UTC; several (hourly): UTC, where no hour repeats or goes missing
-            local = stamps.dt.tz_localize(None)
-            stamps = local if local.dt.time.nunique() == 1 else stamps.dt.tz_convert(None)
+        stamps, zone = without_zone(stamps, df[time])
     id_kind = "str"
     if id:
         # ids are kept as text (a saved model's JSON, a new file's matching); their kind comes back on output
+        empty = df[id].isna().to_numpy()
+        if empty.any():
+            raise LstmkitError(f"id column {id!r} is empty at row {int(np.flatnonzero(empty)[0]) + 1}; every row needs an id (fill it, or drop the row)")
         kind = df[id].dtype.kind
+        if kind == "O" and isinstance(data, (str, Path)):  # a file's ids as written: "7" comes back a number, "0007" as written
+            kind = "i" if df[id].astype(str).str.fullmatch(r"-?[1-9]\d{0,17}|0").all() else "O"
         id_kind = "int" if kind in "iu" else "float" if kind == "f" else "str"
         keys = pd.unique(df[id].dropna())
         texts = pd.Series([str(k) for k in keys])
@@ -217,6 +232,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     # observed=True: a categorical id's unused categories (left after filtering a table) are not series
     groups = [("", np.arange(len(df)))] if not id else [(str(k), idx) for k, idx in
                                                         df.groupby(id, sort=True, dropna=False, observed=True).indices.items()]
+    if id_kind == "int" and df[id].dtype.kind == "O":  # read as written: in the numbers' order, 2 before 10
+        groups.sort(key=lambda g: int(g[0]))
     if time and not counted:
         if textual(df[time]) and not regular(stamps, groups, freq):
             # "01/02/2020" parses as 2 January; if the month-first reading leaves the times irregular and the
@@ -233,7 +250,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         rows = np.asarray(rows)
         label = f"series {name!r}" if id else "the series"
         if counted:
-            t = counted_times(df[time].to_numpy()[rows], label, time)
+            t = counted_times(df[time].to_numpy()[rows], label, time, step or 1)
         elif time:
             t = pd.DatetimeIndex(df[time].to_numpy()[rows])
             order = np.argsort(t.values, kind="stable")
@@ -258,7 +275,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         c = {k: a[rows] for k, a in cov.items()}
         if time and freq and not counted:
             # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
-            t, at = on_grid(t, freq, label, time)
+            t, at = on_grid(t, freq, label, time, model=not find_time)
             freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
             if at is not None:
                 if fill is None:
@@ -284,7 +301,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
-    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind)
+    return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind, zone)
 
 
 # ---------------------------------------------------------------------------- calendar
@@ -340,33 +357,70 @@ def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
     """The ``h`` time stamps after the last of ``times``."""
     if isinstance(times, pd.DatetimeIndex) and freq:
         return pd.date_range(times[-1], periods=h + 1, freq=freq)[1:]
-    start = int(times[-1]) + 1 if len(times) else 0
-    return pd.RangeIndex(start, start + h)
+    step = times.step if isinstance(times, pd.RangeIndex) else 1
+    start = int(times[-1]) + step if len(times) else 0
+    return pd.RangeIndex(start, start + h * step, step)
 
 
-def read_future(future, ids: list, id_col: str | None, known: list[str], h: int) -> list[np.ndarray] | None:
+def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
+                stamps: list[pd.Index] | None = None) -> list[np.ndarray] | None:
     """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
-    table (or a path) with those columns and the id column; None when the model has no known covariates."""
+    table (or a path) with those columns and the id column; None when the model has no known covariates.
+
+    When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
+    another order, or the history before them, are read right, and a missing time is named); without it,
+    the first ``h`` rows of each series are the forecast steps in order."""
     if not known:
         return None
     if future is None:
         raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
                            "with --future FILE (future= in Python)")
-    fdf = future if isinstance(future, pd.DataFrame) else read_table(future)
+    fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,))
     missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
     if missing:
         raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(known)}{' and ' + id_col if id_col else ''}")
+    by_time = bool(time_col) and time_col in fdf.columns and stamps is not None
+    when = _future_times(fdf[time_col], stamps) if by_time else None
     out = []
-    for name in ids:
-        rows = fdf if not id_col else fdf[fdf[id_col].astype(str) == name]
-        if len(rows) < h:
-            raise LstmkitError(f"the future table has {len(rows)} row(s) for {('series ' + repr(name)) if name else 'the series'}; "
-                               f"{h} are needed, one per forecast step")
+    for j, name in enumerate(ids):
+        who = f"series {name!r}" if name else "the series"
+        mask = np.ones(len(fdf), bool) if not id_col else (fdf[id_col].astype(str) == name).to_numpy()
+        rows = fdf[mask]
+        if by_time:
+            t, want = pd.Index(when[mask]), stamps[j][:h]
+            once = ~t.duplicated()
+            twice = t[~once][t[~once].isin(want)]
+            if len(twice):
+                raise LstmkitError(f"the future table has two rows for {who} at {twice[0]} in {time_col!r}; keep one row per time")
+            at = t[once].get_indexer(want)
+            if (at < 0).any():
+                raise LstmkitError(f"the future table has no row for {who} at {want[int(np.flatnonzero(at < 0)[0])]} in {time_col!r}; "
+                                   f"it needs one row per forecast time, {want[0]} to {want[-1]}")
+            rows = rows[once].iloc[at]
+        elif len(rows) < h:
+            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
         vals = rows[known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
         if not np.isfinite(vals).all():
-            raise LstmkitError("the future table holds missing or non-numeric covariate values; fill them")
+            i, k = (int(x[0]) for x in np.nonzero(~np.isfinite(vals)))
+            place = f"at {rows[time_col].iloc[i]}" if by_time else f"in its forecast step {i + 1}"
+            raise LstmkitError(f"the future table's column {known[k]!r} is missing or not a number for {who} {place}; "
+                               "give every forecast step a value (the future is not filled)")
         out.append(vals)
     return out
+
+
+def _future_times(raw: pd.Series, stamps: list[pd.Index]) -> np.ndarray:
+    """A future table's time column in the model's terms: integers as integers; dates as naive times, read
+    both ways where the day could come first, whichever finds more of the forecast times."""
+    if isinstance(stamps[0], pd.RangeIndex):
+        return pd.to_numeric(raw, errors="coerce").to_numpy()
+    wanted = pd.DatetimeIndex(np.concatenate([s.values for s in stamps]))
+    readings = []
+    for dayfirst in (False, True):
+        t = parse_times(raw, errors="coerce", dayfirst=dayfirst)
+        t, _ = without_zone(t, raw)
+        readings.append(pd.DatetimeIndex(t))
+    return max(readings, key=lambda r: int(r.isin(wanted).sum())).values
 
 
 def steps_between(last: str, times: pd.Index, freq: str | None, datetime: bool) -> int:
@@ -375,7 +429,7 @@ def steps_between(last: str, times: pd.Index, freq: str | None, datetime: bool) 
         return 0
     b = times[-1]
     if not datetime:
-        return int(b) - int(last)
+        return (int(b) - int(last)) // (times.step if isinstance(times, pd.RangeIndex) else 1)
     a = pd.Timestamp(last)
     if a == b:
         return 0

@@ -4,6 +4,8 @@
     find_time_column(df, skip)        the one column of dates (or of years), when no --time is given
     regular(stamps, groups, freq)     whether every series' times fit a frequency
     on_grid(t, freq, ...)             a series' times on the grid of ``freq``, and where each one lies
+    without_zone(stamps, raw)         times with a zone as local dates or UTC times, and the zone to show them in
+    count_step(df, col, id)           the step an integer time column counts in (1 for years, 5 for every fifth)
     counted_times(n, ...)             integer times (years) as the steps they count
 
 ``series.to_series`` reads a table with these; every problem is one ``LstmkitError`` naming the column.
@@ -22,6 +24,8 @@ _TIME_NAMES = ("time", "date", "ds", "timestamp", "datetime", "period", "month",
 
 
 _QUARTER = r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$"  # "1970 Q1", "1970-Q1": the quarters R and Excel export
+_DOTTED = r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}(\s.*)?$"  # "13.01.2020": written day first wherever dots separate a date
+_OFFSET = r"\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"  # a time's zone written after it: "+02:00", "Z"
 
 
 def textual(raw: pd.Series) -> bool:
@@ -36,10 +40,18 @@ def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -
         quarters = text.str.fullmatch(_QUARTER)
         if quarters.any():  # the others are left as they are, so a bad one is named by the error
             raw = raw.where(~quarters, text.str.replace(_QUARTER, r"\1Q\2", regex=True))
+        # "01.02.2020" is 1 February: no locale writes a date with dots month first, so no reading is guessed
+        written = text[raw.notna()]
+        dayfirst = dayfirst or bool(len(written) and written.str.fullmatch(_DOTTED).all())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format": each date parsed alone
+        # offsets that change within the column (daylight saving time: +01:00, then +02:00) are one instant
+        # each; pandas wants utc=True for them, and ``without_zone`` gives back the local dates where wanted
+        warnings.simplefilter("error", FutureWarning)
         try:
             return pd.to_datetime(raw, errors="raise", dayfirst=dayfirst)
+        except FutureWarning:
+            return pd.to_datetime(raw, errors=errors, dayfirst=dayfirst, utc=True)
         except (ValueError, TypeError, OverflowError):
             if textual(raw) and not dayfirst:
                 try:
@@ -49,8 +61,31 @@ def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -
             if errors == "raise":
                 raise
             # the reading that parses more values, so that the value left unparsed is the bad one
-            readings = [pd.to_datetime(raw, errors="coerce", dayfirst=d) for d in ((dayfirst,) if dayfirst else (False, True))]
+            readings = [pd.to_datetime(raw, errors="coerce", dayfirst=d, utc=_zoned(raw)) for d in ((dayfirst,) if dayfirst else (False, True))]
             return min(readings, key=lambda r: int(r.isna().sum()))
+
+
+def _zoned(raw: pd.Series) -> bool:
+    """Whether a text column writes a zone after its times (read as UTC instants then)."""
+    return textual(raw) and bool(raw.dropna().astype(str).str.contains(_OFFSET).any())
+
+
+def without_zone(stamps: pd.Series, raw: pd.Series) -> tuple[pd.Series, str | None]:
+    """Times with a zone as naive times, and the zone a forecast's times are shown in (None: none).
+
+    With one time of day throughout (daily or coarser data), the local dates as written, which a change of
+    daylight saving time would shift in UTC; with several (hourly), UTC, where no hour repeats or goes
+    missing, shown back in the zone the times had (a column of changing offsets: UTC).
+    """
+    zone = getattr(stamps.dt, "tz", None)
+    if zone is None:
+        return stamps, None
+    local = stamps.dt.tz_localize(None)
+    if textual(raw) and str(zone) == "UTC":  # written with offsets: the wall-clock times as written
+        local = pd.to_datetime(raw.astype(str).str.replace(_OFFSET, "", regex=True), errors="coerce")
+    if local.notna().all() and local.dt.time.nunique() == 1:
+        return local, None
+    return stamps.dt.tz_convert(None), str(zone)
 
 
 def regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
@@ -122,16 +157,20 @@ def irregular_error(t: pd.DatetimeIndex, label: str, col: str) -> str:
             f"{hint}, or resample the table to a regular grid")
 
 
-def on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str) -> tuple[pd.DatetimeIndex, np.ndarray | None]:
+def on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str, model: bool = False) -> tuple[pd.DatetimeIndex, np.ndarray | None]:
     """The regular grid of ``freq`` from the first time to the last, and where on it each time lies (None: all
-    of it). A time off the grid is an error: the frequency does not fit it."""
+    of it). A time off the grid is an error: the frequency (``--freq``, or a saved ``model``'s) does not fit it."""
     try:
         grid = grid_of(t[0], t[-1], freq)
     except ValueError as e:
         raise LstmkitError(f"--freq {freq!r} is not a pandas frequency ({str(e)[:60]}); pass one such as D, W, MS or QS") from None
     at = grid.get_indexer(t)
     if (at < 0).any():
-        raise LstmkitError(f"{label}: time {t[int(np.flatnonzero(at < 0)[0])]} in {col!r} is not on the grid of --freq {freq} "
+        off = t[int(np.flatnonzero(at < 0)[0])]
+        if model:
+            raise LstmkitError(f"{label}: time {off} in {col!r} is not on the model's grid, {freq} (the times from {t[0]} on, {freq} "
+                               "apart); the model was trained on that frequency: give it data at those times")
+        raise LstmkitError(f"{label}: time {off} in {col!r} is not on the grid of --freq {freq} "
                            f"(the times from {t[0]} on, {freq} apart); pass the frequency the times follow")
     return grid, (None if len(grid) == len(t) else at)
 
@@ -151,16 +190,22 @@ def spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def counts_steps(df: pd.DataFrame, col: str, id: str | None) -> bool:
-    """Whether an integer column rises by exactly one from row to row within every series (and has no gap)."""
+def count_step(df: pd.DataFrame, col: str, id: str | None) -> int | None:
+    """The step an integer time column counts in: the greatest common divisor of its rises within every
+    series (1 for years with a gap, which ``counted_times`` then names; 5 for every fifth year). None when
+    it is empty somewhere, or falls or repeats within a series ("year" beside a "month" column)."""
     if df[col].isna().any():
-        return False
+        return None
     groups = [df[col]] if not id else [g for _, g in df.groupby(id, sort=False)[col]]
-    return all((np.diff(g.to_numpy(np.int64)) == 1).all() for g in groups)
+    rises = [np.diff(g.to_numpy(np.int64)) for g in groups]
+    if any((r <= 0).any() for r in rises):
+        return None
+    found = np.concatenate(rises) if rises else np.zeros(0, np.int64)
+    return int(np.gcd.reduce(found)) if len(found) else 1
 
 
-def counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
-    """Integer times as the steps they count (1960, 1961 ...): ascending, one apart."""
+def counted_times(n: np.ndarray, label: str, col: str, step: int = 1) -> pd.RangeIndex:
+    """Integer times as the steps they count (1960, 1961 ... or 1950, 1955 ...): ascending, ``step`` apart."""
     if pd.isna(n).any():
         raise LstmkitError(f"{label}: time column {col!r} is empty at row {int(np.flatnonzero(pd.isna(n))[0]) + 1}; every row needs a time")
     n = np.asarray(n, dtype=np.int64)  # unsigned columns would wrap below zero
@@ -171,8 +216,8 @@ def counted_times(n: np.ndarray, label: str, col: str) -> pd.RangeIndex:
     if (d == 0).any():
         i = int(np.flatnonzero(d == 0)[0])
         raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first")
-    if (d != 1).any():
-        i = int(np.flatnonzero(d != 1)[0])
-        raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps one apart, so add a "
+    if (d != step).any():
+        i = int(np.flatnonzero(d != step)[0])
+        raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps {step} apart, so add a "
                            "row for each missing step (its value empty, then --fill) or pass dates")
-    return pd.RangeIndex(int(n[0]), int(n[-1]) + 1)
+    return pd.RangeIndex(int(n[0]), int(n[-1]) + step, step)

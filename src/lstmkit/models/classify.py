@@ -261,7 +261,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         saved with the model, so ``read_cases`` reads new files the same way."""
         X, y, _, used = read_labeled_columns(path, label, text, id, time, list(values))
         if y is None:
-            raise LstmkitError(f"{path} holds no labels; pass --label COL, or use a .ts file with class values")
+            fix = ("train on a .ts file whose header says @classLabel true, with each case's class after its last colon"
+                   if str(path).lower().endswith(".ts") else "pass --label COL")
+            raise LstmkitError(f"{path} holds no labels; {fix}")
         self.fit(X, y, notes=notes)
         # the columns read, found or given: a new file is read by these names, whatever their order
         self.columns_ = {"label": label, "text": used.get("text", text), "id": id, "time": time, "values": used.get("values", list(values))}
@@ -273,7 +275,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         given = label is not None  # a --label named now must be there; the training file's need not be
         label = label if given else c.get("label")
         return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
-                            need_labels=False, optional_label=not given, with_ids=with_ids)
+                            need_labels=False, optional_label=not given, with_ids=with_ids, saved=bool(c))
 
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:

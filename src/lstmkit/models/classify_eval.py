@@ -14,21 +14,43 @@ from ..data.labeled import as_labels, plain
 
 
 def report(clf, X, y) -> dict:
-    """Score ``clf`` on cases ``X`` with true labels ``y``; labels the model never saw count as errors."""
+    """Score ``clf`` on cases ``X`` with true labels ``y``; labels the model never saw count as errors.
+    A label matches a class written another way by one file or another (``1.0``, ``"1"`` for the class 1).
+    Macro-F1 averages over the classes among the true or predicted labels, as scikit-learn's does."""
     from sklearn.metrics import confusion_matrix, f1_score
 
     pred = clf.predict(X)
     y = as_labels(y, len(pred))
-    numbers = y.dtype.kind in "iuf" and clf.classes_.dtype.kind in "iuf"
-    if numbers and y.dtype.kind == "f" and clf.classes_.dtype.kind != "f" and np.all(np.mod(y, 1) == 0):
-        y = y.astype(clf.classes_.dtype)  # 1.0 written for the class 1
-    elif y.dtype.kind != clf.classes_.dtype.kind and not numbers:  # e.g. labels read as numbers from one file, as text from another
-        y, pred = y.astype(str), pred.astype(str)
-    labels = list(clf.classes_.astype(y.dtype)) + sorted(set(y.tolist()) - set(clf.classes_.astype(y.dtype).tolist()))
-    cm = confusion_matrix(y, pred, labels=labels)
-    return {"accuracy": float(np.mean(pred == y)), "macro_f1": float(f1_score(y, pred, labels=labels, average="macro", zero_division=0)),
-            "cases": int(len(y)), "labels": [plain(v) for v in labels], "confusion": cm.tolist(),
-            "unseen": [plain(v) for v in labels[len(clf.classes_):]]}
+    classes = [plain(c) for c in clf.classes_]
+    keys = [_key(c) for c in classes]
+    y_keys, pred_keys = [_key(v) for v in y], [_key(v) for v in pred]
+    first = {}
+    for v, k in zip(y, y_keys):
+        first.setdefault(k, plain(v))
+    unseen = sorted(set(y_keys) - set(keys), key=str)
+    labels = keys + unseen
+    present = set(y_keys) | set(pred_keys)
+    cm = confusion_matrix(y_keys, pred_keys, labels=labels)
+    f1 = f1_score(y_keys, pred_keys, labels=[k for k in labels if k in present], average="macro", zero_division=0)
+    return {"accuracy": float(np.mean([a == b for a, b in zip(y_keys, pred_keys)])), "macro_f1": float(f1),
+            "cases": int(len(y)), "labels": classes + [first[k] for k in unseen], "confusion": cm.tolist(),
+            "unseen": [first[k] for k in unseen]}
+
+
+def _key(v) -> str:
+    """A label as text that is the same however a file wrote it: 1, 1.0 and "1" are "1"; "cat" is "cat"."""
+    v = plain(v)
+    if isinstance(v, str):
+        try:
+            number = float(v)
+        except ValueError:
+            return v
+        return str(int(number)) if number.is_integer() and v.strip() == v else v
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, float)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def unseen_note(r: dict) -> str:
@@ -60,12 +82,12 @@ def plot_confusion(path: str | Path, r: dict) -> None:
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    from ..atomic import write_atomic
+    from ..figures import save_figure
 
     n = len(r["labels"])
-    fig, ax = plt.subplots(figsize=(max(4, 0.6 * n + 2), max(3.5, 0.6 * n + 1.5)))
+    fig, ax = plt.subplots(figsize=(max(5, 0.6 * n + 2), max(4, 0.6 * n + 1.5)))
     ConfusionMatrixDisplay(np.asarray(r["confusion"]), display_labels=[str(v) for v in r["labels"]]).plot(ax=ax, colorbar=False)
-    ax.set_title(f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f} ({r['cases']} cases)")
+    ax.set_title(f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}\n({r['cases']} cases)", fontsize=10)
     fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    save_figure(fig, path)
     plt.close(fig)

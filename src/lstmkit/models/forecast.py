@@ -112,7 +112,8 @@ class Forecaster:
                        "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known] if ss.known_names else None,
-                       "interval_scale": {}, "id_kind": ss.id_kind,
+                       "interval_scale": {}, "id_kind": ss.id_kind, "zone": ss.zone,
+                       "step": ss.times[0].step if isinstance(ss.times[0], pd.RangeIndex) else 1,
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
         # a stationary series' window also shows the network its level (how far from the mean it stands)
@@ -218,7 +219,8 @@ class Forecaster:
                 if s["datetime"]:
                     times.append(pd.date_range(end=pd.Timestamp(last), periods=n, freq=s["freq"]))
                 else:
-                    times.append(pd.RangeIndex(int(last) - n + 1, int(last) + 1))
+                    step = s.get("step", 1)
+                    times.append(pd.RangeIndex(int(last) - (n - 1) * step, int(last) + step, step))
             if cols.known and s.get("known_tails") is None:  # saved before the covariates' tails were kept
                 raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
             known = [np.asarray(k, float).reshape(len(t), len(cols.known)) for k, t in zip(s.get("known_tails") or [[]] * len(s["tails"]), s["tails"])]
@@ -257,13 +259,17 @@ class Forecaster:
         unknown = [v for v in levels if v not in c.levels]
         if unknown:
             raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
-                               "retrain with --level")
+                               "retrain with it among the levels (--level on the command line, levels= in Python)")
         ss = self.histories(data, fill)
         means, qs, stamps = rollout.forecast(self, ss, int(h), future)
         return self._frame(ss, means, qs, stamps, levels)
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         frame = forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
+        zone = self.series.get("zone")
+        if zone:  # times kept in UTC, shown in the zone they were written in
+            at = self.columns.time or "step"
+            frame[at] = pd.DatetimeIndex(frame[at]).tz_localize("UTC").tz_convert(zone)
         kind, col = self.series.get("id_kind", "str"), self.columns.id
         if col and kind != "str":  # ids fitted as numbers come back as numbers, so that the forecast merges with the data
             as_number = pd.to_numeric(frame[col], errors="coerce")

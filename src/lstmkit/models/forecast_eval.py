@@ -328,7 +328,7 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..atomic import write_atomic
+    from ..figures import save_figure
 
     n = min(max_series, len(histories.ids))
     fig, axes = plt.subplots(n, 1, figsize=(9, 3 * n), squeeze=False)
@@ -352,5 +352,5 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    save_figure(fig, path)
     plt.close(fig)

@@ -64,7 +64,6 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
         L_need = c.difference + 1
         if len(ss.values[j]) < L_need + 1:
             raise LstmkitError(f"series {name!r} has {len(ss.values[j])} points; it needs at least {L_need + 1} to forecast from")
-    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h)
     k = len(c.quantiles)
     scale = quantile_scale(fc.series.get("interval_scale", {}), c.levels)
     hist = [np.asarray(v, float) for v in ss.values]
@@ -75,6 +74,7 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     out_mean = [np.zeros(0) for _ in ss.ids]
     out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
     times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
+    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times)
     block, done = spec.horizon, 0
     while done < h:
         xs, fs, levels, anchors = [], [], [], []

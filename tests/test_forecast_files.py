@@ -1,0 +1,156 @@
+"""What the forecaster makes of the files and tables users bring: covariates' future rows matched by time,
+times with a zone, day-first and integer times, ids as written, spreadsheet CSV layouts, and the messages
+of a saved model reading new data. Tiny models (20 steps, one network); each test takes seconds."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstmkit
+from lstmkit.data.tables import read_table
+from lstmkit.errors import LstmkitError
+
+FAST = dict(steps=20, ensemble=1)
+
+
+def _promo_table(n=60):
+    rng = np.random.default_rng(2)
+    promo = (rng.random(n) < 0.3).astype(int)
+    return pd.DataFrame({"date": pd.date_range("2023-01-02", periods=n, freq="D"),
+                         "sales": 100 + 20 * promo + rng.normal(0, 2, n), "promo": promo})
+
+
+# ---------------------------------------------------------------------------- covariates' future
+def test_future_covariates_are_matched_by_time_not_by_row_order():
+    df = _promo_table()
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(df, target="sales", time="date", known=("promo",))
+    times = pd.date_range(df["date"].iloc[-1], periods=5, freq="D")[1:]
+    future = pd.DataFrame({"date": times, "promo": [1, 0, 0, 1]})
+    p = fc.predict(future=future)
+    # rows in another order, or the whole history in front of them (a KNIME table), are read the same
+    pd.testing.assert_frame_equal(fc.predict(future=future.iloc[::-1]), p)
+    pd.testing.assert_frame_equal(fc.predict(future=pd.concat([df[["date", "promo"]], future])), p)
+    # a table without the time column is read in row order, as before
+    pd.testing.assert_frame_equal(fc.predict(future=future[["promo"]]), p)
+    assert not fc.predict(future=future.assign(promo=[0, 0, 0, 1]))["mean"].equals(p["mean"])
+    with pytest.raises(LstmkitError, match=r"no row for the series at 2023-03-03 .*one row per forecast time"):
+        fc.predict(future=future.assign(date=times + pd.Timedelta(days=2)))
+    with pytest.raises(LstmkitError, match=r"column 'promo' is missing or not a number for the series at 2023-03-05"):
+        fc.predict(future=future.assign(promo=[1, 0, None, 1]))
+    with pytest.raises(LstmkitError, match="two rows for the series at 2023-03-03"):
+        fc.predict(future=pd.concat([future, future.iloc[:1]]))
+
+
+# ---------------------------------------------------------------------------- times
+def test_hourly_times_with_a_zone_across_a_clock_change(tmp_path):
+    # pandas writes a zoned column with each row's offset: +01:00 before 26 March 2023, +02:00 after
+    t = pd.date_range("2023-03-20", periods=200, freq="h", tz="Europe/Berlin")
+    path = tmp_path / "load.csv"
+    pd.DataFrame({"ts": t, "load": 100 + 10 * np.sin(np.arange(200) * 2 * np.pi / 24)}).to_csv(path, index=False)
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(str(path), target="load")
+    stamps = fc.predict()["ts"]
+    # shown in UTC, zoned (the offsets changed, so no one offset is the zone's): each an hour after the last row
+    assert str(stamps.dt.tz) == "UTC" and stamps.tolist() == [t[-1] + pd.Timedelta(hours=k) for k in (1, 2, 3)]
+
+
+def test_a_zoned_frame_keeps_its_zone_and_daily_zoned_dates_stay_dates():
+    t = pd.date_range("2023-03-24", periods=120, freq="h", tz="Europe/Berlin")
+    df = pd.DataFrame({"ts": t, "load": 100 + 10 * np.sin(np.arange(120) * 2 * np.pi / 24)})
+    p = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(df, target="load", time="ts").predict()
+    assert str(p["ts"].dt.tz) == "Europe/Berlin" and p["ts"].iloc[0] == t[-1] + pd.Timedelta(hours=1)
+    days = pd.DataFrame({"date": pd.date_range("2023-03-01", periods=60, freq="D", tz="Europe/Berlin").astype(str),
+                         "y": np.arange(60) + 10.0})
+    q = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(days, target="y").predict()
+    assert q["date"].tolist() == [pd.Timestamp("2023-04-30"), pd.Timestamp("2023-05-01")]
+
+
+def test_dotted_dates_are_day_first_even_when_month_first_would_also_be_regular(tmp_path):
+    path = tmp_path / "eu.csv"
+    months = pd.date_range("2023-01-01", periods=12, freq="MS")  # 01.01 .. 01.12: twelve days, read month first
+    pd.DataFrame({"Datum": months.strftime("%d.%m.%Y"), "Umsatz": 100 + np.arange(12) * 2.5}).to_csv(path, sep=";", index=False)
+    fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(path), target="Umsatz")
+    assert fc.series["freq"] == "MS" and fc.predict()["Datum"].tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")]
+
+
+def test_found_years_with_a_gap_are_an_error_not_row_order(tmp_path):
+    path = tmp_path / "years.csv"
+    pd.DataFrame({"year": np.r_[1990:2000, 2001:2010], "pop": np.linspace(100, 200, 19)}).to_csv(path, index=False)
+    with pytest.raises(LstmkitError, match="jump from 1999 to 2001"):
+        lstmkit.Forecaster(horizon=3, **FAST).fit(str(path), target="pop")
+
+
+# ---------------------------------------------------------------------------- ids
+def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
+    rows = [dict(store=s, month=str(d.date()), units=50.0 + i) for s in ("0101", "0007", "12")
+            for i, d in enumerate(pd.date_range("2015-01-01", periods=30, freq="MS"))]
+    path = tmp_path / "panel.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(path), target="units", time="month", id="store")
+    assert fc.predict()["store"].unique().tolist() == ["0007", "0101", "12"]
+    assert fc.predict(2, str(path))["store"].unique().tolist() == ["0007", "0101", "12"]
+    # plain whole numbers still come back as numbers, in their numbers' order
+    numbers = tmp_path / "numbers.csv"
+    pd.DataFrame(rows).assign(store=lambda d: d["store"].map({"0101": 101, "0007": 7, "12": 12})).to_csv(numbers, index=False)
+    p = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(numbers), target="units", time="month", id="store").predict()
+    assert p["store"].unique().tolist() == [7, 12, 101] and p["store"].dtype.kind == "i"
+    empty = tmp_path / "empty.csv"
+    pd.DataFrame(rows).assign(store=lambda d: d["store"].where(d.index != 40)).to_csv(empty, index=False)
+    with pytest.raises(LstmkitError, match="id column 'store' is empty at row 41"):
+        lstmkit.Forecaster(horizon=2, **FAST).fit(str(empty), target="units", time="month", id="store")
+
+
+# ---------------------------------------------------------------------------- spreadsheet CSVs
+@pytest.mark.parametrize("text, values", [
+    ("Date|Sales Amount\n2020-01-01|1\n2020-02-01|2\n", [1.0, 2.0]),  # a bar file whose header has a space
+    ("sep=;\nDatum;Wert\n2020-01-01;1,5\n2020-02-01;2\n", [1.5, 2.0]),  # Excel's first line names the separator
+    ('date,value\n2020-01-01,"1,176.00"\n2020-02-01,"12.50"\n', [1176.0, 12.5]),  # thousands, English
+    ("Datum;Wert\n2020-01-01;1.176,00\n2020-02-01;12,5\n", [1176.0, 12.5]),  # thousands, German
+])
+def test_spreadsheet_layouts_are_read_as_numbers(tmp_path, text, values):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    df = read_table(path)
+    assert df.iloc[:, -1].tolist() == values and df.shape == (2, 2)
+
+
+def test_text_that_only_looks_grouped_stays_text(tmp_path):
+    # "1,5" is no thousands grouping: a decimal comma in a comma file cannot be told apart, so it stays text
+    path = tmp_path / "t.csv"
+    path.write_text('date,value\n2020-01-01,"1,5"\n2020-02-01,"1,176"\n', encoding="utf-8")
+    assert read_table(path)["value"].dtype == object
+
+
+def test_a_table_without_numbers_names_a_value_and_the_fix(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("date,value\n2020-01-01,12 kg\n2020-02-01,13 kg\n", encoding="utf-8")
+    with pytest.raises(LstmkitError, match=r"no column holds numbers .*'12 kg' in 'value'; write the values as plain numbers"):
+        lstmkit.Forecaster(horizon=1, **FAST).fit(str(path))
+
+
+# ---------------------------------------------------------------------------- a saved model reading new data
+def test_new_data_for_a_saved_model_gets_messages_about_the_model(tmp_path, run_cli):
+    air = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=48, freq="MS"), "value": 100 + np.arange(48.0)})
+    src = tmp_path / "air.csv"
+    air.to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--horizon", "3", "--steps", "20", "--ensemble", "1",
+                           "--no-classical", "-q")
+    assert code == 0, err
+    month_ends = tmp_path / "me.csv"
+    air.assign(date=air["date"] + pd.offsets.MonthEnd(0)).to_csv(month_ends, index=False)
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", month_ends)
+    assert code == 2 and "not on the model's grid, MS" in err and "--freq" not in err, err
+    renamed = tmp_path / "renamed.csv"
+    air.rename(columns={"value": "units"}).to_csv(renamed, index=False)
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", renamed)
+    assert code == 2 and "rename the table's columns to those" in err and "--target" not in err, err
+    # a plot in the format its name asks for; one that cannot be written is refused before any work
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", "--plot", tmp_path / "f.pdf")
+    assert code == 0 and (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF", err
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", "--plot", tmp_path / "f.jpg", "--out", tmp_path / "f.csv")
+    assert code == 2 and "name a .png, .pdf or .svg file" in err and not (tmp_path / "f.csv").exists()
+
+
+def test_the_recipe_takes_a_budget_of_its_own(tmp_path, run_cli):
+    code, out, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--out", tmp_path / "r", "--steps", "30", "-q")
+    assert code == 0 and "30 steps at batch 1" in out and "trained on the first 67 %" in err, err
