@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from lstmkit import SequenceClassifier
-from lstmkit.data.labeled import read_labeled
+from lstmkit.data.labeled import as_sequences, read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify_eval import report
 
@@ -46,6 +46,11 @@ def test_a_class_written_another_way_by_another_file_still_matches(classes, trut
     assert r["accuracy"] == pytest.approx(2 / 3) and r["unseen"] == [] and r["labels"] == classes
 
 
+def test_text_classes_that_read_as_one_number_stay_apart():
+    r = report(_Fixed(["01", "1"], ["01", "01", "01", "1"]), [0, 1, 2, 3], ["01", "1", "01", "1"])
+    assert r["accuracy"] == 0.75 and r["confusion"] == [[2, 0], [1, 1]]
+
+
 def test_labels_the_model_never_saw_are_errors_in_rows_of_their_own():
     r = report(_Fixed(["a", "b"], ["a", "b", "a"]), [0, 1, 2], ["a", "b", "c"])
     assert r["labels"] == ["a", "b", "c"] and r["unseen"] == ["c"] and r["confusion"][2] == [1, 0, 0]
@@ -60,6 +65,22 @@ def test_a_ucr_csv_without_a_header_keeps_its_first_case(tmp_path):
     X, y = read_labeled(path)  # the class first, as the archive writes it
     assert len(X) == 20 and X[0].shape == (1, 12) and sorted(set(y.tolist())) == [1.0, 2.0]
     assert np.allclose(X[0][0], rows[0, 1:])
+
+
+def test_a_header_of_numbers_that_names_columns_is_kept(tmp_path):
+    # pandas writes a frame of numbers with the header 0, 1, 2 ...; a label named among them is a header too
+    path = tmp_path / "numbered.csv"
+    pd.DataFrame(np.c_[[0, 1, 0, 1], np.arange(20.0).reshape(4, 5)]).to_csv(path, index=False)
+    X, y = read_labeled(path, "0")
+    assert len(X) == 4 and X[0].shape == (1, 5) and y.tolist() == [0, 1, 0, 1]
+
+
+def test_empty_cells_at_a_long_sequence_end_are_its_padding(tmp_path):
+    wide = pd.DataFrame({"case": [1, 2, 3], "label": list("aba"), "t1": [1.0, 2, 3], "t2": [1.0, 2, 3], "t3": [1.0, None, 3]})
+    path = tmp_path / "melted.csv"
+    wide.melt(["case", "label"], var_name="t", value_name="v").sort_values(["case", "t"]).to_csv(path, index=False)
+    X, _ = read_labeled(path, "label", id="case", time="t")
+    assert [len(case) for case in as_sequences(X)[1]] == [3, 2, 3]
 
 
 def test_an_id_beside_one_value_column_is_a_numeric_case_not_a_text(tmp_path):
@@ -112,8 +133,8 @@ def test_damaged_files_get_one_line_naming_the_place(tmp_path):
     pd.DataFrame({"trip": ["a", "a", "a", "b", "b"], "t": [0, 1, 1, 0, 1], "v": [1.0, 2, 3, 4, 5], "y": [0, 0, 0, 1, 1]}).to_csv(long, index=False)
     with pytest.raises(LstmkitError, match=r"sequence 'a' has time 1 twice \(row 3\)"):
         read_labeled(long, "y", id="trip", time="t")
-    pd.DataFrame({"trip": ["a", "a", "b", "b"], "t": [0, 1, 0, 1], "v": [1.0, None, 4, 5], "y": [0, 0, 1, 1]}).to_csv(long, index=False)
-    with pytest.raises(LstmkitError, match=r"row 2 \(sequence 'a'\) has no value in 'v'"):
+    pd.DataFrame({"trip": ["a", "a", "b", "b"], "t": [1, 0, 0, 1], "v": [1.0, None, 4, 5], "y": [0, 0, 1, 1]}).to_csv(long, index=False)
+    with pytest.raises(LstmkitError, match=r"row 2 \(sequence 'a'\) has no value in 'v' before the sequence ends"):
         read_labeled(long, "y", id="trip", time="t")
     wide = tmp_path / "wide.csv"
     pd.DataFrame({"y": [0, 1, 0], "t1": [1.0, 2, 3], "t2": [1.0, None, 3], "t3": [1.0, 2, None]}).to_csv(wide, index=False)

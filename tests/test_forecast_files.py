@@ -42,6 +42,34 @@ def test_future_covariates_are_matched_by_time_not_by_row_order():
         fc.predict(future=pd.concat([future, future.iloc[:1]]))
 
 
+def test_future_times_are_read_as_the_history_was():
+    # an hourly zoned history is kept in UTC: one future row (one time of day) is read in UTC too
+    t = pd.date_range("2021-01-01", periods=60, freq="h", tz="Europe/Berlin")
+    df = pd.DataFrame({"time": t, "v": np.sin(np.arange(60) / 3) + 5, "k": np.arange(60) % 2})
+    fc = lstmkit.Forecaster(horizon=1, seed=0, **FAST).fit(df, target="v", time="time", known=("k",))
+    p = fc.predict(1, future=pd.DataFrame({"time": [t[-1] + pd.Timedelta(hours=1)], "k": [1]}))
+    assert p["time"].iloc[0] == t[-1] + pd.Timedelta(hours=1)
+    with pytest.raises(LstmkitError, match=r"no row for the series at 2021-01-03 12:00:00\+01:00"):
+        fc.predict(1, future=pd.DataFrame({"time": [t[-1] + pd.Timedelta(hours=2)], "k": [1]}))
+    # dates written as whole numbers, 20230303, are dates; a column of no times at all is named
+    days = _promo_table()
+    fd = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(days, target="sales", time="date", known=("promo",))
+    ahead = pd.date_range(days["date"].iloc[-1], periods=3, freq="D")[1:]
+    as_numbers = pd.DataFrame({"date": ahead.strftime("%Y%m%d").astype(int), "promo": [1, 0]})
+    pd.testing.assert_frame_equal(fd.predict(future=as_numbers), fd.predict(future=pd.DataFrame({"date": ahead, "promo": [1, 0]})))
+    with pytest.raises(LstmkitError, match="holds no time that can be read .*'day 1'"):
+        fd.predict(future=pd.DataFrame({"date": ["day 1", "day 2"], "promo": [1, 0]}))
+
+
+def test_a_zoned_model_forecasting_from_unzoned_data_keeps_that_data_s_times():
+    t = pd.date_range("2021-01-01", periods=60, freq="h")
+    v = np.sin(np.arange(60) / 3) + 5
+    zoned = pd.DataFrame({"time": t.strftime("%Y-%m-%dT%H:%M:00+02:00"), "v": v})
+    fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(zoned, target="v", time="time")
+    p = fc.predict(data=pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "v": v}))
+    assert p["time"].tolist() == [t[-1] + pd.Timedelta(hours=k) for k in (1, 2)]
+
+
 # ---------------------------------------------------------------------------- times
 def test_hourly_times_with_a_zone_across_a_clock_change(tmp_path):
     # pandas writes a zoned column with each row's offset: +01:00 before 26 March 2023, +02:00 after
@@ -80,6 +108,19 @@ def test_found_years_with_a_gap_are_an_error_not_row_order(tmp_path):
         lstmkit.Forecaster(horizon=3, **FAST).fit(str(path), target="pop")
 
 
+def test_integer_times_that_jitter_stay_row_order_and_steps_must_agree(tmp_path):
+    ts = 1600000000 + np.cumsum(np.random.default_rng(0).integers(50, 70, 40))
+    fc = lstmkit.Forecaster(horizon=2, **FAST).fit(pd.DataFrame({"timestamp": ts, "v": np.arange(40.0)}), target="v")
+    assert fc.columns.time is None  # no count of steps: row order, as before
+    panel = pd.DataFrame({"id": ["a"] * 20 + ["b"] * 20, "year": np.r_[np.arange(1800, 2000, 10), np.arange(1900, 2000, 5)],
+                          "v": np.arange(40.0)})
+    with pytest.raises(LstmkitError, match="series 'a' counts 'year' in steps of 10 and series 'b' in steps of 5"):
+        lstmkit.Forecaster(horizon=2, **FAST).fit(panel, target="v", time="year", id="id")
+    fives = lstmkit.Forecaster(horizon=2, **FAST).fit(pd.DataFrame({"year": np.arange(1800, 2000, 5), "v": np.arange(40.0)}), target="v")
+    with pytest.raises(LstmkitError, match="counts 'year' in steps of 1; the model was trained on steps of 5"):
+        fives.predict(data=pd.DataFrame({"year": np.arange(1960, 2000), "v": np.arange(40.0)}))
+
+
 # ---------------------------------------------------------------------------- ids
 def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
     rows = [dict(store=s, month=str(d.date()), units=50.0 + i) for s in ("0101", "0007", "12")
@@ -94,6 +135,22 @@ def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
     pd.DataFrame(rows).assign(store=lambda d: d["store"].map({"0101": 101, "0007": 7, "12": 12})).to_csv(numbers, index=False)
     p = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(numbers), target="units", time="month", id="store").predict()
     assert p["store"].unique().tolist() == [7, 12, 101] and p["store"].dtype.kind == "i"
+    # a model saved before ids were read as written matched them as pandas reads them: it still finds its series
+    old = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(path), target="units", time="month", id="store")
+    new = old.predict(2, str(path)).set_index("store")["mean"]
+    old.series.pop("ids_as_written")
+    old.series.update(ids=["7", "101", "12"], id_kind="int")  # "0007", "0101", "12" as pandas read them
+    before = old.predict(2, str(path)).set_index("store")["mean"]
+    assert before.index.unique().tolist() == [7, 12, 101] and np.allclose(before.loc[[7, 101, 12]], new.loc[["0007", "0101", "12"]])
+    # "NA" (Namibia) is an id as written, not a missing one; Parquet keeps its own types
+    countries = tmp_path / "countries.csv"
+    pd.DataFrame(rows).assign(store=lambda d: d["store"].map({"0101": "NA", "0007": "DE", "12": "FR"})).to_csv(countries, index=False)
+    p = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(countries), target="units", time="month", id="store").predict()
+    assert p["store"].unique().tolist() == ["DE", "FR", "NA"]
+    parquet = tmp_path / "panel.parquet"
+    pd.DataFrame(rows).assign(store=lambda d: d["store"].map({"0101": "101", "0007": "7", "12": "12"})).to_parquet(parquet)
+    p = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(str(parquet), target="units", time="month", id="store").predict()
+    assert p["store"].unique().tolist() == ["101", "12", "7"]
     empty = tmp_path / "empty.csv"
     pd.DataFrame(rows).assign(store=lambda d: d["store"].where(d.index != 40)).to_csv(empty, index=False)
     with pytest.raises(LstmkitError, match="id column 'store' is empty at row 41"):
@@ -114,11 +171,27 @@ def test_spreadsheet_layouts_are_read_as_numbers(tmp_path, text, values):
     assert df.iloc[:, -1].tolist() == values and df.shape == (2, 2)
 
 
-def test_text_that_only_looks_grouped_stays_text(tmp_path):
-    # "1,5" is no thousands grouping: a decimal comma in a comma file cannot be told apart, so it stays text
+@pytest.mark.parametrize("text", [
+    'date,value\n2020-01-01,"1,5"\n2020-02-01,"1,176"\n',  # "1,5" is no grouping
+    "date\tv\n2020-01-01\t1,500\n2020-01-02\t2,250\n",  # decimal commas, or thousands: it cannot be told
+    'date,code\n2020-01-01,"100,200"\n',
+])
+def test_text_that_only_may_be_grouped_stays_text(tmp_path, text):
     path = tmp_path / "t.csv"
-    path.write_text('date,value\n2020-01-01,"1,5"\n2020-02-01,"1,176"\n', encoding="utf-8")
-    assert read_table(path)["value"].dtype == object
+    path.write_text(text, encoding="utf-8")
+    assert read_table(path).iloc[:, 1].dtype == object
+
+
+@pytest.mark.parametrize("text, columns, first", [
+    ('Datum;"Umsatz, netto";"Menge, Stk"\n2020-01-01;1,5;3\n', ["Datum", "Umsatz, netto", "Menge, Stk"], [1.5, 3]),
+    ('date;"Sales, Amount"\n2020-01-01;5\n', ["date", "Sales, Amount"], [5]),
+    ("Datum;Umsatz, EUR\n2020-01-01;1,5\n2020-01-02;2\n", ["Datum", "Umsatz, EUR"], [1.5]),
+])
+def test_a_delimiter_inside_a_quoted_or_plain_header_name_is_no_delimiter(tmp_path, text, columns, first):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    df = read_table(path)
+    assert list(df.columns) == columns and df.iloc[0, 1:].tolist() == first
 
 
 def test_a_table_without_numbers_names_a_value_and_the_fix(tmp_path):

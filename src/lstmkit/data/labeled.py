@@ -159,7 +159,7 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
         from .tables import read_table
 
         df = read_table(p)
-        df, headerless = _headerless(p, df)
+        df, headerless = _headerless(p, df, (label, text, id, time, *values))
         if headerless and label is None and need_labels:
             label = "class"  # the UCR layout's first column
     if not len(df):
@@ -194,21 +194,25 @@ def _bad_json_line(p: Path) -> str:
     return ""
 
 
-def _headerless(p: Path, df):
+def _headerless(p: Path, df, named: tuple = ()):
     """A CSV written without a header, as the UCR archive's are (the class first, then the time points): its
-    first row is read again as data, and the columns named ``class``, ``t1``, ``t2`` ..."""
-    import pandas as pd
-
+    first row is read again as data, and the columns named ``class``, ``t1``, ``t2`` ... A header of numbers
+    is taken for data only when every name reads as a number (pandas' ".1" on a repeat aside), it is not
+    pandas' own 0, 1, 2 ..., and no column the call ``named`` (a label, a saved model's columns) is in it."""
     from .tables import read_table
 
     def number(c) -> bool:
-        try:
-            float(str(c))
-            return True
-        except ValueError:
-            return False
+        for text in (str(c), re.sub(r"\.\d+$", "", str(c))):  # "0.5.1": pandas' name for a second "0.5"
+            try:
+                float(text)
+                return True
+            except ValueError:
+                continue
+        return False
 
-    if p.suffix.lower() in (".parquet", ".pq") or len(df.columns) < 2 or not all(number(c) for c in df.columns):
+    names = [str(c) for c in df.columns]
+    if (p.suffix.lower() in (".parquet", ".pq") or len(names) < 2 or not all(map(number, names))
+            or names == [str(i) for i in range(len(names))] or any(str(c) in names for c in named if c is not None)):
         return df, False
     df = read_table(p, header=False)
     return df.set_axis(["class", *(f"t{i}" for i in range(1, len(df.columns)))], axis=1), True
@@ -390,16 +394,20 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
             r = int(np.argmax(twice))
             raise LstmkitError(f"{p}: sequence {plain(df[id].iloc[r])!r} has time {plain(df[time].iloc[r])!r} twice (row {r + 1}); "
                                "each sequence needs one row per time: drop or average the repeats")
-    bad = df[values].isna().to_numpy()
-    if bad.any():
-        r, c = (int(v[0]) for v in np.nonzero(bad))
-        raise LstmkitError(f"{p}: row {r + 1} (sequence {plain(df[id].iloc[r])!r}) has no value in {values[c]!r}; fill it or remove the row")
     X, y, keys = [], [], []
     for key, g in df.groupby(id, sort=False):
         keys.append(key.item() if hasattr(key, "item") else key)
         if time is not None:
             g = g.sort_values(order or time, kind="stable")
-        X.append(g[values].to_numpy(dtype=np.float64).T)  # (channels, T)
+        a = g[values].to_numpy(dtype=np.float64)  # (T, channels); empty cells at a sequence's end pad it
+        real = ~np.isnan(a).any(1)
+        holes = np.flatnonzero(~real & (np.cumsum(real[::-1])[::-1] > 0))
+        if len(holes):
+            row = int(df.index.get_loc(g.index[holes[0]]))
+            col = values[int(np.flatnonzero(np.isnan(a[holes[0]]))[0])]
+            raise LstmkitError(f"{p}: row {row + 1} (sequence {plain(key)!r}) has no value in {col!r} before the sequence ends; "
+                               "fill it or remove the row")
+        X.append(a.T)  # (channels, T)
         if label is not None:
             labs = g[label].dropna().unique()
             if len(labs) != 1:

@@ -65,7 +65,7 @@ class SeriesSet:
 
 
 def as_frame(data, target: str | None = None, time: str | None = None, index_time: bool = True,
-             id: str | None = None) -> tuple[pd.DataFrame, str | None, str | None]:
+             id: str | None = None, ids_as_written: bool = True) -> tuple[pd.DataFrame, str | None, str | None]:
     """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time).
 
     An index that holds times becomes the time column: a Series' dates or named whole numbers one apart
@@ -73,7 +73,7 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
     DataFrame's dates when no ``time`` is given and ``index_time`` (a fit), or the DataFrame index that ``time``
     names (``df.set_index("year")``). Row numbers stay row numbers."""
     if isinstance(data, (str, Path)):
-        return read_table(data, keep=(id,)), target, None
+        return read_table(data, keep=(id,) if ids_as_written else ()), target, None
     if isinstance(data, pd.Series):
         name = target or (str(data.name) if data.name is not None else "value")
         frame = data.rename(name).to_frame()
@@ -99,6 +99,11 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
             raise LstmkitError(f"an array of shape {arr.shape} is not one series; pass a 1-D array, a Series or a DataFrame")
         return pd.DataFrame({target or "value": arr}), target or "value", None
     raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
+
+
+def _csv(data) -> bool:
+    """Whether ``data`` is a path to a CSV (whose id column is read as written: see ``read_table(keep=)``)."""
+    return isinstance(data, (str, Path)) and Path(data).suffix.lower() not in (".parquet", ".pq")
 
 
 def _index_times(index: pd.Index) -> pd.Index | None:
@@ -144,7 +149,8 @@ def _fill(values: np.ndarray, how: str) -> np.ndarray:
 
 
 def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
-              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True) -> SeriesSet:
+              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
+              ids_as_written: bool = True) -> SeriesSet:
     """Check a long table and split it into regular series.
 
     Args:
@@ -160,11 +166,13 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             where a time with no row is a missing value (refused unless ``fill``).
         find_time: with no ``time``, look for the column of dates (off when reading for a saved model,
             which keeps the columns it was trained with).
+        ids_as_written: read a CSV's id column as the file writes it ("0007"); a model saved before that
+            was so read its ids as pandas reads them ("7"), and reads new files the same way.
 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
     """
-    df, target, t_col = as_frame(data, target, time, index_time=find_time, id=id)
+    df, target, t_col = as_frame(data, target, time, index_time=find_time, id=id, ids_as_written=ids_as_written)
     time = time or t_col
     if fill is not None and fill not in FILLS:
         raise LstmkitError(f"unknown --fill {fill!r}; pass one of {', '.join(FILLS)}")
@@ -195,7 +203,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError("the table has no rows; pass a file with a header row and data")
     # integer times (years, period numbers) stay integers, one step apart; anything else is parsed as dates
     counted = bool(time) and pd.api.types.is_integer_dtype(df[time])
-    step = count_step(df, time, id) if counted else None
+    step = count_step(df, time, id, found=found_time) if counted else None
     if counted and found_time and step is None:
         time, counted = None, False  # "year" repeating beside a "month" column: row order, as before
     if counted and freq:
@@ -220,7 +228,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         if empty.any():
             raise LstmkitError(f"id column {id!r} is empty at row {int(np.flatnonzero(empty)[0]) + 1}; every row needs an id (fill it, or drop the row)")
         kind = df[id].dtype.kind
-        if kind == "O" and isinstance(data, (str, Path)):  # a file's ids as written: "7" comes back a number, "0007" as written
+        if kind == "O" and _csv(data) and ids_as_written:  # a CSV's ids as written: "7" comes back a number, "0007" as written
             kind = "i" if df[id].astype(str).str.fullmatch(r"-?[1-9]\d{0,17}|0").all() else "O"
         id_kind = "int" if kind in "iu" else "float" if kind == "f" else "str"
         keys = pd.unique(df[id].dropna())
@@ -363,13 +371,14 @@ def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
 
 
 def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
-                stamps: list[pd.Index] | None = None) -> list[np.ndarray] | None:
+                stamps: list[pd.Index] | None = None, zone: str | None = None) -> list[np.ndarray] | None:
     """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
     table (or a path) with those columns and the id column; None when the model has no known covariates.
 
     When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
     another order, or the history before them, are read right, and a missing time is named); without it,
-    the first ``h`` rows of each series are the forecast steps in order."""
+    the first ``h`` rows of each series are the forecast steps in order. ``zone``: the history's times are
+    kept in UTC and shown in that zone (``without_zone``), and the table's are read and named so too."""
     if not known:
         return None
     if future is None:
@@ -380,7 +389,8 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
     if missing:
         raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(known)}{' and ' + id_col if id_col else ''}")
     by_time = bool(time_col) and time_col in fdf.columns and stamps is not None
-    when = _future_times(fdf[time_col], stamps) if by_time else None
+    when = _future_times(fdf[time_col], stamps, zone) if by_time else None
+    shown = (lambda t: t.tz_localize("UTC").tz_convert(zone)) if zone else (lambda t: t)
     out = []
     for j, name in enumerate(ids):
         who = f"series {name!r}" if name else "the series"
@@ -391,11 +401,12 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
             once = ~t.duplicated()
             twice = t[~once][t[~once].isin(want)]
             if len(twice):
-                raise LstmkitError(f"the future table has two rows for {who} at {twice[0]} in {time_col!r}; keep one row per time")
+                raise LstmkitError(f"the future table has two rows for {who} at {_stamp(shown(twice[:1])[0])} in {time_col!r}; keep one row per time")
             at = t[once].get_indexer(want)
             if (at < 0).any():
-                raise LstmkitError(f"the future table has no row for {who} at {want[int(np.flatnonzero(at < 0)[0])]} in {time_col!r}; "
-                                   f"it needs one row per forecast time, {want[0]} to {want[-1]}")
+                wanted = shown(want) if isinstance(want, pd.DatetimeIndex) else want
+                raise LstmkitError(f"the future table has no row for {who} at {_stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
+                                   f"{time_col!r}; it needs one row per forecast time, {_stamp(wanted[0])} to {_stamp(wanted[-1])}")
             rows = rows[once].iloc[at]
         elif len(rows) < h:
             raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
@@ -409,18 +420,29 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
     return out
 
 
-def _future_times(raw: pd.Series, stamps: list[pd.Index]) -> np.ndarray:
-    """A future table's time column in the model's terms: integers as integers; dates as naive times, read
-    both ways where the day could come first, whichever finds more of the forecast times."""
+def _future_times(raw: pd.Series, stamps: list[pd.Index], zone: str | None) -> np.ndarray:
+    """A future table's time column in the model's terms: integers as integers; dates as naive times (UTC
+    where the history's are, ``zone``), read both ways where the day could come first, whichever finds
+    more of the forecast times. A column none of whose values reads as a time is an error."""
     if isinstance(stamps[0], pd.RangeIndex):
         return pd.to_numeric(raw, errors="coerce").to_numpy()
+    text = raw.astype(str).where(raw.notna()) if pd.api.types.is_integer_dtype(raw) else raw  # 20210302: a date, not nanoseconds
     wanted = pd.DatetimeIndex(np.concatenate([s.values for s in stamps]))
     readings = []
     for dayfirst in (False, True):
-        t = parse_times(raw, errors="coerce", dayfirst=dayfirst)
-        t, _ = without_zone(t, raw)
+        t, _ = without_zone(parse_times(text, errors="coerce", dayfirst=dayfirst), text, utc=zone is not None)
         readings.append(pd.DatetimeIndex(t))
-    return max(readings, key=lambda r: int(r.isin(wanted).sum())).values
+    best = max(readings, key=lambda r: int(r.isin(wanted).sum()))
+    if best.isna().all():
+        raise LstmkitError(f"the future table's column {raw.name!r} holds no time that can be read ({str(raw.dropna().iloc[0])[:30]!r}); "
+                           "write its times as the history's are, or drop the column to give the rows in forecast order")
+    return best.values
+
+
+def _stamp(t) -> str:
+    """A time as a message shows it: a date alone at midnight."""
+    t = pd.Timestamp(t) if not isinstance(t, (int, np.integer)) else t
+    return str(t.date()) if isinstance(t, pd.Timestamp) and t == t.normalize() and t.tz is None else str(t)
 
 
 def steps_between(last: str, times: pd.Index, freq: str | None, datetime: bool) -> int:

@@ -35,13 +35,16 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
             if text:
                 df = pd.read_csv(path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, header=0 if header else None)
             else:
-                as_written = {c: str for c in keep if c is not None}
-                df = pd.read_csv(path, sep=sep, skiprows=skip, dtype=as_written or None, header=0 if header else None)
+                df = pd.read_csv(path, sep=sep, skiprows=skip, header=0 if header else None)
                 if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
-                    other = pd.read_csv(path, sep=sep, skiprows=skip, decimal=",", dtype=as_written or None, header=0 if header else None)
+                    other = pd.read_csv(path, sep=sep, skiprows=skip, decimal=",", header=0 if header else None)
                     if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
                         df = other
-                df = _grouped_numbers(df, ";" if sep == ";" else ",", skip=tuple(as_written))
+                kept = [c for c in keep if c is not None and c in df.columns]
+                if kept:  # as written: "0007" stays "0007", and "NA" (Namibia) is no missing value
+                    written = pd.read_csv(path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, usecols=kept)
+                    df = df.assign(**{c: written[c].where(written[c].str.strip() != "") for c in kept})
+                df = _grouped_numbers(df, ";" if sep == ";" else ",", skip=tuple(kept))
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -53,22 +56,26 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
 
 
 # numbers written with thousands separators, as spreadsheets export them: "1,176.00" (English) or "1.176,00"
-# (German; the layout of semicolon files); every value of a text column must be one, and one at least grouped
-_GROUPED = {",": (r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", r"[+-]?\d+(?:\.\d+)?", ",", "."),
-            ";": (r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", r"[+-]?\d+(?:,\d+)?", ".", ",")}
+# (German; the layout of semicolon files). "1,500" alone could be a decimal comma, and "1.234" a decimal
+# point, so a column is read so only when every value fits and one at least cannot be a decimal: two groups
+# ("1,234,567") or a group and a decimal part ("1,176.00")
+_GROUPED = {",": (r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", r"[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|[+-]?\d{1,3}(?:,\d{3})+\.\d+",
+                  r"[+-]?\d+(?:\.\d+)?", ",", "."),
+            ";": (r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", r"[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|[+-]?\d{1,3}(?:\.\d{3})+,\d+",
+                  r"[+-]?\d+(?:,\d+)?", ".", ",")}
 
 
 def _grouped_numbers(df: pd.DataFrame, layout: str, skip: tuple = ()) -> pd.DataFrame:
     """``df`` with each text column of numbers written with thousands separators read as numbers."""
-    grouped, plain, thousands, decimal = _GROUPED[layout]
+    grouped, unambiguous, plain, thousands, decimal = _GROUPED[layout]
     for col in df.columns:
         if col in skip or not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
             continue
-        cells = df[col].dropna().astype(str).str.strip()
-        if not len(cells):
+        first = df[col].dropna().head(200).astype(str).str.strip()  # most text columns fail here, unscanned
+        if not len(first) or not (first.str.fullmatch(grouped) | first.str.fullmatch(plain)).all():
             continue
-        has_groups = cells.str.fullmatch(grouped)
-        if has_groups.any() and (has_groups | cells.str.fullmatch(plain)).all():
+        cells = df[col].dropna().astype(str).str.strip()
+        if (cells.str.fullmatch(grouped) | cells.str.fullmatch(plain)).all() and cells.str.fullmatch(unambiguous).any():
             as_number = df[col].astype(str).str.strip().str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
             df[col] = pd.to_numeric(as_number.where(df[col].notna()), errors="coerce")
     return df
@@ -80,15 +87,28 @@ def saved_index(col) -> bool:
 
 
 def _delimiter(path: Path) -> tuple[str, int]:
-    """The CSV delimiter and the lines to skip before the header. Excel's ``sep=;`` first line names it
-    (and is skipped); else the first of ``,;\\t|`` that the header line holds, as a header's spaces ("Sales
-    Amount") are part of a name; else runs of spaces (aligned columns); else a comma (one column)."""
+    """The CSV delimiter and the lines to skip before the header. Excel's ``sep=;`` first line names it (and is
+    skipped). Else, among ``;\\t|,``, those that split the header into columns and every one of the next few
+    lines into as many (quotes respected: ``"Sales, net"`` is one column); of those, the one making the most
+    columns, a semicolon before a comma on a tie (a comma inside a field is the commoner). Else runs of
+    spaces (aligned columns); else a comma (one column)."""
+    import csv
+    import io
+
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
-        header = f.readline()
-        named = re.fullmatch(r"\s*\"?sep=(.)\"?\s*", header)
-        if named:
-            return named.group(1), 1
-    found = [sep for sep in (",", ";", "\t", "|") if sep in header]
+        lines = [line for _, line in zip(range(8), f)]
+    if not lines:
+        return ",", 0
+    named = re.fullmatch(r"\s*\"?sep=(.)\"?\s*", lines[0])
+    if named:
+        return named.group(1), 1
+    found = []
+    for rank, sep in enumerate((";", "\t", "|", ",")):
+        counts = [len(row) for row in csv.reader(io.StringIO("".join(lines)), delimiter=sep) if row]
+        if counts and counts[0] > 1:
+            steady = all(n == counts[0] for n in counts[1:-1]) and (len(counts) < 2 or counts[-1] <= counts[0])
+            found.append((steady, counts[0], -rank, sep))
     if found:
-        return max(found, key=header.count), 0
-    return (r"\s+", 0) if header.strip() and re.search(r"\S\s+\S", header.strip()) else (",", 0)
+        return max(found)[3], 0
+    header = lines[0].strip()
+    return (r"\s+", 0) if header and re.search(r"\S\s+\S", header) else (",", 0)

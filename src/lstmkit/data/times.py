@@ -70,12 +70,13 @@ def _zoned(raw: pd.Series) -> bool:
     return textual(raw) and bool(raw.dropna().astype(str).str.contains(_OFFSET).any())
 
 
-def without_zone(stamps: pd.Series, raw: pd.Series) -> tuple[pd.Series, str | None]:
+def without_zone(stamps: pd.Series, raw: pd.Series, utc: bool | None = None) -> tuple[pd.Series, str | None]:
     """Times with a zone as naive times, and the zone a forecast's times are shown in (None: none).
 
     With one time of day throughout (daily or coarser data), the local dates as written, which a change of
     daylight saving time would shift in UTC; with several (hourly), UTC, where no hour repeats or goes
-    missing, shown back in the zone the times had (a column of changing offsets: UTC).
+    missing, shown back in the zone the times had (a column of changing offsets: UTC). ``utc`` True or
+    False makes that choice instead (a future table read as its model's training data was).
     """
     zone = getattr(stamps.dt, "tz", None)
     if zone is None:
@@ -83,7 +84,7 @@ def without_zone(stamps: pd.Series, raw: pd.Series) -> tuple[pd.Series, str | No
     local = stamps.dt.tz_localize(None)
     if textual(raw) and str(zone) == "UTC":  # written with offsets: the wall-clock times as written
         local = pd.to_datetime(raw.astype(str).str.replace(_OFFSET, "", regex=True), errors="coerce")
-    if local.notna().all() and local.dt.time.nunique() == 1:
+    if utc is False or (utc is None and local.notna().all() and local.dt.time.nunique() == 1):
         return local, None
     return stamps.dt.tz_convert(None), str(zone)
 
@@ -190,18 +191,31 @@ def spread(a: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def count_step(df: pd.DataFrame, col: str, id: str | None) -> int | None:
-    """The step an integer time column counts in: the greatest common divisor of its rises within every
-    series (1 for years with a gap, which ``counted_times`` then names; 5 for every fifth year). None when
-    it is empty somewhere, or falls or repeats within a series ("year" beside a "month" column)."""
+def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) -> int | None:
+    """The step an integer time column counts in: the greatest common divisor of each series' rises (1 for
+    years with a gap, which ``counted_times`` then names; 5 for every fifth year). None when it is empty
+    somewhere, or falls or repeats within a series ("year" beside a "month" column); for a column ``found``
+    rather than given, also when the step is not the commonest rise (jittered epoch seconds: no count, so
+    row order, as before). Series that count in different steps are an error naming two."""
     if df[col].isna().any():
         return None
-    groups = [df[col]] if not id else [g for _, g in df.groupby(id, sort=False)[col]]
-    rises = [np.diff(g.to_numpy(np.int64)) for g in groups]
-    if any((r <= 0).any() for r in rises):
-        return None
-    found = np.concatenate(rises) if rises else np.zeros(0, np.int64)
-    return int(np.gcd.reduce(found)) if len(found) else 1
+    groups = [("", df[col])] if not id else list(df.groupby(id, sort=False)[col])
+    steps = {}
+    for name, g in groups:
+        rises = np.diff(g.to_numpy(np.int64))
+        if (rises <= 0).any():
+            return None
+        if len(rises):
+            step = int(np.gcd.reduce(rises))
+            values, counts = np.unique(rises, return_counts=True)
+            if found and values[np.argmax(counts)] != step:
+                return None
+            steps[name] = step
+    if len(set(steps.values())) > 1:
+        (a, sa), (b, sb) = next(((x, y) for x in steps.items() for y in steps.items() if x[1] != y[1]))
+        raise LstmkitError(f"series {a!r} counts {col!r} in steps of {sa} and series {b!r} in steps of {sb}; "
+                           "give every series the same step")
+    return next(iter(steps.values()), 1)
 
 
 def counted_times(n: np.ndarray, label: str, col: str, step: int = 1) -> pd.RangeIndex:

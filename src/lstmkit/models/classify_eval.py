@@ -15,42 +15,42 @@ from ..data.labeled import as_labels, plain
 
 def report(clf, X, y) -> dict:
     """Score ``clf`` on cases ``X`` with true labels ``y``; labels the model never saw count as errors.
-    A label matches a class written another way by one file or another (``1.0``, ``"1"`` for the class 1).
+    Where one side is numbers and the other text, or both numbers, a label matches the class of the same
+    value (``1.0`` or ``"1"`` for the class 1, as another file may write it); texts match texts exactly.
     Macro-F1 averages over the classes among the true or predicted labels, as scikit-learn's does."""
     from sklearn.metrics import confusion_matrix, f1_score
 
     pred = clf.predict(X)
     y = as_labels(y, len(pred))
     classes = [plain(c) for c in clf.classes_]
-    keys = [_key(c) for c in classes]
-    y_keys, pred_keys = [_key(v) for v in y], [_key(v) for v in pred]
+    texts = all(isinstance(c, str) for c in classes) and all(isinstance(plain(v), str) for v in y)
+    key = (lambda v: ("text", plain(v))) if texts else _value
+    keys = [key(c) for c in classes]
+    y_keys, pred_keys = [key(v) for v in y], [key(v) for v in pred]
     first = {}
     for v, k in zip(y, y_keys):
         first.setdefault(k, plain(v))
     unseen = sorted(set(y_keys) - set(keys), key=str)
-    labels = keys + unseen
-    present = set(y_keys) | set(pred_keys)
-    cm = confusion_matrix(y_keys, pred_keys, labels=labels)
-    f1 = f1_score(y_keys, pred_keys, labels=[k for k in labels if k in present], average="macro", zero_division=0)
-    return {"accuracy": float(np.mean([a == b for a, b in zip(y_keys, pred_keys)])), "macro_f1": float(f1),
+    # as indices, so that scikit-learn never compares keys of two kinds
+    index = {k: i for i, k in enumerate(keys + unseen)}
+    yi, pi = [index[k] for k in y_keys], [index[k] for k in pred_keys]
+    present = sorted(set(yi) | set(pi))
+    cm = confusion_matrix(yi, pi, labels=list(range(len(index))))
+    f1 = f1_score(yi, pi, labels=present, average="macro", zero_division=0)
+    return {"accuracy": float(np.mean(np.asarray(yi) == np.asarray(pi))), "macro_f1": float(f1),
             "cases": int(len(y)), "labels": classes + [first[k] for k in unseen], "confusion": cm.tolist(),
             "unseen": [first[k] for k in unseen]}
 
 
-def _key(v) -> str:
-    """A label as text that is the same however a file wrote it: 1, 1.0 and "1" are "1"; "cat" is "cat"."""
+def _value(v) -> tuple:
+    """A label's key where numbers are involved: ("number", 1.0) for 1, 1.0 and "1"; ("text", v) else."""
     v = plain(v)
-    if isinstance(v, str):
-        try:
-            number = float(v)
-        except ValueError:
-            return v
-        return str(int(number)) if number.is_integer() and v.strip() == v else v
     if isinstance(v, (bool, np.bool_)):
-        return str(v)
-    if isinstance(v, (int, float)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
+        return ("text", str(v))
+    try:
+        return ("number", float(v)) if not isinstance(v, str) or v.strip() == v else ("text", v)
+    except (TypeError, ValueError):
+        return ("text", v)
 
 
 def unseen_note(r: dict) -> str:

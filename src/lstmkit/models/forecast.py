@@ -112,7 +112,7 @@ class Forecaster:
                        "last_times": [str(t[-1]) for t in ss.times], "datetime": isinstance(ss.times[0], pd.DatetimeIndex),
                        "known_mean": kmean, "known_std": kstd, "past_mean": pmean, "past_std": pstd,
                        "past_tails": [p[-tail_len:].tolist() for p in ss.past], "known_tails": [k[-tail_len:].tolist() for k in ss.known] if ss.known_names else None,
-                       "interval_scale": {}, "id_kind": ss.id_kind, "zone": ss.zone,
+                       "interval_scale": {}, "id_kind": ss.id_kind, "zone": ss.zone, "ids_as_written": True,
                        "step": ss.times[0].step if isinstance(ss.times[0], pd.RangeIndex) else 1,
                        "lengths": [len(v) for v in ss.values]}
         prepared = [rollout.prepare(self, i, ss.values[i], ss.times[i], ss.past[i], ss.known[i], horizon=model_h) for i in range(len(ss))]
@@ -226,9 +226,15 @@ class Forecaster:
             known = [np.asarray(k, float).reshape(len(t), len(cols.known)) for k, t in zip(s.get("known_tails") or [[]] * len(s["tails"]), s["tails"])]
             past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
             return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
-                             list(cols.known), list(cols.past), cols.target, cols.time)
+                             list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
         ss = to_series(data, cols.target, cols.time if not isinstance(data, pd.Series) else None, cols.id,
-                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False)
+                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
+                       ids_as_written=self.series.get("ids_as_written", False))
+        step = self.series.get("step", 1)
+        for name, t in zip(ss.ids, ss.times):
+            if isinstance(t, pd.RangeIndex) and len(t) > 1 and cols.time and t.step != step:
+                raise LstmkitError(f"{'series ' + repr(name) if name else 'the data'} counts {cols.time!r} in steps of {t.step}; "
+                                   f"the model was trained on steps of {step}: give it data at those times")
         return ss
 
     def predict(self, h: int | None = None, data=None, *, levels: list | None = None, future=None, fill: str | None = None) -> pd.DataFrame:
@@ -266,8 +272,8 @@ class Forecaster:
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         frame = forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")
-        zone = self.series.get("zone")
-        if zone:  # times kept in UTC, shown in the zone they were written in
+        zone = ss.zone
+        if zone:  # times kept in UTC, shown in the zone the data forecast from wrote them in
             at = self.columns.time or "step"
             frame[at] = pd.DatetimeIndex(frame[at]).tz_localize("UTC").tz_convert(zone)
         kind, col = self.series.get("id_kind", "str"), self.columns.id

@@ -23,6 +23,28 @@ from ..errors import LstmkitError
 from .forecast_intervals import nested, quantile_scale
 
 
+def _id_index(saved: list[str], names: list[str]) -> dict:
+    """Each name of ``names`` that is a series the model was fitted on, and that series' position. A name
+    matches as written, or else as the number it writes: a model fitted on ids read as numbers (7) knows
+    the series a CSV writes "007", as one fitted on "007" knows 7."""
+    index = {name: i for i, name in enumerate(saved)}
+    by_number = {}
+    for name, i in index.items():
+        by_number.setdefault(_as_number(name), []).append(i)
+    for name in names:
+        same = by_number.get(_as_number(name), [])
+        if name not in index and _as_number(name) is not None and len(same) == 1:
+            index[name] = same[0]
+    return index
+
+
+def _as_number(name: str):
+    try:
+        return float(name) if name.strip() == name and name else None
+    except ValueError:
+        return None
+
+
 def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
              known_future: np.ndarray | None = None, scaler: Scaler | None = None, si: int | None = None, end: int = 0) -> Prepared:
     """Series ``i`` in network units (its last point ``end`` steps after the training end), its calendar
@@ -54,7 +76,7 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     ``scaler`` and ``ends`` replace the model's preparation and each history's distance from its training
     end (the validation forecast: the held-out steps' own scaler, fitted on exactly these histories)."""
     c, spec = fc.config, fc.spec
-    id_index = {name: i for i, name in enumerate(fc.series["ids"])}
+    id_index = _id_index(fc.series["ids"], ss.ids)
     scalers = []
     for j, name in enumerate(ss.ids):
         if name in id_index:
@@ -74,7 +96,7 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     out_mean = [np.zeros(0) for _ in ss.ids]
     out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
     times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
-    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times)
+    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone)
     block, done = spec.horizon, 0
     while done < h:
         xs, fs, levels, anchors = [], [], [], []
