@@ -272,3 +272,12 @@ def test_evaluate_names_unseen_characters_or_drops_them_when_asked(tiny_lm, run_
     held.write_text("the cat Bsat on the mat.\n" * 5, encoding="utf-8")
     code, stdout, stderr = run_cli("evaluate", tmp_path / "lm", held, "--unknown", "drop", "--json")
     assert code == 0 and "5 characters the model never saw were left out" in stderr, stderr
+
+
+def test_a_huge_whole_number_of_steps_is_whole_and_a_text_one_is_refused():
+    # the loader fuzzer's find: float() of a 10^30 step count overflowed, a traceback from lstmkit.load
+    from lstmkit.train import TrainConfig
+
+    assert TrainConfig.from_dict({"steps": 10**30}).steps == 10**30
+    with pytest.raises(LstmkitError, match="must be a whole number"):
+        TrainConfig(steps="3")

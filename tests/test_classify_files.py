@@ -51,6 +51,11 @@ def test_text_classes_that_read_as_one_number_stay_apart():
     assert r["accuracy"] == 0.75 and r["confusion"] == [[2, 0], [1, 1]]
 
 
+def test_text_classes_that_collide_as_numbers_are_matched_as_text():
+    r = report(_Fixed(["01", "1"], ["01", "1", "1"]), [0, 1, 2], np.array([1, 1, 1], dtype=object))
+    assert r["labels"] == ["01", "1"] and r["accuracy"] == pytest.approx(2 / 3)
+
+
 def test_labels_the_model_never_saw_are_errors_in_rows_of_their_own():
     r = report(_Fixed(["a", "b"], ["a", "b", "a"]), [0, 1, 2], ["a", "b", "c"])
     assert r["labels"] == ["a", "b", "c"] and r["unseen"] == ["c"] and r["confusion"][2] == [1, 0, 0]

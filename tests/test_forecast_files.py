@@ -61,13 +61,22 @@ def test_future_times_are_read_as_the_history_was():
         fd.predict(future=pd.DataFrame({"date": ["day 1", "day 2"], "promo": [1, 0]}))
 
 
-def test_a_zoned_model_forecasting_from_unzoned_data_keeps_that_data_s_times():
+def test_times_without_a_zone_are_the_zoned_model_s_local_times():
     t = pd.date_range("2021-01-01", periods=60, freq="h")
-    v = np.sin(np.arange(60) / 3) + 5
+    v = np.sin(np.arange(60) * 2 * np.pi / 24) + 5
     zoned = pd.DataFrame({"time": t.strftime("%Y-%m-%dT%H:%M:00+02:00"), "v": v})
     fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(zoned, target="v", time="time")
-    p = fc.predict(data=pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "v": v}))
-    assert p["time"].tolist() == [t[-1] + pd.Timedelta(hours=k) for k in (1, 2)]
+    own = fc.predict()
+    naive = fc.predict(data=pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "v": v}))  # the same wall-clock times
+    pd.testing.assert_frame_equal(naive, own)
+    assert own["time"].iloc[0] == pd.Timestamp(t[-1] + pd.Timedelta(hours=1)).tz_localize("UTC+02:00")
+
+
+def test_an_empty_future_time_column_gives_the_rows_in_order():
+    df = _promo_table()
+    fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(df, target="sales", time="date", known=("promo",))
+    pd.testing.assert_frame_equal(fc.predict(future=pd.DataFrame({"date": [None, None], "promo": [1, 0]})),
+                                  fc.predict(future=pd.DataFrame({"promo": [1, 0]})))
 
 
 # ---------------------------------------------------------------------------- times
@@ -116,7 +125,11 @@ def test_integer_times_that_jitter_stay_row_order_and_steps_must_agree(tmp_path)
                           "v": np.arange(40.0)})
     with pytest.raises(LstmkitError, match="series 'a' counts 'year' in steps of 10 and series 'b' in steps of 5"):
         lstmkit.Forecaster(horizon=2, **FAST).fit(panel, target="v", time="year", id="id")
+    gap = pd.DataFrame({"id": ["a"] * 5 + ["b"] * 3, "year": [2000, 2001, 2002, 2003, 2004, 2000, 2002, 2003], "v": np.arange(8.0)})
+    with pytest.raises(LstmkitError, match="series 'b': the integer times in 'year' jump from 2000 to 2002"):
+        lstmkit.Forecaster(horizon=1, **FAST).fit(gap, target="v", time="year", id="id")
     fives = lstmkit.Forecaster(horizon=2, **FAST).fit(pd.DataFrame({"year": np.arange(1800, 2000, 5), "v": np.arange(40.0)}), target="v")
+    assert len(fives.predict(data=pd.Series(np.arange(40.0)))) == 2  # row numbers, not a count in another step
     with pytest.raises(LstmkitError, match="counts 'year' in steps of 1; the model was trained on steps of 5"):
         fives.predict(data=pd.DataFrame({"year": np.arange(1960, 2000), "v": np.arange(40.0)}))
 
@@ -142,6 +155,10 @@ def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
     old.series.update(ids=["7", "101", "12"], id_kind="int")  # "0007", "0101", "12" as pandas read them
     before = old.predict(2, str(path)).set_index("store")["mean"]
     assert before.index.unique().tolist() == [7, 12, 101] and np.allclose(before.loc[[7, 101, 12]], new.loc[["0007", "0101", "12"]])
+    # a model fitted on the ids as numbers (a DataFrame read by pandas) scores and reads futures of the file's "007"
+    numbers_model = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(pd.read_csv(path), target="units", time="month", id="store")
+    from lstmkit.models.forecast_eval import evaluate
+    assert np.isfinite(evaluate(numbers_model, str(path), 2, with_classical=False)["table"]["lstmkit"]["rmse"])
     # "NA" (Namibia) is an id as written, not a missing one; Parquet keeps its own types
     countries = tmp_path / "countries.csv"
     pd.DataFrame(rows).assign(store=lambda d: d["store"].map({"0101": "NA", "0007": "DE", "12": "FR"})).to_csv(countries, index=False)
@@ -180,6 +197,12 @@ def test_text_that_only_may_be_grouped_stays_text(tmp_path, text):
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
     assert read_table(path).iloc[:, 1].dtype == object
+
+
+def test_one_column_of_decimal_commas_is_one_column(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("v\n1,5\n2,5\n3,25\n", encoding="utf-8")
+    assert read_table(path)["v"].tolist() == [1.5, 2.5, 3.25]
 
 
 @pytest.mark.parametrize("text, columns, first", [

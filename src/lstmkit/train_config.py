@@ -59,7 +59,9 @@ class TrainConfig:
     def __post_init__(self):
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise LstmkitError(f"--seed {self.seed!r} must be a whole number of 0 or more")
-        if self.steps is not None and (isinstance(self.steps, bool) or not float(self.steps).is_integer()):
+        # an int of any size is whole (float() of a huge one overflows); a float must be whole
+        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, (int, float))
+                                       or (isinstance(self.steps, float) and not self.steps.is_integer())):
             raise LstmkitError(f"--steps {self.steps!r} must be a whole number")
         budgets = [b for b in (self.steps, self.epochs, self.minutes) if b is not None]
         if len(budgets) > 1:

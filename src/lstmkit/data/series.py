@@ -10,6 +10,7 @@ Files are read by ``tables.read_table`` and the time column by ``times``. Every 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,6 +102,15 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
     raise LstmkitError(f"cannot read a series from a {type(data).__name__}; pass a DataFrame, a Series, an array or a CSV/Parquet path")
 
 
+def _in_zone(stamps: pd.Series, zone: str, col: str) -> pd.Series:
+    """Naive local times of ``zone`` as naive UTC times; an hour the clock repeats is named."""
+    local = stamps.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+    if local.isna().any():
+        at = stamps[local.isna()].iloc[0]
+        raise LstmkitError(f"time {at} in {col!r} happens twice in {zone} (the clock went back); write the times with their offsets")
+    return local.dt.tz_convert(None)
+
+
 def _csv(data) -> bool:
     """Whether ``data`` is a path to a CSV (whose id column is read as written: see ``read_table(keep=)``)."""
     return isinstance(data, (str, Path)) and Path(data).suffix.lower() not in (".parquet", ".pq")
@@ -150,7 +160,7 @@ def _fill(values: np.ndarray, how: str) -> np.ndarray:
 
 def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
               past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
-              ids_as_written: bool = True) -> SeriesSet:
+              ids_as_written: bool = True, model_zone: str | None = None) -> SeriesSet:
     """Check a long table and split it into regular series.
 
     Args:
@@ -168,6 +178,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
             which keeps the columns it was trained with).
         ids_as_written: read a CSV's id column as the file writes it ("0007"); a model saved before that
             was so read its ids as pandas reads them ("7"), and reads new files the same way.
+        model_zone: the zone a saved model's times were written in (kept in UTC): times written without one
+            are that zone's local times, and are read into UTC as the model's were.
 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
@@ -221,6 +233,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         if stamps.isna().any():
             raise LstmkitError(f"time column {time!r} is empty at row {int(np.flatnonzero(stamps.isna().to_numpy())[0]) + 1}; every row needs a time")
         stamps, zone = without_zone(stamps, df[time])
+        if model_zone and zone is None and getattr(stamps.dt, "tz", None) is None and stamps.dt.time.nunique() > 1:
+            stamps, zone = _in_zone(stamps, model_zone, time), model_zone
     id_kind = "str"
     if id:
         # ids are kept as text (a saved model's JSON, a new file's matching); their kind comes back on output
@@ -370,8 +384,25 @@ def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
     return pd.RangeIndex(start, start + h * step, step)
 
 
+def id_number(name) -> int | None:
+    """The whole number an id writes ("007" and "7": 7), or None: how ids written one way match ids written
+    another (a file read as written against a model fitted on numbers, and back)."""
+    text = str(name)
+    return int(text) if re.fullmatch(r"[+-]?\d{1,18}", text) else None
+
+
+def rows_of_id(column: pd.Series, name: str) -> np.ndarray:
+    """The rows of ``column`` that hold the id ``name``: as written, or else as the same whole number."""
+    text = column.astype(str)
+    exact = (text == name).to_numpy()
+    number = id_number(name)
+    if exact.any() or number is None:
+        return exact
+    return np.array([id_number(v) == number for v in text])
+
+
 def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
-                stamps: list[pd.Index] | None = None, zone: str | None = None) -> list[np.ndarray] | None:
+                stamps: list[pd.Index] | None = None, zone: str | None = None, ids_as_written: bool = True) -> list[np.ndarray] | None:
     """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
     table (or a path) with those columns and the id column; None when the model has no known covariates.
 
@@ -384,17 +415,18 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
     if future is None:
         raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
                            "with --future FILE (future= in Python)")
-    fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,))
+    fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,) if ids_as_written else ())
     missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
     if missing:
         raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(known)}{' and ' + id_col if id_col else ''}")
-    by_time = bool(time_col) and time_col in fdf.columns and stamps is not None
+    # a time column left empty gives the rows in order, as a table without one does
+    by_time = bool(time_col) and time_col in fdf.columns and stamps is not None and bool(fdf[time_col].notna().any())
     when = _future_times(fdf[time_col], stamps, zone) if by_time else None
     shown = (lambda t: t.tz_localize("UTC").tz_convert(zone)) if zone else (lambda t: t)
     out = []
     for j, name in enumerate(ids):
         who = f"series {name!r}" if name else "the series"
-        mask = np.ones(len(fdf), bool) if not id_col else (fdf[id_col].astype(str) == name).to_numpy()
+        mask = np.ones(len(fdf), bool) if not id_col else rows_of_id(fdf[id_col], name)
         rows = fdf[mask]
         if by_time:
             t, want = pd.Index(when[mask]), stamps[j][:h]
@@ -430,7 +462,10 @@ def _future_times(raw: pd.Series, stamps: list[pd.Index], zone: str | None) -> n
     wanted = pd.DatetimeIndex(np.concatenate([s.values for s in stamps]))
     readings = []
     for dayfirst in (False, True):
-        t, _ = without_zone(parse_times(text, errors="coerce", dayfirst=dayfirst), text, utc=zone is not None)
+        t = parse_times(text, errors="coerce", dayfirst=dayfirst)
+        if zone and getattr(t.dt, "tz", None) is None:  # written without a zone: the history's
+            t = t.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
+        t, _ = without_zone(t, text, utc=zone is not None)
         readings.append(pd.DatetimeIndex(t))
     best = max(readings, key=lambda r: int(r.isin(wanted).sum()))
     if best.isna().all():

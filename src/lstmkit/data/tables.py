@@ -111,4 +111,9 @@ def _delimiter(path: Path) -> tuple[str, int]:
     if found:
         return max(found)[3], 0
     header = lines[0].strip()
-    return (r"\s+", 0) if header and re.search(r"\S\s+\S", header) else (",", 0)
+    if header and re.search(r"\S\s+\S", header):
+        return r"\s+", 0
+    data = [line.strip() for line in lines[1:] if line.strip()]
+    if data and all(line.count(",") == 1 for line in data):  # one column of decimal commas ("1,5"), no delimiter
+        return ";", 0  # read as one column, where the semicolon reading takes decimal commas
+    return ",", 0

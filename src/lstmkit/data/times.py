@@ -200,7 +200,7 @@ def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) 
     if df[col].isna().any():
         return None
     groups = [("", df[col])] if not id else list(df.groupby(id, sort=False)[col])
-    steps = {}
+    steps, regular = {}, True
     for name, g in groups:
         rises = np.diff(g.to_numpy(np.int64))
         if (rises <= 0).any():
@@ -211,6 +211,9 @@ def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) 
             if found and values[np.argmax(counts)] != step:
                 return None
             steps[name] = step
+            regular = regular and len(values) == 1
+    if len(set(steps.values())) > 1 and not regular:  # a gap somewhere: counted_times names it, in the common step
+        return int(np.gcd.reduce(list(steps.values())))
     if len(set(steps.values())) > 1:
         (a, sa), (b, sb) = next(((x, y) for x in steps.items() for y in steps.items() if x[1] != y[1]))
         raise LstmkitError(f"series {a!r} counts {col!r} in steps of {sa} and series {b!r} in steps of {sb}; "

@@ -25,6 +25,8 @@ def report(clf, X, y) -> dict:
     classes = [plain(c) for c in clf.classes_]
     texts = all(isinstance(c, str) for c in classes) and all(isinstance(plain(v), str) for v in y)
     key = (lambda v: ("text", plain(v))) if texts else _value
+    if len({key(c) for c in classes}) < len(classes):  # classes "01" and "1": as numbers they would be one
+        key = lambda v: ("text", str(plain(v)))  # noqa: E731
     keys = [key(c) for c in classes]
     y_keys, pred_keys = [key(v) for v in y], [key(v) for v in pred]
     first = {}

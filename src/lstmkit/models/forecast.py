@@ -229,10 +229,10 @@ class Forecaster:
                              list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
         ss = to_series(data, cols.target, cols.time if not isinstance(data, pd.Series) else None, cols.id,
                        known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
-                       ids_as_written=self.series.get("ids_as_written", False))
+                       ids_as_written=self.series.get("ids_as_written", False), model_zone=self.series.get("zone"))
         step = self.series.get("step", 1)
         for name, t in zip(ss.ids, ss.times):
-            if isinstance(t, pd.RangeIndex) and len(t) > 1 and cols.time and t.step != step:
+            if isinstance(t, pd.RangeIndex) and len(t) > 1 and ss.time_col and t.step != step:
                 raise LstmkitError(f"{'series ' + repr(name) if name else 'the data'} counts {cols.time!r} in steps of {t.step}; "
                                    f"the model was trained on steps of {step}: give it data at those times")
         return ss
@@ -266,9 +266,13 @@ class Forecaster:
         if unknown:
             raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
                                "retrain with it among the levels (--level on the command line, levels= in Python)")
-        ss = self.histories(data, fill)
-        means, qs, stamps = rollout.forecast(self, ss, int(h), future)
-        return self._frame(ss, means, qs, stamps, levels)
+        return self.forecast_series(self.histories(data, fill), int(h), future, levels)
+
+    def forecast_series(self, ss: SeriesSet, h: int, future=None, levels: list | None = None) -> pd.DataFrame:
+        """``predict``'s forecast from series already read: ``h`` rows per series, in ``ss``'s order (so that
+        a scorer can read them by position, whatever the ids' written form)."""
+        means, qs, stamps = rollout.forecast(self, ss, h, future)
+        return self._frame(ss, means, qs, stamps, self.config.levels if levels is None else levels)
 
     def _frame(self, ss: SeriesSet, means, qs, stamps, levels) -> pd.DataFrame:
         frame = forecast_frame(ss.ids, means, qs, stamps, self.config.levels, levels, self.columns.id, self.columns.time or "step")

@@ -184,13 +184,14 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     if h < 1:
         raise LstmkitError(f"--horizon {h} must be a positive number of steps")
     ss = to_series(data, cols.target, cols.time, cols.id, known=tuple(cols.known), past=tuple(cols.past), fill=fill,
-                   freq=model.series["freq"], find_time=False)
+                   freq=model.series["freq"], find_time=False, ids_as_written=model.series.get("ids_as_written", False),
+                   model_zone=model.series.get("zone"))
     short = [(name, len(v)) for name, v in zip(ss.ids, ss.values) if len(v) <= h + 2]
     if short:
         raise LstmkitError(f"{('series ' + repr(short[0][0])) if short[0][0] else 'the series'} has {short[0][1]} points; "
                            f"evaluating a {h}-step forecast needs more than {h + 2}")
     hist_ss, actuals = ss.cut(h)
-    fc = model.predict(h, frame_of(hist_ss, cols), future=_future_of(ss, cols, h, h))
+    fc = model.forecast_series(hist_ss, h, future=_future_of(ss, cols, h, h))
     season = model.summary.get("season") or model.config.season or 1
     ours = _per_series(fc, hist_ss, cols, "mean")
     base, seconds = baselines(hist_ss.values, h, season, with_classical=with_classical, notes=notes)
@@ -208,21 +209,27 @@ def seen_in_training(model, ss: SeriesSet, h: int) -> int:
     for that series: there the network's score is in-sample, where every baseline's is out of sample."""
     if not model.columns.time:
         return 0  # row numbers count from each file's first row: another file's rows cannot be placed in time
-    ends = dict(zip(model.series["ids"], model.series["last_times"]))
+    from .forecast_rollout import series_index
+
+    at = series_index(model.series["ids"], ss.ids)
     seen = 0
     for name, times in zip(ss.ids, ss.times):
-        if name not in ends:
+        if name not in at:
             continue
-        end = pd.Timestamp(ends[name]) if model.series["datetime"] else type(times[0])(ends[name])
+        last = model.series["last_times"][at[name]]
+        end = pd.Timestamp(last) if model.series["datetime"] else type(times[0])(last)
         seen += int(np.sum(np.asarray(times[-h:]) <= end))
     return seen
 
 
 def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
+    """A forecast's ``column``, one array per series of ``ss``, found by id; a forecast whose ids are written
+    otherwise (7 for "007") holds the same number of rows per series in ``ss``'s order (``forecast_series``)."""
     if cols.id:
-        named = fc[cols.id].astype(str)  # a forecast gives numeric ids back as numbers; the series name them as text
-        return [fc.loc[named == name, column].to_numpy(float) for name in ss.ids]
-    return [fc[column].to_numpy(float)]
+        named = fc[cols.id].astype(str)
+        if set(ss.ids) <= set(named):
+            return [fc.loc[named == name, column].to_numpy(float) for name in ss.ids]
+    return list(np.split(fc[column].to_numpy(float), len(ss.ids)))
 
 
 def backtest(data, target: str | None = None, time_col: str | None = None, id: str | None = None, *, horizon: int = 12,

@@ -17,32 +17,26 @@ import pandas as pd
 import torch
 
 from ..data.scaling import Scaler
-from ..data.series import SeriesSet, calendar, future_times, read_future, steps_between
+from ..data.series import SeriesSet, calendar, future_times, id_number, read_future, steps_between
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
 from .forecast_intervals import nested, quantile_scale
 
 
-def _id_index(saved: list[str], names: list[str]) -> dict:
-    """Each name of ``names`` that is a series the model was fitted on, and that series' position. A name
-    matches as written, or else as the number it writes: a model fitted on ids read as numbers (7) knows
-    the series a CSV writes "007", as one fitted on "007" knows 7."""
+def series_index(saved: list[str], names: list[str]) -> dict:
+    """Each name of ``names`` that is a series the model was fitted on, and that series' position: as written,
+    or else as the whole number it writes (a model fitted on ids read as numbers, 7, knows the series a CSV
+    writes "007", and back), when that series is not itself among ``names``."""
     index = {name: i for i, name in enumerate(saved)}
     by_number = {}
     for name, i in index.items():
-        by_number.setdefault(_as_number(name), []).append(i)
+        if id_number(name) is not None:
+            by_number.setdefault(id_number(name), []).append(name)
     for name in names:
-        same = by_number.get(_as_number(name), [])
-        if name not in index and _as_number(name) is not None and len(same) == 1:
-            index[name] = same[0]
+        same = by_number.get(id_number(name), []) if name not in index else []
+        if len(same) == 1 and same[0] not in names:
+            index[name] = index[same[0]]
     return index
-
-
-def _as_number(name: str):
-    try:
-        return float(name) if name.strip() == name and name else None
-    except ValueError:
-        return None
 
 
 def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known: np.ndarray, horizon: int,
@@ -76,7 +70,7 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     ``scaler`` and ``ends`` replace the model's preparation and each history's distance from its training
     end (the validation forecast: the held-out steps' own scaler, fitted on exactly these histories)."""
     c, spec = fc.config, fc.spec
-    id_index = _id_index(fc.series["ids"], ss.ids)
+    id_index = series_index(fc.series["ids"], ss.ids)
     scalers = []
     for j, name in enumerate(ss.ids):
         if name in id_index:
@@ -96,7 +90,8 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     out_mean = [np.zeros(0) for _ in ss.ids]
     out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
     times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
-    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone)
+    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone,
+                               fc.series.get("ids_as_written", False))
     block, done = spec.horizon, 0
     while done < h:
         xs, fs, levels, anchors = [], [], [], []
@@ -144,7 +139,7 @@ def one_step(fc, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray
     ``y[:t]``. Returns (actuals, forecasts)."""
     ss = fc.histories(data)
     y, t_idx = ss.values[0], ss.times[0]
-    si = fc.series["ids"].index(ss.ids[0]) if ss.ids[0] in fc.series["ids"] else 0
+    si = series_index(fc.series["ids"], ss.ids).get(ss.ids[0], 0)
     sc = fc.scaler
     end = steps_after(fc, si, t_idx) if sc.seasonal(si) else 0
     p = prepare(fc, si, y, t_idx, ss.past[0], ss.known[0], fc.spec.horizon, end=end)
