@@ -4,6 +4,7 @@
     season_for(freq)                  the seasonal period a frequency implies (monthly 12, daily 7 ...)
     calendar(times, freq)             sin/cos calendar features (time, 2 * terms)
     future_times(last, freq, h)       the h timestamps after ``last``
+    id_number(name), rows_of_id(...)  ids matched as written, or as the whole number they write ("007" and 7)
 
 Files are read by ``tables.read_table`` and the time column by ``times``. Every problem with the input is one
 ``LstmkitError`` naming the column, the series and the row.
@@ -399,85 +400,6 @@ def rows_of_id(column: pd.Series, name: str) -> np.ndarray:
     if exact.any() or number is None:
         return exact
     return np.array([id_number(v) == number for v in text])
-
-
-def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
-                stamps: list[pd.Index] | None = None, zone: str | None = None, ids_as_written: bool = True) -> list[np.ndarray] | None:
-    """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
-    table (or a path) with those columns and the id column; None when the model has no known covariates.
-
-    When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
-    another order, or the history before them, are read right, and a missing time is named); without it,
-    the first ``h`` rows of each series are the forecast steps in order. ``zone``: the history's times are
-    kept in UTC and shown in that zone (``without_zone``), and the table's are read and named so too."""
-    if not known:
-        return None
-    if future is None:
-        raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
-                           "with --future FILE (future= in Python)")
-    fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,) if ids_as_written else ())
-    missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
-    if missing:
-        raise LstmkitError(f"the future table lacks column {missing[0]!r}; it needs {', '.join(known)}{' and ' + id_col if id_col else ''}")
-    # a time column left empty gives the rows in order, as a table without one does
-    by_time = bool(time_col) and time_col in fdf.columns and stamps is not None and bool(fdf[time_col].notna().any())
-    when = _future_times(fdf[time_col], stamps, zone) if by_time else None
-    shown = (lambda t: t.tz_localize("UTC").tz_convert(zone)) if zone else (lambda t: t)
-    out = []
-    for j, name in enumerate(ids):
-        who = f"series {name!r}" if name else "the series"
-        mask = np.ones(len(fdf), bool) if not id_col else rows_of_id(fdf[id_col], name)
-        rows = fdf[mask]
-        if by_time:
-            t, want = pd.Index(when[mask]), stamps[j][:h]
-            once = ~t.duplicated()
-            twice = t[~once][t[~once].isin(want)]
-            if len(twice):
-                raise LstmkitError(f"the future table has two rows for {who} at {_stamp(shown(twice[:1])[0])} in {time_col!r}; keep one row per time")
-            at = t[once].get_indexer(want)
-            if (at < 0).any():
-                wanted = shown(want) if isinstance(want, pd.DatetimeIndex) else want
-                raise LstmkitError(f"the future table has no row for {who} at {_stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
-                                   f"{time_col!r}; it needs one row per forecast time, {_stamp(wanted[0])} to {_stamp(wanted[-1])}")
-            rows = rows[once].iloc[at]
-        elif len(rows) < h:
-            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
-        vals = rows[known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
-        if not np.isfinite(vals).all():
-            i, k = (int(x[0]) for x in np.nonzero(~np.isfinite(vals)))
-            place = f"at {rows[time_col].iloc[i]}" if by_time else f"in its forecast step {i + 1}"
-            raise LstmkitError(f"the future table's column {known[k]!r} is missing or not a number for {who} {place}; "
-                               "give every forecast step a value (the future is not filled)")
-        out.append(vals)
-    return out
-
-
-def _future_times(raw: pd.Series, stamps: list[pd.Index], zone: str | None) -> np.ndarray:
-    """A future table's time column in the model's terms: integers as integers; dates as naive times (UTC
-    where the history's are, ``zone``), read both ways where the day could come first, whichever finds
-    more of the forecast times. A column none of whose values reads as a time is an error."""
-    if isinstance(stamps[0], pd.RangeIndex):
-        return pd.to_numeric(raw, errors="coerce").to_numpy()
-    text = raw.astype(str).where(raw.notna()) if pd.api.types.is_integer_dtype(raw) else raw  # 20210302: a date, not nanoseconds
-    wanted = pd.DatetimeIndex(np.concatenate([s.values for s in stamps]))
-    readings = []
-    for dayfirst in (False, True):
-        t = parse_times(text, errors="coerce", dayfirst=dayfirst)
-        if zone and getattr(t.dt, "tz", None) is None:  # written without a zone: the history's
-            t = t.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
-        t, _ = without_zone(t, text, utc=zone is not None)
-        readings.append(pd.DatetimeIndex(t))
-    best = max(readings, key=lambda r: int(r.isin(wanted).sum()))
-    if best.isna().all():
-        raise LstmkitError(f"the future table's column {raw.name!r} holds no time that can be read ({str(raw.dropna().iloc[0])[:30]!r}); "
-                           "write its times as the history's are, or drop the column to give the rows in forecast order")
-    return best.values
-
-
-def _stamp(t) -> str:
-    """A time as a message shows it: a date alone at midnight."""
-    t = pd.Timestamp(t) if not isinstance(t, (int, np.integer)) else t
-    return str(t.date()) if isinstance(t, pd.Timestamp) and t == t.normalize() and t.tz is None else str(t)
 
 
 def steps_between(last: str, times: pd.Index, freq: str | None, datetime: bool) -> int:

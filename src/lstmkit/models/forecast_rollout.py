@@ -17,7 +17,8 @@ import pandas as pd
 import torch
 
 from ..data.scaling import Scaler
-from ..data.series import SeriesSet, calendar, future_times, id_number, read_future, steps_between
+from ..data.future import read_future
+from ..data.series import SeriesSet, calendar, future_times, id_number, steps_between
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
 from .forecast_intervals import nested, quantile_scale
