@@ -219,8 +219,8 @@ def test_a_delimiter_inside_a_quoted_or_plain_header_name_is_no_delimiter(tmp_pa
 
 def test_a_table_without_numbers_names_a_value_and_the_fix(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("date,value\n2020-01-01,12 kg\n2020-02-01,13 kg\n", encoding="utf-8")
-    with pytest.raises(LstmkitError, match=r"no column holds numbers .*'12 kg' in 'value'; write the values as plain numbers"):
+    path.write_text("date,value\n2020-01-01,12\n2020-02-01,13 kg\n", encoding="utf-8")
+    with pytest.raises(LstmkitError, match=r"no column holds numbers only .*'value' holds '13 kg' at row 2; write the values as plain"):
         lstmkit.Forecaster(horizon=1, **FAST).fit(str(path))
 
 

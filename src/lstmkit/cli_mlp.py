@@ -25,13 +25,18 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
     import pandas as pd
 
     from .data.tables import read_table as read_frame
+    from .data.tables import written_labels
 
-    frame = read_frame(path)  # the delimiter sniffed, as for every task's tables
+    frame = read_frame(path, keep=(label,))  # the delimiter sniffed, as for every task's tables; labels as written ("01")
+    if label in frame.columns:
+        frame[label] = written_labels(frame[label])
     if label is not None and label not in frame.columns:
         if need_label:
             raise LstmkitError(f"{path} has no column {label!r}; its columns are {', '.join(map(str, frame.columns[:12]))}")
         label = None
-    names = list(features) if features else [c for c in frame.columns if c != label]
+    from .data.tables import saved_index
+
+    names = list(features) if features else [c for c in frame.columns if c != label and not saved_index(c)]  # not pandas' row numbers
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise LstmkitError(f"{path} has no column(s) {', '.join(map(repr, missing))}; its columns are {', '.join(map(str, frame.columns[:12]))}")

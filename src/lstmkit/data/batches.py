@@ -56,7 +56,8 @@ class StreamBatches:
         if self.row_len < (self.bptt if self.shift else 1):
             raise LstmkitError(
                 f"the text has {len(self.tokens)} symbols, fewer than one batch needs ({need}: "
-                f"batch size {self.batch_size} x {self.bptt} steps); use a longer text or lower --batch-size/--bptt"
+                f"batch size {self.batch_size} x {self.bptt} steps, and {need - self.batch_size * self.bptt} more for the targets"
+                f"{' and the shifted starts' if reserve else ''}); use a longer text or lower --batch-size/--bptt"
             )
 
     @property

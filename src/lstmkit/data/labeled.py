@@ -158,10 +158,14 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     else:
         from .tables import read_table
 
-        df = read_table(p)
+        from .tables import written_labels
+
+        df = read_table(p, keep=(label, text))  # a label "01" and a text "007" as written
+        if label in df.columns:
+            df[label] = written_labels(df[label])
         df, headerless = _headerless(p, df, (label, text, id, time, *values))
-        if headerless and label is None and need_labels:
-            label = "class"  # the UCR layout's first column
+        if headerless and label is None:
+            label = "class"  # the UCR layout's first column, in a file to train on, evaluate or predict alike
     if not len(df):
         raise LstmkitError(f"{p} has no rows")
     if label is not None and label not in df.columns and optional_label:

@@ -42,6 +42,8 @@ def parse_pairs(text: str, where: str = "the pairs") -> list[tuple[str, str]]:
             raise LstmkitError(f"{where} line {n} has no tab: {_shown(line)}; write each pair as SOURCE<TAB>TARGET")
         src, tgt = line.split("\t")[:2]
         src, tgt = src.strip(), tgt.strip()
+        if not pairs and n == _first_line(text) and (src.lower(), tgt.lower()) == ("source", "target"):
+            continue  # a header row naming the two sides, as a table would have: no pair to learn
         if not src or not tgt:
             side = "source" if not src else "target"
             raise LstmkitError(f"{where} line {n} has an empty {side} side: {_shown(line)}; give both sides text, or drop the line")
@@ -49,6 +51,11 @@ def parse_pairs(text: str, where: str = "the pairs") -> list[tuple[str, str]]:
     if not pairs:
         raise LstmkitError(f"{where} holds no pairs; write one SOURCE<TAB>TARGET pair per line")
     return pairs
+
+
+def _first_line(text: str) -> int:
+    """The number of the first line that holds anything (a header row is looked for there)."""
+    return next((n for n, line in enumerate(text.split("\n"), 1) if line.strip()), 1)
 
 
 TABLES = (".csv", ".parquet", ".pq", ".jsonl")

@@ -196,8 +196,14 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         numeric = [c for c in df.columns if c not in (time, id) and pd.api.types.is_numeric_dtype(df[c]) and not saved_index(c)]
         if not numeric:
             texts = [c for c in df.columns if c not in (time, id) and not saved_index(c)]
-            sample = f", such as {str(df[texts[0]].dropna().iloc[0])[:20]!r} in {texts[0]!r}" if texts and df[texts[0]].notna().any() else ""
-            raise LstmkitError(f"no column holds numbers (its columns: {', '.join(map(str, df.columns[:12]))}){sample}; "
+            sample = ""
+            for c in texts:  # the first value that is not a number, and where it is
+                bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+                if bad.any():
+                    r = int(np.flatnonzero(bad.to_numpy())[0])
+                    sample = f"; {c!r} holds {str(df[c].iloc[r])[:20]!r} at row {r + 1}"
+                    break
+            raise LstmkitError(f"no column holds numbers only (its columns: {', '.join(map(str, df.columns[:12]))}){sample}; "
                                "write the values as plain numbers (1176.5, or 1176,5 in a ;-separated file) and pass --target")
         if len(numeric) != 1:
             raise LstmkitError(f"pass --target: the table has {len(numeric)} numeric columns ({', '.join(map(str, numeric[:6]))})"

@@ -3,6 +3,7 @@
     read_table(path)             CSV or Parquet -> DataFrame; one error line for a missing or unreadable file
     read_table(path, text=True)  a CSV's cells as written ("007", "3.50")
     read_table(path, keep=(col,))  those columns as written (ids such as "0007"), the others read as numbers
+    written_labels(column)       a label column so read: "01" stays text, 1 and 2.5 are numbers
     saved_index(col)             whether a column is pandas' own index written out ("Unnamed: 0")
 """
 from __future__ import annotations
@@ -32,22 +33,27 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
             df = pd.read_parquet(path)
         else:
             sep, skip = _delimiter(path)
+            # index_col=False: a delimiter ending every data row (not the header) is no extra column, where pandas
+            # would take the first column for the row names and shift every other one left
+            layout = dict(sep=sep, skiprows=skip, header=0 if header else None, index_col=False)
             if text:
-                df = pd.read_csv(path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, header=0 if header else None)
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, **layout)
             else:
-                df = pd.read_csv(path, sep=sep, skiprows=skip, header=0 if header else None)
-                if sep == ";":  # the European layout writes decimal commas: take that reading when it finds more numbers
-                    other = pd.read_csv(path, sep=sep, skiprows=skip, decimal=",", header=0 if header else None)
-                    if sum(map(pd.api.types.is_numeric_dtype, other.dtypes)) > sum(map(pd.api.types.is_numeric_dtype, df.dtypes)):
-                        df = other
+                df = pd.read_csv(path, **layout)
+                if sep == ";":  # the European layout: decimal commas and thousands points
+                    df = _european(df, pd.read_csv(path, decimal=",", thousands=".", **layout))
                 kept = [c for c in keep if c is not None and c in df.columns]
                 if kept:  # as written: "0007" stays "0007", and "NA" (Namibia) is no missing value
-                    written = pd.read_csv(path, sep=sep, skiprows=skip, dtype=str, keep_default_na=False, usecols=kept)
+                    written = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=kept, **layout)
                     df = df.assign(**{c: written[c].where(written[c].str.strip() != "") for c in kept})
                 df = _grouped_numbers(df, ";" if sep == ";" else ",", skip=tuple(kept))
+            # the empty, unnamed columns a spreadsheet leaves after the last one ("a,b,label,,")
+            df = df.drop(columns=[c for c in df.columns if saved_index(c) and df[c].isna().all()])
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
-    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise LstmkitError(f"{path} is not UTF-8 text (byte {e.start}); save it as UTF-8 (in Excel: CSV UTF-8)") from None
+    except (ValueError, OSError, pd.errors.ParserError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0][:160]
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
     if df.empty:
@@ -65,6 +71,23 @@ _GROUPED = {",": (r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", r"[+-]?\d{1,3}(?:,\d{3})
                   r"[+-]?\d+(?:,\d+)?", ".", ",")}
 
 
+_GERMAN = r"[+-]?\d+(?:,\d+)?|[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"  # 1,5 / 1.176 / 1.176,50
+
+
+def _european(df: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """A semicolon file read with decimal points (``df``) or, column by column, with decimal commas and
+    thousands points (``other``): a text column whose every value is such a number ("112,50", "1.176,00")
+    takes that reading; and when one does, so does each column of dotted numbers ("4.436": a thousands
+    point in a file whose decimals are commas). Dates written with dots ("01.01.1949") stay text."""
+    numeric = pd.api.types.is_numeric_dtype
+    commas = [c for c in df.columns if not numeric(df[c]) and numeric(other[c])
+              and df[c].dropna().astype(str).str.strip().str.fullmatch(_GERMAN).all()]
+    if not commas:
+        return df
+    dotted = [c for c in df.columns if numeric(df[c]) and numeric(other[c]) and not df[c].equals(other[c])]
+    return df.assign(**{c: other[c] for c in commas + dotted})
+
+
 def _grouped_numbers(df: pd.DataFrame, layout: str, skip: tuple = ()) -> pd.DataFrame:
     """``df`` with each text column of numbers written with thousands separators read as numbers."""
     grouped, unambiguous, plain, thousands, decimal = _GROUPED[layout]
@@ -79,6 +102,18 @@ def _grouped_numbers(df: pd.DataFrame, layout: str, skip: tuple = ()) -> pd.Data
             as_number = df[col].astype(str).str.strip().str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
             df[col] = pd.to_numeric(as_number.where(df[col].notna()), errors="coerce")
     return df
+
+
+def written_labels(col: pd.Series) -> pd.Series:
+    """A label column read with ``keep=`` as pandas would read it, except labels whose written form a number
+    would lose: "01", "02" stay text (two classes, not 1 and 2); 1, 2 or 2.5 come back as numbers."""
+    text = col.dropna().astype(str).str.strip()
+    if not len(text) or text.str.fullmatch(r"[+-]?0\d+(\.\d*)?").any():
+        return col
+    try:
+        return pd.to_numeric(col)
+    except (ValueError, TypeError):
+        return col
 
 
 def saved_index(col) -> bool:
@@ -99,7 +134,7 @@ def _delimiter(path: Path) -> tuple[str, int]:
         lines = [line for _, line in zip(range(8), f)]
     if not lines:
         return ",", 0
-    named = re.fullmatch(r"\s*\"?sep=(.)\"?\s*", lines[0])
+    named = re.fullmatch(r"\s*\"?sep=(.)\"?[,;\t|]*\s*", lines[0])  # "sep=;;;" after a spreadsheet saved it again
     if named:
         return named.group(1), 1
     found = []
@@ -111,9 +146,10 @@ def _delimiter(path: Path) -> tuple[str, int]:
     if found:
         return max(found)[3], 0
     header = lines[0].strip()
-    if header and re.search(r"\S\s+\S", header):
-        return r"\s+", 0
     data = [line.strip() for line in lines[1:] if line.strip()]
-    if data and all(line.count(",") == 1 for line in data):  # one column of decimal commas ("1,5"), no delimiter
-        return ";", 0  # read as one column, where the semicolon reading takes decimal commas
-    return ",", 0
+    words = [len(line.split()) for line in [header, *data]]
+    if header and words[0] > 1 and all(n == words[0] for n in words[1:]):  # columns aligned by spaces
+        return r"\s+", 0
+    if any("," in line for line in data) and all(line.count(",") <= 1 for line in data):
+        return ";", 0  # one column of decimal commas ("1,5", "12"): read as one, where the semicolon reading takes them
+    return ",", 0  # one column ("Review text" with spaces is a name)
