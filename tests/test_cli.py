@@ -39,7 +39,8 @@ def test_train_generate_evaluate_info(run_cli, tiny_file, tmp_path):
     code, stdout, _ = run_cli("info", out)
     assert code == 0 and "parameters" in stdout and "evaluations" in stdout
     code, stdout, _ = run_cli("info", out, "--json")
-    assert json.loads(stdout)["vocab_size"] > 10
+    info = json.loads(stdout)
+    assert info["vocab_size"] > 10 and info["task"] == "text"  # every task's JSON names it
 
 
 def test_train_from_stdin(run_cli, tiny_text, tmp_path):

@@ -247,6 +247,14 @@ def test_new_data_for_a_saved_model_gets_messages_about_the_model(tmp_path, run_
     assert code == 2 and "name a .png, .pdf or .svg file" in err and not (tmp_path / "f.csv").exists()
 
 
+def test_the_table_says_what_its_star_marks():
+    from lstmkit.models.forecast_eval import table_text
+
+    text = table_text({"lstmkit": {k: 1.0 for k in ("rmse", "mae", "mape", "smape", "mase")},
+                       "naive": {k: 2.0 for k in ("rmse", "mae", "mape", "smape", "mase")}})
+    assert "lstmkit *" in text and "* the lowest RMSE" in text
+
+
 def test_the_recipe_takes_a_budget_of_its_own(tmp_path, run_cli):
     code, out, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--out", tmp_path / "r", "--steps", "30", "-q")
     assert code == 0 and "30 steps at batch 1" in out and "trained on the first 67 %" in err, err

@@ -114,7 +114,7 @@ def text_info(model: Path, i: dict, as_json: bool) -> None:
     from .models.text_watch import saved_number, sizing_line
 
     if as_json:
-        emit(json.dumps(i, indent=2) + "\n")
+        emit(json.dumps({"task": "text", **i}, indent=2) + "\n")  # as every task's JSON names its task
         return
     from rich.console import Console
     from rich.table import Table

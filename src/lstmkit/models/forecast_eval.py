@@ -322,6 +322,7 @@ def table_text(table: dict, coverage_: dict | None = None, title: str = "") -> s
     for n in names:
         row = table[n]
         lines.append(f"{n + (' *' if n == best else ''):16s} " + " ".join(f"{row[k]:9.3f}" if np.isfinite(row[k]) else f"{'-':>9s}" for k in METRICS))
+    lines.append("* the lowest RMSE")
     if coverage_:
         lines.append("lstmkit interval coverage: " + ", ".join(f"{v}%: {c * 100:.0f}%" for v, c in coverage_.items()))
     return "\n".join(lines)
