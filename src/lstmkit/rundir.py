@@ -155,8 +155,8 @@ def refuse(out: str | os.PathLike, resume: bool, overwrite: bool) -> None:
                            f"or never started there); train again without --resume")
     if not resume and not overwrite and holds_model(out):
         raise LstmkitError(f"--out {out} already holds a trained model; pass --resume to continue it, "
-                           f"--overwrite to replace it (the old files stay until the new run's first save), "
-                           f"or choose another --out")
+                           f"--overwrite to replace it (resume=True, overwrite=True in Python; the old files stay until the "
+                           f"new run's first save), or choose another --out")
 
 
 @contextlib.contextmanager
