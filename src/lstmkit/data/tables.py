@@ -46,7 +46,8 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
                 if kept:  # as written: "0007" stays "0007", and "NA" (Namibia) is no missing value
                     written = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=kept, **layout)
                     df = df.assign(**{c: written[c].where(written[c].str.strip() != "") for c in kept})
-                df = _grouped_numbers(df, ";" if sep == ";" else ",", skip=tuple(kept))
+                if sep != ";":
+                    df = _grouped_numbers(df, skip=tuple(kept))
             # the empty, unnamed columns a spreadsheet leaves after the last one ("a,b,label,,")
             df = df.drop(columns=[c for c in df.columns if saved_index(c) and df[c].isna().all()])
     except ImportError as e:
@@ -61,14 +62,13 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
     return df
 
 
-# numbers written with thousands separators, as spreadsheets export them: "1,176.00" (English) or "1.176,00"
-# (German; the layout of semicolon files). "1,500" alone could be a decimal comma, and "1.234" a decimal
-# point, so a column is read so only when every value fits and one at least cannot be a decimal: two groups
-# ("1,234,567") or a group and a decimal part ("1,176.00")
-_GROUPED = {",": (r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", r"[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|[+-]?\d{1,3}(?:,\d{3})+\.\d+",
-                  r"[+-]?\d+(?:\.\d+)?", ",", "."),
-            ";": (r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", r"[+-]?\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|[+-]?\d{1,3}(?:\.\d{3})+,\d+",
-                  r"[+-]?\d+(?:,\d+)?", ".", ",")}
+# numbers written with English thousands separators, as spreadsheets export them ("1,176.00"; a semicolon
+# file's German "1.176,00" is ``_european``'s). "1,500" alone could be a decimal comma, so a column is read so
+# only when every value fits and one at least cannot be a decimal: two groups ("1,234,567") or a group and a
+# decimal part ("1,176.00")
+_GROUPED = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+_UNAMBIGUOUS = r"[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?|[+-]?\d{1,3}(?:,\d{3})+\.\d+"
+_PLAIN = r"[+-]?\d+(?:\.\d+)?"
 
 
 _GERMAN = r"[+-]?\d+(?:,\d+)?|[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"  # 1,5 / 1.176 / 1.176,50
@@ -88,18 +88,17 @@ def _european(df: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{c: other[c] for c in commas + dotted})
 
 
-def _grouped_numbers(df: pd.DataFrame, layout: str, skip: tuple = ()) -> pd.DataFrame:
+def _grouped_numbers(df: pd.DataFrame, skip: tuple = ()) -> pd.DataFrame:
     """``df`` with each text column of numbers written with thousands separators read as numbers."""
-    grouped, unambiguous, plain, thousands, decimal = _GROUPED[layout]
     for col in df.columns:
         if col in skip or not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
             continue
         first = df[col].dropna().head(200).astype(str).str.strip()  # most text columns fail here, unscanned
-        if not len(first) or not (first.str.fullmatch(grouped) | first.str.fullmatch(plain)).all():
+        if not len(first) or not (first.str.fullmatch(_GROUPED) | first.str.fullmatch(_PLAIN)).all():
             continue
         cells = df[col].dropna().astype(str).str.strip()
-        if (cells.str.fullmatch(grouped) | cells.str.fullmatch(plain)).all() and cells.str.fullmatch(unambiguous).any():
-            as_number = df[col].astype(str).str.strip().str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+        if (cells.str.fullmatch(_GROUPED) | cells.str.fullmatch(_PLAIN)).all() and cells.str.fullmatch(_UNAMBIGUOUS).any():
+            as_number = df[col].astype(str).str.strip().str.replace(",", "", regex=False)
             df[col] = pd.to_numeric(as_number.where(df[col].notna()), errors="coerce")
     return df
 
