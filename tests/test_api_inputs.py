@@ -281,3 +281,107 @@ def test_a_huge_whole_number_of_steps_is_whole_and_a_text_one_is_refused():
     assert TrainConfig.from_dict({"steps": 10**30}).steps == 10**30
     with pytest.raises(LstmkitError, match="must be a whole number"):
         TrainConfig(steps="3")
+
+
+# ---------------------------------------------------------------------------- the layout fit took, again at predict
+@pytest.mark.parametrize("make, col", [
+    (lambda v, n: pd.Series(v, index=MONTHS[:n]), "time"),  # a Series with a DatetimeIndex
+    (lambda v, n: pd.Series(v, index=pd.RangeIndex(1950, 1950 + n, name="year")), "year"),  # years as its index
+    (lambda v, n: pd.DataFrame({"v": v}, index=MONTHS[:n]), "time"),  # a DataFrame with a DatetimeIndex
+])
+def test_new_history_in_the_layout_fit_took_is_read_by_its_times(make, col, tmp_path):
+    v = _values()
+    fc = lstmkit.Forecaster(horizon=3, seed=0, **FAST).fit(make(v, 48))
+    p = fc.predict(data=make(v[:40], 40))  # the history ends 8 steps before the training data's end
+    expected = make(v, 48).index[40]
+    assert p[col].iloc[0] == expected
+    fc.save(tmp_path / "m")
+    assert lstmkit.load(tmp_path / "m").predict(data=make(v[:40], 40))[col].iloc[0] == expected
+
+
+@pytest.mark.parametrize("freq", ["QE", "QS", "BQE"])
+def test_every_quarterly_frequency_has_a_season_of_4_and_quarter_features(freq):
+    from lstmkit.data.series import calendar, season_for
+
+    times = pd.date_range("2000-01-01", periods=8, freq=freq)
+    assert season_for(times.freqstr) == 4
+    assert calendar(times, times.freqstr).shape == (8, 2)  # one term: the quarter
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(pd.Series(_values(), index=pd.date_range("2000", periods=48, freq=freq)))
+    assert fc.spec.season == 4
+
+
+def test_a_model_saved_with_day_features_for_quarter_ends_keeps_them():
+    from lstmkit.data.series import calendar
+
+    times = pd.date_range("2000-01-01", periods=8, freq="QE")
+    # before quarter-end and year-end frequencies had their own, they got day-of-week and day-of-year features
+    old = calendar(times, "QE-DEC", width=4)
+    assert old.shape == (8, 4) and np.allclose(old[:, 0], np.sin(2 * np.pi * times.dayofweek / 7.0))
+    assert calendar(pd.date_range("2000", periods=3, freq="YE"), "YE-DEC").shape == (3, 0)
+    assert calendar(pd.date_range("2000", periods=3, freq="YE"), "YE-DEC", width=4).shape == (3, 4)
+
+
+def test_numpy_numbers_from_a_grid_fit_and_save(tmp_path):
+    s = pd.Series(_values(), index=MONTHS)
+    fc = lstmkit.Forecaster(horizon=np.int64(3), hidden=np.int64(8), levels=np.array([80, 95]), steps=np.int64(20), ensemble=1).fit(s)
+    assert fc.config.levels == [80, 95] and type(fc.config.horizon) is int
+    fc.save(tmp_path / "f")
+    assert lstmkit.load(tmp_path / "f").predict().shape == (3, 6)
+    assert lstmkit.Forecaster(levels=(80,)).config.levels == [80]
+    X, y = _cases()
+    clf = lstmkit.SequenceClassifier("lstm", hidden=np.int64(4), steps=np.int64(5), ensemble=1).fit(X, y)
+    clf.save(tmp_path / "c")
+    back = lstmkit.load(tmp_path / "c")
+    assert type(back.steps) is int and np.array_equal(back.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_wide_frame_is_read_by_its_column_names(tmp_path):
+    X, y = _cases()
+    df = pd.DataFrame(X[:, 0, :], columns=[f"t{i}" for i in range(X.shape[2])])
+    clf = lstmkit.SequenceClassifier("lstm", hidden=8, steps=20, ensemble=1).fit(df, y)
+    p = clf.predict_proba(df)
+    assert list(clf.feature_names_in_) == list(df.columns)
+    assert np.array_equal(clf.predict_proba(df[df.columns[::-1]]), p)  # reordered: read by name
+    assert np.array_equal(clf.predict_proba(df.assign(case_id=range(len(df)))), p)  # an extra column is left out
+    with pytest.raises(LstmkitError, match="X has no column 't3'"):
+        clf.predict(df.drop(columns="t3"))
+    clf.save(tmp_path / "c")
+    assert np.array_equal(lstmkit.load(tmp_path / "c").predict_proba(df[df.columns[::-1]]), p)
+    assert not hasattr(lstmkit.SequenceClassifier("lstm", hidden=8, steps=5, ensemble=1).fit(df.to_numpy(), y), "feature_names_in_")
+
+
+@pytest.mark.parametrize("make", [
+    lambda X, y: lstmkit.SequenceClassifier("lstm", steps=5, ensemble=1).fit(X, y + 0.5),
+    lambda X, y: lstmkit.MLP(steps=5).fit(X[:, 0, :], y + 0.5),
+])
+def test_numbers_that_name_no_class_are_refused_at_fit(make):
+    X, y = _cases()
+    with pytest.raises(LstmkitError, match=r"y\[0\] is 0.5, a number that names no class"):
+        make(X, y)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.array([np.nan, 1.0] * 12), r"y\[0\] is missing; every row needs a label"),
+    (np.array([None, "a"] * 12, dtype=object), r"y\[0\] is missing"),
+    (np.array([1, "a"] * 12, dtype=object), "mixes text with other values"),
+])
+def test_the_dense_network_refuses_bad_labels_in_one_line(labels, message):
+    X, _ = _cases()
+    with pytest.raises(LstmkitError, match=message):
+        lstmkit.MLP(steps=5).fit(X[:, 0, :], labels)
+
+
+def test_tables_of_pairs_and_of_texts_are_read_by_their_columns():
+    pairs = [("ab", "ba"), ("cd", "dc"), ("ef", "fe")] * 4
+    m = lstmkit.Seq2Seq().fit(pd.DataFrame(pairs, columns=["source", "target"]), steps=5)
+    assert m.evaluate(pd.DataFrame(pairs, columns=["a", "b"]))["pairs"] == len(pairs)  # two columns, in order
+    with pytest.raises(LstmkitError, match="columns named source and target"):
+        m.evaluate(pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["z"]}))
+    texts = pd.DataFrame({"review": ["good movie", "bad film", "great", "awful"] * 3})
+    assert lstmkit.SequenceClassifier(steps=5, ensemble=1).fit(texts, [1, 0, 1, 0] * 3).kind_ == "text"
+
+
+def test_a_negative_seed_is_one_line():
+    X, y = _cases()
+    with pytest.raises(LstmkitError, match="--seed -1 must be a whole number"):
+        lstmkit.SequenceClassifier(seed=-1, steps=5).fit(X, y)

@@ -37,6 +37,17 @@ def bounded(lo: float | None, hi: float | None, *, default=dataclasses.MISSING, 
     return dataclasses.field(default=default, metadata=meta)
 
 
+def python_scalars(value):
+    """NumPy numbers as the plain Python numbers they hold, and a tuple or array of them as a list:
+    ``np.int64(8)`` -> 8, ``np.array([80, 95])`` -> [80, 95]. Arguments built with NumPy (a GridSearchCV
+    grid) then reach the checks, torch and JSON as users meant them."""
+    if hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:  # NumPy scalars (and 0-d arrays)
+        return value.item()
+    if isinstance(value, tuple) or (hasattr(value, "tolist") and hasattr(value, "ndim")):
+        return [python_scalars(v) for v in value]
+    return value
+
+
 def _allowed(annotation) -> tuple[tuple[type, ...], bool]:
     """The concrete types an annotation admits, and whether ``None`` is one of them."""
     if isinstance(annotation, str):

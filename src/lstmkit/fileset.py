@@ -33,6 +33,7 @@ import stat
 from pathlib import Path
 from typing import Callable
 
+from .configs import python_scalars
 from .errors import LstmkitError
 
 STAGING, COMMIT, JOURNAL = ".lstmkit-staging", ".lstmkit-commit", "journal.json"
@@ -81,6 +82,14 @@ def _check_rel(rel: str) -> None:
         raise ValueError(f"not a member name: {rel!r}")
 
 
+def _numpy_number(value):
+    """JSON's fallback for a NumPy number: the Python number it holds."""
+    plain = python_scalars(value)
+    if plain is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return plain
+
+
 class Transaction:
     """Stage files, then replace them in ``directory`` as one set on ``commit`` (or on leaving a ``with``).
 
@@ -127,7 +136,8 @@ class Transaction:
         self.write_file(rel, write)
 
     def write_json(self, rel: str, obj) -> None:
-        self.write_bytes(rel, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        # NumPy numbers (a parameter from a NumPy grid) are written as the numbers they hold
+        self.write_bytes(rel, (json.dumps(obj, indent=2, ensure_ascii=False, default=_numpy_number) + "\n").encode("utf-8"))
 
     def remove(self, rel: str) -> None:
         """Delete member ``rel`` (a file or a directory) when the set is committed."""

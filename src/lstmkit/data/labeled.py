@@ -35,7 +35,10 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
     if isinstance(X, str) or X is None:
         raise LstmkitError(f"{what} must be a list of sequences or an array (cases, channels, time points), not {type(X).__name__}")
     if hasattr(X, "to_numpy") and not hasattr(X, "dtype"):  # a DataFrame: one row per case, one column per time point
-        X = X.to_numpy()
+        if X.shape[1] == 1 and X.dtypes.iloc[0] == object:  # or one column of texts (df[["review"]])
+            X = X.iloc[:, 0]
+        else:
+            X = X.to_numpy()
     if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":
         if X.ndim == 2:
             X = X[:, None, :]
@@ -90,20 +93,27 @@ def plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def as_labels(y, n: int, what: str = "y") -> np.ndarray:
+def as_labels(y, n: int, what: str = "y", cases: str = "cases") -> np.ndarray:
+    """``y`` as a 1-D array of ``n`` class labels; missing labels, numbers that are no class (2.5: a regression
+    target, as scikit-learn's classifiers refuse it) and labels that mix text with numbers are refused."""
     y = np.asarray(y)
+    one = f"pass one label per {cases[:-1]}"
     if y.ndim != 1:
-        raise LstmkitError(f"{what} has shape {y.shape}; pass one label per case")
+        raise LstmkitError(f"{what} has shape {y.shape}; {one}")
     if len(y) != n:
-        raise LstmkitError(f"{what} holds {len(y)} labels for {n} cases; pass one label per case")
+        raise LstmkitError(f"{what} holds {len(y)} labels for {n} {cases}; {one}")
     if y.dtype.kind == "f" and np.isnan(y).any():
-        raise LstmkitError(f"{what}[{int(np.argmax(np.isnan(y)))}] is missing; every case needs a label")
+        raise LstmkitError(f"{what}[{int(np.argmax(np.isnan(y)))}] is missing; every {cases[:-1]} needs a label")
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+        i = int(np.argmax(y != np.round(y)))
+        raise LstmkitError(f"{what}[{i}] is {y[i]:g}, a number that names no class: a classifier's labels are names or "
+                           "whole numbers; round them into classes, or pass the classes as text")
     if y.dtype == object:
         import pandas as pd
 
         missing = [i for i, v in enumerate(y) if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))]
         if missing:
-            raise LstmkitError(f"{what}[{missing[0]}] is missing; every case needs a label")
+            raise LstmkitError(f"{what}[{missing[0]}] is missing; every {cases[:-1]} needs a label")
         text = [isinstance(v, str) for v in y]
         if any(text) and not all(text):  # 1 and "1" would be two classes that print alike, and cannot be sorted together
             a, b = y[text.index(False)], y[text.index(True)]

@@ -190,6 +190,12 @@ def checked_pairs(pairs) -> list[tuple[str, str]]:
     """A list of (source, target) string pairs, each side non-empty; anything else is refused by position."""
     if isinstance(pairs, (str, bytes)):
         raise LstmkitError("pairs must be a list of (source, target) strings; to read a file use lstmkit.data.pairs.read_pairs")
+    if hasattr(pairs, "columns") and hasattr(pairs, "itertuples"):  # a DataFrame: its source and target columns
+        cols = [c for c in ("source", "target") if c in pairs.columns]
+        if len(cols) < 2 and len(pairs.columns) != 2:
+            raise LstmkitError(f"a table of pairs needs columns named source and target, or exactly two columns; "
+                               f"this one has {', '.join(map(str, pairs.columns[:6]))}")
+        pairs = list(pairs[cols].itertuples(index=False, name=None) if len(cols) == 2 else pairs.itertuples(index=False, name=None))
     out = []
     for i, p in enumerate(pairs):
         if not (isinstance(p, (tuple, list, np.ndarray)) and len(p) == 2 and all(isinstance(x, str) for x in p)):

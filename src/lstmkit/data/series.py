@@ -25,9 +25,12 @@ from .times import (count_step, counted_times, find_time_column, irregular_error
 
 FILLS = ("ffill", "bfill", "linear", "zero")
 # pandas offset names (as ``pd.infer_freq`` returns them, prefix before any '-') -> seasonal period
-_SEASONS = {"Y": 1, "YS": 1, "A": 1, "AS": 1, "BY": 1, "BYS": 1, "Q": 4, "QS": 4, "BQ": 4, "BQS": 4, "M": 12, "MS": 12,
-            "ME": 12, "BM": 12, "BMS": 12, "BME": 12, "SM": 24, "SMS": 24, "W": 52, "D": 7, "B": 5, "C": 5, "h": 24, "H": 24,
-            "bh": 8, "BH": 8, "min": 60, "T": 60, "s": 60, "S": 60}
+_YEARLY = ("Y", "YS", "YE", "A", "AS", "BY", "BYS", "BYE")
+_QUARTERLY = ("Q", "QS", "QE", "BQ", "BQS", "BQE")
+_MONTHLY = ("M", "MS", "ME", "BM", "BMS", "BME", "SM", "SMS", "SME")
+_SEASONS = {**dict.fromkeys(_YEARLY, 1), **dict.fromkeys(_QUARTERLY, 4), **dict.fromkeys(_MONTHLY, 12),
+            "SM": 24, "SMS": 24, "SME": 24, "W": 52, "D": 7, "B": 5, "C": 5, "h": 24, "H": 24, "bh": 8, "BH": 8,
+            "min": 60, "T": 60, "s": 60, "S": 60}
 _SUBDAILY_SECONDS = {"h": 3600, "H": 3600, "min": 60, "T": 60, "s": 1, "S": 1}  # business hours keep their 8
 MAX_SUBDAILY = 288  # a day of 5-minute steps: the longest sub-daily period taken by default
 
@@ -89,9 +92,12 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
         if time is not None and named and time == data.index.name:
             return data.reset_index(), target, None
         dates = not pd.api.types.is_integer_dtype(data.index)  # a frame's integer index is row numbers (a slice: 12, 13 ...)
-        idx = _index_times(data.index) if index_time and time is None and dates else None
+        # the dates of the index: at a fit with no time column named, or for a saved model whose time column
+        # the frame lacks (it was fitted on the same layout: its index became that column)
+        wanted = (index_time and time is None) or (time is not None and time not in data.columns)
+        idx = _index_times(data.index) if wanted and dates else None
         if idx is not None:
-            col = str(data.index.name) if named else "time"
+            col = time or (str(data.index.name) if named else "time")
             if col not in data.columns:
                 return data.set_axis(idx).rename_axis(col).reset_index(), target, col
         return data, target, None
@@ -361,15 +367,18 @@ def season_for(freq: str | None) -> int:
     return period // n if period % n == 0 else 1
 
 
-def calendar(times: pd.Index, freq: str | None) -> np.ndarray:
-    """(len(times), 2 * terms) sin/cos features of the calendar positions the frequency has."""
+def calendar(times: pd.Index, freq: str | None, width: int | None = None) -> np.ndarray:
+    """(len(times), 2 * terms) sin/cos features of the calendar positions the frequency has. ``width``: the
+    features' width a saved model was trained with; a model saved before quarter-end and year-end frequencies
+    (``QE``, ``YE``) had their own features read day-of-week and day-of-year features, and keeps them."""
     base = _base(freq)
-    if not isinstance(times, pd.DatetimeIndex) or base in ("", "Y", "YS", "A", "AS", "BY", "BYS"):
+    legacy = width is not None and base in ("QE", "BQE", "YE", "BYE") and width == 4
+    if not isinstance(times, pd.DatetimeIndex) or (base in ("",) + _YEARLY and not legacy):
         return np.zeros((len(times), 0))
     terms = []
-    if base in ("Q", "QS", "BQ", "BQS"):
+    if base in _QUARTERLY and not legacy:
         terms.append(((times.quarter - 1) / 4.0))
-    elif base in ("M", "MS", "ME", "BM", "BMS", "BME", "SM", "SMS"):
+    elif base in _MONTHLY:
         terms.append((times.month - 1) / 12.0)
     elif base == "W":
         terms.append((times.isocalendar().week.to_numpy(float) - 1) / 52.0)

@@ -17,6 +17,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .. import artifact
+from ..configs import python_scalars
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain, read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
@@ -100,6 +101,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         say = notes or (lambda m: None)
         check_params(self)
         # -- check the cases and labels; encode the labels --------------------------------
+        names = _column_names(X)
         kind, cases = as_sequences(X)
         y = as_labels(y, len(cases))
         self.classes_, y_ids = np.unique(y, return_inverse=True)
@@ -172,6 +174,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         net = ClassifierEnsemble([n.eval() for n in nets])
         self.net_ = net.eval()
         self.columns_ = {}
+        # a wide DataFrame's column names, as scikit-learn keeps them: new tables are read by these names
+        self.feature_names_in_ = names
+        if names is None:
+            del self.feature_names_in_
         self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch, "members": len(nets),
                          "weight_decay": decay, "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
         return self
@@ -193,7 +199,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def _body(self) -> dict:
         """The network's settings that do not depend on the data's shape."""
-        return dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
+        body = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
+        return {k: python_scalars(v) for k, v in body.items()}  # a NumPy grid's np.int64(8) reaches torch as 8
 
     def _derivatives_for(self, kind: str, cases: list, batch: int, members: int) -> bool:
         """Whether numeric cases get their first differences: ``on``/``off`` as asked; ``auto``: yes unless, with
@@ -285,7 +292,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (cases, classes), columns in the order of ``classes_``."""
         self._require_fitted()
-        kind, cases = as_sequences(X)
+        kind, cases = as_sequences(self._by_name(X))
         if kind != self.kind_:
             raise LstmkitError(f"this model classifies {'texts' if self.kind_ == 'text' else 'numeric sequences'}, not {'texts' if kind == 'text' else 'numbers'}")
         if kind == "numeric" and cases[0].shape[1] != self.prep_["channels"]:
@@ -305,6 +312,17 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 out[order[i * data.batch_size:i * data.batch_size + len(p)]] = p
         return out
 
+    def _by_name(self, X):
+        """A DataFrame's columns in the order of those the classifier was fitted on (extra ones left out)."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None or _column_names(X) is None:
+            return X
+        missing = [n for n in names if n not in X.columns]
+        if missing:
+            raise LstmkitError(f"X has no column {missing[0]!r}, one of the {len(names)} the classifier was fitted on "
+                               f"({', '.join(map(str, names[:4]))}{', ...' if len(names) > 4 else ''}); pass a table with those columns")
+        return X[list(names)]
+
     def predict(self, X) -> np.ndarray:
         """The most probable class of each case, as the labels ``fit`` saw."""
         proba = self.predict_proba(X)
@@ -312,8 +330,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------------ saving
     def to_config(self) -> dict:
+        names = getattr(self, "feature_names_in_", None)
         return {"task": TASK, "classify": self.get_params(), "net": self.net_.config.to_dict(), "summary": self.summary_,
-                "columns": getattr(self, "columns_", {})}
+                "columns": getattr(self, "columns_", {}), **({"feature_names": list(names)} if names is not None else {})}
 
     def save(self, path: str | Path) -> Path:
         """Write the model directory (config, labels and preparation JSON, safetensors weights) as one set."""
@@ -344,6 +363,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         est.net_ = net.eval()
         est.classes_, est.kind_, est.prep_ = parts["classes"], parts["prep"]["kind"], parts["prep"]
         est.summary_, est.columns_, est.path_ = parts["summary"], parts["columns"], Path(art.path)
+        if parts["feature_names"] is not None:
+            est.feature_names_in_ = np.asarray(parts["feature_names"], dtype=object)
         return est
 
     def info(self) -> dict:
@@ -357,3 +378,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
 def _jsonable(v):
     return v.item() if hasattr(v, "item") else v
+
+
+def _column_names(X) -> np.ndarray | None:
+    """A wide DataFrame's column names when every one is text (scikit-learn's ``feature_names_in_``), else None."""
+    cols = getattr(X, "columns", None)
+    if cols is None or not hasattr(X, "to_numpy") or not all(isinstance(c, str) for c in cols):
+        return None
+    return np.asarray(cols, dtype=object)

@@ -64,4 +64,8 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
     if any(v is not None and not isinstance(v, str) for k, v in columns.items() if k != "values") or \
             not all(isinstance(v, str) for v in columns.get("values") or []):
         raise LstmkitError(f"{where}: 'columns' holds non-text names; the config is corrupt — {artifact.FIX}")
-    return est, net_cfg, {"classes": np.asarray(labels["classes"]), "prep": prep, "summary": summary, "columns": columns}
+    names = config.get("feature_names")  # a wide DataFrame's column names at fit time (absent: none, or saved before)
+    if names is not None and not (isinstance(names, list) and all(isinstance(v, str) for v in names)):
+        raise LstmkitError(f"{where}: 'feature_names' is not a list of column names; the config is corrupt — {artifact.FIX}")
+    return est, net_cfg, {"classes": np.asarray(labels["classes"]), "prep": prep, "summary": summary, "columns": columns,
+                          "feature_names": names}

@@ -227,7 +227,7 @@ class Forecaster:
             past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
             return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
                              list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
-        ss = to_series(data, cols.target, cols.time if not isinstance(data, pd.Series) else None, cols.id,
+        ss = to_series(data, cols.target, cols.time, cols.id,
                        known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
                        ids_as_written=self.series.get("ids_as_written", False), model_zone=self.series.get("zone"))
         step = self.series.get("step", 1)

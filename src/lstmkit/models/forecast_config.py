@@ -1,9 +1,10 @@
 """ForecastConfig: what to forecast and how, validated, with ``to_dict``/``from_dict``."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
-from ..configs import bounded, checked_from_dict
+from ..configs import bounded, checked_from_dict, python_scalars
 from ..data.scaling import ScalerConfig
 from ..data.stationarity import LEVEL_INPUTS
 from ..errors import LstmkitError
@@ -69,7 +70,9 @@ class ForecastConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not isinstance(self.horizon, int) or self.horizon < 1:
+        for f in dataclasses.fields(self):  # np.int64(12) and (80, 95) as the numbers and list they hold
+            setattr(self, f.name, python_scalars(getattr(self, f.name)))
+        if not isinstance(self.horizon, int) or isinstance(self.horizon, bool) or self.horizon < 1:
             raise LstmkitError(f"--horizon {self.horizon} must be a positive number of steps")
         if self.strategy not in STRATEGIES:
             raise LstmkitError(f"unknown --strategy {self.strategy!r}; pass one of {', '.join(STRATEGIES)}")

@@ -49,7 +49,7 @@ def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known:
     u = sc.transform(si, y, end).astype(np.float32)
     if fc.spec.calendar:
         all_times = times.append(future_times(times, fc.series["freq"], horizon)) if len(times) else times
-        cal = calendar(all_times, fc.series["freq"])[d:].astype(np.float32)
+        cal = calendar(all_times, fc.series["freq"], fc.spec.calendar)[d:].astype(np.float32)
     else:
         cal = np.zeros((len(u) + horizon, 0), np.float32)
     pm, ps = np.asarray(fc.series["past_mean"]), np.asarray(fc.series["past_std"])

@@ -28,7 +28,7 @@ from torch import nn
 
 from .. import artifact, fileset
 from ..configs import checked_from_dict
-from ..data.labeled import plain
+from ..data.labeled import as_labels, plain
 from ..errors import LstmkitError
 from ..nn import MAX_WIDTH
 from ..train import TrainConfig, Trainer
@@ -161,9 +161,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         columns = list(X.columns) if hasattr(X, "columns") else None  # a DataFrame's column names are kept
         X = _rows(X)
         self.n_features_in_ = X.shape[1]
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise LstmkitError(f"y must hold one label per row: {len(X)} rows, {y.shape} labels")
+        y = as_labels(y, len(X), cases="rows")
         self.classes_, y_ids = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise LstmkitError(f"every row has the label {plain(self.classes_[0])!r}; a classifier needs at least 2 classes")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import artifact, fileset
-from ..configs import bounded, checked_from_dict
+from ..configs import bounded, checked_from_dict, python_scalars
 from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs
 from ..errors import LstmkitError
 from ..tokenize import CharTokenizer, tokenizer_from_dict
@@ -189,7 +189,8 @@ class Seq2Seq:
         self._require_fitted()
         if not isinstance(beam, (int, np.integer)) or isinstance(beam, bool) or beam < 1:
             raise LstmkitError(f"--beam {beam!r} must be a whole number of at least 1 (1 is greedy decoding)")
-        if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        max_length = python_scalars(max_length)
+        if max_length is not None and (not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1):
             raise LstmkitError(f"--max-length {max_length!r} must be a positive whole number")
         one = isinstance(texts, str)
         texts = [texts] if one else list(texts)
