@@ -319,6 +319,8 @@ def test_a_model_saved_with_day_features_for_quarter_ends_keeps_them():
     assert old.shape == (8, 4) and np.allclose(old[:, 0], np.sin(2 * np.pi * times.dayofweek / 7.0))
     assert calendar(pd.date_range("2000", periods=3, freq="YE"), "YE-DEC").shape == (3, 0)
     assert calendar(pd.date_range("2000", periods=3, freq="YE"), "YE-DEC", width=4).shape == (3, 4)
+    semi = pd.date_range("2000", periods=4, freq="SME")
+    assert calendar(semi, "SME").shape == (4, 2) and calendar(semi, "SME", width=4).shape == (4, 4)
 
 
 def test_numpy_numbers_from_a_grid_fit_and_save(tmp_path):
@@ -379,9 +381,22 @@ def test_tables_of_pairs_and_of_texts_are_read_by_their_columns():
         m.evaluate(pd.DataFrame({"a": ["x"], "b": ["y"], "c": ["z"]}))
     texts = pd.DataFrame({"review": ["good movie", "bad film", "great", "awful"] * 3})
     assert lstmkit.SequenceClassifier(steps=5, ensemble=1).fit(texts, [1, 0, 1, 0] * 3).kind_ == "text"
+    assert m.translate(pd.DataFrame({"source": ["ab", "cd"], "x": ["1", "2"]})) == m.translate(["ab", "cd"])
 
 
-def test_a_negative_seed_is_one_line():
+def test_a_seed_numpy_cannot_take_is_one_line():
     X, y = _cases()
-    with pytest.raises(LstmkitError, match="--seed -1 must be a whole number"):
-        lstmkit.SequenceClassifier(seed=-1, steps=5).fit(X, y)
+    with pytest.raises(LstmkitError, match=r"--seed 4294967296 must be a whole number from 0 to 2\*\*32 - 1"):
+        lstmkit.SequenceClassifier(seed=2 ** 32, steps=5).fit(X, y)
+
+
+def test_a_time_that_names_no_column_is_still_an_error_at_fit():
+    df = pd.DataFrame({"y": _values()}, index=MONTHS)
+    with pytest.raises(LstmkitError, match="column 'date_typo' is not in the table"):
+        lstmkit.Forecaster(horizon=3, **FAST).fit(df, target="y", time="date_typo")
+
+
+def test_lists_of_numpy_numbers_and_string_columns_of_texts():
+    assert lstmkit.Forecaster(levels=list(np.array([80, 95]))).config.levels == [80, 95]
+    texts = pd.DataFrame({"review": ["good movie", "bad film", "great", "awful"] * 3}).astype("string")
+    assert lstmkit.SequenceClassifier(steps=5, ensemble=1).fit(texts, [1, 0, 1, 0] * 3).kind_ == "text"

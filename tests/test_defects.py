@@ -159,3 +159,85 @@ def test_defect6_closed_pipe_and_messages(small, tmp_path):
     assert "'int' object" not in _clean_failure(_run("info", d))
     (tmp_path / "never").mkdir()
     assert "pass the --out directory" not in _clean_failure(_run("train", text, "--out", tmp_path / "never", "--resume", *TINY))
+
+
+# ---------------------------------------------------------------------------- one writer, for the fit-once tasks too
+def _iris_csv(tmp_path: Path) -> Path:
+    from sklearn.datasets import load_iris
+
+    f = tmp_path / "iris.csv"
+    load_iris(as_frame=True).frame.to_csv(f, index=False)
+    return f
+
+
+def test_a_fit_once_task_is_refused_a_directory_another_run_holds(tmp_path, run_cli):
+    d = tmp_path / "busy"
+    d.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from lstmkit import rundir\n"
+                               "with rundir.locked(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)", str(d)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for args in (("mlp", "train", _iris_csv(tmp_path), "--label", "target"), ("classify", "train", "--demo", "echo"),
+                     ("forecast", "train", "--demo")):
+            code, _, err = run_cli(*args, "--out", d, "--overwrite", "--steps", "2")
+            assert code == 2 and "is in use by process" in err, args
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (d / "config.json").exists()
+
+
+def test_replacing_a_model_of_another_kind_leaves_none_of_its_files(tmp_path, run_cli):
+    d = tmp_path / "m"
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("".join(f"{a} {b}\t{b} {a}\n" for a in "abcde" for b in "fghij"), encoding="utf-8")
+    assert run_cli("seq2seq", "train", pairs, "--out", d, "--steps", "3", "--hidden", "16", "--embed", "8", "-q")[0] == 0
+    assert {"checkpoint", "metrics.jsonl", "source_tokenizer.json"} <= {p.name for p in d.iterdir()}
+    code, _, err = run_cli("mlp", "train", _iris_csv(tmp_path), "--label", "target", "--out", d, "--overwrite", "--steps", "2")
+    assert code == 0, err
+    assert {p.name for p in d.iterdir() if not p.name.startswith(".")} == {"config.json", "labels.json", "manifest.json",
+                                                                          "model.safetensors", "preparation.json"}
+    code, _, err = run_cli("seq2seq", "train", pairs, "--out", d, "--resume", "--steps", "5")
+    assert code == 2 and "no checkpoint" in err  # no resume point of the replaced run is left to continue
+    assert run_cli("seq2seq", "train", pairs, "--out", d, "--overwrite", "--steps", "3", "--hidden", "16", "--embed", "8", "-q")[0] == 0
+    assert not (d / "labels.json").exists() and not (d / "preparation.json").exists()
+
+
+def test_small_cli_mistakes_are_named(tmp_path, run_cli):
+    iris = _iris_csv(tmp_path)
+    code, _, err = run_cli("mlp", "train", iris, "--label", "target", "--features", "sepal length (cm)", "--features", "target",
+                           "--out", tmp_path / "x", "--steps", "1")
+    assert code == 2 and "--features names the label column 'target'" in err
+    code, _, err = run_cli("info", iris)
+    assert code == 2 and "is a file, not a model directory" in err
+
+
+def test_mlp_options_are_named_before_the_data_and_seq2seq_reads_other_encodings(tmp_path, run_cli):
+    tiny = tmp_path / "tiny.csv"
+    tiny.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n", encoding="utf-8")
+    for args, message in ((("--epochs", "-1"), "--epochs -1.0 must be positive"), (("--lr", "0"), "--lr 0.0 must be positive")):
+        code, _, err = run_cli("mlp", "train", tiny, "--label", "y", "--out", tmp_path / "m", *args)
+        assert code == 2 and message in err, err  # not the test split's complaint about 4 rows
+    pairs = tmp_path / "l1.tsv"
+    pairs.write_bytes(("über one\tover eins\ngroß\tbig\n" * 10).encode("latin-1"))
+    m = tmp_path / "s"
+    assert run_cli("seq2seq", "train", pairs, "--out", m, "--steps", "2", "--hidden", "16", "--embed", "8", "-q", "--encoding", "latin-1")[0] == 0
+    code, _, err = run_cli("seq2seq", "evaluate", m, pairs)
+    assert code == 2 and "byte 0xfc at offset 0); pass --encoding" in err
+    assert run_cli("seq2seq", "evaluate", m, pairs, "--encoding", "latin-1")[0] == 0
+    assert run_cli("seq2seq", "translate", m, "--file", pairs, "--encoding", "latin-1")[0] == 0
+
+
+def test_a_save_to_no_name_leaves_nothing_behind(tmp_path, monkeypatch):
+    import lstmkit
+    from lstmkit.errors import LstmkitError
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    m = lstmkit.MLP(steps=2).fit(X, y)
+    monkeypatch.chdir(tmp_path)
+    for name in ("", "."):
+        with pytest.raises(LstmkitError):
+            m.save(name)
+    assert list(tmp_path.iterdir()) == []  # no lock file in the current directory

@@ -292,7 +292,7 @@ def test_cli_translate_bad_inputs_exit_with_one_line(run_cli, tiny_adder, tmp_pa
     m, _ = tiny_adder
     m.save(tmp_path / "add")
     for args, message in ((["12a"], "never saw in training: 'a'"), (["1+2", "--beam", "0"], "--beam 0"),
-                          ([], "pass one TEXT, or --file")):
+                          ([], "pass the TEXT to translate, or --file")):
         code, _, stderr = run_cli("seq2seq", "translate", tmp_path / "add", *args)
         assert code == 2 and message in stderr and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
     from lstmkit.models.mlp import MLP
@@ -329,3 +329,24 @@ def test_review_fixes_resume_settings_word_targets_and_unreadable_sources(tmp_pa
     with pytest.raises(LstmkitError, match="--count 0"):
         demo_pairs("addition", 0)
     assert parse_pairs("a\u2028b\tc\x85d\n") == [("a\u2028b", "c\x85d")]
+
+
+def test_translate_reads_a_tables_source_column_and_writes_one_text_to_out(tmp_path, run_cli):
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("".join(f"{a}{b}\t{b}{a}\n" for a in "abcde" for b in "fghij"), encoding="utf-8")
+    m = tmp_path / "m"
+    assert run_cli("seq2seq", "train", pairs, "--out", m, "--steps", "3", "--hidden", "16", "--embed", "8", "-q")[0] == 0
+    table = tmp_path / "t.csv"
+    table.write_text("target,source\nxx,af\nyy,bg\n", encoding="utf-8")
+    code, by_table, err = run_cli("seq2seq", "translate", m, "--file", table)
+    assert code == 0, err
+    lines = tmp_path / "l.txt"
+    lines.write_text("af\nbg\n", encoding="utf-8")
+    assert by_table == run_cli("seq2seq", "translate", m, "--file", lines)[1]  # the source column, not whole lines
+    plain = tmp_path / "s.csv"  # a .csv of sources, one per line, without a source header: lines, as before
+    plain.write_text("af\nbg\n", encoding="utf-8")
+    assert run_cli("seq2seq", "translate", m, "--file", plain)[1] == by_table
+    code, _, err = run_cli("seq2seq", "translate", m)
+    assert code == 2 and "pass the TEXT to translate, or --file FILE" in err
+    code, stdout, _ = run_cli("seq2seq", "translate", m, "af", "--out", tmp_path / "o.txt")
+    assert code == 0 and (tmp_path / "o.txt").read_text(encoding="utf-8") == by_table.split("\n")[0] + "\n"

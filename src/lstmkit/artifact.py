@@ -59,11 +59,22 @@ def stage_model(tx: fileset.Transaction, config: dict, parts: dict[str, dict], t
     if bad:  # the trainer never gets here with NaN weights; a caller of the API might
         raise LstmkitError(f"refusing to save weights that hold NaN or inf ({', '.join(bad[:3])}); the model diverged — lower the learning rate")
     names = [WEIGHTS, *[f"{p}.json" for p in parts], CONFIG]
+    for old in _manifest_files(tx.directory / prefix) - {*names, MANIFEST}:  # a model of another kind had them
+        tx.remove(prefix + old)
     tx.write_file(prefix + WEIGHTS, lambda tmp: save_file(tensors, tmp, metadata={"format": FORMAT}))
     for part, obj in parts.items():
         tx.write_json(f"{prefix}{part}.json", obj)
     tx.write_json(prefix + CONFIG, {"format": FORMAT, "format_version": FORMAT_VERSION, **config})
     stage_manifest(tx, prefix, names)
+
+
+def _manifest_files(directory: Path) -> set[str]:
+    """The files the manifest in ``directory`` lists (none when it is missing or unreadable)."""
+    try:
+        files = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return {f for f in files if isinstance(f, str) and "/" not in f and "\\" not in f and not f.startswith(".")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
 
 
 def stage_manifest(tx: fileset.Transaction, prefix: str, names: list[str]) -> None:
@@ -86,13 +97,30 @@ def verify_member(directory: Path, rel: str, entry: dict, max_bytes: int = MAX_W
                            f"(its SHA-256 differs from {MANIFEST}); {FIX}")
 
 
-def save_model(directory: str | Path, config: dict, parts: dict[str, dict], tensors: dict[str, torch.Tensor]) -> Path:
-    """Write a model artifact directory as one set; the previous model stays until the new one is complete."""
-    directory = Path(directory)
+# what a training run leaves beside its model (text and seq2seq): its resume points (format 1's ".old" too),
+# kept checkpoints, evaluations, TensorBoard events and curves (these last only beside the run's evaluations)
+RUN_FILES, RUN_CURVES = ("checkpoint", "checkpoint.old", "checkpoints", METRICS, "tensorboard"), "curves.png"
+
+
+def save_model(directory: str | Path, config: dict, parts: dict[str, dict], tensors: dict[str, torch.Tensor],
+               replaces_run: bool = False) -> Path:
+    """Write a model artifact directory as one set; the previous model stays until the new one is complete.
+
+    A directory a training run is using is refused (its lock). The previous model's files that the new one
+    does not write go with the same commit; ``replaces_run`` (a model fitted in one go: classify, forecast,
+    mlp) also removes a previous training run's files, whose checkpoint would otherwise resume a model that
+    is no longer there."""
+    from . import rundir  # rundir builds on this module
+
+    directory = fileset.named_directory(directory)  # "" or "." refused before anything is written
     if directory.exists() and not directory.is_dir():
         raise LstmkitError(f"{directory} exists and is not a directory; choose another path")
-    with fileset.Transaction(directory) as tx:
+    with rundir.locked(directory), fileset.Transaction(directory) as tx:
         stage_model(tx, config, parts, tensors)
+        if replaces_run:
+            run = [rel for rel in RUN_FILES if (directory / rel).exists()]
+            for rel in run + ([RUN_CURVES] if METRICS in run and (directory / RUN_CURVES).exists() else []):
+                tx.remove(rel)
     return directory
 
 
@@ -203,7 +231,10 @@ def open_model(directory: str | Path, parts: tuple[str, ...] | None = None) -> A
     directory = Path(directory)
     if not directory.exists():
         raise LstmkitError(f"{directory}: no such model directory; pass the --out directory of a train command ('lstmkit train', 'lstmkit forecast train', ...)")
-    if not directory.is_dir() or not fileset.exists(directory, CONFIG):
+    if not directory.is_dir():
+        raise LstmkitError(f"{directory} is a file, not a model directory; pass the --out directory of a train command "
+                           "('lstmkit train', 'lstmkit forecast train', ...)")
+    if not fileset.exists(directory, CONFIG):
         raise LstmkitError(f"{directory} is not an lstmkit model (no {CONFIG}); pass the --out directory of a train command ('lstmkit train', 'lstmkit forecast train', ...)")
     for attempt in range(3):  # a training run may commit a new set while we read: read the set again
         try:

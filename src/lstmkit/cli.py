@@ -272,8 +272,8 @@ def models():
     for name, a in ARCHS.items():
         t.add_row(name + (" (default)" if name == "lstm-fcn" else ""), a.description, a.tasks, a.seed)
     t.add_row("encoder-decoder", "an LSTM encoder (bidirectional) and an LSTM decoder with Luong or Bahdanau attention "
-              "(--attention); greedy or beam decoding", "seq2seq", "004 (encoder-decoder LSTM), 001 (translation)")
-    t.add_row("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "001 (the iris network)")
+              "(--attention); greedy or beam decoding", "seq2seq", "LSTM model types (encoder-decoder LSTM), LSTM and RNN concepts (translation)")
+    t.add_row("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "LSTM and RNN concepts (the iris network)")
     Console(width=160).print(t)
 
 

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_or_emit
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -31,7 +31,7 @@ def classify_train(
     id: Optional[str] = typer.Option(None, "--id", help="Long format: the column naming each sequence (default: one text per row)."),
     time: Optional[str] = typer.Option(None, help="Long format: the column ordering each sequence's rows (default: file order)."),
     values: Optional[List[str]] = typer.Option(None, "--values", help="Long format: a value column, repeatable (default: every numeric column)."),
-    demo: Optional[str] = typer.Option(None, help="echo: seed 004's task, the value at one position of a random one-hot sequence (default: none)."),
+    demo: Optional[str] = typer.Option(None, help="echo: the LSTM model types tutorial's task, the value at one position of a random one-hot sequence (default: none)."),
     echo_position: int = typer.Option(0, help="With --demo echo: the position whose value is the label (default 0)."),
     model: str = typer.Option("lstm-fcn", "--model", "-m", help="The network; 'lstmkit models' lists them (default lstm-fcn)."),
     hidden: Optional[int] = typer.Option(None, help="Recurrent units (default 64)."),
@@ -72,7 +72,7 @@ def classify_train(
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              weight_decay=_number_or_word(weight_decay, float), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
-    with unsaved_on_interrupt(out):
+    with fitting_into(out, overwrite):
         if demo is not None:
             if data is not None:
                 raise LstmkitError("pass DATA or --demo, not both")

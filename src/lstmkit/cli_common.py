@@ -95,6 +95,17 @@ def unsaved_on_interrupt(out=None):
         raise typer.Exit(130) from None
 
 
+@contextlib.contextmanager
+def fitting_into(out, overwrite: bool):
+    """A fit that saves once at its end into ``out`` (classify, forecast, mlp): the directory's lock held from
+    the start, as a training run holds it, so that no other run writes there meanwhile; Ctrl-C says that
+    nothing was saved. A directory made for the fit and left empty is removed."""
+    from . import rundir
+
+    with unsaved_on_interrupt(out), rundir.claim(out, resume=False, overwrite=overwrite):
+        yield
+
+
 def load_as(path, cls, what: str):
     """``lstmkit.load(path)``, refused in one line unless it is a ``cls`` (a command of one task given another's model)."""
     from . import load

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_or_emit
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -118,7 +118,7 @@ def forecast_train(
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
         fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(opts))}
         return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
-    with unsaved_on_interrupt(out):
+    with fitting_into(out, overwrite):
         fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
                                                                 past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
         fc.save(out)

@@ -1,4 +1,4 @@
-"""``lstmkit mlp ...``: a dense classifier for tables, a thin table over ``MLP`` (seed 001's iris network)."""
+"""``lstmkit mlp ...``: a dense classifier for tables, a thin table over ``MLP`` (the iris network of the LSTM and RNN concepts tutorial)."""
 from __future__ import annotations
 
 import json
@@ -8,11 +8,11 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, emit, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, emit, fitting_into, load_as, write_or_emit
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
-                      help="A multilayer perceptron for rows of numbers (seed 001's 4-8-3 iris network).")
+                      help="A multilayer perceptron for rows of numbers (the 4-8-3 iris network of the LSTM and RNN concepts tutorial).")
 
 
 def _say(message: str) -> None:
@@ -37,6 +37,8 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
     from .data.tables import saved_index
 
     names = list(features) if features else [c for c in frame.columns if c != label and not saved_index(c)]  # not pandas' row numbers
+    if label is not None and label in names:
+        raise LstmkitError(f"--features names the label column {label!r}: the answer would be an input; leave it out of --features")
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise LstmkitError(f"{path} has no column(s) {', '.join(map(repr, missing))}; its columns are {', '.join(map(str, frame.columns[:12]))}")
@@ -72,7 +74,7 @@ def mlp_train(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
     label: Optional[str] = typer.Option(None, help="The class column (required with DATA)."),
     features: Optional[List[str]] = typer.Option(None, "--features", help="A feature column, repeatable (default: every other column)."),
-    demo: Optional[str] = typer.Option(None, help="iris: scikit-learn's bundled iris data, seed 001's example (default: none)."),
+    demo: Optional[str] = typer.Option(None, help="iris: scikit-learn's bundled iris data, the LSTM and RNN concepts tutorial's example (default: none)."),
     hidden: Optional[List[int]] = typer.Option(None, "--hidden", help="A hidden layer's width, repeatable (default one layer of 8: iris gives 4-8-3)."),
     activation: str = typer.Option("tanh", help="tanh (default), relu or sigmoid."),
     epochs: Optional[float] = typer.Option(None, help="Passes over the rows (default 300, at most 5,000 steps)."),
@@ -90,6 +92,8 @@ def mlp_train(
     from .models.mlp import MLP
 
     rundir.check_destination(out, overwrite)
+    m = MLP(tuple(hidden) if hidden else (8,), activation, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
+    m.check_params()  # the options' own errors first, before any about the data
     if not 0 <= test_fraction < 0.9:
         raise LstmkitError(f"--test-fraction {test_fraction} is out of range; pass 0 or more, below 0.9")
     if demo is not None:
@@ -115,18 +119,17 @@ def mlp_train(
                                f"(every class needs a row on each side); pass --test-fraction 0 or a larger table")
         tr, te = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
         test, X, y = (X[te], y[te]), X[tr], y[tr]
-    m = MLP(tuple(hidden) if hidden else (8,), activation, epochs=epochs, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
-    with unsaved_on_interrupt(out):
+    with fitting_into(out, overwrite):
         m.fit(X, y)
-    m.features_ = names
-    s = m.summary_
-    _say(f"network {' -> '.join(map(str, m.net_.config.layers))} ({activation}), {s['parameters']} parameters, "
-         f"{s['steps']} steps in {s['fit_s']:.1f} s" + (f"; validation accuracy {s['val_acc']:.3f} on {s['val_cases']} rows" if "val_acc" in s else ""))
-    if test is not None:
-        acc = float(m.score(*test))
-        s.update(test_acc=acc, test_cases=len(test[1]))
-        emit(f"test accuracy {acc:.4f} on {len(test[1])} rows held out from training (stratified, seed {seed})\n")
-    m.save(out)
+        m.features_ = names
+        s = m.summary_
+        _say(f"network {' -> '.join(map(str, m.net_.config.layers))} ({activation}), {s['parameters']} parameters, "
+             f"{s['steps']} steps in {s['fit_s']:.1f} s" + (f"; validation accuracy {s['val_acc']:.3f} on {s['val_cases']} rows" if "val_acc" in s else ""))
+        if test is not None:
+            acc = float(m.score(*test))
+            s.update(test_acc=acc, test_cases=len(test[1]))
+            emit(f"test accuracy {acc:.4f} on {len(test[1])} rows held out from training (stratified, seed {seed})\n")
+        m.save(out)
     _say(f"model saved to {out}")
 
 

@@ -40,7 +40,7 @@ def seq2seq_train(
     layers: Optional[int] = typer.Option(None, help="Recurrent layers on each side (default 1)."),
     embed: Optional[int] = typer.Option(None, help="Embedding width of both sides (default 64)."),
     dropout: Optional[float] = typer.Option(None, help="Dropout on embeddings, between layers and before the output (default 0.1)."),
-    attention: Optional[str] = typer.Option(None, help="luong (default), bahdanau or none (seed 004's plain encoder-decoder)."),
+    attention: Optional[str] = typer.Option(None, help="luong (default), bahdanau or none (the LSTM model types tutorial's plain encoder-decoder)."),
     bidirectional: Optional[bool] = typer.Option(None, "--bidirectional/--unidirectional", help="Read the source both ways (default: yes)."),
     minutes: Optional[float] = typer.Option(None, help="Wall-clock budget (default 5 minutes when no budget is given; it stops earlier when validation stalls)."),
     steps: Optional[int] = typer.Option(None, help="Budget in optimizer steps (default: --minutes)."),
@@ -107,22 +107,29 @@ def _load(path: Path):
 def seq2seq_translate(
     model: Path = typer.Argument(..., metavar="MODEL", help="A sequence-to-sequence model directory."),
     text: Optional[str] = typer.Argument(None, metavar="TEXT", help="The source to translate (default: --file)."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column), or - for stdin."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column; a table with a source column: that column), or - for stdin."),
     beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
     max_length: Optional[int] = typer.Option(None, help="Longest output, in target symbols (default: twice the longest training target plus 10)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="With --file: write the outputs here, one per line, a line break inside one as \\n (default: stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the outputs here, one per line, a line break inside one as \\n (default: stdout)."),
+    encoding: str = typer.Option("utf-8", help="Encoding of --file (default utf-8)."),
 ):
     """Translate one text, or every line of a file (batched)."""
     _check_beam(beam)
     check_out(out, model, (file,))
     m = _load(model)
-    if (text is None) == (file is None):
+    if text is None and file is None:
+        raise LstmkitError("pass the TEXT to translate, or --file FILE with one source per line")
+    if text is not None and file is not None:
         raise LstmkitError("pass one TEXT, or --file FILE, not both")
     if text is not None:
-        emit(m.translate(text, beam=beam, max_length=max_length) + "\n")
+        write_or_emit(m.translate(text, beam=beam, max_length=max_length) + "\n", out, f"translation written to {out}")
         return
-    raw = sys.stdin.read() if str(file) == "-" else _read_lines(file)
-    lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").split("\n")]
+    from .data.pairs import read_text, table_sources
+
+    lines = table_sources(file, encoding) if str(file) != "-" else None  # a table's source column
+    if lines is None:
+        raw = sys.stdin.read() if str(file) == "-" else read_text(file, encoding, "a file with one source per line")
+        lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").split("\n")]
     while lines and not lines[-1]:  # the file's last newline, and blank lines after the last source
         lines.pop()
     filled = [i for i, line in enumerate(lines) if line]
@@ -136,20 +143,12 @@ def seq2seq_translate(
     write_or_emit("".join(o + "\n" for o in outs), out, f"{len(filled):,} translations written to {out}")
 
 
-def _read_lines(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LstmkitError(f"{path} does not exist; pass a file with one source per line") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise LstmkitError(f"{path} cannot be read as UTF-8 text ({e})") from None
-
-
 @seq2seq_app.command("evaluate", cls=Command)
 def seq2seq_evaluate(
     model: Path = typer.Argument(..., metavar="MODEL", help="A sequence-to-sequence model directory."),
     pairs: Path = typer.Argument(..., metavar="PAIRS", help=PAIRS_HELP),
     beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
+    encoding: str = typer.Option("utf-8", help="Encoding of PAIRS (default utf-8)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Exact match, BLEU and chrF (sacrebleu) on reference pairs."""
@@ -157,7 +156,7 @@ def seq2seq_evaluate(
 
     _check_beam(beam)
     m = _load(model)
-    r = m.evaluate(read_pairs(pairs), beam=beam)
+    r = m.evaluate(read_pairs(pairs, encoding), beam=beam)
     if as_json:
         emit(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
         return

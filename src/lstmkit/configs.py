@@ -43,7 +43,7 @@ def python_scalars(value):
     grid) then reach the checks, torch and JSON as users meant them."""
     if hasattr(value, "dtype") and getattr(value, "ndim", None) == 0:  # NumPy scalars (and 0-d arrays)
         return value.item()
-    if isinstance(value, tuple) or (hasattr(value, "tolist") and hasattr(value, "ndim")):
+    if isinstance(value, (tuple, list)) or (hasattr(value, "tolist") and hasattr(value, "ndim")):
         return [python_scalars(v) for v in value]
     return value
 

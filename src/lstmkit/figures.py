@@ -2,9 +2,12 @@
 
     figure_format("cm.pdf")      -> "pdf"; no extension: "png"; another one: one error line, before any work
     save_figure(fig, "cm.pdf")   the figure written atomically in that format
+    with quiet_glyphs(): fig.tight_layout()   labels in a script the font lacks, without a warning per glyph
 """
 from __future__ import annotations
 
+import contextlib
+import warnings
 from pathlib import Path
 
 from .errors import LstmkitError
@@ -27,4 +30,14 @@ def save_figure(fig, path) -> None:
     from .atomic import write_atomic
 
     fmt = figure_format(path)
-    write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+    with quiet_glyphs():
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110))
+
+
+@contextlib.contextmanager
+def quiet_glyphs():
+    """Around laying out or drawing a figure: a label in a script the font lacks (an id in Japanese) is drawn
+    as boxes, without matplotlib's warning per missing glyph."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        yield

@@ -35,7 +35,10 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
     if isinstance(X, str) or X is None:
         raise LstmkitError(f"{what} must be a list of sequences or an array (cases, channels, time points), not {type(X).__name__}")
     if hasattr(X, "to_numpy") and not hasattr(X, "dtype"):  # a DataFrame: one row per case, one column per time point
-        if X.shape[1] == 1 and X.dtypes.iloc[0] == object:  # or one column of texts (df[["review"]])
+        import pandas as pd
+
+        if X.shape[1] == 1 and (pd.api.types.is_object_dtype(X.dtypes.iloc[0]) or pd.api.types.is_string_dtype(X.dtypes.iloc[0])):
+            # or one column of texts (df[["review"]])
             X = X.iloc[:, 0]
         else:
             X = X.to_numpy()

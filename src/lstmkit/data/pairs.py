@@ -66,41 +66,79 @@ def read_pairs(path: str | Path, encoding: str = "utf-8") -> list[tuple[str, str
     path = Path(path)
     if path.is_dir():
         raise LstmkitError(f"{path} is a directory; pass a tab-separated pairs file")
-    if path.suffix.lower() in TABLES and path.exists() and not _tab_separated(path):
-        return _table_pairs(path)
+    if path.suffix.lower() in TABLES and path.exists() and not _tab_separated(path, encoding):
+        return _table_pairs(path, encoding)
+    return parse_pairs(read_text(path, encoding, "a tab-separated pairs file"), str(path))
+
+
+def read_text(path: str | Path, encoding: str = "utf-8", what: str = "a text file") -> str:
+    """The text of ``path`` in ``encoding``; a missing or undecodable file is one line naming the fix."""
+    path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise LstmkitError(f"{path} does not exist; pass a tab-separated pairs file") from None
+        raise LstmkitError(f"{path} does not exist; pass {what}") from None
     except OSError as e:
         raise LstmkitError(f"{path} cannot be read ({e.strerror})") from None
     try:
-        text = raw.decode(encoding)
+        return raw.decode(encoding)
     except UnicodeDecodeError as e:
-        raise LstmkitError(f"{path} is not {encoding} text (byte {e.start}); pass --encoding, or convert the file") from None
+        raise LstmkitError(f"{path} is not {encoding} text (byte {e.object[e.start]:#04x} at offset {e.start}); "
+                           "pass --encoding, or convert the file") from None
     except LookupError:
         raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
-    return parse_pairs(text, str(path))
 
 
-def _tab_separated(path: Path) -> bool:
+def _tab_separated(path: Path, encoding: str = "utf-8") -> bool:
     """A ``.csv`` whose first line holds a tab is a pairs file under another name (it has no header to lose)."""
     if path.suffix.lower() != ".csv":
         return False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return "\t" in f.readline()
+    return "\t" in _head(path, encoding)
 
 
-def _table_pairs(path: Path) -> list[tuple[str, str]]:
-    """The pairs of a table with a header row: its ``source`` and ``target`` columns, or else its only two
-    columns, in order."""
+def _head(path: Path, encoding: str) -> str:
+    """A file's first line (undecodable bytes replaced: enough to tell its layout)."""
+    try:
+        with open(path, encoding=encoding, errors="replace") as f:
+            return f.readline()
+    except LookupError:
+        raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+
+
+def table_sources(path: str | Path, encoding: str = "utf-8") -> list[str] | None:
+    """The sources to translate from a table: a Parquet or JSONL file's ``source`` column (or its first), or
+    a CSV's whose header names a ``source`` column (a missing value is a blank line); None for a file of lines
+    (one source per line, or tab-separated pairs: their first column), a CSV without that header included."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TABLES or not path.is_file():
+        return None
+    if suffix == ".csv":
+        import csv
+
+        head = _head(path, encoding).lstrip("\ufeff")
+        if "\t" in head or "source" not in [h.strip() for h in next(csv.reader([head]), [])]:
+            return None
+    df = _table(path, encoding)
+    col = "source" if "source" in df.columns else df.columns[0]
+    cells = (_as_text(v) for v in df[col])
+    return [v.strip() if isinstance(v, str) else "" for v in cells]
+
+
+def _as_text(v):
+    """A table cell as text: numbers as written ("3", "2.5"; JSON keeps them as numbers), anything else as is."""
+    return str(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) else v
+
+
+def _table(path: Path, encoding: str = "utf-8"):
+    """A table with a header row, each value as written."""
     import pandas as pd
 
     if path.suffix.lower() == ".jsonl":
         import json
 
         rows = []
-        for n, line in enumerate(path.read_text(encoding="utf-8-sig").split("\n"), 1):
+        for n, line in enumerate(read_text(path, encoding).lstrip("\ufeff").split("\n"), 1):
             if line.strip():
                 try:
                     rows.append(json.loads(line))
@@ -110,20 +148,23 @@ def _table_pairs(path: Path) -> list[tuple[str, str]]:
             raise LstmkitError(f"{path} holds a line that is not a JSON object; one object per line, such as {{\"source\": ..., \"target\": ...}}")
         if not rows:
             raise LstmkitError(f"{path} holds no pairs; write one object per line, such as {{\"source\": ..., \"target\": ...}}")
-        df = pd.DataFrame(rows, dtype=object)  # each value as written: 3 stays 3, a date stays text
-    else:
-        from .tables import read_table
+        return pd.DataFrame(rows, dtype=object)  # each value as written: 3 stays 3, a date stays text
+    from .tables import read_table
 
-        df = read_table(path, text=True)
+    return read_table(path, text=True, encoding=encoding)
+
+
+def _table_pairs(path: Path, encoding: str = "utf-8") -> list[tuple[str, str]]:
+    """The pairs of a table with a header row: its ``source`` and ``target`` columns, or else its only two
+    columns, in order."""
+    df = _table(path, encoding)
     cols = ["source", "target"] if {"source", "target"} <= set(df.columns) else list(df.columns)
     if len(cols) != 2:
         raise LstmkitError(f"{path} has {len(cols)} columns ({', '.join(map(str, cols[:6]))}); a pairs table needs two, or columns "
                            "named source and target")
     pairs = []
     for n, (src, tgt) in enumerate(zip(df[cols[0]], df[cols[1]]), 1):
-        # numbers in JSON are the text they were written as ("3", "2.5")
-        src, tgt = (str(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and np.isfinite(v) else v
-                    for v in (src, tgt))
+        src, tgt = _as_text(src), _as_text(tgt)
         for side, v in (("source", src), ("target", tgt)):
             if not isinstance(v, str) or not v.strip():
                 raise LstmkitError(f"{path} row {n} has an empty or non-text {side} ({str(v)[:30]!r}); give both sides text, or drop the row")

@@ -94,7 +94,7 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
         dates = not pd.api.types.is_integer_dtype(data.index)  # a frame's integer index is row numbers (a slice: 12, 13 ...)
         # the dates of the index: at a fit with no time column named, or for a saved model whose time column
         # the frame lacks (it was fitted on the same layout: its index became that column)
-        wanted = (index_time and time is None) or (time is not None and time not in data.columns)
+        wanted = (index_time and time is None) or (not index_time and time is not None and time not in data.columns)
         idx = _index_times(data.index) if wanted and dates else None
         if idx is not None:
             col = time or (str(data.index.name) if named else "time")
@@ -369,16 +369,17 @@ def season_for(freq: str | None) -> int:
 
 def calendar(times: pd.Index, freq: str | None, width: int | None = None) -> np.ndarray:
     """(len(times), 2 * terms) sin/cos features of the calendar positions the frequency has. ``width``: the
-    features' width a saved model was trained with; a model saved before quarter-end and year-end frequencies
-    (``QE``, ``YE``) had their own features read day-of-week and day-of-year features, and keeps them."""
+    features' width a saved model was trained with; a model saved before quarter-end, year-end and semi-month-end
+    frequencies (``QE``, ``YE``, ``SME``) had their own features read day-of-week and day-of-year features, and
+    keeps them."""
     base = _base(freq)
-    legacy = width is not None and base in ("QE", "BQE", "YE", "BYE") and width == 4
+    legacy = width is not None and base in ("QE", "BQE", "YE", "BYE", "SME") and width == 4
     if not isinstance(times, pd.DatetimeIndex) or (base in ("",) + _YEARLY and not legacy):
         return np.zeros((len(times), 0))
     terms = []
     if base in _QUARTERLY and not legacy:
         terms.append(((times.quarter - 1) / 4.0))
-    elif base in _MONTHLY:
+    elif base in _MONTHLY and not legacy:
         terms.append((times.month - 1) / 12.0)
     elif base == "W":
         terms.append((times.isocalendar().week.to_numpy(float) - 1) / 52.0)

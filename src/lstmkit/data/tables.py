@@ -16,13 +16,13 @@ import pandas as pd
 from ..errors import LstmkitError
 
 
-def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: bool = True) -> pd.DataFrame:
+def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: bool = True, encoding: str = "utf-8") -> pd.DataFrame:
     """A CSV (comma, semicolon with decimal points or commas, tab, bar or spaces, sniffed from the header; Excel's
     ``sep=;`` first line honoured; numbers with thousands separators, "1,176.00" or "1.176,00", read as numbers)
     or Parquet file as a DataFrame;
     ``text``: a CSV's cells as they are written, "007" and "3.50" included, and an empty cell as "";
     ``keep``: the CSV columns to read as written (an id column's "0007"), where they exist;
-    ``header=False``: a CSV whose first line is data (its columns numbered from 0)."""
+    ``header=False``: a CSV whose first line is data (its columns numbered from 0); ``encoding``: a CSV's."""
     path = Path(path)
     if not path.exists():
         raise LstmkitError(f"{path}: no such file; pass a CSV or Parquet file")
@@ -32,10 +32,11 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
         if path.suffix.lower() in (".parquet", ".pq"):
             df = pd.read_parquet(path)
         else:
-            sep, skip = _delimiter(path)
+            sep, skip = _delimiter(path, encoding)
             # index_col=False: a delimiter ending every data row (not the header) is no extra column, where pandas
             # would take the first column for the row names and shift every other one left
-            layout = dict(sep=sep, skiprows=skip, header=0 if header else None, index_col=False)
+            layout = dict(sep=sep, skiprows=skip, header=0 if header else None, index_col=False,
+                          **({} if _utf8(encoding) else {"encoding": encoding}))
             if text:
                 df = pd.read_csv(path, dtype=str, keep_default_na=False, **layout)
             else:
@@ -53,7 +54,10 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
     except ImportError as e:
         raise LstmkitError(f"reading {path} needs {e.name or 'pyarrow'}; pip install pyarrow") from None
     except UnicodeDecodeError as e:
-        raise LstmkitError(f"{path} is not UTF-8 text (byte {e.start}); save it as UTF-8 (in Excel: CSV UTF-8)") from None
+        raise LstmkitError(f"{path} is not {'UTF-8' if _utf8(encoding) else encoding} text (byte {e.object[e.start]:#04x} at offset {e.start}); "
+                           "save it as UTF-8 (in Excel: CSV UTF-8)") from None
+    except LookupError:
+        raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
     except (ValueError, OSError, pd.errors.ParserError) as e:
         first = (str(e).splitlines() or [type(e).__name__])[0][:160]
         raise LstmkitError(f"{path} could not be read as a table ({first}); pass a CSV with a header row, or Parquet") from None
@@ -120,7 +124,11 @@ def saved_index(col) -> bool:
     return bool(re.fullmatch(r"Unnamed: \d+", str(col).strip()))
 
 
-def _delimiter(path: Path) -> tuple[str, int]:
+def _utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+
+
+def _delimiter(path: Path, encoding: str = "utf-8") -> tuple[str, int]:
     """The CSV delimiter and the lines to skip before the header. Excel's ``sep=;`` first line names it (and is
     skipped). Else, among ``;\\t|,``, those that split the header into columns and every one of the next few
     lines into as many (quotes respected: ``"Sales, net"`` is one column); of those, the one making the most
@@ -129,7 +137,7 @@ def _delimiter(path: Path) -> tuple[str, int]:
     import csv
     import io
 
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+    with open(path, newline="", encoding="utf-8-sig" if _utf8(encoding) else encoding, errors="replace") as f:
         lines = [line for _, line in zip(range(8), f)]
     if not lines:
         return ",", 0

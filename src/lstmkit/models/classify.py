@@ -100,6 +100,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         t0 = time.perf_counter()
         say = notes or (lambda m: None)
         check_params(self)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed < 2 ** 32:
+            raise LstmkitError(f"--seed {self.seed!r} must be a whole number from 0 to 2**32 - 1")  # NumPy's range
         # -- check the cases and labels; encode the labels --------------------------------
         names = _column_names(X)
         kind, cases = as_sequences(X)
@@ -342,7 +344,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         parts = {"labels": labels, "preparation": prep}
         if "tokenizer" in self.prep_:
             parts["tokenizer"] = self.prep_["tokenizer"].to_dict()
-        self.path_ = artifact.save_model(path, self.to_config(), parts, self.net_.state_dict())
+        self.path_ = artifact.save_model(path, self.to_config(), parts, self.net_.state_dict(), replaces_run=True)
         return self.path_
 
     @classmethod

@@ -84,12 +84,13 @@ def plot_confusion(path: str | Path, r: dict) -> None:
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    from ..figures import save_figure
+    from ..figures import quiet_glyphs, save_figure
 
     n = len(r["labels"])
     fig, ax = plt.subplots(figsize=(max(5, 0.6 * n + 2), max(4, 0.6 * n + 1.5)))
     ConfusionMatrixDisplay(np.asarray(r["confusion"]), display_labels=[str(v) for v in r["labels"]]).plot(ax=ax, colorbar=False)
     ax.set_title(f"accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}\n({r['cases']} cases)", fontsize=10)
-    fig.tight_layout()
+    with quiet_glyphs():  # series ids or labels in a script the font lacks
+        fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)

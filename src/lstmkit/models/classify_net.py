@@ -42,14 +42,14 @@ class Arch(NamedTuple):
 
 # name -> what ``lstmkit models`` prints: a one-line description, the tasks it serves, the tutorial it comes from
 ARCHS = {
-    "lstm": Arch("vanilla LSTM: one layer, the last state classifies", "classify", "004 (vanilla LSTM, the echo task)"),
-    "stacked": Arch("stacked LSTM: two layers, dropout between them", "classify, forecast, text", "004 (stacked LSTM)"),
-    "gru": Arch("GRU: the LSTM's lighter cousin, one layer", "classify, forecast, text", "001 (LSTM/RNN concepts)"),
-    "bilstm": Arch("bidirectional LSTM: both directions' final states", "classify", "004 (bidirectional LSTM)"),
-    "cnn-lstm": Arch("CNN-LSTM: 1-D convolution and max pooling in front of the LSTM", "classify", "004 (CNN-LSTM)"),
+    "lstm": Arch("vanilla LSTM: one layer, the last state classifies", "classify", "LSTM model types (vanilla LSTM, the echo task)"),
+    "stacked": Arch("stacked LSTM: two layers, dropout between them", "classify, forecast, text", "LSTM model types (stacked LSTM)"),
+    "gru": Arch("GRU: the LSTM's lighter cousin, one layer", "classify, forecast, text", "LSTM and RNN concepts"),
+    "bilstm": Arch("bidirectional LSTM: both directions' final states", "classify", "LSTM model types (bidirectional LSTM)"),
+    "cnn-lstm": Arch("CNN-LSTM: 1-D convolution and max pooling in front of the LSTM", "classify", "LSTM model types (CNN-LSTM)"),
     "lstm-fcn": Arch("LSTM-FCN: an LSTM branch beside a 3-layer fully convolutional branch (Karim et al.); --shuffle on: "
-                     "its LSTM reads each channel's whole series as one step", "classify", "003 (applications)"),
-    "attention": Arch("LSTM with attention pooling over every time step", "classify", "003 (applications)"),
+                     "its LSTM reads each channel's whole series as one step", "classify", "LSTM applications"),
+    "attention": Arch("LSTM with attention pooling over every time step", "classify", "LSTM applications"),
 }
 
 

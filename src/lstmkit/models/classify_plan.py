@@ -50,8 +50,6 @@ def check_params(est) -> None:
         v = getattr(est, name)
         if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
             raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
-    if isinstance(est.seed, bool) or not isinstance(est.seed, (int, np.integer)) or not 0 <= est.seed < 2 ** 32:
-        raise LstmkitError(f"--seed {est.seed!r} must be a whole number from 0 to 2**32 - 1")
     if not est.lr > 0:
         raise LstmkitError(f"--lr {est.lr} must be positive")
     wd = est.weight_decay

@@ -168,7 +168,7 @@ class Forecaster:
                 net, best_step, best_val = train_member(c, net_cfg, fit_windows, val_windows, budget, seed, bar, validate=True)
                 first.append(net)
                 chosen.append((best_step, best_val))
-                net, _, _ = train_member(c, net_cfg, all_windows, None, {"steps": max(10, best_step)}, seed, bar, validate=False)
+                net, _, _ = train_member(c, net_cfg, all_windows, None, {"steps": max(min(10, budget.get("steps", 10)), best_step)}, seed, bar, validate=False)
             else:
                 net, _, _ = train_member(c, net_cfg, all_windows, None, budget, seed, bar, validate=False)
             final.append(net)
@@ -311,7 +311,7 @@ class Forecaster:
         """Write the model directory (config, scaler and series JSON, safetensors weights) as one set."""
         self._require_fitted()
         self.path = artifact.save_model(path, self.to_config(), {"scaler": self.scaler.to_dict(), "series": self.series},
-                                        self.net.state_dict())
+                                        self.net.state_dict(), replaces_run=True)
         return self.path
 
     @classmethod

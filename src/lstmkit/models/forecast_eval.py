@@ -336,7 +336,7 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..figures import save_figure
+    from ..figures import quiet_glyphs, save_figure
 
     n = min(max_series, len(histories.ids))
     fig, axes = plt.subplots(n, 1, figsize=(9, 3 * n), squeeze=False)
@@ -359,6 +359,7 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
 
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8, loc="upper left")
-    fig.tight_layout()
+    with quiet_glyphs():  # series ids or labels in a script the font lacks
+        fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)

@@ -137,7 +137,8 @@ class MLP(ClassifierMixin, BaseEstimator):
         self.hidden, self.activation, self.epochs, self.steps = hidden, activation, epochs, steps
         self.lr, self.batch_size, self.val_fraction, self.seed = lr, batch_size, val_fraction, seed
 
-    def _check(self) -> list[int]:
+    def check_params(self) -> list[int]:
+        """Refuse parameters that cannot work, one line naming the value; returns the hidden widths."""
         hidden = [self.hidden] if isinstance(self.hidden, (int, np.integer)) else list(self.hidden)
         if not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden):
             raise LstmkitError(f"--hidden {self.hidden!r}: pass positive widths, one per hidden layer")
@@ -145,8 +146,10 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"unknown activation {self.activation!r}; pass one of {', '.join(ACTIVATIONS)}")
         if self.epochs is not None and self.steps is not None:
             raise LstmkitError("pass only one budget: --epochs or --steps")
-        if any(b is not None and not b > 0 for b in (self.epochs, self.steps)) or not self.lr > 0:
-            raise LstmkitError("the budget and --lr must be positive")
+        for name in ("epochs", "steps", "lr"):
+            v = getattr(self, name)
+            if (v is not None or name == "lr") and not v > 0:
+                raise LstmkitError(f"--{name} {v!r} must be positive")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 0.9:
             raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 or more, below 0.9")
         for name in ("batch_size", "seed"):
@@ -157,7 +160,7 @@ class MLP(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y) -> "MLP":
         t0 = time.perf_counter()
-        hidden = self._check()
+        hidden = self.check_params()
         columns = list(X.columns) if hasattr(X, "columns") else None  # a DataFrame's column names are kept
         X = _rows(X)
         self.n_features_in_ = X.shape[1]
@@ -236,7 +239,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         config = {"task": TASK, "mlp": params, "net": self.net_.config.to_dict(), "summary": self.summary_}
         parts = {"labels": {"classes": [c.item() if hasattr(c, "item") else c for c in self.classes_]},
                  "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist()}}
-        self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict())
+        self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict(), replaces_run=True)
         return self.path_
 
     @classmethod
@@ -252,7 +255,7 @@ class MLP(ClassifierMixin, BaseEstimator):
             if not isinstance(params, dict):
                 raise LstmkitError("'mlp' is missing")
             est = cls(**{k: (tuple(v) if k == "hidden" and isinstance(v, list) else v) for k, v in params.items() if k in cls().get_params()})
-            est._check()
+            est.check_params()
             net_cfg = MLPNetConfig.from_dict(art.config.get("net"), "net")
             labels, prep = art.parts.get("labels") or {}, art.parts.get("preparation") or {}
             classes, features = labels.get("classes"), prep.get("features")

@@ -193,6 +193,11 @@ class Seq2Seq:
         if max_length is not None and (not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1):
             raise LstmkitError(f"--max-length {max_length!r} must be a positive whole number")
         one = isinstance(texts, str)
+        if hasattr(texts, "columns"):  # a DataFrame: its source column, or its only one
+            if "source" not in texts.columns and len(texts.columns) != 1:
+                raise LstmkitError(f"a table to translate needs a column named source, or only one column; this one has "
+                                   f"{', '.join(map(str, texts.columns[:6]))}")
+            texts = texts["source" if "source" in texts.columns else texts.columns[0]]
         texts = [texts] if one else list(texts)
         if not all(isinstance(t, str) for t in texts):
             raise LstmkitError("translate takes a string or a list of strings")

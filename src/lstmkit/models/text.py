@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .. import artifact, checkpoint, fileset, rundir
+from .. import artifact, checkpoint, fileset
 from ..data.text import read_text
 from ..errors import LstmkitError
 from ..generate import SamplingConfig, generate_streams, step_model
@@ -172,8 +172,7 @@ class TextModel:
         Example:
             lm.save("runs/grimm")
         """
-        with rundir.locked(path):
-            path = artifact.save_model(path, self.to_config(), {"tokenizer": self.tokenizer.to_dict()}, self.net.state_dict())
+        path = artifact.save_model(path, self.to_config(), {"tokenizer": self.tokenizer.to_dict()}, self.net.state_dict())
         self.path = Path(path)
         return self.path
 
