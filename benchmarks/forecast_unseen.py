@@ -1,6 +1,6 @@
 """The forecaster's defaults on single series they were not chosen on, beside the simple and classical methods.
 
-    python benchmarks/forecast_unseen.py ["{'dropout': 0.2}"] [--seed 0] [--series shampoo,lynx]
+    python benchmarks/forecast_unseen.py ["{'dropout': 0.2}"] [--seed 0] [--series shampoo,lynx] [--source pmdarima]
 
 Six series that ship inside the aeon wheel (no download), of kinds the defaults were not chosen on:
 ShampooSales (36 monthly points, a trend and no season), the Canadian lynx trappings (yearly, a
@@ -51,6 +51,29 @@ def series() -> dict[str, tuple[pd.Series, int, int]]:
         }
 
 
+def pmdarima_series() -> dict[str, tuple[pd.Series, int, int]]:
+    """``--source pmdarima``: six series that ship inside the pmdarima wheel (``pip install pmdarima``; no download),
+    read by no choice of a default: Australian wine sales (monthly, 176 points), wool production, beer
+    production and residents (quarterly, 119, 212 and 89), a heart rate (150 regular readings, no season)
+    and the last 40 years of monthly sunspot numbers."""
+    try:
+        import pmdarima.datasets as d
+    except ImportError:
+        raise SystemExit("--source pmdarima reads the series that ship with pmdarima: pip install pmdarima") from None
+
+    def s(values, start: str, freq: str) -> pd.Series:
+        return pd.Series(np.asarray(values, float), pd.date_range(start, periods=len(values), freq=freq))
+
+    return {
+        "wineind": (s(d.load_wineind(), "1980-01", "MS"), 12, 12),
+        "woolyrnq": (s(d.load_woolyrnq(), "1965-01", "QS"), 4, 8),
+        "austres": (s(d.load_austres(), "1971-01", "QS"), 4, 8),
+        "ausbeer": (s(d.load_ausbeer(), "1956-01", "QS"), 4, 8),
+        "heartrate": (pd.Series(np.asarray(d.load_heartrate(), float)), 1, 10),  # no times: row order, as read from a file
+        "sunspots-monthly": (s(d.load_sunspots()[-480:], "1943-01", "MS"), 12, 12),
+    }
+
+
 def classical(h: np.ndarray, m: int, H: int) -> dict[str, np.ndarray]:
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
 
@@ -67,11 +90,12 @@ def main() -> None:
     ap.add_argument("options", nargs="?", default="{}", help="a Python dict of Forecaster options (default: the defaults)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--series", default=None, help="comma-separated names (default: all six)")
+    ap.add_argument("--source", choices=("aeon", "pmdarima"), default="aeon", help="whose six series (default aeon)")
     args = ap.parse_args()
     opts = ast.literal_eval(args.options)
     print(f"machine: {machine()}")
     table = {}
-    chosen = series()
+    chosen = series() if args.source == "aeon" else pmdarima_series()
     names = args.series.split(",") if args.series else list(chosen)
     for name in names:
         s, m, H = chosen[name]

@@ -241,3 +241,25 @@ def test_a_save_to_no_name_leaves_nothing_behind(tmp_path, monkeypatch):
         with pytest.raises(LstmkitError):
             m.save(name)
     assert list(tmp_path.iterdir()) == []  # no lock file in the current directory
+
+
+def test_a_save_into_a_users_folder_leaves_their_files(tmp_path):
+    import lstmkit
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    m = lstmkit.MLP(steps=2).fit(X, y)
+    proj = tmp_path / "proj"  # another tool's run: the names lstmkit's runs use too, but no lstmkit run
+    (proj / "checkpoints").mkdir(parents=True)
+    (proj / "checkpoints" / "epoch=3.ckpt").write_text("x")
+    for name in ("metrics.jsonl", "curves.png"):
+        (proj / name).write_text("x")
+    m.save(proj)
+    assert {"checkpoints", "metrics.jsonl", "curves.png"} <= {p.name for p in proj.iterdir()}
+    other = tmp_path / "other"  # a manifest of another format names files that are not a model's
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"files": ["train.csv"]}))
+    (other / "train.csv").write_text("1")
+    m.save(other)
+    assert (other / "train.csv").exists()
+    assert not (proj / ".lstmkit.owner.json").exists()  # the holder's name goes with the lock

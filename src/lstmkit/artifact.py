@@ -69,12 +69,20 @@ def stage_model(tx: fileset.Transaction, config: dict, parts: dict[str, dict], t
 
 
 def _manifest_files(directory: Path) -> set[str]:
-    """The files the manifest in ``directory`` lists (none when it is missing or unreadable)."""
+    """The files an lstmkit manifest in ``directory`` lists (none when it is missing, unreadable or another's)."""
     try:
-        files = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))["files"]
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"] if manifest.get("format") == FORMAT else {}
+        if not isinstance(files, dict):
+            return set()
         return {f for f in files if isinstance(f, str) and "/" not in f and "\\" not in f and not f.startswith(".")}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
+
+
+def checkpoint_here(directory: Path) -> bool:
+    """Whether ``directory`` holds an lstmkit training run's resume point (its checkpoint's own manifest)."""
+    return any(_manifest_files(directory / ck) for ck in ("checkpoint", "checkpoint.old"))
 
 
 def stage_manifest(tx: fileset.Transaction, prefix: str, names: list[str]) -> None:
@@ -115,9 +123,10 @@ def save_model(directory: str | Path, config: dict, parts: dict[str, dict], tens
     directory = fileset.named_directory(directory)  # "" or "." refused before anything is written
     if directory.exists() and not directory.is_dir():
         raise LstmkitError(f"{directory} exists and is not a directory; choose another path")
-    with rundir.locked(directory), fileset.Transaction(directory) as tx:
+    with rundir.locked(directory, required=False), fileset.Transaction(directory) as tx:
+        ours = _manifest_files(directory) or checkpoint_here(directory)  # an lstmkit model or run was here: not a user's folder
         stage_model(tx, config, parts, tensors)
-        if replaces_run:
+        if replaces_run and ours:
             run = [rel for rel in RUN_FILES if (directory / rel).exists()]
             for rel in run + ([RUN_CURVES] if METRICS in run and (directory / RUN_CURVES).exists() else []):
                 tx.remove(rel)

@@ -117,7 +117,8 @@ def forecast_train(
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
         fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(opts))}
-        return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
+        with fitting_into(out, overwrite):
+            return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
     with fitting_into(out, overwrite):
         fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
                                                                 past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)

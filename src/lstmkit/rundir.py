@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -45,8 +46,12 @@ def _owner_text(directory: Path) -> str:
 
 
 @contextlib.contextmanager
-def locked(directory: str | os.PathLike) -> Iterator[Path]:
-    """Hold ``directory``'s lock (re-entrant within this process); refuse at once if another holds it."""
+def locked(directory: str | os.PathLike, required: bool = True) -> Iterator[Path]:
+    """Hold ``directory``'s lock (re-entrant within this process); refuse at once if another holds it.
+
+    ``required=False`` (a save, which used to take no lock): on a filesystem that has no locks (NFS without
+    a lock daemon) go on unlocked instead of refusing. The owner file names the holder while the lock is
+    held, and goes with it."""
     directory = Path(directory).resolve()
     if directory in _held:
         _held[directory] += 1
@@ -66,16 +71,29 @@ def locked(directory: str | os.PathLike) -> Iterator[Path]:
         raise LstmkitError(f"{directory} is in use by {_owner_text(directory)}; wait for it to finish "
                            f"or choose another --out") from None
     except OSError as e:
-        raise LstmkitError(f"{directory} cannot be locked ({e.strerror}); check that it is writable or choose another --out") from None
+        if required or e.errno not in (errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK):
+            raise LstmkitError(f"{directory} cannot be locked ({e.strerror}); check that it is writable or choose another --out") from None
+        lock = None
+    if lock is None:
+        yield directory
+        return
     _held[directory] = 1
+    owned = False
     try:
-        owner = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:8]), "since": time.time()}
-        tmp = directory / (OWNER + ".tmp")
-        tmp.write_text(json.dumps(owner), encoding="utf-8")
-        os.replace(tmp, directory / OWNER)
+        try:
+            owner = {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv[:8]), "since": time.time()}
+            tmp = directory / (OWNER + ".tmp")
+            tmp.write_text(json.dumps(owner), encoding="utf-8")
+            os.replace(tmp, directory / OWNER)
+            owned = True
+        except OSError:
+            pass  # a directory that is not writable: what writes there next names the problem in one line
         yield directory
     finally:
         del _held[directory]
+        if owned:
+            with contextlib.suppress(OSError):
+                (directory / OWNER).unlink()  # before the release: the next holder writes its own
         lock.release()
 
 

@@ -103,6 +103,8 @@ def _head(path: Path, encoding: str) -> str:
             return f.readline()
     except LookupError:
         raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+    except OSError as e:
+        raise LstmkitError(f"{path} cannot be read ({e.strerror})") from None
 
 
 def table_sources(path: str | Path, encoding: str = "utf-8") -> list[str] | None:
