@@ -74,7 +74,7 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
     """A DataFrame from a path, a DataFrame, a Series or an array; returns (frame, target, time).
 
     An index that holds times becomes the time column: a Series' dates or named whole numbers one apart
-    (``_index_times``; for a saved model reading new data, only when the model has a time column), a
+    (``index_times``; for a saved model reading new data, only when the model has a time column), a
     DataFrame's dates when no ``time`` is given and ``index_time`` (a fit), or the DataFrame index that ``time``
     names (``df.set_index("year")``). Row numbers stay row numbers."""
     if isinstance(data, (str, Path)):
@@ -82,7 +82,7 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
     if isinstance(data, pd.Series):
         name = target or (str(data.name) if data.name is not None else "value")
         frame = data.rename(name).to_frame()
-        idx = _index_times(data.index) if index_time or time is not None else None
+        idx = index_times(data.index) if index_time or time is not None else None
         if idx is not None:  # named as the time column asked for (a saved model's), else as the index is, else "time"
             col = time or (str(data.index.name) if data.index.name is not None and data.index.name != name else "time")
             return frame.set_axis(idx).rename_axis(col).reset_index(), name, col
@@ -95,7 +95,7 @@ def as_frame(data, target: str | None = None, time: str | None = None, index_tim
         # the dates of the index: at a fit with no time column named, or for a saved model whose time column
         # the frame lacks (it was fitted on the same layout: its index became that column)
         wanted = (index_time and time is None) or (not index_time and time is not None and time not in data.columns)
-        idx = _index_times(data.index) if wanted and dates else None
+        idx = index_times(data.index) if wanted and dates else None
         if idx is not None:
             col = time or (str(data.index.name) if named else "time")
             if col not in data.columns:
@@ -123,7 +123,7 @@ def _csv(data) -> bool:
     return isinstance(data, (str, Path)) and Path(data).suffix.lower() not in (".parquet", ".pq")
 
 
-def _index_times(index: pd.Index) -> pd.Index | None:
+def index_times(index: pd.Index) -> pd.Index | None:
     """An index that holds times, as a time column would: dates (a DatetimeIndex, a PeriodIndex, text that
     parses as dates), or whole numbers one apart under a name ("year": 1990, 1991, ...). None for row numbers,
     which carry no name (pandas' default 0, 1, 2 ..., a slice's 10, 11 ...), and for any other index."""

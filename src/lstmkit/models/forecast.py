@@ -28,6 +28,7 @@ from ..data.series import (
     SeriesSet,
     calendar,
     future_times,
+    index_times,
     season_for,
     to_series,
 )
@@ -227,7 +228,9 @@ class Forecaster:
             past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
             return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
                              list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
-        ss = to_series(data, cols.target, cols.time, cols.id,
+        # a Series whose index holds times is read by them, as at the fit; one of row numbers in row order
+        time = cols.time if not isinstance(data, pd.Series) or index_times(data.index) is not None else None
+        ss = to_series(data, cols.target, time, cols.id,
                        known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
                        ids_as_written=self.series.get("ids_as_written", False), model_zone=self.series.get("zone"))
         step = self.series.get("step", 1)
