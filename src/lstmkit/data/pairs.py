@@ -86,7 +86,11 @@ def read_text(path: str | Path, encoding: str = "utf-8", what: str = "a text fil
         raise LstmkitError(f"{path} is not {encoding} text (byte {e.object[e.start]:#04x} at offset {e.start}); "
                            "pass --encoding, or convert the file") from None
     except LookupError:
-        raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+        raise _unknown_encoding(encoding) from None
+
+
+def _unknown_encoding(encoding: str) -> LstmkitError:
+    return LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1")
 
 
 def _tab_separated(path: Path, encoding: str = "utf-8") -> bool:
@@ -102,7 +106,7 @@ def _head(path: Path, encoding: str) -> str:
         with open(path, encoding=encoding, errors="replace") as f:
             return f.readline()
     except LookupError:
-        raise LstmkitError(f"unknown --encoding {encoding!r}; pass a Python codec name such as utf-8 or latin-1") from None
+        raise _unknown_encoding(encoding) from None
     except OSError as e:
         raise LstmkitError(f"{path} cannot be read ({e.strerror})") from None
 
