@@ -524,6 +524,21 @@ def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
     assert "mean over origins" in stdout
 
 
+def test_cli_backtest_takes_the_options_train_takes(tmp_path, run_cli, air):
+    # a backtest refits what train would fit: the network, preparation and budget options and the covariates
+    p = tmp_path / "promo.csv"
+    air.assign(promo=(np.arange(len(air)) % 7 == 0).astype(float)).to_csv(p, index=False)
+    common = ("forecast", "backtest", p, "--target", "value", "--horizon", "3", "--windows", "2", "--ensemble", "1", "--steps", "20",
+              "--no-classical")
+    code, stdout, err = run_cli(*common, "--known", "promo", "--hidden", "4", "--level", "90", "--json", "-q")
+    assert code == 0, err
+    assert list(json.loads(stdout)["coverage"]) == ["90"] and "window 1 of 2" not in err
+    code, stdout, err = run_cli(*common, "--known", "price")
+    assert code != 0 and "price" in err and "Traceback" not in err
+    code, stdout, err = run_cli(*common, "--cell", "rnn")
+    assert code != 0 and "unknown cell 'rnn'" in err and "Traceback" not in err
+
+
 def test_cli_demo_and_seed_recipe(tmp_path, run_cli):
     code, stdout, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--epochs", "2", "--out", tmp_path / "seed", "-q")
     assert code == 0, err

@@ -48,6 +48,63 @@ def _options(**kw) -> dict:
     return {k: v for k, v in kw.items() if v is not None}
 
 
+# The network and preparation options, shared by ``train`` and ``backtest`` (a backtest refits what train would
+# fit). Each is (annotation, typer.Option); None means the Forecaster's default.
+MODEL_OPTIONS = {
+    "lookback": (Optional[int], typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the median series, shorter ones padded).")),
+    "season": (Optional[int], typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...).")),
+    "level": (Optional[List[float]], typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95).")),
+    "strategy": (Optional[str], typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back).")),
+    "cell": (Optional[str], typer.Option(None, help="lstm (default) or gru.")),
+    "hidden": (Optional[int], typer.Option(None, help="Units per recurrent layer (default 64).")),
+    "layers": (Optional[int], typer.Option(None, help="Recurrent layers (default 1).")),
+    "dropout": (Optional[float], typer.Option(None, help="Dropout before the head (default 0.1).")),
+    "transform": (Optional[str], typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox.")),
+    "difference": (Optional[int], typer.Option(None, help="1 models the step-to-step changes (default 0).")),
+    "scale": (Optional[str], typer.Option(None, help="auto (default: changes for several series, standard for one), standard, changes (by the mean one-step change), minmax or none.")),
+    "deseason": (Optional[str], typer.Option(None, help=(
+        "Take each series' seasonal shape out before the network and add it back to the forecast: auto (when its STL season has a strength of 0.64 or more, with 3 seasons of data; default), always (from 2 seasons) or none."))),
+    "range_lo": (Optional[float], typer.Option(None, help="MinMax range low end (default 0).")),
+    "range_hi": (Optional[float], typer.Option(None, help="MinMax range high end (default 1).")),
+    "normalize": (Optional[bool], typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes).")),
+    "level_input": (Optional[str], typer.Option(None, help=(
+        "Also give the network that level as an input, to forecast a return to the mean: auto (when most series pass the KPSS stationarity test; default), on or off."))),
+    "calendar": (Optional[bool], typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes).")),
+    "ensemble": (Optional[int], typer.Option(None, help="Networks trained with different seeds, averaged (default 5).")),
+    "minutes": (Optional[float], typer.Option(None, help="Wall-clock budget of each fit, split over its members (default: a steps budget).")),
+    "steps": (Optional[int], typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 1000-3000).")),
+    "epochs": (Optional[float], typer.Option(None, help="Passes over the windows per member (default: --steps).")),
+    "batch_size": (Optional[int], typer.Option(None, help="Windows per batch (default 32).")),
+    "lr": (Optional[float], typer.Option(None, help="Peak learning rate (default 5e-3).")),
+    "validate": (Optional[bool], typer.Option(None, "--validate/--no-validate", help="Hold out the last horizon steps to choose the step count and calibrate the intervals, then refit (default: yes).")),
+}
+
+
+def with_model_options(command):
+    """Add MODEL_OPTIONS to ``command``'s signature, as typer reads it, and hand them to it as one dict
+    ``options`` of the Forecaster arguments given (``level`` becomes ``levels``)."""
+    import functools
+    import inspect
+    import typing
+
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != "options"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+             for name, (annotation, option) in MODEL_OPTIONS.items()]
+
+    @functools.wraps(command)
+    def wrapper(**kw):
+        given = _options(**{name: kw.pop(name) for name in MODEL_OPTIONS})
+        if "level" in given:
+            given["levels"] = list(given.pop("level"))
+        return command(**kw, options=given)
+
+    wrapper.__signature__ = signature.replace(parameters=kept + added)
+    wrapper.__annotations__ = {**typing.get_type_hints(command), **{n: a for n, (a, _) in MODEL_OPTIONS.items()}}
+    del wrapper.__wrapped__  # typer would read the undecorated signature through it
+    return wrapper
+
+
 def _print_table(result: dict, title: str) -> None:
     from .models.forecast_eval import table_text
 
@@ -55,6 +112,7 @@ def _print_table(result: dict, title: str) -> None:
 
 
 @forecast_app.command("train", cls=Command)
+@with_model_options
 def forecast_train(
     data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (or --demo)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the model."),
@@ -64,32 +122,6 @@ def forecast_train(
     horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
     recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
-    lookback: Optional[int] = typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the median series, shorter ones padded)."),
-    season: Optional[int] = typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...)."),
-    level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95)."),
-    strategy: Optional[str] = typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back)."),
-    cell: Optional[str] = typer.Option(None, help="lstm (default) or gru."),
-    hidden: Optional[int] = typer.Option(None, help="Units per recurrent layer (default 64)."),
-    layers: Optional[int] = typer.Option(None, help="Recurrent layers (default 1)."),
-    dropout: Optional[float] = typer.Option(None, help="Dropout before the head (default 0.1)."),
-    transform: Optional[str] = typer.Option(None, help="auto (log when every value is positive; default), none, log or boxcox."),
-    difference: Optional[int] = typer.Option(None, help="1 models the step-to-step changes (default 0)."),
-    scale: Optional[str] = typer.Option(None, help="auto (default: changes for several series, standard for one), standard, changes (by the mean one-step change), minmax or none."),
-    deseason: Optional[str] = typer.Option(None, help="Take each series' seasonal shape out before the network and add it back to the forecast: "
-                                           "auto (when its STL season has a strength of 0.64 or more, with 3 seasons of data; default), always (from 2 seasons) or none."),
-    range_lo: Optional[float] = typer.Option(None, help="MinMax range low end (default 0)."),
-    range_hi: Optional[float] = typer.Option(None, help="MinMax range high end (default 1)."),
-    normalize: Optional[bool] = typer.Option(None, "--normalize/--no-normalize", help="Remove each window's level (default: yes)."),
-    level_input: Optional[str] = typer.Option(None, help="Also give the network that level as an input, to forecast a return to the mean: "
-                                              "auto (when most series pass the KPSS stationarity test; default), on or off."),
-    calendar: Optional[bool] = typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes)."),
-    ensemble: Optional[int] = typer.Option(None, help="Networks trained with different seeds, averaged (default 5)."),
-    minutes: Optional[float] = typer.Option(None, help="Wall-clock budget of the whole fit, split over the members (default: a steps budget)."),
-    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 1000-3000)."),
-    epochs: Optional[float] = typer.Option(None, help="Passes over the windows per member (default: --steps)."),
-    batch_size: Optional[int] = typer.Option(None, help="Windows per batch (default 32)."),
-    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 5e-3)."),
-    validate: Optional[bool] = typer.Option(None, "--validate/--no-validate", help="Hold out the last horizon steps to choose the step count and calibrate the intervals, then refit (default: yes)."),
     known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
     past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero (default: refuse them)."),
@@ -99,6 +131,7 @@ def forecast_train(
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of the held-out forecast (default: none)."),
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    options: Optional[dict] = None,
 ):
     """Train an LSTM forecaster, then print it against the baselines on the last horizon steps it held out."""
     from . import rundir
@@ -109,10 +142,7 @@ def forecast_train(
     target, time = target or d_target, time or d_time
     rundir.check_destination(out, overwrite)
     check_plot(plot, out, (data,))
-    opts = _options(lookback=lookback, season=season, levels=list(level) if level else None, strategy=strategy, cell=cell,
-                    hidden=hidden, layers=layers, dropout=dropout, transform=transform, difference=difference, scale=scale, deseason=deseason,
-                    range_lo=range_lo, range_hi=range_hi, normalize=normalize, level_input=level_input, calendar=calendar, ensemble=ensemble, minutes=minutes,
-                    steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, validate=validate)
+    opts = options
     if recipe is not None:
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
@@ -217,6 +247,7 @@ def forecast_evaluate(
 
 
 @forecast_app.command("backtest", cls=Command)
+@with_model_options
 def forecast_backtest(
     data: Optional[Path] = typer.Argument(None, metavar="DATA", help="CSV or Parquet in long format (or --demo)."),
     target: Optional[str] = typer.Option(None, help="The column to forecast."),
@@ -226,23 +257,25 @@ def forecast_backtest(
     windows: int = typer.Option(3, help="Rolling origins (default 3)."),
     step: int = typer.Option(1, help="Steps between origins (default 1)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in air-passenger series."),
-    ensemble: Optional[int] = typer.Option(None, help="Networks per fit (default 5)."),
-    steps: Optional[int] = typer.Option(None, help="Optimizer steps per member (default: from the data)."),
-    level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level, repeatable (default 80 and 95)."),
+    known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
+    past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
     freq: Optional[str] = typer.Option(None, help=FREQ_HELP),
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per origin."),
+    options: Optional[dict] = None,
 ):
-    """Rolling-origin evaluation: refit at each of the last K origins, score every forecast and the baselines."""
+    """Rolling-origin evaluation: refit at each of the last K origins, with the options train takes, and score every
+    forecast and the baselines."""
     from .models.forecast_eval import backtest
 
     source, d_target, d_time = _data(data, demo)
     with unsaved_on_interrupt():
-        r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step, fill=fill, freq=freq,
-                     progress=_say, with_classical=classical, seed=seed,
-                     **_options(ensemble=ensemble, steps=steps, levels=list(level) if level else None))
+        r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step,
+                     known=tuple(known or ()), past=tuple(past or ()), fill=fill, freq=freq,
+                     progress=None if quiet else _say, with_classical=classical, seed=seed, **options)
     if as_json:
         emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")
     else:
