@@ -91,10 +91,14 @@ def test_cli_iris_demo_and_a_csv_end_to_end(run_cli, tmp_path):
     frame.to_csv(csv, index=False)
     code, stdout, _ = run_cli("mlp", "evaluate", tmp_path / "iris", csv, "--label", "species", "--json")
     assert code == 0 and json.loads(stdout)["accuracy"] >= 0.95
+    code, _, stderr = run_cli("mlp", "evaluate", tmp_path / "iris", csv)  # the demo has no label column to remember
+    assert code == 2 and "pass --label COL" in stderr and "Traceback" not in stderr
     code, stdout, _ = run_cli("mlp", "train", csv, "--label", "species", "--out", tmp_path / "f", "--hidden", "8", "--test-fraction", "0.3")
     assert code == 0 and float(stdout.split("test accuracy ")[1].split()[0]) >= 0.95
     code, stdout, _ = run_cli("mlp", "predict", tmp_path / "f", csv)
     assert code == 0 and stdout.splitlines()[0] == "row,label,p_setosa,p_versicolor,p_virginica" and len(stdout.splitlines()) == 151
+    code, stdout, _ = run_cli("mlp", "evaluate", tmp_path / "f", csv, "--json")  # the training table's label column, remembered
+    assert code == 0 and json.loads(stdout)["rows"] == 150
     code, stdout, _ = run_cli("info", tmp_path / "f")
     assert code == 0 and "4 -> 8 -> 3" in stdout
 
@@ -104,7 +108,7 @@ def test_cli_bad_tables_exit_with_one_line(run_cli, tmp_path):
     csv.write_text("a,b,kind\n1,x,p\n2,y,q\n3,z,p\n4,w,q\n", encoding="utf-8")
     for args, message in (([csv, "--label", "nope"], "no column 'nope'"), ([csv, "--label", "kind"], "'b' are not numbers"),
                           ([csv], "pass --label COL"), ([tmp_path / "none.csv", "--label", "kind"], "no such file"),
-                          (["--demo", "wine"], "unknown demo")):
+                          (["--demo", "wine"], "unknown demo"), (["--demo", "iris", "--label", "kind"], "leave them out")):
         code, _, stderr = run_cli("mlp", "train", *args, "--out", tmp_path / "m")
         assert code == 2 and message in stderr and "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
 
@@ -115,7 +119,9 @@ def test_numpy_params_save_and_small_tables_are_refused_cleanly(run_cli, tmp_pat
     m = MLP(hidden=(np.int64(4),), batch_size=np.int64(8), steps=5).fit(X, y)
     m.save(tmp_path / "np")  # a grid search's numpy numbers are written as JSON numbers
     back = lstmkit.load(tmp_path / "np")
-    assert back.get_params()["hidden"] == (4,) and back.n_features_in_ == 2
+    assert back.get_params()["hidden"] == (4,) and back.n_features_in_ == 2 and back.label_ is None
+    named = MLP(steps=5).fit(pd.DataFrame(X, columns=["u", "v"]), pd.Series(y, name="kind"))
+    assert lstmkit.load(named.save(tmp_path / "named")).label_ == "kind"  # a Series' name is the label column
     csv = tmp_path / "small.csv"
     pd.DataFrame({"a": range(6), "b": range(6), "k": list("pqrpqr")}).to_csv(csv, index=False)
     code, _, stderr = run_cli("mlp", "train", csv, "--label", "k", "--out", tmp_path / "m")

@@ -101,6 +101,8 @@ def mlp_train(
             raise LstmkitError("pass DATA or --demo, not both")
         if demo != "iris":
             raise LstmkitError(f"unknown demo {demo!r}; pass iris")
+        if label is not None or features:
+            raise LstmkitError("--label and --features name columns of a DATA table; --demo iris brings its own, so leave them out")
         X, y, names = _iris()
     elif data is None:
         raise LstmkitError("pass a DATA table with --label COL, or --demo iris")
@@ -121,7 +123,7 @@ def mlp_train(
         test, X, y = (X[te], y[te]), X[tr], y[tr]
     with fitting_into(out, overwrite):
         m.fit(X, y)
-        m.features_ = names
+        m.features_, m.label_ = names, label
         s = m.summary_
         _say(f"network {' -> '.join(map(str, m.net_.config.layers))} ({activation}), {s['parameters']} parameters, "
              f"{s['steps']} steps in {s['fit_s']:.1f} s" + (f"; validation accuracy {s['val_acc']:.3f} on {s['val_cases']} rows" if "val_acc" in s else ""))
@@ -162,13 +164,16 @@ def mlp_predict(
 def mlp_evaluate(
     model: Path = typer.Argument(..., metavar="MODEL", help="An MLP model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="A labelled table with the training features' columns."),
-    label: str = typer.Option(..., help="The class column."),
+    label: Optional[str] = typer.Option(None, help="The class column (default: the training table's)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
     """Accuracy, macro-F1 and the confusion matrix on a labelled table; a label the model never saw counts as an error."""
     from .models.classify_eval import confusion_text, report, unseen_note
 
     m = _load(model)
+    label = label or m.label_
+    if label is None:
+        raise LstmkitError(f"{model} does not know its label column (trained from arrays or on --demo); pass --label COL")
     X, y, _ = read_table(data, label, m.features_)
     r = report(m, X, y)
     if unseen_note(r):

@@ -162,6 +162,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         t0 = time.perf_counter()
         hidden = self.check_params()
         columns = list(X.columns) if hasattr(X, "columns") else None  # a DataFrame's column names are kept
+        name = getattr(y, "name", None)  # a pandas Series' name: the label column that evaluate reads by default
         X = _rows(X)
         self.n_features_in_ = X.shape[1]
         y = as_labels(y, len(X), cases="rows")
@@ -205,6 +206,7 @@ class MLP(ClassifierMixin, BaseEstimator):
             net.load_state_dict(best["weights"])
         self.net_ = net.eval()
         self.features_ = [str(c) for c in columns] if columns is not None else [f"x{i}" for i in range(X.shape[1])]
+        self.label_ = str(name) if isinstance(name, (str, int)) else None
         self.summary_ = {"rows": len(y), "steps": trainer.state.step, "fit_s": round(time.perf_counter() - t0, 3), "budget": budget,
                          "parameters": sum(p.numel() for p in net.parameters())}
         if val is not None:
@@ -238,7 +240,8 @@ class MLP(ClassifierMixin, BaseEstimator):
                   for k, v in self.get_params().items()}  # numpy numbers (from a grid search) as JSON numbers
         config = {"task": TASK, "mlp": params, "net": self.net_.config.to_dict(), "summary": self.summary_}
         parts = {"labels": {"classes": [c.item() if hasattr(c, "item") else c for c in self.classes_]},
-                 "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist()}}
+                 "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist(),
+                                 "label": self.label_}}
         self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict(), replaces_run=True)
         return self.path_
 
@@ -270,6 +273,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         est.net_ = artifact.build_module(lambda: MLPNet(net_cfg), art.weights, str(art.path)).eval()
         est.classes_, est.features_ = np.asarray(classes), [str(f) for f in features]
         est.n_features_in_ = len(est.features_)
+        est.label_ = prep.get("label") if isinstance(prep.get("label"), str) else None  # absent from models saved before it
         est.mean_, est.std_ = np.asarray(mean, np.float64), np.asarray(std, np.float64)
         est.summary_ = art.config.get("summary") if isinstance(art.config.get("summary"), dict) else {}
         est.path_ = Path(art.path)
