@@ -222,6 +222,10 @@ def test_fit_refuses_bad_pairs():
             Seq2Seq(**TINY).fit(bad, steps=1)
     with pytest.raises(LstmkitError, match="--source-level"):
         Seq2Seq("bpe")
+    with pytest.raises(LstmkitError, match="both sides are char level"):  # it would be ignored
+        Seq2Seq(lowercase=True, **TINY).fit([("Ab", "Cd")] * 4, steps=1)
+    m = Seq2Seq("char", "word", lowercase=True, **TINY).fit([("Ab", "Cd Ef")] * 4, steps=1)
+    assert m.tgt_tok.lowercase  # one word side is enough
 
 
 def test_phrase_list_translates_word_order_after_save_and_load(tmp_path):

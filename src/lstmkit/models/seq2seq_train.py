@@ -47,6 +47,10 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
         raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
     if lr is not None and not lr > 0:
         raise LstmkitError(f"--lr {lr} must be positive")
+    c = model.config
+    if not resume and c.lowercase and "word" not in (c.source_level, c.target_level):
+        raise LstmkitError("--lowercase lowercases word-level sides, and both sides are char level, where case is kept; "
+                           "drop --lowercase, or pass --source-level word or --target-level word")
     budget = {k: v for k, v in (("minutes", minutes), ("steps", steps), ("epochs", epochs)) if v is not None}
     out = Path(out) if out is not None else None
     if out is not None:
