@@ -16,7 +16,8 @@ from tamper import edit_json
 
 import lstmkit
 from lstmkit.data.echo import echo_task
-from lstmkit.data.labeled import SequenceBatches, as_sequences, read_labeled
+from lstmkit.data.labeled import SequenceBatches, as_sequences
+from lstmkit.data.labeled_files import read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from lstmkit import SequenceClassifier
-from lstmkit.data.labeled import as_sequences, read_labeled
+from lstmkit.data.labeled import as_sequences
+from lstmkit.data.labeled_files import read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify_eval import report
 

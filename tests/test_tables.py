@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmkit.data.labeled import read_labeled
+from lstmkit.data.labeled_files import read_labeled
 from lstmkit.data.pairs import parse_pairs
 from lstmkit.data.tables import read_table
 from lstmkit.errors import LstmkitError

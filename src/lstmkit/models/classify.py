@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .. import artifact
 from ..configs import python_scalars
-from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain, read_labeled, read_labeled_columns
+from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain
+from ..data.labeled_files import read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
 from .classify_budget import affords_floor, default_budget, default_decay
@@ -266,7 +267,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------------ files
     def fit_file(self, path, label: str | None = None, *, text: str | None = None, id: str | None = None,
                  time: str | None = None, values=(), notes=None) -> "SequenceClassifier":
-        """Read labelled cases from ``path`` (see ``data.labeled.read_labeled``) and fit; the columns are
+        """Read labelled cases from ``path`` (see ``data.labeled_files.read_labeled``) and fit; the columns are
         saved with the model, so ``read_cases`` reads new files the same way."""
         X, y, _, used = read_labeled_columns(path, label, text, id, time, list(values))
         if y is None:

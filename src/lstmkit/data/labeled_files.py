@@ -1,0 +1,326 @@
+"""Labelled sequences from files: CSV, JSONL or Parquet (texts, long-format or wide numeric tables), the
+UCR/UEA ``.ts`` format, or a folder per class of text files. What comes out is what ``labeled.as_sequences``
+takes from Python.
+
+Example:
+    X, y = read_labeled("reviews.csv", label="sentiment")      # texts and their labels
+    X, y = read_labeled("GunPoint_TRAIN.ts")                      # (cases, 1, 150), labels from the file
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LstmkitError
+from .labeled import plain
+
+
+def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
+                 values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False,
+                 with_ids: bool = False, saved: bool = False):
+    """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
+
+    * a folder holding one sub-folder per class: each file is one text, its folder its label;
+    * ``.ts`` (UCR/UEA): read with aeon, labels from the file;
+    * ``.jsonl``/``.json`` or a CSV/Parquet without ``id``: one text per row (``text`` column) and its ``label``;
+      or, when every column but the label is numeric (or ``values`` names them), one case per row and one
+      time point per column (the UCR archive's CSV layout; trailing empty cells pad shorter cases);
+    * a CSV/Parquet with ``id``: long format, one row per time point, ``values`` columns (default: every numeric
+      column but id, time and label) as channels, ordered by ``time``; the label must be constant per id.
+
+    ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
+    ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
+    ``saved``: the columns are a saved model's, so a missing one is to be renamed in the file (no option sets it).
+    """
+    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved)
+    return (X, y, ids) if with_ids else (X, y)
+
+
+def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False, saved=False):
+    """``read_labeled`` with each case's name, and the columns it read, found or given: ``{"text": COL}`` for a
+    table of texts, ``{"values": [COL, ...]}`` for numeric tables (channels in long format, time points in wide),
+    ``{}`` for a folder or ``.ts`` file. A model saves them, so that a new file is read by column name: a file
+    with its columns in another order, or with one more, gives the same cases."""
+    p = Path(path)
+    if not p.exists():
+        raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
+    if p.is_dir():
+        return (*_read_folders(p, need_labels), {})
+    suffix = p.suffix.lower()
+    if suffix == ".ts":
+        X, y = _read_ts(p)
+        return X, y, list(range(len(X))), {}
+    import pandas as pd
+
+    if suffix in (".jsonl", ".json"):
+        try:
+            df = pd.read_json(p, lines=suffix == ".jsonl")
+        except ValueError as e:
+            where = _bad_json_line(p) if suffix == ".jsonl" else ""
+            raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''}{where} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
+    else:
+        from .tables import read_table
+
+        from .tables import written_labels
+
+        df = read_table(p, keep=(label, text))  # a label "01" and a text "007" as written
+        if label in df.columns:
+            df[label] = written_labels(df[label])
+        df, headerless = _headerless(p, df, (label, text, id, time, *values))
+        if headerless and label is None:
+            label = "class"  # the UCR layout's first column, in a file to train on, evaluate or predict alike
+    if not len(df):
+        raise LstmkitError(f"{p} has no rows")
+    if label is not None and label not in df.columns and optional_label:
+        label = None  # cases to predict: the training file's label column need not be there
+    if label is not None and label not in df.columns:
+        raise LstmkitError(f"{p} has no column {label!r} for --label; its columns are {', '.join(map(str, df.columns[:12]))}")
+    if label is None and need_labels:
+        raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
+    if id is not None:
+        return _read_long(p, df, label, id, time, list(values), saved)
+    if time is not None:
+        raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
+    if text is None and _wide(p, df, label, values):
+        return _read_wide(p, df, label, list(values), saved)
+    X, y, text = _read_texts(p, df, label, text, saved)
+    return X, y, list(range(len(X))), {"text": text}
+
+
+def _bad_json_line(p: Path) -> str:
+    """" at line N" for the first line of a JSON-lines file that is not one JSON value ("" when none is found)."""
+    import json
+
+    with open(p, encoding="utf-8-sig", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    json.loads(line)
+                except ValueError:
+                    return f" at line {n}"
+    return ""
+
+
+def _headerless(p: Path, df, named: tuple = ()):
+    """A CSV written without a header, as the UCR archive's are (the class first, then the time points): its
+    first row is read again as data, and the columns named ``class``, ``t1``, ``t2`` ... A header of numbers
+    is taken for data only when every name reads as a number (pandas' ".1" on a repeat aside), it is not
+    pandas' own 0, 1, 2 ..., and no column the call ``named`` (a label, a saved model's columns) is in it."""
+    from .tables import read_table
+
+    def number(c) -> bool:
+        for text in (str(c), re.sub(r"\.\d+$", "", str(c))):  # "0.5.1": pandas' name for a second "0.5"
+            try:
+                float(text)
+                return True
+            except ValueError:
+                continue
+        return False
+
+    names = [str(c) for c in df.columns]
+    if (p.suffix.lower() in (".parquet", ".pq") or len(names) < 2 or not all(map(number, names))
+            or names == [str(i) for i in range(len(names))] or any(str(c) in names for c in named if c is not None)):
+        return df, False
+    df = read_table(p, header=False)
+    return df.set_axis(["class", *(f"t{i}" for i in range(1, len(df.columns)))], axis=1), True
+
+
+def _wide(p: Path, df, label: str | None, values) -> bool:
+    """One row per case and one numeric column per time point (the UCR archive's CSV layout): every column
+    but the label numeric, at least two that are not row names (or the --values asked for). A row-naming
+    column whose names repeat makes it a long table, which needs --id."""
+    import pandas as pd
+
+    if values:
+        return True
+    others = [c for c in df.columns if c != label]
+    namers = [c for c in others if _names_rows(c)]
+    # a text column other than an id ("name": "red apple") makes a table of texts, as before
+    if not all(pd.api.types.is_numeric_dtype(df[c]) or (c in namers and _id_like(c)) for c in others):
+        return False
+    repeated = [c for c in namers if df[c].duplicated().any()]
+    if repeated:
+        raise LstmkitError(f"{p}: {repeated[0]!r} repeats, so the table looks like long format (one row per time point); "
+                           f"pass --id {repeated[0]} (and --time COL to order each sequence's rows)")
+    # one numeric column alone may be texts of digits (codes); beside an id column it is a time point
+    return len(others) - len(namers) >= (1 if namers else 2)
+
+
+def _id_like(col) -> bool:
+    name = str(col).strip().lower()
+    return name in ("id", "case", "key") or name.endswith(("_id", " id"))
+
+
+def _names_rows(col) -> bool:
+    """A column that names the rows rather than holding a time point: pandas' saved index ("Unnamed: 0")
+    or an id column ("id", "sample_id", "case" ...)."""
+    from .tables import saved_index
+
+    return saved_index(col) or _id_like(col) or str(col).strip().lower() in ("index", "name")
+
+
+def _no_column(p: Path, df, col, option: str, saved: bool) -> LstmkitError:
+    """The error for a column the file lacks: the option naming it, or, for a saved model's columns (which
+    predict and evaluate cannot change), the column to rename."""
+    columns = ', '.join(map(str, df.columns[:12])) + (', ...' if len(df.columns) > 12 else '')
+    if saved:
+        return LstmkitError(f"{p} has no column {col!r}, which the model reads ({option.lstrip('-')} in training); "
+                            f"rename the file's column to {col!r} (its columns: {columns})")
+    return LstmkitError(f"{p} has no column {col!r} for {option}; its columns are {columns}")
+
+
+def _read_wide(p: Path, df, label: str | None, values: list[str], saved: bool = False):
+    from .tables import saved_index
+
+    namers = [c for c in df.columns if c != label and _names_rows(c)]
+    cols = values or [c for c in df.columns if c != label and c not in namers]
+    for c in cols:
+        if c not in df.columns:
+            raise _no_column(p, df, c, "--values", saved)
+    _check_numeric(p, df, cols)
+    A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
+    real = np.isfinite(A)
+    holes = ~real & (np.cumsum(real[:, ::-1], 1)[:, ::-1] > 0)  # a missing cell with a value after it: no padding
+    if holes.any():
+        r, c = (int(v[0]) for v in np.nonzero(holes))
+        raise LstmkitError(f"{p}: row {r + 1} has no value in {cols[c]!r} before the end of its case; fill it or remove the row")
+    y = None
+    if label is not None:
+        missing = df[label].isna().to_numpy()
+        if missing.any():
+            raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
+        y = df[label].to_numpy()
+    named = [c for c in namers if not saved_index(c)] or namers  # an id column before a saved index
+    names = df[named[0]].tolist() if named else list(range(len(df)))
+    return [row[None, :] for row in A], y, names, {"values": [str(c) for c in cols]}
+
+
+def _check_numeric(p: Path, df, cols: list) -> None:
+    """One error line naming the first cell of ``cols`` that is not a number."""
+    import pandas as pd
+
+    for c in cols:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
+            raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
+
+
+def _read_folders(p: Path, need_labels: bool = True):
+    """A folder per class of text files; for cases to predict, a folder of text files may stand alone (no labels)."""
+    loose = sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith("."))
+    if not need_labels and loose and not any(x.is_dir() and not x.name.startswith(".") for x in p.iterdir()):
+        texts, names = [], []
+        for f in loose:
+            t = _text_of(f, p)
+            if t.strip():
+                texts.append(t)
+                names.append(f.name)
+        if not texts:
+            raise LstmkitError(f"{p} holds only empty files; give it text files to classify")
+        return texts, None, names
+    texts, labels, names = [], [], []
+    for d in sorted(x for x in p.iterdir() if x.is_dir() and not x.name.startswith(".")):
+        for f in sorted(x for x in d.rglob("*") if x.is_file() and not x.name.startswith(".")):
+            t = _text_of(f, p)
+            if t.strip():
+                texts.append(t)
+                labels.append(d.name)
+                names.append(str(f.relative_to(p)))
+    if not texts:
+        raise LstmkitError(f"{p} holds no texts; give it one sub-folder per class, each holding text files")
+    if len(set(labels)) < 2:
+        raise LstmkitError(f"{p} holds texts of one class only ({labels[0]!r}); a classifier needs at least 2 sub-folders")
+    return texts, np.asarray(labels), names
+
+
+def _read_ts(p: Path):
+    try:
+        from aeon.datasets import load_from_ts_file
+    except ImportError:
+        raise LstmkitError(f"reading {p.name} (the UCR/UEA .ts format) needs aeon: pip install 'lstmkit[baselines]'") from None
+    try:
+        X, y = load_from_ts_file(str(p))
+    except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
+        why = re.sub(r"<_io\.\w+ name=[^>]*>\.?\s*", "", str(e).splitlines()[0] if str(e) else type(e).__name__).strip()
+        raise LstmkitError(f"{p} is not a readable .ts file ({why[:100]}); check that file against the .ts format's header and data lines") from None
+    return X, (np.asarray(y) if y is not None and len(y) else None)
+
+
+def _text_of(f: Path, folder: Path) -> str:
+    try:
+        return f.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {folder}") from None
+
+
+def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = False):
+    if text is None:
+        candidates = [c for c in df.columns if c != label and df[c].dtype == object]
+        if len(candidates) != 1:
+            raise LstmkitError(f"pass --text COL naming the text column of {p} (candidates: {', '.join(map(str, candidates)) or 'none'}), "
+                               "or --id COL for numeric sequences in long format")
+        text = candidates[0]
+    if text not in df.columns:
+        raise _no_column(p, df, text, "--text", saved)
+    col = df[text]
+    for i, v in enumerate(col):
+        if not isinstance(v, str) or not v.strip():
+            raise LstmkitError(f"{p}: row {i + 1} has an empty or non-text value in {text!r}; remove the row or give it text")
+    y = None
+    if label is not None:
+        y = df[label].to_numpy()
+        missing = df[label].isna().to_numpy()
+        if missing.any():
+            raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no label in {label!r}; every row needs one")
+    return list(col), y, text
+
+
+def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str], saved: bool = False):
+    import pandas as pd
+
+    for name, col in (("--id", id), ("--time", time), *(("--values", v) for v in values)):
+        if col is not None and col not in df.columns:
+            raise _no_column(p, df, col, name, saved)
+    if not values:
+        values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
+        if not values:
+            raise LstmkitError(f"{p} has no numeric value column besides {id!r}; pass --values COL")
+    _check_numeric(p, df, values)
+    order = None
+    if time is not None and not pd.api.types.is_numeric_dtype(df[time]):
+        # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
+        from .times import parse_times
+
+        parsed = parse_times(df[time], errors="coerce")
+        if parsed.notna().all():
+            order = "_lstmkit_order"
+            df = df.assign(**{order: parsed})
+    if time is not None:
+        twice = df.duplicated([id, order or time]).to_numpy()
+        if twice.any():
+            r = int(np.argmax(twice))
+            raise LstmkitError(f"{p}: sequence {plain(df[id].iloc[r])!r} has time {plain(df[time].iloc[r])!r} twice (row {r + 1}); "
+                               "each sequence needs one row per time: drop or average the repeats")
+    X, y, keys = [], [], []
+    for key, g in df.groupby(id, sort=False):
+        keys.append(key.item() if hasattr(key, "item") else key)
+        if time is not None:
+            g = g.sort_values(order or time, kind="stable")
+        a = g[values].to_numpy(dtype=np.float64)  # (T, channels); empty cells at a sequence's end pad it
+        real = ~np.isnan(a).any(1)
+        holes = np.flatnonzero(~real & (np.cumsum(real[::-1])[::-1] > 0))
+        if len(holes):
+            row = int(df.index.get_loc(g.index[holes[0]]))
+            col = values[int(np.flatnonzero(np.isnan(a[holes[0]]))[0])]
+            raise LstmkitError(f"{p}: row {row + 1} (sequence {plain(key)!r}) has no value in {col!r} before the sequence ends; "
+                               "fill it or remove the row")
+        X.append(a.T)  # (channels, T)
+        if label is not None:
+            labs = g[label].dropna().unique()
+            if len(labs) != 1:
+                raise LstmkitError(f"{p}: sequence {key!r} has {len(labs)} labels in {label!r} ({', '.join(map(str, labs[:3]))}); "
+                                   "each sequence needs exactly one")
+            y.append(labs[0])
+    return X, (np.asarray(y) if label is not None else None), keys, {"values": [str(c) for c in values]}
