@@ -128,6 +128,15 @@ def test_bad_training_text(text, msg):
         TextModel.train(text=text, steps=5, **TINY)
 
 
+def test_a_text_shorter_than_the_default_batch_gets_the_rows_it_fills():
+    # a fable of a few hundred words, as the Aesop tutorial trains on: the default 32 rows x 32 steps need 1,056
+    text = " ".join(["the fox met a crow on a branch and the crow held a piece of cheese"] * 24)
+    m = TextModel.train(text=text, level="word", steps=3, hidden=16, layers=1, embed=8, progress=False)
+    assert m.data_config.batch_size == 8  # (words - 1) // 32 - 1 = 9 windows: 8 rows
+    with pytest.raises(LstmkitError, match="fewer than one batch"):  # rows the user gave are kept, and named
+        TextModel.train(text=text, level="word", steps=3, hidden=16, layers=1, embed=8, batch_size=32, progress=False)
+
+
 def test_corrupt_models(trained, tmp_path):
     import shutil
 

@@ -266,7 +266,10 @@ def fit_rows(symbols: float, bptt: int, target_steps: int = TARGET_STEPS, n_trai
     rows = symbols / (target_steps * bptt)
     lo, hi = ROWS_RANGE
     rows = 2 ** round(math.log2(min(max(rows, lo), hi)))
-    if n_train is not None:
-        fits = max(1, (n_train - 1) // bptt - 1)
-        rows = min(rows, 2 ** int(math.log2(fits)))
-    return rows
+    return rows if n_train is None else min(rows, rows_that_fit(n_train, bptt))
+
+
+def rows_that_fit(n_train: int, bptt: int) -> int:
+    """The most batch rows (a power of two) that a text of ``n_train`` symbols fills: each row needs a
+    window of ``bptt`` symbols, plus one window held back for the shifted starts."""
+    return 2 ** int(math.log2(max(1, (n_train - 1) // bptt - 1)))

@@ -162,6 +162,8 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
     n = float(max(1, n_train))
     note: dict = {}
     rows = data_cfg.batch_size
+    if fit_rows and not data_cfg.windows:  # a text shorter than the default batch (a fable) gets the rows it fills
+        rows = min(rows, sizing.rows_that_fit(n_train, data_cfg.bptt))
     steps_per_row = data_cfg.windows or data_cfg.bptt
     if train_cfg.minutes is not None:
         per_epoch = n * data_cfg.windows / data_cfg.stride if data_cfg.windows else n
@@ -174,7 +176,7 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
         def symbols_for(layers: int, h: int) -> float:
             return sizing.budget_symbols(rate["r"], seconds, layers, h, embed_for(h), vocab, gates) / members
     else:
-        per_step = data_cfg.batch_size * (1 if data_cfg.windows else data_cfg.bptt)
+        per_step = rows * (1 if data_cfg.windows else data_cfg.bptt)
         per_epoch = n / data_cfg.stride if data_cfg.windows else n
         total = train_cfg.steps * per_step if train_cfg.steps is not None else (train_cfg.epochs or 1.0) * per_epoch
 
