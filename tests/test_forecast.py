@@ -517,7 +517,8 @@ def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
     code, stdout, err = run_cli("forecast", "evaluate", out, air_csv, "--no-classical")
     assert code == 0 and "fitting the classical baselines" not in err and "AutoETS" not in stdout
     code, stdout, err = run_cli("info", out)
-    assert code == 0 and "forecast" in stdout
+    assert code == 0 and "forecast" in stdout and "auto: log" in stdout  # what "auto" chose, not only the option
+    assert lstmkit.load(out).info()["chosen"] == {"transforms": {"log": 1}, "scale": "standard"}
     code, stdout, err = run_cli("forecast", "backtest", air_csv, "--target", "value", "--time", "date", "--horizon", "3", "--windows", "2",
                                 "--ensemble", "1", "--steps", "20")
     assert code == 0, err

@@ -53,7 +53,10 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
     t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
     t.add_row("parameters", f"{i['parameters']:,}")
-    t.add_row("preparation", f"transform {f['transform']}, difference {f['difference']}, scale {f['scale']}, "
+    chosen = i.get("chosen") or {}
+    kinds = ", ".join(f"{k} ({n} of {i['series']})" for k, n in chosen.get("transforms", {}).items()) or f["transform"]
+    t.add_row("preparation", f"transform {f['transform']}: {kinds}, difference {f['difference']}, scale {f['scale']}: "
+              f"{chosen.get('scale', f['scale'])}, "
               f"seasonal adjustment {f.get('deseason', 'none')} ({s.get('deseasoned', 0)} of {i['series']} adjusted)"
               f"{', window level removed' if f['normalize'] else ''}{' and given as an input' if sp.get('level_input') else ''}"
               f"{', calendar' if f['calendar'] else ''}")

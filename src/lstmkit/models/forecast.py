@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -338,7 +339,9 @@ class Forecaster:
         self._require_fitted()
         return {"task": TASK, "forecast": self.config.to_dict(), "net": self.net.config.to_dict(), "spec": asdict(self.spec),
                 "columns": asdict(self.columns), "series": len(self.series["ids"]), "freq": self.series["freq"],
-                "parameters": sum(p.numel() for p in self.net.parameters()), "summary": self.summary}
+                "parameters": sum(p.numel() for p in self.net.parameters()), "summary": self.summary,
+                # what "auto" resolved to: each series' transform (counted) and the scale of the fit
+                "chosen": {"transforms": dict(Counter(self.scaler.transforms)), "scale": self.scaler.config.scale}}
 
 
 # ---------------------------------------------------------------------------- helpers
