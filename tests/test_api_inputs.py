@@ -261,6 +261,23 @@ def test_a_spent_resume_says_so_from_the_api_too(tmp_path, capsys):
     assert again.stop_reason == "budget spent" and "has already spent its budget (steps 3" in capsys.readouterr().err
 
 
+def test_an_extended_resume_plans_the_new_budget(tmp_path):
+    from lstmkit import TextModel
+
+    f = tmp_path / "t.txt"
+    f.write_text("the cat sat on the mat.\n" * 200, encoding="utf-8")
+    first = TextModel.train(f, minutes=0.02, hidden=16, out=tmp_path / "r")
+    again = TextModel.train(f, minutes=0.04, out=tmp_path / "r", resume=True)
+    plan, before = again.summary["plan"], first.summary["plan"]
+    # the budget doubled: the plan's symbols double (the same rate), and the network is said to fit the first budget
+    import re
+
+    symbols = [float(n) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[u]
+               for n, u in (re.search(r"about ([\d.]+)([kMG]?) training symbols", p).groups() for p in (before, plan))]
+    assert "budget 2 s" in plan and "network fitted to the first budget (1 s)" in plan
+    assert symbols[1] == pytest.approx(2 * symbols[0], rel=0.1)
+
+
 def test_evaluate_names_unseen_characters_or_drops_them_when_asked(tiny_lm, run_cli, tmp_path):
     with pytest.raises(LstmkitError, match=r"never seen in training: 'B', 'Q'; remove them, or pass --unknown drop"):
         tiny_lm.evaluate(text="the cat Bsat on the Qmat.\n" * 5)

@@ -60,6 +60,11 @@ def sizing_line(net: dict, data: dict, sizing: dict) -> str:
     return line
 
 
+def _minutes(m: float) -> str:
+    """A budget as the plan names it: ``18 s`` under 10 minutes when not whole, else ``5 minutes``."""
+    return f"{60 * m:.0f} s" if m < 10 and m != int(m) else f"{m:g} minute{'s' if m != 1 else ''}"
+
+
 def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     """The plan, one or two lines: what will run, and (for fitted defaults) why.
 
@@ -73,8 +78,7 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     batch = (f"{data.batch_size} windows of {data.windows}" if data.windows else f"{data.batch_size} streams x {data.bptt} steps")
     precision = str(trainer.amp_dtype or "float32").replace("torch.", "")
     if tc.minutes is not None:
-        budget = (f"{60 * tc.minutes:.0f} s" if tc.minutes < 10 and tc.minutes != int(tc.minutes)
-                  else f"{tc.minutes:g} minute{'s' if tc.minutes != 1 else ''}")
+        budget = _minutes(tc.minutes)
     elif tc.steps is not None:
         budget = f"{tc.steps} steps"
     else:
@@ -82,6 +86,9 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     sizing = model.summary.get("sizing") or {}
     buys = ""
     symbols = sizing.get("budget_symbols")
+    first = sizing.get("minutes")
+    if isinstance(symbols, (int, float)) and isinstance(first, (int, float)) and first > 0 and tc.minutes is not None:
+        symbols *= tc.minutes / first  # a resume that extends the time: the same rate over the whole new budget
     if symbols is None and trainer.total_steps is not None:  # steps and epochs budgets say it exactly
         symbols = trainer.total_steps * trainer.train_data.symbols_per_step
     if isinstance(symbols, (int, float)) and train_symbols:
@@ -98,7 +105,10 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
         line += f", weights averaged (decay {tc.average:g})"
     lines = [line]
     if sizing:
-        lines.append(sizing_line(net.to_dict(), data.to_dict(), sizing))
+        line = sizing_line(net.to_dict(), data.to_dict(), sizing)
+        if isinstance(first, (int, float)) and tc.minutes is not None and tc.minutes != first:
+            line = line.replace("network fitted to the budget:", f"network fitted to the first budget ({_minutes(first)}):", 1)
+        lines.append(line)
     return lines
 
 
