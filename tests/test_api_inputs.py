@@ -22,6 +22,13 @@ def _values(n=48, seed=0):
     return 100 + 5 * np.sin(2 * np.pi * np.arange(n) / 12) + np.cumsum(rng.normal(size=n))
 
 
+def test_every_public_name_resolves():
+    # the task APIs are imported on first use; a module moved under them must not leave a name behind
+    for name in lstmkit.__all__:
+        assert getattr(lstmkit, name) is not None, name
+    assert callable(lstmkit.read_labeled)
+
+
 # ---------------------------------------------------------------------------- forecasting
 @pytest.mark.parametrize("make, first", [
     (lambda v: pd.Series(v, index=pd.RangeIndex(1990, 1990 + len(v), name="year")), 2038),  # years as the index

@@ -34,10 +34,10 @@ def __getattr__(name: str):
 
         return getattr(forecast, name)
     if name in ("SequenceClassifier", "ClassifierNetConfig", "read_labeled"):
-        from .data import labeled
+        from .data import labeled_files
         from .models import classify, classify_net
 
-        return getattr(classify if name == "SequenceClassifier" else classify_net if name == "ClassifierNetConfig" else labeled, name)
+        return getattr(classify if name == "SequenceClassifier" else classify_net if name == "ClassifierNetConfig" else labeled_files, name)
     if name in ("Seq2Seq", "Seq2SeqConfig"):
         from .models import seq2seq
 
