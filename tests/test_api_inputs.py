@@ -269,20 +269,26 @@ def test_a_spent_resume_says_so_from_the_api_too(tmp_path, capsys):
 
 
 def test_an_extended_resume_plans_the_new_budget(tmp_path):
+    import re
+
     from lstmkit import TextModel
+
+    def symbols(plan: str) -> float:
+        n, unit = re.search(r"about ([\d.]+)([kMG]?) training symbols", plan).groups()
+        return float(n) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[unit]
 
     f = tmp_path / "t.txt"
     f.write_text("the cat sat on the mat.\n" * 200, encoding="utf-8")
-    first = TextModel.train(f, minutes=0.02, hidden=16, out=tmp_path / "r")
-    again = TextModel.train(f, minutes=0.04, out=tmp_path / "r", resume=True)
-    plan, before = again.summary["plan"], first.summary["plan"]
-    # the budget doubled: the plan's symbols double (the same rate), and the network is said to fit the first budget
-    import re
-
-    symbols = [float(n) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[u]
-               for n, u in (re.search(r"about ([\d.]+)([kMG]?) training symbols", p).groups() for p in (before, plan))]
-    assert "budget 2 s" in plan and "network fitted to the first budget (1 s)" in plan
-    assert symbols[1] == pytest.approx(2 * symbols[0], rel=0.1)
+    # a time budget: the same rate over the whole new time (the resume's 5 s stay well past the first run's end)
+    first = TextModel.train(f, minutes=0.02, hidden=16, out=tmp_path / "m")
+    again = TextModel.train(f, minutes=0.08, out=tmp_path / "m", resume=True)
+    assert "budget 5 s" in again.summary["plan"] and "network fitted to the first budget (1 s)" in again.summary["plan"]
+    assert symbols(again.summary["plan"]) == pytest.approx(4 * symbols(first.summary["plan"]), rel=0.1)
+    # a step budget says what it buys exactly
+    first = TextModel.train(f, steps=4, hidden=16, out=tmp_path / "s")
+    again = TextModel.train(f, steps=8, out=tmp_path / "s", resume=True)
+    assert "network fitted to the first budget (4 steps)" in again.summary["plan"]
+    assert symbols(again.summary["plan"]) == pytest.approx(2 * symbols(first.summary["plan"]), rel=0.05)  # both rounded
 
 
 def test_evaluate_names_unseen_characters_or_drops_them_when_asked(tiny_lm, run_cli, tmp_path):

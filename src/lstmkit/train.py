@@ -157,14 +157,7 @@ class Trainer:
 
     def budget(self) -> dict:
         """The budget this run is planned for, as the metrics log records it: ``{"minutes": 5}`` and the like."""
-        c = self.config
-        if c.steps is not None:
-            return {"steps": c.steps}
-        if c.epochs is not None:
-            return {"epochs": c.epochs}
-        if c.minutes is not None:
-            return {"minutes": c.minutes}
-        return {"epochs": 1.0}
+        return self.config.budget()
 
     def remaining(self) -> float:
         """The share of the budget still to spend, in [0, 1], from the saved position (before ``fit``)."""

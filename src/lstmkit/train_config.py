@@ -92,6 +92,14 @@ class TrainConfig:
         if not 0 <= self.anneal <= 1000:
             raise LstmkitError(f"--anneal {self.anneal} is out of range; pass 0 to 1000")
 
+    def budget(self) -> dict:
+        """The budget that counts, one of ``{"steps": S}``, ``{"epochs": E}``, ``{"minutes": M}`` (in that
+        order when several are given); one epoch without any."""
+        for k in ("steps", "epochs", "minutes"):
+            if getattr(self, k) is not None:
+                return {k: getattr(self, k)}
+        return {"epochs": 1.0}
+
     def to_dict(self) -> dict:
         return asdict(self)
 

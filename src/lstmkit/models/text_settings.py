@@ -215,9 +215,10 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
             break
     if train_cfg.minutes is not None:
         note["flops_per_s"] = round(rate["r"])
-        note["minutes"] = train_cfg.minutes  # the budget the network was fitted to (a resume may extend it)
         budget = symbols_for(chosen["layers"], hidden)
-    note.update(budget_symbols=round(budget), epochs=round(budget / per_epoch, 2))
+    note.update(budget_symbols=round(budget), epochs=round(budget / per_epoch, 2),
+                # the budget the network was fitted to, e.g. for_minutes 5 (a resume may extend it)
+                **{f"for_{k}": v for k, v in train_cfg.budget().items()})
     return chosen, rows, note
 
 

@@ -86,9 +86,14 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     sizing = model.summary.get("sizing") or {}
     buys = ""
     symbols = sizing.get("budget_symbols")
-    first = sizing.get("minutes")
-    if isinstance(symbols, (int, float)) and isinstance(first, (int, float)) and first > 0 and tc.minutes is not None:
-        symbols *= tc.minutes / first  # a resume that extends the time: the same rate over the whole new budget
+    # a resume that extends the budget: the sizing note speaks of the first one (runs saved before it was
+    # recorded keep their note's figures)
+    first = {k: sizing[f"for_{k}"] for k in ("minutes", "steps", "epochs") if f"for_{k}" in sizing} or None
+    extended = first is not None and first != tc.budget()
+    if extended:
+        minutes = first.get("minutes")
+        symbols = (symbols * tc.minutes / minutes if isinstance(symbols, (int, float)) and isinstance(minutes, (int, float))
+                   and minutes > 0 and tc.minutes is not None else None)  # the same rate over the whole new time
     if symbols is None and trainer.total_steps is not None:  # steps and epochs budgets say it exactly
         symbols = trainer.total_steps * trainer.train_data.symbols_per_step
     if isinstance(symbols, (int, float)) and train_symbols:
@@ -106,8 +111,9 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
     lines = [line]
     if sizing:
         line = sizing_line(net.to_dict(), data.to_dict(), sizing)
-        if isinstance(first, (int, float)) and tc.minutes is not None and tc.minutes != first:
-            line = line.replace("network fitted to the budget:", f"network fitted to the first budget ({_minutes(first)}):", 1)
+        if extended:
+            was = ", ".join(_minutes(v) if k == "minutes" else f"{v:g} {k}" for k, v in first.items())
+            line = line.replace("network fitted to the budget:", f"network fitted to the first budget ({was}):", 1)
         lines.append(line)
     return lines
 
