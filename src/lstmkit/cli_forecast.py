@@ -48,9 +48,11 @@ def _options(**kw) -> dict:
     return {k: v for k, v in kw.items() if v is not None}
 
 
-# The network and preparation options, shared by ``train`` and ``backtest`` (a backtest refits what train would
-# fit). Each is (annotation, typer.Option); None means the Forecaster's default.
+# The covariates, network and preparation options, shared by ``train`` and ``backtest`` (a backtest refits what
+# train would fit). Each is (annotation, typer.Option); None means the Forecaster's default.
 MODEL_OPTIONS = {
+    "known": (Optional[List[str]], typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none).")),
+    "past": (Optional[List[str]], typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none).")),
     "lookback": (Optional[int], typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the median series, shorter ones padded).")),
     "season": (Optional[int], typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...).")),
     "level": (Optional[List[float]], typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95).")),
@@ -71,7 +73,8 @@ MODEL_OPTIONS = {
         "Also give the network that level as an input, to forecast a return to the mean: auto (when most series pass the KPSS stationarity test; default), on or off."))),
     "calendar": (Optional[bool], typer.Option(None, "--calendar/--no-calendar", help="Calendar features from the time column (default: yes).")),
     "ensemble": (Optional[int], typer.Option(None, help="Networks trained with different seeds, averaged (default 5).")),
-    "minutes": (Optional[float], typer.Option(None, help="Wall-clock budget of each fit, split over its members (default: a steps budget).")),
+    "minutes": (Optional[float], typer.Option(None, help="Wall-clock budget, split over the members (train: the whole fit, validation networks and "
+                                                         "final ones; backtest: each origin's fit; default: a steps budget).")),
     "steps": (Optional[int], typer.Option(None, help="Optimizer steps per member (default: 50 passes over the windows, 1000-3000).")),
     "epochs": (Optional[float], typer.Option(None, help="Passes over the windows per member (default: --steps).")),
     "batch_size": (Optional[int], typer.Option(None, help="Windows per batch (default 32).")),
@@ -81,14 +84,15 @@ MODEL_OPTIONS = {
 
 
 def with_model_options(command):
-    """Add MODEL_OPTIONS to ``command``'s signature, as typer reads it, and hand them to it as one dict
-    ``options`` of the Forecaster arguments given (``level`` becomes ``levels``)."""
+    """Add MODEL_OPTIONS to ``command``'s signature, as typer reads it, and hand them to it: the covariate
+    columns as ``known`` and ``past`` tuples (``fit``'s arguments), the rest as one dict ``options`` of the
+    Forecaster arguments given (``level`` becomes ``levels``)."""
     import functools
     import inspect
     import typing
 
     signature = inspect.signature(command, eval_str=True)
-    kept = [p for p in signature.parameters.values() if p.name != "options"]
+    kept = [p for p in signature.parameters.values() if p.name not in ("options", "known", "past")]
     added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
              for name, (annotation, option) in MODEL_OPTIONS.items()]
 
@@ -97,7 +101,8 @@ def with_model_options(command):
         given = _options(**{name: kw.pop(name) for name in MODEL_OPTIONS})
         if "level" in given:
             given["levels"] = list(given.pop("level"))
-        return command(**kw, options=given)
+        covariates = {name: tuple(given.pop(name, None) or ()) for name in ("known", "past")}  # fit's, not the config's
+        return command(**kw, **covariates, options=given)
 
     wrapper.__signature__ = signature.replace(parameters=kept + added)
     wrapper.__annotations__ = {**typing.get_type_hints(command), **{n: a for n, (a, _) in MODEL_OPTIONS.items()}}
@@ -122,8 +127,6 @@ def forecast_train(
     horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
     recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
-    known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
-    past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero (default: refuse them)."),
     freq: Optional[str] = typer.Option(None, help=FREQ_HELP),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
@@ -131,6 +134,8 @@ def forecast_train(
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of the held-out forecast (default: none)."),
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    known: tuple = (),
+    past: tuple = (),
     options: Optional[dict] = None,
 ):
     """Train an LSTM forecaster, then print it against the baselines on the last horizon steps it held out."""
@@ -150,8 +155,8 @@ def forecast_train(
         with fitting_into(out, overwrite):
             return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
     with fitting_into(out, overwrite):
-        fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=tuple(known or ()),
-                                                                past=tuple(past or ()), fill=fill, freq=freq, progress=not quiet, notes=_say)
+        fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=known,
+                                                                past=past, fill=fill, freq=freq, progress=not quiet, notes=_say)
         fc.save(out)
     print(f"model saved to {out} ({fc.summary['fit_s']:.1f} s)", file=sys.stderr)
     v = fc.validation
@@ -257,14 +262,14 @@ def forecast_backtest(
     windows: int = typer.Option(3, help="Rolling origins (default 3)."),
     step: int = typer.Option(1, help="Steps between origins (default 1)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in air-passenger series."),
-    known: Optional[List[str]] = typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none)."),
-    past: Optional[List[str]] = typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero."),
     freq: Optional[str] = typer.Option(None, help=FREQ_HELP),
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per origin."),
+    known: tuple = (),
+    past: tuple = (),
     options: Optional[dict] = None,
 ):
     """Rolling-origin evaluation: refit at each of the last K origins, with the options train takes, and score every
@@ -274,7 +279,7 @@ def forecast_backtest(
     source, d_target, d_time = _data(data, demo)
     with unsaved_on_interrupt():
         r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step,
-                     known=tuple(known or ()), past=tuple(past or ()), fill=fill, freq=freq,
+                     known=known, past=past, fill=fill, freq=freq,
                      progress=None if quiet else _say, with_classical=classical, seed=seed, **options)
     if as_json:
         emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")

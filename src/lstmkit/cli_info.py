@@ -54,9 +54,10 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
     t.add_row("parameters", f"{i['parameters']:,}")
     chosen = i.get("chosen") or {}
-    kinds = ", ".join(f"{k} ({n} of {i['series']})" for k, n in chosen.get("transforms", {}).items()) or f["transform"]
-    t.add_row("preparation", f"transform {f['transform']}: {kinds}, difference {f['difference']}, scale {f['scale']}: "
-              f"{chosen.get('scale', f['scale'])}, "
+    kinds = ", ".join(f"{k} ({n} of {i['series']})" for k, n in chosen.get("transforms", {}).items())
+    transform = f"auto: {kinds}" if f["transform"] == "auto" and kinds else f["transform"]
+    scale = f"auto: {chosen['scale']}" if f["scale"] == "auto" and chosen.get("scale") else f["scale"]
+    t.add_row("preparation", f"transform {transform}, difference {f['difference']}, scale {scale}, "
               f"seasonal adjustment {f.get('deseason', 'none')} ({s.get('deseasoned', 0)} of {i['series']} adjusted)"
               f"{', window level removed' if f['normalize'] else ''}{' and given as an input' if sp.get('level_input') else ''}"
               f"{', calendar' if f['calendar'] else ''}")
@@ -102,7 +103,8 @@ def mlp_info(model: Path, i: dict, as_json: bool) -> None:
         return
     s = i["summary"]
     rows = [("task", "mlp"), ("network", " -> ".join(map(str, i["layers"])) + f" ({i['activation']})"),
-            ("features", ", ".join(i["features"])), ("classes", ", ".join(map(str, i["classes"]))),
+            ("features", ", ".join(i["features"])),
+            ("classes", ", ".join(map(str, i["classes"])) + (f" (column {i['label']!r})" if i.get("label") else "")),
             ("parameters", f"{i['parameters']:,}")]
     if "val_acc" in s:
         rows.append(("validation", f"accuracy {s['val_acc']:.3f} on {s['val_cases']} held-out rows"))

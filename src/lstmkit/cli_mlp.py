@@ -171,10 +171,16 @@ def mlp_evaluate(
     from .models.classify_eval import confusion_text, report, unseen_note
 
     m = _load(model)
-    label = label or m.label_
-    if label is None:
-        raise LstmkitError(f"{model} does not know its label column (trained from arrays or on --demo); pass --label COL")
-    X, y, _ = read_table(data, label, m.features_)
+    if label is None and m.label_ is None:
+        raise LstmkitError(f"{model} does not know its label column (trained from arrays, on --demo, or saved before models "
+                           "kept it); pass --label COL")
+    try:
+        X, y, _ = read_table(data, label or m.label_, m.features_)
+    except LstmkitError as e:
+        if label is None and str(e).startswith(f"{data} has no column {m.label_!r}"):  # the remembered one
+            raise LstmkitError(f"{data} has no column {m.label_!r}, the label column the model was trained with; "
+                               "pass --label COL") from None
+        raise
     r = report(m, X, y)
     if unseen_note(r):
         _say(unseen_note(r))

@@ -241,7 +241,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         config = {"task": TASK, "mlp": params, "net": self.net_.config.to_dict(), "summary": self.summary_}
         parts = {"labels": {"classes": [c.item() if hasattr(c, "item") else c for c in self.classes_]},
                  "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist(),
-                                 "label": self.label_}}
+                                 "label": getattr(self, "label_", None)}}
         self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict(), replaces_run=True)
         return self.path_
 
@@ -282,7 +282,7 @@ class MLP(ClassifierMixin, BaseEstimator):
     def info(self) -> dict:
         self._require_fitted()
         return {"task": TASK, "mlp": self.get_params(), "layers": self.net_.config.layers, "activation": self.net_.config.activation,
-                "features": self.features_, "classes": [c.item() if hasattr(c, "item") else c for c in self.classes_],
+                "features": self.features_, "label": getattr(self, "label_", None), "classes": [c.item() if hasattr(c, "item") else c for c in self.classes_],
                 "parameters": sum(p.numel() for p in self.net_.parameters()), "summary": self.summary_}
 
 

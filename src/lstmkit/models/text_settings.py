@@ -162,8 +162,8 @@ def fit_to_budget(shape: dict, train_cfg: TrainConfig, data_cfg: TextDataConfig,
     n = float(max(1, n_train))
     note: dict = {}
     rows = data_cfg.batch_size
-    if fit_rows and not data_cfg.windows:  # a text shorter than the default batch (a fable) gets the rows it fills
-        rows = min(rows, sizing.rows_that_fit(n_train, data_cfg.bptt))
+    if fit_rows and rows > sizing.rows_that_fit(n_train, data_cfg.bptt):  # a text shorter than the default batch (a fable)
+        rows = note["batch_size"] = sizing.rows_that_fit(n_train, data_cfg.bptt)
     steps_per_row = data_cfg.windows or data_cfg.bptt
     if train_cfg.minutes is not None:
         per_epoch = n * data_cfg.windows / data_cfg.stride if data_cfg.windows else n
