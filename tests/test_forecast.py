@@ -540,6 +540,24 @@ def test_cli_backtest_takes_the_options_train_takes(tmp_path, run_cli, air):
     assert code != 0 and "unknown cell 'rnn'" in err and "Traceback" not in err
 
 
+def test_bad_inputs_name_the_option_that_would_fix_them(tmp_path, run_cli):
+    days = pd.date_range("2000-01-01", periods=80, freq="D")
+    panel = pd.concat([pd.DataFrame({"date": days, "store": s, "value": np.arange(80) % 7 + i}) for i, s in enumerate("AB")])
+    for frame, message in ((panel, "time goes backwards at row 81"), (panel.sort_values("date", kind="stable"), "appears twice")):
+        with pytest.raises(LstmkitError, match=f"{message}.*if the table holds several series, pass --id store"):
+            lstmkit.Forecaster(horizon=7, **TINY).fit(frame, target="value", time="date")
+    one = panel[panel["store"] == "A"]
+    with pytest.raises(LstmkitError, match="column 'promo' is not in the table .*; check --known"):
+        lstmkit.Forecaster(horizon=7, **TINY).fit(one, target="value", time="date", known=["promo"])
+    with pytest.raises(LstmkitError, match="column 'value' has no value at all, nothing to fill from"):
+        lstmkit.Forecaster(horizon=7, **TINY).fit(one.assign(value=np.nan), target="value", time="date", fill="zero")
+    p = tmp_path / "one.csv"
+    one.to_csv(p, index=False)
+    code, _, err = run_cli("forecast", "backtest", p, "--target", "value", "--horizon", "30", "--windows", "30", "--steps", "5",
+                           "--ensemble", "1", "--no-classical", "-q")
+    assert code == 2 and "origin 1 of 30, 59 points before the end" in err and "--windows" in err and "Traceback" not in err
+
+
 def test_cli_demo_and_seed_recipe(tmp_path, run_cli):
     code, stdout, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--epochs", "2", "--out", tmp_path / "seed", "-q")
     assert code == 0, err

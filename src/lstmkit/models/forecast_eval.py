@@ -262,8 +262,15 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         cols = Columns(ss.target, ss.time_col, id, list(known), list(past))
         frame = frame_of(cut_ss, cols)
         t = time.perf_counter()
-        fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
-                                                                 known=tuple(known), past=tuple(past), freq=freq)
+        try:
+            fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
+                                                                     known=tuple(known), past=tuple(past), freq=freq)
+        except LstmkitError as e:
+            if offset == 0:
+                raise
+            # the earliest origins fit the least data: say which origin it was, and that fewer would do
+            raise LstmkitError(f"origin {windows - w} of {windows}, {offset + horizon} points before the end: {e} "
+                               "(or lower --windows or --step)") from None
         fc = fc_model.predict(horizon, future=_future_of(ss, cols, offset + horizon, horizon))
         fit_s.append(time.perf_counter() - t)
         season = fc_model.summary["season"]
