@@ -97,6 +97,33 @@ def test_an_id_beside_one_value_column_is_a_numeric_case_not_a_text(tmp_path):
     assert isinstance(X[0], np.ndarray) and X[0].shape == (1, 1)
 
 
+def test_long_format_value_columns_are_refused_not_dropped_and_empty_cases_named(tmp_path, run_cli):
+    rows = [{"id": f"c{i}", "t": t, "v1": float(i + t), "v2": float(t), "who": f"p{i % 3}", "label": i % 2}
+            for i in range(8) for t in range(5)]
+    long = tmp_path / "long.csv"
+    frame = pd.DataFrame(rows)
+    frame.assign(v2=frame["v2"].astype(object).where(frame.index != 6, "high")).to_csv(long, index=False)
+    with pytest.raises(LstmkitError, match="row 7 of 'v2' is 'high', not a number"):  # not a silent 1-channel model
+        read_labeled(long, "label", id="id", time="t")
+    frame.to_csv(long, index=False)
+    X, _ = read_labeled(long, "label", id="id", time="t")
+    assert X[0].shape == (2, 5)  # 'who', a column of names, is no channel
+    frame.assign(v2=frame["v2"].where(frame["id"] != "c5")).to_csv(long, index=False)
+    with pytest.raises(LstmkitError, match="sequence 'c5' has no value in 'v2' on any of its 5 row"):
+        read_labeled(long, "label", id="id", time="t")
+    # a model trained without named columns (a .ts file, arrays) given a long table: the layout it reads
+    code, _, err = run_cli("classify", "train", "--demo", "echo", "--out", tmp_path / "echo", "--steps", "3", "--ensemble", "1", "-q")
+    assert code == 0, err
+    frame.to_csv(long, index=False)
+    code, _, err = run_cli("classify", "predict", tmp_path / "echo", long)
+    assert code == 2 and "is not laid out as this model's training data" in err and "--text" not in err
+    ts = tmp_path / "gap.ts"
+    ts.write_text("@problemName g\n@timeStamps false\n@univariate true\n@equalLength true\n@seriesLength 4\n@classLabel true a b\n"
+                  "@data\n1,2,3,4:a\n1,?,3,4:b\n1,2,?,?:a\n", encoding="utf-8")
+    with pytest.raises(LstmkitError, match="gap.ts: case 2 has a missing value at time point 2 of dimension 1"):
+        read_labeled(ts)  # the third case's trailing '?' pad it, and are no gap
+
+
 @pytest.mark.parametrize("model", ["lstm-fcn", "cnn-lstm"])
 def test_cases_of_one_time_point_train(model):
     X = [np.array([[v]]) for v in np.r_[np.zeros(10), np.ones(10)] + 0.3]

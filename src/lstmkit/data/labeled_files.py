@@ -245,6 +245,13 @@ def _read_ts(p: Path):
     except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
         why = re.sub(r"<_io\.\w+ name=[^>]*>\.?\s*", "", str(e).splitlines()[0] if str(e) else type(e).__name__).strip()
         raise LstmkitError(f"{p} is not a readable .ts file ({why[:100]}); check that file against the .ts format's header and data lines") from None
+    for i, case in enumerate(X):  # the format's "?": named here by the file's case, dimension and point, counted from 1
+        a = np.asarray(case, dtype=np.float64).reshape(-1, np.shape(case)[-1])  # (dimensions, T)
+        filled = np.flatnonzero(np.isfinite(a).all(0))
+        gaps = np.argwhere(~np.isfinite(a[:, :filled[-1] + 1] if len(filled) else a))  # "?" padding a short case's end is no gap
+        if len(gaps):
+            ch, t = gaps[0]
+            raise LstmkitError(f"{p}: case {i + 1} has a missing value at time point {t + 1} of dimension {ch + 1}; fill it or remove the case")
     return X, (np.asarray(y) if y is not None and len(y) else None)
 
 
@@ -277,6 +284,14 @@ def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = 
     return list(col), y, text
 
 
+def _mostly_numbers(col) -> bool:
+    """Whether at least half of a text column's filled cells read as numbers."""
+    import pandas as pd
+
+    filled = col.dropna()
+    return len(filled) > 0 and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5
+
+
 def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str], saved: bool = False):
     import pandas as pd
 
@@ -284,7 +299,10 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         if col is not None and col not in df.columns:
             raise _no_column(p, df, col, name, saved)
     if not values:
-        values = [c for c in df.columns if c not in (id, time, label) and pd.api.types.is_numeric_dtype(df[c])]
+        rest = [c for c in df.columns if c not in (id, time, label)]
+        # a column of numbers with a stray word in it is a value column to refuse, not one to drop unread; a
+        # column of words (a subject's name) is not a value column
+        values = [c for c in rest if pd.api.types.is_numeric_dtype(df[c]) or _mostly_numbers(df[c])]
         if not values:
             raise LstmkitError(f"{p} has no numeric value column besides {id!r}; pass --values COL")
     _check_numeric(p, df, values)
@@ -310,6 +328,10 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
             g = g.sort_values(order or time, kind="stable")
         a = g[values].to_numpy(dtype=np.float64)  # (T, channels); empty cells at a sequence's end pad it
         real = ~np.isnan(a).any(1)
+        if not real.any():
+            empty = [c for j, c in enumerate(values) if np.isnan(a[:, j]).all()] or values
+            raise LstmkitError(f"{p}: sequence {plain(key)!r} has no value in {', '.join(map(repr, empty))} on any of its "
+                               f"{len(g)} row(s); fill them or remove the sequence")
         holes = np.flatnonzero(~real & (np.cumsum(real[::-1])[::-1] > 0))
         if len(holes):
             row = int(df.index.get_loc(g.index[holes[0]]))
