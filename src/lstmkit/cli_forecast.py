@@ -147,16 +147,15 @@ def forecast_train(
     target, time = target or d_target, time or d_time
     rundir.check_destination(out, overwrite)
     check_plot(plot, out, (data,))
-    opts = options
     if recipe is not None:
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
-        fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(opts))}
+        fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(options))}
         with fitting_into(out, overwrite):
-            return _seed_recipe(source, target, time, out, seed, {**fixed, **opts}, quiet)  # a budget given replaces the recipe's epochs
+            return _seed_recipe(source, target, time, out, seed, {**fixed, **options}, quiet)  # a budget given replaces the recipe's epochs
     with fitting_into(out, overwrite):
-        fc = Forecaster(horizon=horizon, seed=seed, **opts).fit(source, target=target, time=time, id=id, known=known,
-                                                                past=past, fill=fill, freq=freq, progress=not quiet, notes=_say)
+        fc = Forecaster(horizon=horizon, seed=seed, **options).fit(source, target=target, time=time, id=id, known=known,
+                                                                   past=past, fill=fill, freq=freq, progress=not quiet, notes=_say)
         fc.save(out)
     print(f"model saved to {out} ({fc.summary['fit_s']:.1f} s)", file=sys.stderr)
     v = fc.validation
