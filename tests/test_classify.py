@@ -647,6 +647,9 @@ def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     assert code == 0 and "classify" in stdout and "lstm" in stdout
     code, stdout, err = run_cli("models")
     assert code == 0 and all(name in stdout for name in ARCHS)
+    code, stdout, err = run_cli("models", "--json")
+    listed = json.loads(stdout)
+    assert set(ARCHS) < {m["name"] for m in listed} and [m["name"] for m in listed if m["default"]] == [lstmkit.SequenceClassifier().model]
 
 
 def test_cli_wide_table(tmp_path, run_cli):

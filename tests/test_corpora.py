@@ -1,6 +1,7 @@
 """Corpus downloads, tested against a real HTTP server on loopback (nothing here reaches the internet)."""
 import hashlib
 import http.server
+import json
 import threading
 
 import pytest
@@ -78,6 +79,9 @@ def test_cli_fetch_and_list(server, fake_corpus, tmp_path, run_cli, monkeypatch)
     assert code == 0 and out.strip().endswith("tales.txt"), err
     code, out, _ = run_cli("data", "list")
     assert "docs" in out and "built in" in out and str(tmp_path / "c") in out
+    code, out, _ = run_cli("data", "list", "--json")
+    listed = {c["name"]: c for c in json.loads(out)}
+    assert code == 0 and listed["docs"]["built_in"] and listed["tales"]["path"].startswith(str(tmp_path / "c"))
     code, _, err = run_cli("data", "fetch", "nosuch")
     assert code == 2 and err.startswith("error: unknown corpus")
 

@@ -1,4 +1,6 @@
 """The seeds' recipes: their settings, their network shapes, and command-line overrides."""
+import json
+
 import pytest
 
 from lstmkit import LstmkitError, TextModel
@@ -48,6 +50,8 @@ def test_cli_recipes_list_and_override(run_cli, tiny_file, tmp_path):
     code, out, _ = run_cli("recipes")
     assert code == 0 and all(name in out for name in RECIPES)
     assert "(from the tutorial KNIME's \"Once upon a time\" by LSTM network)" in out and "Aesop's fables" in out
+    code, out, _ = run_cli("recipes", "--json")
+    assert code == 0 and [r["name"] for r in json.loads(out)] == list(RECIPES)
     code, _, err = run_cli("train", tiny_file, "--out", tmp_path / "k", "--recipe", "knime-grimm", "--hidden", "8",
                            "--batch-size", "8", "--steps", "2", "--sample", "0", "-q")
     assert code == 0, err

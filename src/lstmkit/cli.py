@@ -151,10 +151,14 @@ def train(
 
 
 @app.command(cls=_Command)
-def recipes():
+def recipes(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List the named recipes: the networks of the tutorials lstmkit reproduces, and where each comes from."""
     from .recipes import RECIPES
 
+    if as_json:
+        _emit(json.dumps([{"name": r.name, "tutorial": r.seed, "summary": r.summary, "options": r.options} for r in RECIPES.values()],
+                         indent=2, default=str) + "\n")
+        return
     for r in RECIPES.values():
         opts = " ".join(f"--{k.replace('_', '-')} {v}" if not isinstance(v, bool) else f"--{k.replace('_', '-')}"
                         for k, v in r.options.items() if v is not False)
@@ -259,21 +263,28 @@ def info(model: Path = typer.Argument(..., metavar="MODEL", help="A model direct
 
 
 @app.command(cls=_Command)
-def models():
+def models(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List the network shapes: what each is, the tasks it serves, the tutorial it comes from."""
     from rich.console import Console
     from rich.table import Table
 
+    from .models.classify import SequenceClassifier
     from .models.classify_net import ARCHS
 
+    default = SequenceClassifier().model  # the classifier's own default, so that the listing cannot disagree with it
+    rows = [(name, a.description, a.tasks, a.seed) for name, a in ARCHS.items()]
+    rows += [("encoder-decoder", "an LSTM encoder (bidirectional) and an LSTM decoder with Luong or Bahdanau attention "
+              "(--attention); greedy or beam decoding", "seq2seq", "LSTM model types (encoder-decoder LSTM), LSTM and RNN concepts (translation)"),
+             ("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "LSTM and RNN concepts (the iris network)")]
+    if as_json:
+        _emit(json.dumps([{"name": n, "default": n == default, "description": d, "tasks": t, "tutorial": tut}
+                          for n, d, t, tut in rows], indent=2) + "\n")
+        return
     t = Table(title="lstmkit models (classify: pass one as --model; the others are their task's network)")
     for col in ("name", "what it is", "tasks", "tutorial"):
         t.add_column(col)
-    for name, a in ARCHS.items():
-        t.add_row(name + (" (default)" if name == "lstm-fcn" else ""), a.description, a.tasks, a.seed)
-    t.add_row("encoder-decoder", "an LSTM encoder (bidirectional) and an LSTM decoder with Luong or Bahdanau attention "
-              "(--attention); greedy or beam decoding", "seq2seq", "LSTM model types (encoder-decoder LSTM), LSTM and RNN concepts (translation)")
-    t.add_row("mlp", "a multilayer perceptron for rows of numbers (4-8-3 on iris)", "mlp", "LSTM and RNN concepts (the iris network)")
+    for name, *rest in rows:
+        t.add_row(name + (" (default)" if name == default else ""), *rest)
     Console(width=160).print(t)
 
 

@@ -24,10 +24,17 @@ def data_fetch(name: str = typer.Argument(..., metavar="NAME", help="grimm or sh
 
 
 @data_app.command("list", cls=_Command)
-def data_list():
+def data_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List the corpora and whether each is available offline."""
+    import json
+
     from .data.corpora import CORPORA, cached_path
 
+    if as_json:
+        _emit(json.dumps([{"name": c.name, "description": c.description, "built_in": not c.url,
+                           "path": None if not c.url else (str(cached_path(c.name)) if cached_path(c.name) else None)}
+                          for c in CORPORA.values()], indent=2) + "\n")
+        return
     for c in CORPORA.values():
         where = "built in" if not c.url else (str(cached_path(c.name)) if cached_path(c.name) else "not fetched")
         _emit(f"{c.name:12s} {c.description}  [{where}]\n")
