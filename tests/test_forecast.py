@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import tempfile
 
 import numpy as np
 import pandas as pd
@@ -639,14 +638,14 @@ def test_rows_without_times_are_not_called_in_sample():
     (pd.DataFrame({"year": np.arange(1960, 1996), "v": np.arange(36) + 1.0}), "year"),
     (pd.DataFrame({"year": np.arange(1850, 2030, 5), "v": np.arange(36) + 1.0}), "year"),  # every fifth year
 ])
-def test_an_integer_column_is_the_time_only_when_it_counts_steps(frame, time):
+def test_an_integer_column_is_the_time_only_when_it_counts_steps(frame, time, tmp_path):
     fc = lstmkit.Forecaster(horizon=3, **TINY).fit(frame, target="v")
     assert fc.columns.time == time
     if time:  # the forecast continues the count in its own step, from the model and from new data alike
         col, step = frame[time], int(frame[time].iloc[1] - frame[time].iloc[0])
         expected = [int(col.iloc[-1]) + step * k for k in (1, 2, 3)]
         assert fc.predict()[time].tolist() == expected == fc.predict(3, frame)[time].tolist()
-        again = lstmkit.load(fc.save(tempfile.mkdtemp() + "/m"))
+        again = lstmkit.load(fc.save(tmp_path / "m"))
         assert again.predict()[time].tolist() == expected
 
 
