@@ -331,7 +331,7 @@ def test_new_history_in_the_layout_fit_took_is_read_by_its_times(make, col, tmp_
 
 @pytest.mark.parametrize("freq", ["QE", "QS", "BQE"])
 def test_every_quarterly_frequency_has_a_season_of_4_and_quarter_features(freq):
-    from lstmkit.data.series import calendar, season_for
+    from lstmkit.data.calendar import calendar, season_for
 
     times = pd.date_range("2000-01-01", periods=8, freq=freq)
     assert season_for(times.freqstr) == 4
@@ -341,7 +341,7 @@ def test_every_quarterly_frequency_has_a_season_of_4_and_quarter_features(freq):
 
 
 def test_a_model_saved_with_day_features_for_quarter_ends_keeps_them():
-    from lstmkit.data.series import calendar
+    from lstmkit.data.calendar import calendar
 
     times = pd.date_range("2000-01-01", periods=8, freq="QE")
     # before quarter-end and year-end frequencies had their own, they got day-of-week and day-of-year features

@@ -16,7 +16,8 @@ from tamper import remanifest
 import lstmkit
 from lstmkit.data.airpassengers import airpassengers
 from lstmkit.data.scaling import Scaler, ScalerConfig
-from lstmkit.data.series import calendar, season_for, to_series
+from lstmkit.data.calendar import calendar, season_for
+from lstmkit.data.series import to_series
 from lstmkit.data.times import find_time_column
 from lstmkit.data.stationarity import is_stationary, level_input_for
 from lstmkit.data.windows import Prepared, WindowSpec, build_windows, window

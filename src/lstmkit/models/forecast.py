@@ -25,14 +25,8 @@ import torch
 
 from .. import artifact
 from ..data.scaling import Scaler
-from ..data.series import (
-    SeriesSet,
-    calendar,
-    future_times,
-    index_times,
-    season_for,
-    to_series,
-)
+from ..data.calendar import calendar, future_times, season_for
+from ..data.series import SeriesSet, index_times, to_series
 from ..data.stationarity import level_input_for
 from ..data.windows import (
     WindowSpec,

@@ -18,7 +18,8 @@ import torch
 
 from ..data.scaling import Scaler
 from ..data.future import read_future
-from ..data.series import SeriesSet, calendar, future_times, id_number, steps_between
+from ..data.calendar import calendar, future_times, steps_between
+from ..data.series import SeriesSet, id_number
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
 from .forecast_intervals import nested, quantile_scale
