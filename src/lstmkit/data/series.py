@@ -272,68 +272,65 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     cov = {c: _numeric(df, c) for c in (*known, *past)}
 
     ids, values, times, kn, pa, freqs = [], [], [], [], [], set()
-    try:
-        for name, rows in groups:
-            rows = np.asarray(rows)
-            label = f"series {name!r}" if id else "the series"
-            if counted:
-                t = counted_times(df[time].to_numpy()[rows], label, time, step or 1)
-            elif time:
-                t = pd.DatetimeIndex(df[time].to_numpy()[rows])
-                order = np.argsort(t.values, kind="stable")
-                if not (order == np.arange(len(order))).all():
-                    i = int(np.flatnonzero(np.diff(t.values.astype("int64")) < 0)[0])
-                    raise LstmkitError(f"{label}: time goes backwards at row {rows[i + 1] + 1} ({t[i + 1]} after {t[i]}); sort the table by time")
-                dup = t.duplicated()
-                if dup.any():
-                    i = int(np.flatnonzero(dup)[0])
-                    raise LstmkitError(f"{label}: time {t[i]} appears twice (rows {rows[t.get_loc(t[i]).start if isinstance(t.get_loc(t[i]), slice) else i] + 1} "
-                                       f"and {rows[i] + 1}); each series needs one row per time — aggregate duplicates first")
-                f = freq
-                if f is None and len(t) >= 3:
-                    f = pd.infer_freq(t)
-                    if f is None:
-                        raise LstmkitError(irregular_error(t, label, time))
-                if f is not None and not freq:
-                    freqs.add(f)
-            else:
-                t = pd.RangeIndex(len(rows))
-            v = values_all[rows]
-            c = {k: a[rows] for k, a in cov.items()}
-            if time and freq and not counted:
-                # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
-                t, at = on_grid(t, freq, label, time, model=not find_time)
-                freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
-                if at is not None:
-                    if fill is None:
-                        gap = t[np.setdiff1d(np.arange(len(t)), at)]
-                        raise LstmkitError(f"{label}: {len(gap)} time(s) of the {freq} grid have no row (first {gap[0]}); "
-                                           "pass --fill ffill|bfill|linear|zero to fill them")
-                    v, c = spread(v, at, len(t)), {k: spread(a, at, len(t)) for k, a in c.items()}
+    # times that go backwards or repeat in a table read as one series: several series, and no --id
+    guess = _id_hint(df, {target, time, *known, *past}) if not id and find_time else None
+    several = f"; or, if the table holds several series, pass --id {guess}" if guess else ""
+    for name, rows in groups:
+        rows = np.asarray(rows)
+        label = f"series {name!r}" if id else "the series"
+        if counted:
+            t = counted_times(df[time].to_numpy()[rows], label, time, step or 1, several)
+        elif time:
+            t = pd.DatetimeIndex(df[time].to_numpy()[rows])
+            order = np.argsort(t.values, kind="stable")
+            if not (order == np.arange(len(order))).all():
+                i = int(np.flatnonzero(np.diff(t.values.astype("int64")) < 0)[0])
+                raise LstmkitError(f"{label}: time goes backwards at row {rows[i + 1] + 1} ({t[i + 1]} after {t[i]}); sort the table by time{several}")
+            dup = t.duplicated()
+            if dup.any():
+                i = int(np.flatnonzero(dup)[0])
+                raise LstmkitError(f"{label}: time {t[i]} appears twice (rows {rows[t.get_loc(t[i]).start if isinstance(t.get_loc(t[i]), slice) else i] + 1} "
+                                   f"and {rows[i] + 1}); each series needs one row per time — aggregate duplicates first{several}")
+            f = freq
+            if f is None and len(t) >= 3:
+                f = pd.infer_freq(t)
+                if f is None:
+                    raise LstmkitError(irregular_error(t, label, time))
+            if f is not None and not freq:
+                freqs.add(f)
+        else:
+            t = pd.RangeIndex(len(rows))
+        v = values_all[rows]
+        c = {k: a[rows] for k, a in cov.items()}
+        if time and freq and not counted:
+            # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
+            t, at = on_grid(t, freq, label, time, model=not find_time)
+            freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
+            if at is not None:
+                if fill is None:
+                    gap = t[np.setdiff1d(np.arange(len(t)), at)]
+                    raise LstmkitError(f"{label}: {len(gap)} time(s) of the {freq} grid have no row (first {gap[0]}); "
+                                       "pass --fill ffill|bfill|linear|zero to fill them")
+                v, c = spread(v, at, len(t)), {k: spread(a, at, len(t)) for k, a in c.items()}
+        for col, arr in ((target, v), *c.items()):
+            nan = np.flatnonzero(~np.isfinite(arr))
+            if len(nan) and fill is None:
+                shown = ", ".join(str(int(rows[i]) + 1) for i in nan[:5])
+                raise LstmkitError(f"{label}: column {col!r} is missing {len(nan)} value(s) (rows {shown}{', ...' if len(nan) > 5 else ''}); "
+                                   f"pass --fill ffill|bfill|linear|zero, or clean the file")
+        if fill is not None:
             for col, arr in ((target, v), *c.items()):
-                nan = np.flatnonzero(~np.isfinite(arr))
-                if len(nan) and fill is None:
-                    shown = ", ".join(str(int(rows[i]) + 1) for i in nan[:5])
-                    raise LstmkitError(f"{label}: column {col!r} is missing {len(nan)} value(s) (rows {shown}{', ...' if len(nan) > 5 else ''}); "
-                                       f"pass --fill ffill|bfill|linear|zero, or clean the file")
-            if fill is not None:
-                for col, arr in ((target, v), *c.items()):
-                    if len(arr) and not np.isfinite(arr).any():  # zero or a constant would make up the whole series
-                        raise LstmkitError(f"{label}: column {col!r} has no value at all, nothing to fill from; drop the series or the column")
-                v = _fill(v, fill)
-                c = {k: _fill(a, fill) for k, a in c.items()}
-                if not np.isfinite(v).all():
-                    raise LstmkitError(f"{label}: column {target!r} has no value to fill from; drop the series")
-            ids.append(name)
-            values.append(v)
-            times.append(t)
-            kn.append(np.stack([c[k] for k in known], 1) if known else np.zeros((len(v), 0)))
-            pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
-    except LstmkitError as e:
-        hint = _id_hint(df, {target, time, *known, *past}) if not id and find_time else None
-        if hint and ("goes backwards" in str(e) or "appears twice" in str(e)):  # several series in one table, no --id
-            raise LstmkitError(f"{e}; or, if the table holds several series, pass --id {hint}") from None
-        raise
+                if len(arr) and not np.isfinite(arr).any():  # zero or a constant would make up the whole series
+                    raise LstmkitError(f"{label}: column {col!r} has no value at all, nothing to fill from; drop the series or the column")
+            v = _fill(v, fill)
+            c = {k: _fill(a, fill) for k, a in c.items()}
+            if not np.isfinite(v).all():
+                raise LstmkitError(f"{label}: column {target!r} has no value to fill from; drop the series")
+        ids.append(name)
+        values.append(v)
+        times.append(t)
+        kn.append(np.stack([c[k] for k in known], 1) if known else np.zeros((len(v), 0)))
+        pa.append(np.stack([c[k] for k in past], 1) if past else np.zeros((len(v), 0)))
     if len(freqs) > 1:
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind, zone)

@@ -221,18 +221,19 @@ def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) 
     return next(iter(steps.values()), 1)
 
 
-def counted_times(n: np.ndarray, label: str, col: str, step: int = 1) -> pd.RangeIndex:
-    """Integer times as the steps they count (1960, 1961 ... or 1950, 1955 ...): ascending, ``step`` apart."""
+def counted_times(n: np.ndarray, label: str, col: str, step: int = 1, several: str = "") -> pd.RangeIndex:
+    """Integer times as the steps they count (1960, 1961 ... or 1950, 1955 ...): ascending, ``step`` apart.
+    ``several``: what a time going backwards or repeating adds (a table of several series read without --id)."""
     if pd.isna(n).any():
         raise LstmkitError(f"{label}: time column {col!r} is empty at row {int(np.flatnonzero(pd.isna(n))[0]) + 1}; every row needs a time")
     n = np.asarray(n, dtype=np.int64)  # unsigned columns would wrap below zero
     d = np.diff(n)
     if (d < 0).any():
         i = int(np.flatnonzero(d < 0)[0])
-        raise LstmkitError(f"{label}: time goes backwards in {col!r} ({n[i + 1]} after {n[i]}); sort the table by time")
+        raise LstmkitError(f"{label}: time goes backwards in {col!r} ({n[i + 1]} after {n[i]}); sort the table by time{several}")
     if (d == 0).any():
         i = int(np.flatnonzero(d == 0)[0])
-        raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first")
+        raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first{several}")
     if (d != step).any():
         i = int(np.flatnonzero(d != step)[0])
         raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps {step} apart, so add a "
