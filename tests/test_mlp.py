@@ -99,6 +99,10 @@ def test_cli_iris_demo_and_a_csv_end_to_end(run_cli, tmp_path):
     assert code == 0 and stdout.splitlines()[0] == "row,label,p_setosa,p_versicolor,p_virginica" and len(stdout.splitlines()) == 151
     code, stdout, _ = run_cli("mlp", "evaluate", tmp_path / "f", csv, "--json")  # the training table's label column, remembered
     assert code == 0 and json.loads(stdout)["rows"] == 150
+    renamed = tmp_path / "renamed.csv"
+    frame.rename(columns={"species": "kind"}).to_csv(renamed, index=False)
+    code, _, stderr = run_cli("mlp", "evaluate", tmp_path / "f", renamed)
+    assert code == 2 and "no column 'species', the label column the model was trained with (pass --label COL)" in stderr
     code, stdout, _ = run_cli("info", tmp_path / "f")
     assert code == 0 and "4 -> 8 -> 3" in stdout
 

@@ -19,8 +19,10 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def read_table(path: Path, label: Optional[str], features: Optional[List[str]] = None, need_label: bool = True):
-    """(X, y or None, feature names) from a CSV or Parquet file: the label column and numeric feature columns."""
+def read_table(path: Path, label: Optional[str], features: Optional[List[str]] = None, need_label: bool = True,
+               remembered: bool = False):
+    """(X, y or None, feature names) from a CSV or Parquet file: the label column and numeric feature columns.
+    ``remembered``: the label column is the one the model was trained with, not one named with --label."""
     import numpy as np
     import pandas as pd
 
@@ -32,7 +34,8 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
         frame[label] = written_labels(frame[label])
     if label is not None and label not in frame.columns:
         if need_label:
-            raise LstmkitError(f"{path} has no column {label!r}; its columns are {', '.join(map(str, frame.columns[:12]))}")
+            whose = ", the label column the model was trained with (pass --label COL)" if remembered else ""
+            raise LstmkitError(f"{path} has no column {label!r}{whose}; its columns are {', '.join(map(str, frame.columns[:12]))}")
         label = None
     from .data.tables import saved_index
 
@@ -174,13 +177,7 @@ def mlp_evaluate(
     if label is None and m.label_ is None:
         raise LstmkitError(f"{model} does not know its label column (trained from arrays, on --demo, or saved before models "
                            "kept it); pass --label COL")
-    try:
-        X, y, _ = read_table(data, label or m.label_, m.features_)
-    except LstmkitError as e:
-        if label is None and str(e).startswith(f"{data} has no column {m.label_!r}"):  # the remembered one
-            raise LstmkitError(f"{data} has no column {m.label_!r}, the label column the model was trained with; "
-                               "pass --label COL") from None
-        raise
+    X, y, _ = read_table(data, label or m.label_, m.features_, remembered=label is None)
     r = report(m, X, y)
     if unseen_note(r):
         _say(unseen_note(r))

@@ -19,7 +19,7 @@ from .labeled import plain
 
 def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
                  values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False,
-                 with_ids: bool = False, saved: bool = False):
+                 with_ids: bool = False, saved: bool = False, numeric: bool = False):
     """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
 
     * a folder holding one sub-folder per class: each file is one text, its folder its label;
@@ -33,12 +33,15 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
     ``need_labels=False`` reads cases to predict; with ``optional_label`` a missing label column is no error.
     ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
     ``saved``: the columns are a saved model's, so a missing one is to be renamed in the file (no option sets it).
+    ``numeric``: the reader is a numeric model trained without named columns (a ``.ts`` file, arrays), which reads
+    no table of texts.
     """
-    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved)
+    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved, numeric)
     return (X, y, ids) if with_ids else (X, y)
 
 
-def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False, saved=False):
+def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False, saved=False,
+                         numeric=False):
     """``read_labeled`` with each case's name, and the columns it read, found or given: ``{"text": COL}`` for a
     table of texts, ``{"values": [COL, ...]}`` for numeric tables (channels in long format, time points in wide),
     ``{}`` for a folder or ``.ts`` file. A model saves them, so that a new file is read by column name: a file
@@ -85,6 +88,9 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
         raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
     if text is None and _wide(p, df, label, values):
         return _read_wide(p, df, label, list(values), saved)
+    if numeric:
+        raise LstmkitError(f"{p} is not laid out as this model's training data, numeric cases without named columns: pass a "
+                           ".ts file, or a table with one case per row and one time point per column")
     X, y, text = _read_texts(p, df, label, text, saved)
     return X, y, list(range(len(X))), {"text": text}
 

@@ -284,15 +284,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         c = getattr(self, "columns_", {}) or {}
         given = label is not None  # a --label named now must be there; the training file's need not be
         label = label if given else c.get("label")
-        try:
-            return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
-                                need_labels=False, optional_label=not given, with_ids=with_ids, saved=bool(c))
-        except LstmkitError as e:
-            if not str(e).startswith("pass --text COL") or getattr(self, "kind_", None) != "numeric":
-                raise
-            # a numeric model trained from a .ts file or arrays (no columns saved), given a table of another layout
-            raise LstmkitError(f"{path} is not laid out as this model's training data, numeric cases without named columns: pass a "
-                               ".ts file, or a table with one case per row and one time point per column") from None
+        return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
+                            need_labels=False, optional_label=not given, with_ids=with_ids, saved=bool(c),
+                            numeric=getattr(self, "kind_", None) == "numeric" and not any(c.get(k) for k in ("text", "id", "values")))
 
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:
