@@ -29,8 +29,9 @@ def saved_number(x, fmt: str, scale: float = 1.0) -> str:
     return format(x * scale, fmt) if isinstance(x, (int, float)) and not isinstance(x, bool) else "?"
 
 
-def sizing_line(net: dict, data: dict, sizing: dict) -> str:
-    """Why the default width and batch were chosen, e.g. ``network fitted to the budget: 1x384, ...``."""
+def sizing_line(net: dict, data: dict, sizing: dict, first: str = "") -> str:
+    """Why the default width and batch were chosen, e.g. ``network fitted to the budget: 1x384, ...``; ``first``:
+    the budget it was fitted to, when a resume has extended it since (``network fitted to the first budget (4 steps)``)."""
     from ..sizing import DATA_LIMITED_EPOCHS
 
     speed = f" at {saved_number(sizing.get('flops_per_s'), '.0f', 1e-9)} GFLOP/s" if "flops_per_s" in sizing else ""
@@ -38,7 +39,7 @@ def sizing_line(net: dict, data: dict, sizing: dict) -> str:
              else f"{data['batch_size']} streams x {data['bptt']} steps")
     members = sizing.get("members", 1) if isinstance(sizing.get("members", 1), int) else 1
     each = " each" if members > 1 else ""
-    line = (f"network fitted to the budget: {f'{members} networks of ' if members > 1 else ''}{net['layers']}x{net['hidden']}, "
+    line = (f"network fitted to the {f'first budget ({first})' if first else 'budget'}: {f'{members} networks of ' if members > 1 else ''}{net['layers']}x{net['hidden']}, "
             f"dropout {net.get('dropout', 0):g}, {batch}: "
             f"about {_count(sizing['budget_symbols']) if isinstance(sizing.get('budget_symbols'), (int, float)) else '?'} "
             f"training symbols{each}{speed}")
@@ -110,11 +111,8 @@ def plan_lines(model, trainer: Trainer, train_symbols: int) -> list[str]:
         line += f", weights averaged (decay {tc.average:g})"
     lines = [line]
     if sizing:
-        line = sizing_line(net.to_dict(), data.to_dict(), sizing)
-        if extended:
-            was = ", ".join(_minutes(v) if k == "minutes" else f"{v:g} {k}" for k, v in first.items())
-            line = line.replace("network fitted to the budget:", f"network fitted to the first budget ({was}):", 1)
-        lines.append(line)
+        was = ", ".join(_minutes(v) if k == "minutes" else f"{v:g} {k}" for k, v in first.items()) if extended else ""
+        lines.append(sizing_line(net.to_dict(), data.to_dict(), sizing, was))
     return lines
 
 
