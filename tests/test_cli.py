@@ -151,3 +151,12 @@ def test_conflicting_options_are_one_line_errors(run_cli, tiny_file, tmp_path):
 def test_usage_errors_exit_two(run_cli):
     code, _, err = run_cli("generate")
     assert code == 2 and "Missing argument" in err and "Traceback" not in err
+    # a value the option's type refuses, a misspelt command or option: one line, naming it and where the help is
+    for args, said in ((["forecast", "train", "--demo", "--horizon", "abc"], "'--horizon'"),
+                       (["forecast", "trian"], "'trian'"), (["classify", "train", "x.csv", "--bogus"], "--bogus")):
+        code, _, err = run_cli(*args)
+        lines = [l for l in err.splitlines() if l.strip()]
+        assert code == 2 and len(lines) == 1 and said in lines[0] and lines[0].startswith("error: "), err
+        assert f"(see 'lstmkit {' '.join(args[:1 if 'trian' in args else 2])} --help')" in lines[0]
+    code, out, err = run_cli("forecast")  # a bare group still shows its help (on stderr, as click does)
+    assert "Usage: lstmkit forecast" in out + err and "backtest" in out + err

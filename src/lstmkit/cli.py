@@ -310,15 +310,20 @@ def _main() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)  # the trainer installs its own while it trains
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="lstmkit")  # not "python -m ..." in usage lines
         sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:  # Ctrl-C outside training
         typer.echo("interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except typer.exceptions.TyperException as e:  # usage errors: the CLI library's own message
-        e.show()
+    except typer.exceptions.TyperException as e:  # usage errors: a bad option value, an unknown command
+        ctx = getattr(e, "ctx", None)
+        if type(e).__name__ == "NoArgsIsHelpError" or not hasattr(e, "format_message"):
+            e.show()  # a bare group (`lstmkit forecast`): its help is the answer, not an error line
+        else:  # one line, as every other bad input gets, and where the command's options are listed
+            see = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"error: {e.format_message()}{see}", err=True)
         sys.exit(getattr(e, "exit_code", EXIT_USAGE))
     except LstmkitError as e:
         typer.echo(f"error: {e}", err=True)
