@@ -175,6 +175,8 @@ def test_texts_at_word_and_char_level():
     with pytest.raises(LstmkitError, match=r"case 2 holds characters this model never saw in training: 'X', 'Z'; .*--unknown drop"):
         clf.predict(["ACCACA", "GTTGTG", "ACZXXA"])
     assert clf.set_params(unknown="drop").predict(["ACCACA", "GTTGTG", "ACXXA"]).tolist()[:2] == [1, 0]  # X left out
+    with pytest.raises(LstmkitError, match=r"case 1 holds no character this model saw in training \('XZ'\), so --unknown drop leaves nothing"):
+        clf.predict(["ACCACA", "XZ"])  # dropped to nothing: an empty text, not a prediction from padding
 
 
 def test_auto_level_characters_for_short_texts_and_codes_words_for_long_texts():

@@ -64,7 +64,7 @@ def encode(p: dict, cases: list, unknown: str = "error") -> list:
     """Cases in network units: token ids shifted by one (0 pads), or channels standardised and pooled.
 
     Words never seen in training map to ``<unk>``, a symbol of the vocabulary; characters never seen are an
-    error naming them, or with ``unknown="drop"`` are left out."""
+    error naming them, or with ``unknown="drop"`` are left out (a text of nothing else is still an error)."""
     if p["kind"] == "text":
         tok = p["tokenizer"]
         out = []
@@ -76,6 +76,9 @@ def encode(p: dict, cases: list, unknown: str = "error") -> list:
                     shown = ", ".join(map(repr, new[:5])) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
                     raise LstmkitError(f"case {i} holds characters this model never saw in training: {shown}; remove them, "
                                        "or pass --unknown drop (unknown='drop') to leave them out")
+                if c and not kept:  # dropped to nothing: an empty text, refused as one
+                    raise LstmkitError(f"case {i} holds no character this model saw in training ({c[:20]!r}), so --unknown drop "
+                                       "leaves nothing to classify; remove it")
                 c = kept
             ids = tok.encode(c) + 1 if c else np.zeros(0, np.int64)
             out.append(ids if len(ids) else np.ones(1, np.int64))  # nothing known: one padding-like token
