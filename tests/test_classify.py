@@ -20,7 +20,7 @@ from lstmkit.data.labeled import SequenceBatches, as_sequences
 from lstmkit.data.labeled_files import read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
-from lstmkit.models.classify_net import ARCHS, ClassifierNet, ClassifierNetConfig
+from lstmkit.models.classify_net import ARCHS, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig, crop_windows
 from lstmkit.models.classify_prep import channel_stats, default_pool, encode, fit_preparation, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
@@ -415,6 +415,59 @@ def test_pool_extremes_triple_the_inputs_and_survive_save_load(tmp_path):
         lstmkit.load(tmp_path / "on")
 
 
+# ---------------------------------------------------------------------------- window slicing
+def test_crop_windows_golden_numbers():
+    x = torch.arange(12.0).reshape(2, 6, 1)  # case 0: 6 points; case 1: 4 points, then padding
+    lengths = torch.tensor([6, 4])
+    first, keep = crop_windows(x, lengths, 0.5, at=0.0)
+    last, _ = crop_windows(x, lengths, 0.5, at=1.0)
+    assert keep.tolist() == [3, 2]  # ceil(0.5 x length)
+    assert first[0, :3, 0].tolist() == [0, 1, 2] and first[1, :2, 0].tolist() == [6, 7]
+    assert last[0, :3, 0].tolist() == [3, 4, 5] and last[1, :2, 0].tolist() == [8, 9]  # case 1 ends at its 4th point
+    torch.manual_seed(0)
+    starts = {tuple(crop_windows(x, lengths, 0.5)[0][:, 0, 0].tolist()) for _ in range(200)}
+    assert {s[0] for s in starts} == {0, 1, 2, 3} and {s[1] for s in starts} == {6, 7, 8}  # every start, no other
+    assert crop_windows(x, lengths, 0.9)[1].tolist() == [6, 4] and crop_windows(x, torch.tensor([1, 1]), 0.1)[1].tolist() == [1, 1]
+
+
+def test_slicing_trains_on_windows_and_predicts_from_their_mean(tmp_path):
+    X, y = waves(24, T=30)
+    notes = []
+    on = SequenceClassifier(seed=0, slicing="on", **TINY).fit(X, y, notes=notes.append)
+    c = on.net_.config
+    assert (c.crop, c.crop_views) == (0.9, 5) and "random windows of 90% of each case, predicted from the mean of 5" in notes[0]
+    # the probabilities are the mean over the 5 windows from the first to the last
+    b = SequenceBatches(encode(on.prep_, as_sequences(X[:4])[1]), np.zeros(4, np.int64), 8, shuffle=False)
+    _, batch = next(iter(b.batches(0)))
+    whole = ClassifierEnsemble([ClassifierNet(ClassifierNetConfig(**{**c.to_dict(), "crop": 0.0, "members": 1})) for _ in on.net_.members])
+    whole.load_state_dict(on.net_.state_dict())
+    whole.eval()
+    with torch.no_grad():
+        views = [whole.proba(*crop_windows(batch.x, batch.lengths, 0.9, at)) for at in (0, 0.25, 0.5, 0.75, 1)]
+    np.testing.assert_allclose(on.predict_proba(X[:4]), torch.stack(views).mean(0).numpy(), rtol=1e-5, atol=1e-6)
+    on.save(tmp_path / "on")
+    np.testing.assert_array_equal(lstmkit.load(tmp_path / "on").predict_proba(X), on.predict_proba(X))
+    off = SequenceClassifier(seed=0, **TINY).fit(X, y)  # the default: whole cases
+    assert off.net_.config.crop == 0 and not np.allclose(off.predict_proba(X), on.predict_proba(X))
+    # texts and the dimension shuffle read whole cases: on is refused
+    with pytest.raises(LstmkitError, match="--slicing on crops the time steps .* --shuffle on"):
+        SequenceClassifier(seed=0, shuffle="on", slicing="on", **TINY).fit(X, y)
+    with pytest.raises(LstmkitError, match="--slicing on crops numeric cases, not texts"):
+        SequenceClassifier("lstm", seed=0, slicing="on", **TINY).fit(["ab ab", "cd cd"] * 8, [0, 1] * 8)
+    with pytest.raises(LstmkitError, match="unknown --slicing 'yes'; pass one of off, on"):
+        SequenceClassifier(slicing="yes").fit(X, y)
+
+
+def test_a_model_saved_before_slicing_loads_with_whole_cases(tmp_path):
+    X, y = waves(24, T=30)
+    SequenceClassifier(seed=0, slicing="off", **TINY).fit(X, y).save(tmp_path / "m")
+    def older(c):  # as the release before the option wrote it
+        del c["classify"]["slicing"], c["net"]["crop"], c["net"]["crop_views"]
+    edit_json(tmp_path / "m", "config.json", older)
+    m = lstmkit.load(tmp_path / "m")
+    assert m.slicing == "off" and m.net_.config.crop == 0 and m.predict_proba(X).shape == (24, 2)
+
+
 def test_first_differences_golden_numbers():
     x = np.array([[1.0, 10.0], [4.0, 10.0], [2.0, 13.0]])  # (T=3, C=2)
     np.testing.assert_array_equal(with_differences(x), [[1, 10, 0, 0], [4, 10, 3, 0], [2, 13, -2, 3]])
@@ -646,7 +699,12 @@ def test_cli_train_predict_evaluate_info(tmp_path, run_cli, wave_csv):
     r = json.loads(stdout)
     assert r["cases"] == 30 and np.asarray(r["confusion"]).sum() == 30
     code, stdout, err = run_cli("info", out)
-    assert code == 0 and "classify" in stdout and "lstm" in stdout
+    assert code == 0 and "classify" in stdout and "lstm" in stdout and "window slicing" not in stdout
+    code, _, err = run_cli("classify", "train", wave_csv, "--label", "label", "--id", "case", "--time", "t", "--out", tmp_path / "sliced",
+                           "--model", "lstm", "--hidden", "8", "--steps", "5", "--ensemble", "2", "--slicing", "on", "-q")
+    assert code == 0 and "(trained on random windows of 90% of each case, predicted from the mean of 5)" in err
+    assert json.loads(run_cli("info", tmp_path / "sliced", "--json")[1])["net"]["crop"] == 0.9
+    assert run_cli("info", tmp_path / "sliced")[0] == 0
     code, stdout, err = run_cli("models")
     assert code == 0 and all(name in stdout for name in ARCHS)
     code, stdout, err = run_cli("models", "--json")

@@ -60,6 +60,8 @@ def classify_train(
                                     "cannot afford the doubled inputs (hundreds of channels)."),
     pool_extremes: str = typer.Option("off", help="Pooled numeric cases: on: each block of --pool points gives its maximum and "
                                       "minimum beside its mean (spikes survive the pooling); off: the mean alone (default)."),
+    slicing: str = typer.Option("off", help="Numeric cases: on: window slicing, training on random windows of 90% of each case "
+                                "and predicting from the mean of 5; off: whole cases (default)."),
     seed: int = typer.Option(0, help="Random seed (default 0)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -71,7 +73,7 @@ def classify_train(
     rundir.check_destination(out, overwrite)
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              weight_decay=_number_or_word(weight_decay, float), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
-                             shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, seed=seed, progress=not quiet)
+                             shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, slicing=slicing, seed=seed, progress=not quiet)
     with fitting_into(out, overwrite):
         if demo is not None:
             if data is not None:

@@ -26,7 +26,9 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("classes", f"{len(i['classes'])}: {', '.join(map(str, i['classes'][:12]))}{' ...' if len(i['classes']) > 12 else ''}")
     t.add_row("network", f"{net['arch']}, {net['layers']}x{net['hidden']} units, dropout {net['dropout']}"
               + (f", filters {net['filters']}" if net["arch"] in ("lstm-fcn", "cnn-lstm") else "")
-              + (f"; an ensemble of {net['members']}" if net.get("members", 1) > 1 else ""))
+              + (f"; an ensemble of {net['members']}" if net.get("members", 1) > 1 else "")
+              + (f"; window slicing: trained on {net['crop']:.0%} of each case, predicting from the mean of {net['crop_views']}"
+                 if net.get("crop") else ""))
     t.add_row("parameters", f"{s.get('parameters', '?'):,}" if isinstance(s.get("parameters"), int) else "?")
     if "val_acc" in s:
         t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "

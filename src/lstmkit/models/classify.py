@@ -24,7 +24,7 @@ from ..errors import LstmkitError
 from .classify_artifact import read_parts
 from .classify_budget import affords_floor, default_budget, default_decay
 from .classify_fit import train_member
-from .classify_net import ClassifierEnsemble, ClassifierNetConfig
+from .classify_net import SLICE_SHARE, SLICE_VIEWS, ClassifierEnsemble, ClassifierNetConfig
 from .classify_plan import check_params, plan_line
 from .classify_prep import default_pool, encode, fit_preparation, net_inputs, pool_case
 from .forecast_watch import FitBar
@@ -72,6 +72,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             beside its mean (three times the inputs: a spike or a sharp edge survives the pooling; out of fold it
             helped the long series pooled by 5 and 15, OSULeaf and ACSF1, and not those pooled by 2 and 3, see
             ``classify_prep.pool_case``); ``off`` (default): the mean alone.
+        slicing: numeric cases read by time step: ``on``: window slicing (Le Guennec et al.), each training step
+            reads a random window of 90 % of every case, and a prediction is the mean over 5 windows spread from
+            each case's start to its end; ``off`` (default): whole cases. Out of fold on the five default train
+            splits it won one seed on both measures and lost the other's log loss (docs/classification-choices.md).
         unknown: character-level texts at predict time: ``error`` (default): a character never seen in training
             is an error naming it; ``drop``: such characters are left out. (Words never seen map to ``<unk>``,
             a symbol the network learnt from the words seen once in training.)
@@ -86,14 +90,14 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
                  weight_decay: float | str = "auto", batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
                  early_stopping: bool = True, class_weight: str | None = None, level: str = "auto", shuffle: str = "off",
-                 pool: int | str = "auto", derivatives: str = "auto", pool_extremes: str = "off", unknown: str = "error", seed: int = 0,
+                 pool: int | str = "auto", derivatives: str = "auto", pool_extremes: str = "off", slicing: str = "off", unknown: str = "error", seed: int = 0,
                  progress: bool = False):
         self.model, self.hidden, self.layers, self.dropout = model, hidden, layers, dropout
         self.steps, self.epochs, self.minutes, self.lr, self.batch_size = steps, epochs, minutes, lr, batch_size
         self.ensemble, self.val_fraction, self.refit, self.class_weight, self.level, self.seed, self.progress = (
             ensemble, val_fraction, refit, class_weight, level, seed, progress)
         self.shuffle, self.pool, self.early_stopping, self.derivatives = shuffle, pool, early_stopping, derivatives
-        self.pool_extremes, self.weight_decay, self.unknown = pool_extremes, weight_decay, unknown
+        self.pool_extremes, self.weight_decay, self.unknown, self.slicing = pool_extremes, weight_decay, unknown, slicing
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, X, y, notes=None) -> "SequenceClassifier":
@@ -190,6 +194,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if p["kind"] == "text":
             if self.shuffle == "on":
                 raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
+            if self.slicing == "on":
+                raise LstmkitError("--slicing on crops numeric cases, not texts; pass --slicing off or leave it out")
             return ClassifierNetConfig(inputs=0, vocab_size=p["tokenizer"].vocab_size + 1, **kw)
         lengths = {len(q) for q in seqs}
         shuffle = 0  # the dimension shuffle reads a whole series as one step: one length for every case
@@ -198,7 +204,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 raise LstmkitError(f"--shuffle on needs cases of one length, and these have {min(lengths)}-{max(lengths)} time points; "
                                    "pass --shuffle off")
             shuffle = lengths.pop()
-        return ClassifierNetConfig(inputs=net_inputs(p), shuffle=shuffle, **kw)
+        if self.slicing == "on" and shuffle:
+            raise LstmkitError("--slicing on crops the time steps the LSTM reads, and --shuffle on makes it read whole series; "
+                               "pass one of them")
+        crop = SLICE_SHARE if self.slicing == "on" else 0.0
+        return ClassifierNetConfig(inputs=net_inputs(p), shuffle=shuffle, crop=crop, crop_views=SLICE_VIEWS if crop else 1, **kw)
 
     def _body(self) -> dict:
         """The network's settings that do not depend on the data's shape."""
@@ -355,7 +365,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _checked(cls, params: dict) -> "SequenceClassifier":
-        params = {"derivatives": "off", **params}  # saved before the option: trained on the channels alone
+        params = {"derivatives": "off", "slicing": "off", **params}  # saved before the options: channels alone, whole cases
         est = cls(**{k: v for k, v in params.items() if k in cls().get_params()})
         check_params(est)
         return est

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
-from .classify_net import ARCHS, SHUFFLES, ClassifierNetConfig
+from .classify_net import ARCHS, SHUFFLES, SLICINGS, ClassifierNetConfig
 
 DERIVATIVES = ("auto", "on", "off")
 EXTREMES = ("off", "on")
@@ -35,6 +35,8 @@ def check_params(est) -> None:
         raise LstmkitError(f"unknown --derivatives {est.derivatives!r}; pass one of {', '.join(DERIVATIVES)}")
     if est.pool_extremes not in EXTREMES:
         raise LstmkitError(f"unknown --pool-extremes {est.pool_extremes!r}; pass one of {', '.join(EXTREMES)}")
+    if est.slicing not in SLICINGS:
+        raise LstmkitError(f"unknown --slicing {est.slicing!r}; pass one of {', '.join(SLICINGS)}")
     if est.unknown not in UNKNOWNS:
         raise LstmkitError(f"unknown --unknown {est.unknown!r}; pass one of {', '.join(UNKNOWNS)}")
     if not isinstance(est.early_stopping, (bool, np.bool_)):
@@ -73,6 +75,8 @@ def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list
     if pool > 1:
         shape += (f" (each {pool} time points averaged into one{', with their maximum and minimum,' if p.get('extremes') else ','} "
                   f"from {min(raw)}-{max(raw)}{': down to 100 points or fewer, the default' if est.pool == 'auto' else ''})")
+    if c.crop:
+        shape += f" (trained on random windows of {c.crop:.0%} of each case, predicted from the mean of {c.crop_views})"
     b = budget_text(budget)
     if members > 1 and folds:
         training = f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {b} at most each"
