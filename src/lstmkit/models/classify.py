@@ -75,7 +75,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         slicing: numeric cases read by time step: ``on``: window slicing (Le Guennec et al.), each training step
             reads a random window of 90 % of every case, and a prediction is the mean over 5 windows spread from
             each case's start to its end; ``off`` (default): whole cases. Out of fold on the five default train
-            splits it won one seed on both measures and lost the other's log loss (docs/classification-choices.md).
+            splits it won one seed on both measures and lost the other on both (docs/classification-choices.md).
         unknown: character-level texts at predict time: ``error`` (default): a character never seen in training
             is an error naming it; ``drop``: such characters are left out. (Words never seen map to ``<unk>``,
             a symbol the network learnt from the words seen once in training.)
