@@ -447,6 +447,9 @@ def test_slicing_trains_on_windows_and_predicts_from_their_mean(tmp_path):
     np.testing.assert_allclose(on.predict_proba(X[:4]), torch.stack(views).mean(0).numpy(), rtol=1e-5, atol=1e-6)
     on.save(tmp_path / "on")
     np.testing.assert_array_equal(lstmkit.load(tmp_path / "on").predict_proba(X), on.predict_proba(X))
+    edit_json(tmp_path / "on", "config.json", lambda cfg: cfg["classify"].update(slicing="off"))
+    with pytest.raises(LstmkitError, match="the parameters say slicing 'off' and the network crops 0.9 of each case"):
+        lstmkit.load(tmp_path / "on")
     off = SequenceClassifier(seed=0, **TINY).fit(X, y)  # the default: whole cases
     assert off.net_.config.crop == 0 and not np.allclose(off.predict_proba(X), on.predict_proba(X))
     # texts and the dimension shuffle read whole cases: on is refused

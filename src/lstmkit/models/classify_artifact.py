@@ -34,6 +34,8 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
         est = make(params)
         net_cfg = ClassifierNetConfig.from_dict(config.get("net"), "net")
         labels, prep = art.parts.get("labels"), art.parts.get("preparation")
+        if (est.slicing == "on") != bool(net_cfg.crop):
+            raise LstmkitError(f"the parameters say slicing {est.slicing!r} and the network crops {net_cfg.crop!r} of each case")
         if not isinstance(labels, dict) or not isinstance(labels.get("classes"), list) or len(labels["classes"]) != net_cfg.classes:
             raise LstmkitError("labels.json does not list one label per class")
         if not isinstance(prep, dict) or prep.get("kind") not in ("text", "numeric"):
