@@ -21,6 +21,7 @@ from lstmkit.data.labeled_files import read_labeled
 from lstmkit.errors import LstmkitError
 from lstmkit.models.classify import SequenceClassifier
 from lstmkit.models.classify_net import ARCHS, ClassifierEnsemble, ClassifierNet, ClassifierNetConfig, crop_windows
+from lstmkit.models.classify_plan import derivatives_for
 from lstmkit.models.classify_prep import channel_stats, default_pool, encode, fit_preparation, pool_case, with_differences
 from lstmkit.nn import MaskedBatchNorm
 
@@ -299,6 +300,28 @@ def test_early_stopping_reads_a_fixed_subset_of_a_large_fold(monkeypatch):
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
 
 
+
+def test_early_stopping_reads_fewer_cases_where_the_budget_buys_few_passes():
+    from lstmkit.models.classify_fit import EVAL_CASES, EVAL_FLOOR, watch_cases
+
+    # the ElectricDevices shape: 557 steps of 16; 40 evaluations of 133 cases are a fifth of the training arithmetic
+    assert watch_cases({"steps": 557}, 372, 16) == 133
+    assert watch_cases({"epochs": 2}, 400, 16) == 192  # 800 steps
+    assert watch_cases({"steps": 50}, 10, 4) == EVAL_FLOOR
+    assert watch_cases({"steps": 4000}, 10, 16) == EVAL_CASES  # a long run: the cap
+    assert watch_cases({"minutes": 1.0}, 10, 16) == EVAL_CASES  # no known length
+
+
+def test_a_subset_with_fewer_cases_than_classes_is_drawn_unstratified(monkeypatch):
+    import lstmkit.models.classify_fit as classify
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 1, 12)).astype(np.float32)
+    y = np.repeat(np.arange(6), 4)  # two folds of 12 cases, 2 of each of 6 classes
+    monkeypatch.setattr(classify, "EVAL_CASES", 4)  # 4 cases cannot hold 6 classes: sklearn would refuse to stratify
+    clf = SequenceClassifier("lstm", hidden=8, steps=10, batch_size=8, ensemble=2, seed=0).fit(X, y)
+    assert clf.summary_["val_cases"] == 24
+
 # ---------------------------------------------------------------------------- saving
 def test_save_load_round_trip(tmp_path):
     X, y = waves(24, ragged=True)
@@ -537,7 +560,7 @@ def test_derivatives_auto_only_where_the_default_budget_affords_them():
     def decide(channels, length, batch, **kw):
         clf = SequenceClassifier(**kw)
         clf.classes_ = np.array([0, 1, 2, 3, 4, 5, 6])
-        return clf._derivatives_for("numeric", [np.zeros((length, channels), np.float32)] * 3, batch, 3)
+        return derivatives_for(clf, "numeric", [np.zeros((length, channels), np.float32)] * 3, batch, 3)
     assert decide(1, 150, 4) and decide(6, 100, 4) and decide(12, 29, 16)  # GunPoint, BasicMotions, JapaneseVowels
     assert not decide(963, 144, 16)  # PEMS-SF: the 200-step floor would bind with 1,926 inputs
     assert decide(963, 144, 16, derivatives="on") and decide(963, 144, 16, steps=50)  # asked for, or a budget of one's own

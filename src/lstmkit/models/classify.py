@@ -17,16 +17,15 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .. import artifact
-from ..configs import python_scalars
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain
 from ..data.labeled_files import read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
-from .classify_budget import affords_floor, default_budget, default_decay
+from .classify_budget import default_decay
 from .classify_fit import train_member
 from .classify_net import SLICE_SHARE, SLICE_VIEWS, ClassifierEnsemble, ClassifierNetConfig
-from .classify_plan import check_params, plan_line
-from .classify_prep import default_pool, encode, fit_preparation, net_inputs, pool_case
+from .classify_plan import budget_for, check_params, derivatives_for, folds_for, net_body, plan_line, pool_for
+from .classify_prep import encode, fit_preparation, net_inputs, pool_case
 from .forecast_watch import FitBar
 
 TASK = "classify"
@@ -120,7 +119,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight == "balanced":
             weights = torch.tensor(len(y_ids) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
         # -- split: K stratified folds (an ensemble) or one held-out part, when every class can spare cases --
-        folds = self._folds(y_ids, counts)
+        folds = folds_for(self, y_ids, counts)
         K = max(1, len(folds))
         N = len(cases)
         n_fit = len(folds[0][0]) if folds else N
@@ -128,19 +127,19 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         steps_epoch = -(-n_fit // min(batch, n_fit))
         members = self.ensemble if self.ensemble > 1 else 1
         # -- preparation: a tokenizer for texts, channel statistics (and first differences) for numbers --
-        self.prep_ = fit_preparation(kind, cases, self.level, derivatives=self._derivatives_for(kind, cases, batch, members))
+        self.prep_ = fit_preparation(kind, cases, self.level, derivatives=derivatives_for(self, kind, cases, batch, members))
         seqs = encode(self.prep_, cases)
         net_cfg = self._net_config(seqs)
         # -- long series: average each `pool` time points into one (default: the mean case to <= 100 points) --
         raw = [len(q) for q in seqs]
-        pool = self._pool_for(kind, seqs)
+        pool = pool_for(self, kind, seqs)
         if pool > 1:
             self.prep_["pool"] = pool
             if self.pool_extremes == "on":
                 self.prep_["extremes"] = True
             seqs = [pool_case(q, pool, bool(self.prep_.get("extremes"))) for q in seqs]
             net_cfg = self._net_config(seqs)
-        budget = self._budget(seqs, net_cfg, steps_epoch, n_fit, batch, members)
+        budget = budget_for(self, seqs, net_cfg, steps_epoch, batch, members)
         decay = default_decay(budget, steps_epoch) if self.weight_decay == "auto" else float(self.weight_decay)
         lengths = [len(s) for s in seqs]
         refit = bool(folds) and members == 1 and self.refit
@@ -190,7 +189,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:
-        p, kw = self.prep_, self._body()
+        p, kw = self.prep_, net_body(self)
         if p["kind"] == "text":
             if self.shuffle == "on":
                 raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
@@ -209,70 +208,6 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                                "pass one of them")
         crop = SLICE_SHARE if self.slicing == "on" else 0.0
         return ClassifierNetConfig(inputs=net_inputs(p), shuffle=shuffle, crop=crop, crop_views=SLICE_VIEWS if crop else 1, **kw)
-
-    def _body(self) -> dict:
-        """The network's settings that do not depend on the data's shape."""
-        body = dict(arch=self.model, classes=len(self.classes_), hidden=self.hidden or 64, layers=self.layers, dropout=self.dropout)
-        return {k: python_scalars(v) for k, v in body.items()}  # a NumPy grid's np.int64(8) reaches torch as 8
-
-    def _derivatives_for(self, kind: str, cases: list, batch: int, members: int) -> bool:
-        """Whether numeric cases get their first differences: ``on``/``off`` as asked; ``auto``: yes unless, with
-        the default budget, the doubled inputs would leave each network fewer steps than the floor (which then
-        binds, and the fit outgrows its nominal time: a PEMS-SF shape, 963 channels, took 83 s with them
-        against 44 s without, both at the 200-step floor, on H)."""
-        if kind == "text" or self.derivatives == "off":
-            return False
-        if self.derivatives == "on" or self.steps or self.epochs or self.minutes:
-            return True
-        k = self._pool_for(kind, cases)
-        pooled = [-(-len(c) // k) for c in cases]
-        one = len(set(pooled)) == 1 and self.shuffle == "on" and self.model == "lstm-fcn"
-        wide = ClassifierNetConfig(inputs=2 * int(cases[0].shape[1]), shuffle=pooled[0] if one else 0, **self._body())
-        return affords_floor(wide, pooled, batch, members)
-
-    def _pool_for(self, kind: str, seqs: list) -> int:
-        """Time points averaged into one: the user's, or with the default budget as many as bring the mean
-        case down to POOL_POINTS (``classify_prep.default_pool``); texts are never pooled."""
-        if kind == "text":
-            if self.pool not in ("auto", 1):
-                raise LstmkitError(f"--pool {self.pool} averages numeric time points; texts are not pooled — leave --pool out")
-            return 1
-        if self.pool != "auto":
-            return int(self.pool)
-        if self.steps or self.epochs or self.minutes:
-            return 1
-        return default_pool([len(q) for q in seqs])
-
-    def _folds(self, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
-        single network; none when a class has too few cases to spare one, or without early stopping."""
-        n, all_idx = len(y_ids), np.arange(len(y_ids))
-        if not self.early_stopping:
-            return []
-        if self.ensemble > 1:
-            k = int(min(self.ensemble, counts.min()))
-            if k < 2:
-                return []
-            from sklearn.model_selection import StratifiedKFold
-
-            return [(np.sort(f), np.sort(v)) for f, v in StratifiedKFold(k, shuffle=True, random_state=self.seed).split(all_idx, y_ids)]
-        n_val = int(round(self.val_fraction * n))
-        if not self.val_fraction or counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
-            return []
-        from sklearn.model_selection import train_test_split
-
-        fit_idx, val_idx = train_test_split(all_idx, test_size=n_val, stratify=y_ids, random_state=self.seed)
-        return [(np.sort(fit_idx), np.sort(val_idx))]
-
-    def _budget(self, seqs: list, c: ClassifierNetConfig, steps_epoch: int, n_fit: int, batch: int, members: int) -> dict:
-        """One member's budget: the user's, or the default cut to a nominal share of the time."""
-        if self.steps:
-            return {"steps": int(self.steps)}
-        if self.epochs:
-            return {"epochs": float(self.epochs)}
-        if self.minutes:
-            return {"minutes": self.minutes / (members if members > 1 else 2 if (self.val_fraction and self.refit) else 1)}
-        return default_budget(c, [len(q) for q in seqs], steps_epoch, batch, members)
 
     # ------------------------------------------------------------------------ files
     def fit_file(self, path, label: str | None = None, *, text: str | None = None, id: str | None = None,

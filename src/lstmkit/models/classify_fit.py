@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..data.labeled import SequenceBatches
-from ..train import TrainConfig, Trainer, evaluate_loss
+from ..train import TrainConfig, Trainer
 from .classify_net import ClassifierNet, ClassifierNetConfig
 
 # early stopping: no 1 % gain in validation loss over this share of the evaluations ends the run
@@ -23,6 +23,20 @@ EVALS, STALL_EVALS = 40, 10
 # fold are read once, at the end). On 3,000 generated cases of 96 points, 5 classes, the 40 evaluations of
 # each member's 1,000 took the fit from 42.9 s to 55.5 s (E), for the same out-of-fold accuracy (0.748)
 EVAL_CASES = 512
+# ... and, where a member's budget buys few passes over many cases, no more cases than keep the EVALS
+# evaluations within EVAL_SHARE of its training arithmetic (a case's forward pass is about a third of its
+# training step), down to EVAL_FLOOR. The ElectricDevices shape's members (8,926 cases; 557 steps of 16)
+# spent 42.6 s of a 111 s fit evaluating 512 cases 40 times (Q, benchmarks/classify_sizes.py)
+EVAL_SHARE, EVAL_FLOOR = 0.2, 128
+
+
+def watch_cases(budget: dict, steps_epoch: int, batch: int) -> int:
+    """How many held-out cases each early-stopping evaluation reads, for a member's ``budget`` (``steps``
+    or ``epochs`` of ``steps_epoch`` steps; a budget in minutes has no known length: EVAL_CASES)."""
+    steps = budget.get("steps", budget.get("epochs", 0) * steps_epoch)
+    if not steps:
+        return EVAL_CASES
+    return int(min(EVAL_CASES, max(EVAL_FLOOR, EVAL_SHARE * 3 * steps * batch / EVALS)))
 
 
 def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, budget: dict, batch: int, bar, what: str,
@@ -37,12 +51,14 @@ def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, bu
     val = watch = None
     if val_cases is not None:
         val = watch = SequenceBatches(val_cases, val_y, 256, shuffle=False)
-        if len(val_cases) > EVAL_CASES:
+        n_watch = watch_cases(budget, train.steps_per_epoch, batch)
+        if len(val_cases) > n_watch:
             from sklearn.model_selection import train_test_split
 
             counts = np.bincount(val_y)
-            strat = val_y if counts[counts > 0].min() >= 2 else None
-            idx = np.sort(train_test_split(np.arange(len(val_y)), train_size=EVAL_CASES, stratify=strat, random_state=seed)[0])
+            classes = int((counts > 0).sum())  # stratifying needs two cases a class, and a class's room on either side
+            strat = val_y if counts[counts > 0].min() >= 2 and min(n_watch, len(val_y) - n_watch) >= classes else None
+            idx = np.sort(train_test_split(np.arange(len(val_y)), train_size=n_watch, stratify=strat, random_state=seed)[0])
             watch = SequenceBatches([val_cases[i] for i in idx], val_y[idx], 256, shuffle=False)
     # AdamW's decay is decoupled from the gradient's scale; with none it is Adam, kept as such to the last bit
     opt = {"optimizer": "adamw", "weight_decay": weight_decay} if weight_decay else {}
@@ -72,9 +88,14 @@ def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, bu
     if best["weights"] is not None:
         net.load_state_dict(best["weights"])
     net.eval()
-    if val is not None:  # the best weights' own labels for the held-out cases
+    if val is not None:  # the best weights' own labels for the held-out cases, and their loss, in one pass
+        preds, total = [], 0.0
         with torch.no_grad():
-            best["pred"] = np.concatenate([net(b.x, b.lengths).argmax(-1).numpy() for _, b in val.batches(0)])
+            for _, b in val.batches(0):
+                logits = net(b.x, b.lengths)
+                preds.append(logits.argmax(-1).numpy())
+                total += net.criterion(logits, b.y).item() * len(b.y)
+        best["pred"] = np.concatenate(preds)
         if watch is not val:  # the loss reported is the whole fold's, as the labels are
-            best["loss"] = evaluate_loss(net, val)["loss"]
+            best["loss"] = total / len(val_y)
     return net, best["step"] or trainer.state.step, best

@@ -198,10 +198,13 @@ class ClassifierNet(nn.Module):
         if self.training and self.config.crop:  # a fresh random window of every case at each step (torch's seeded generator)
             x, lengths = crop_windows(batch.x, batch.lengths, self.config.crop)
             batch = batch._replace(x=x, lengths=lengths)
-        logits = self(batch.x, batch.lengths).float()
-        loss = F.cross_entropy(logits, batch.y, weight=self.class_weights)
+        logits = self(batch.x, batch.lengths)
         correct = (logits.argmax(-1) == batch.y).sum()
-        return loss, {"correct": correct, "count": len(batch.y)}, None
+        return self.criterion(logits, batch.y), {"correct": correct, "count": len(batch.y)}, None
+
+    def criterion(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The mean (class-weighted) cross-entropy of ``logits`` (B, classes) against labels ``y`` (B,)."""
+        return F.cross_entropy(logits.float(), y, weight=self.class_weights)
 
     def init_state(self, batch_size: int, device=None):
         return None

@@ -1,6 +1,10 @@
-"""A classifier's parameters checked, and the plan of its fit said in one line.
+"""A classifier's parameters checked, the plan of its fit decided from them and the data, and said in one line.
 
     check_params(est)          every parameter of a ``SequenceClassifier``, before ``fit`` reads the data
+    folds_for(est, y, counts)  the (fit, validation) index pairs: stratified folds, one hold-out, or none
+    net_body(est)              the network's settings that do not depend on the data
+    derivatives_for, pool_for  whether numeric cases get their first differences; how many time points make one
+    budget_for(est, ...)       one member's budget: the user's, or the nominal default (``classify_budget``)
     plan_line(est, ...)        "plan: lstm-fcn, 50 sequences of 75-75 steps x 1 channels ... 1,674 steps at most each"
 
 Example:
@@ -10,9 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..configs import python_scalars
 from ..errors import LstmkitError
 from ..tokenize import LEVELS
+from .classify_budget import affords_floor, default_budget
 from .classify_net import ARCHS, SHUFFLES, SLICINGS, ClassifierNetConfig
+from .classify_prep import default_pool
 
 DERIVATIVES = ("auto", "on", "off")
 EXTREMES = ("off", "on")
@@ -58,6 +65,75 @@ def check_params(est) -> None:
     if wd != "auto" and (not isinstance(wd, (int, float, np.integer, np.floating)) or isinstance(wd, bool) or not 0 <= wd < 1 / est.lr):
         raise LstmkitError(f"--weight-decay {wd!r} must be auto, or a number from 0 to under 1 / lr ({1 / est.lr:g}): "
                            "each step shrinks the weights by lr x weight decay of themselves")
+
+
+def net_body(est) -> dict:
+    """The network's settings that do not depend on the data's shape."""
+    body = dict(arch=est.model, classes=len(est.classes_), hidden=est.hidden or 64, layers=est.layers, dropout=est.dropout)
+    return {k: python_scalars(v) for k, v in body.items()}  # a NumPy grid's np.int64(8) reaches torch as 8
+
+
+def derivatives_for(est, kind: str, cases: list, batch: int, members: int) -> bool:
+    """Whether numeric cases get their first differences: ``on``/``off`` as asked; ``auto``: yes unless, with
+    the default budget, the doubled inputs would leave each network fewer steps than the floor (which then
+    binds, and the fit outgrows its nominal time: a PEMS-SF shape, 963 channels, took 83 s with them
+    against 44 s without, both at the 200-step floor, on H)."""
+    if kind == "text" or est.derivatives == "off":
+        return False
+    if est.derivatives == "on" or est.steps or est.epochs or est.minutes:
+        return True
+    k = pool_for(est, kind, cases)
+    pooled = [-(-len(c) // k) for c in cases]
+    one = len(set(pooled)) == 1 and est.shuffle == "on" and est.model == "lstm-fcn"
+    wide = ClassifierNetConfig(inputs=2 * int(cases[0].shape[1]), shuffle=pooled[0] if one else 0, **net_body(est))
+    return affords_floor(wide, pooled, batch, members)
+
+
+def pool_for(est, kind: str, seqs: list) -> int:
+    """Time points averaged into one: the user's, or with the default budget as many as bring the mean
+    case down to POOL_POINTS (``classify_prep.default_pool``); texts are never pooled."""
+    if kind == "text":
+        if est.pool not in ("auto", 1):
+            raise LstmkitError(f"--pool {est.pool} averages numeric time points; texts are not pooled — leave --pool out")
+        return 1
+    if est.pool != "auto":
+        return int(est.pool)
+    if est.steps or est.epochs or est.minutes:
+        return 1
+    return default_pool([len(q) for q in seqs])
+
+
+def folds_for(est, y_ids: np.ndarray, counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fit, validation) index pairs: K stratified folds for an ensemble, one stratified hold-out for a
+    single network; none when a class has too few cases to spare one, or without early stopping."""
+    n, all_idx = len(y_ids), np.arange(len(y_ids))
+    if not est.early_stopping:
+        return []
+    if est.ensemble > 1:
+        k = int(min(est.ensemble, counts.min()))
+        if k < 2:
+            return []
+        from sklearn.model_selection import StratifiedKFold
+
+        return [(np.sort(f), np.sort(v)) for f, v in StratifiedKFold(k, shuffle=True, random_state=est.seed).split(all_idx, y_ids)]
+    n_val = int(round(est.val_fraction * n))
+    if not est.val_fraction or counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
+        return []
+    from sklearn.model_selection import train_test_split
+
+    fit_idx, val_idx = train_test_split(all_idx, test_size=n_val, stratify=y_ids, random_state=est.seed)
+    return [(np.sort(fit_idx), np.sort(val_idx))]
+
+
+def budget_for(est, seqs: list, c: ClassifierNetConfig, steps_epoch: int, batch: int, members: int) -> dict:
+    """One member's budget: the user's, or the default cut to a nominal share of the time."""
+    if est.steps:
+        return {"steps": int(est.steps)}
+    if est.epochs:
+        return {"epochs": float(est.epochs)}
+    if est.minutes:
+        return {"minutes": est.minutes / (members if members > 1 else 2 if (est.val_fraction and est.refit) else 1)}
+    return default_budget(c, [len(q) for q in seqs], steps_epoch, batch, members)
 
 
 def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list[int], pool: int, batch: int, members: int,
