@@ -116,12 +116,13 @@ def main() -> None:
                   f"best steps {m.get('best_steps')} of {m['budget']}", flush=True)
         base = {} if args.skip_baselines else baselines(X, y, Xt, yt, args.seeds)
         rows.append((name, accs, secs, base))
-    print(f"\n{'dataset':<18} {'lstmkit':>22} {'time':>7} {'MiniRocket':>22} {'time':>6} {'1-NN-DTW':>9} {'time':>6} {'LSTM-FCN (paper)':>17}")
+    name_w = max([18] + [len(r[0]) for r in rows])  # the dataset column fits the longest name (PickupGestureWiimoteZ)
+    print(f"\n{'dataset':<{name_w}} {'lstmkit':>22} {'time':>7} {'MiniRocket':>22} {'time':>6} {'1-NN-DTW':>9} {'time':>6} {'LSTM-FCN (paper)':>17}")
     for name, accs, secs, base in rows:
         mr, dtw = base.get("MiniRocket"), base.get("1-NN-DTW")
         cell = lambda r, w: (f"{spread(r[0]):>{w}} {r[1]:>6.1f}" if r else f"{'-':>{w}} {'':>6}")  # noqa: E731
         paper = PUBLISHED_LSTM_FCN.get(name)
-        print(f"{name:<18} {spread(accs):>22} {np.median(secs):>7.1f} {cell(mr, 22)} {cell(dtw, 9)} "
+        print(f"{name:<{name_w}} {spread(accs):>22} {np.median(secs):>7.1f} {cell(mr, 22)} {cell(dtw, 9)} "
               f"{(f'{paper:.3f}' if paper else '-'):>17}")
 
 
