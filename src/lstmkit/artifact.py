@@ -33,7 +33,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from . import fileset
+from . import fileset, runlock
 from .errors import LstmkitError
 
 FORMAT = "lstmkit"
@@ -118,12 +118,10 @@ def save_model(directory: str | Path, config: dict, parts: dict[str, dict], tens
     does not write go with the same commit; ``replaces_run`` (a model fitted in one go: classify, forecast,
     mlp) also removes a previous training run's files, whose checkpoint would otherwise resume a model that
     is no longer there."""
-    from . import rundir  # rundir builds on this module
-
     directory = fileset.named_directory(directory)  # "" or "." refused before anything is written
     if directory.exists() and not directory.is_dir():
         raise LstmkitError(f"{directory} exists and is not a directory; choose another path")
-    with rundir.locked(directory, required=False), fileset.Transaction(directory) as tx:
+    with runlock.locked(directory, required=False), fileset.Transaction(directory) as tx:
         ours = _manifest_files(directory) or checkpoint_here(directory)  # an lstmkit model or run was here: not a user's folder
         stage_model(tx, config, parts, tensors)
         if replaces_run and ours:
