@@ -89,13 +89,15 @@ def train_member(c: ClassifierNetConfig, weights, cases, y, val_cases, val_y, bu
         net.load_state_dict(best["weights"])
     net.eval()
     if val is not None:  # the best weights' own labels for the held-out cases, and their loss, in one pass
+        subset = watch is not val  # the loss reported is the whole fold's, as the labels are; the evaluations read less
         preds, total = [], 0.0
         with torch.no_grad():
             for _, b in val.batches(0):
                 logits = net(b.x, b.lengths)
                 preds.append(logits.argmax(-1).numpy())
-                total += net.criterion(logits, b.y).item() * len(b.y)
+                if subset:
+                    total += net.criterion(logits, b.y).item() * len(b.y)
         best["pred"] = np.concatenate(preds)
-        if watch is not val:  # the loss reported is the whole fold's, as the labels are
+        if subset:
             best["loss"] = total / len(val_y)
     return net, best["step"] or trainer.state.step, best
