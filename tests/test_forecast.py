@@ -437,6 +437,8 @@ def test_evaluate_and_backtest_tables(air):
                                                                          air["value"].to_numpy()[:-6], 12)["rmse"])
     b = backtest(air, "value", "date", horizon=3, windows=2, step=2, with_classical=False, **TINY)
     assert len(b["windows"]) == 2 and 0.0 <= b["coverage"]["80"] <= 1.0
+    with pytest.raises(TypeError, match="backtest.. got an unexpected keyword argument 'classical'; did you mean 'with_classical'"):
+        backtest(air, "value", "date", horizon=3, classical=False, **TINY)
 
 
 def test_interval_calibration_golden_numbers():

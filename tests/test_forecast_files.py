@@ -40,6 +40,12 @@ def test_future_covariates_are_matched_by_time_not_by_row_order():
         fc.predict(future=future.assign(promo=[1, 0, None, 1]))
     with pytest.raises(LstmkitError, match="two rows for the series at 2023-03-03"):
         fc.predict(future=pd.concat([future, future.iloc[:1]]))
+    # the network reads its whole horizon's covariates: a shorter forecast from the same table is the full one's start
+    for h in (1, 2, 3):
+        pd.testing.assert_frame_equal(fc.predict(h, future=future), p.iloc[:h])
+    assert len(fc.predict(2, future=future.iloc[:2])) == 2  # a table of just the steps asked for still does
+    info = fc.info()["columns"]
+    assert info["known"] == ["promo"] and info["past"] == []
 
 
 def test_future_times_are_read_as_the_history_was():
@@ -245,6 +251,41 @@ def test_new_data_for_a_saved_model_gets_messages_about_the_model(tmp_path, run_
     assert code == 0 and (tmp_path / "f.pdf").read_bytes()[:4] == b"%PDF", err
     code, _, err = run_cli("forecast", "predict", tmp_path / "m", "--plot", tmp_path / "f.jpg", "--out", tmp_path / "f.csv")
     assert code == 2 and "name a .png, .pdf or .svg file" in err and not (tmp_path / "f.csv").exists()
+    # quarterly rows for a monthly model: the wrong data, not gaps for --fill to invent
+    quarters = tmp_path / "q.csv"
+    air.iloc[::3].to_csv(quarters, index=False)
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", quarters)
+    assert code == 2 and "apart, and the model was trained on MS" in err and "give it MS data" in err, err
+
+
+def test_a_stray_word_in_the_found_time_column_is_named_not_read_as_row_order(tmp_path, run_cli):
+    dates = pd.date_range("2020-01-01", periods=40, freq="D").strftime("%Y-%m-%d").tolist()
+    dates[6] = "notadate"
+    src = tmp_path / "d.csv"
+    pd.DataFrame({"date": dates, "value": np.linspace(1.0, 2.0, 40)}).to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--horizon", "3", "--steps", "5", "--ensemble", "1",
+                           "--no-classical", "-q")
+    assert code == 2 and "'notadate' at row 7" in err and not (tmp_path / "m").exists(), err
+
+
+def test_an_unknown_frequency_is_one_line_without_pandas_warnings(tmp_path, run_cli, recwarn):
+    src = tmp_path / "d.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=30, freq="D"), "value": 1.0 + np.arange(30.0)}).to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--horizon", "3", "--freq", "bogus", "--steps", "5", "-q")
+    assert code == 2 and err.strip().count("\n") == 0 and "--freq 'bogus' is not a pandas frequency" in err, err
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
+def test_out_of_range_options_are_refused_before_training(tmp_path, run_cli):
+    # each would have trained a model that could not be loaded, or failed inside torch with a traceback
+    src = tmp_path / "d.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=40, freq="D"), "value": 1.0 + np.arange(40.0)}).to_csv(src, index=False)
+    for flag, value, message in (("--season", "0", "--season 0 must be an integer from 1"), ("--ensemble", "0", "--ensemble 0 must be"),
+                                 ("--hidden", "0", "--hidden 0 must be"), ("--layers", "0", "--layers 0 must be"),
+                                 ("--batch-size", "0", "--batch-size 0 must be"), ("--dropout", "1.5", "--dropout 1.5 must be"),
+                                 ("--steps", "0", "the training budget must be positive"), ("--minutes", "0", "the training budget must be positive")):
+        code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--horizon", "3", flag, value, "-q", "--no-classical")
+        assert code == 2 and message in err and "Traceback" not in err and not (tmp_path / "m").exists(), (flag, err)
 
 
 def test_the_table_says_what_its_star_marks():

@@ -52,6 +52,11 @@ def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     t.add_row("task", "forecast")
     t.add_row("series", f"{i['series']} ({i['freq'] or 'no time column'}), target {i['columns']['target']!r}"
               + (f", id {i['columns']['id']!r}" if i["columns"]["id"] else ""))
+    cols = i["columns"]
+    if cols.get("known") or cols.get("past"):  # predict needs the known ones' future values (--future)
+        t.add_row("covariates", "; ".join(part for part in (
+            f"known in the future: {', '.join(map(repr, cols['known']))} (predict needs their values ahead: --future)" if cols.get("known") else "",
+            f"past only: {', '.join(map(repr, cols['past']))}" if cols.get("past") else "") if part))
     t.add_row("horizon", f"{f['horizon']} ({f['strategy']}), look-back {sp['lookback']}, season {sp['season']}, levels {f['levels']}")
     t.add_row("network", f"{net['cell']} {net['layers']}x{net['hidden']}, dropout {net['dropout']}, ensemble of {net['members']}")
     t.add_row("parameters", f"{i['parameters']:,}")

@@ -86,6 +86,23 @@ def check_value(name: str, value, annotation, bounds, where: str, allow_inf: boo
         raise LstmkitError(f"{where}: '{name}' is {shown} but must be {_describe(kinds, bounds)}")
 
 
+def check_options(obj) -> None:
+    """Every bounded field of dataclass ``obj`` as a user set it, in the words of its command-line option:
+    ``--season -2 must be an integer from 1 to 100000``. For ``__post_init__``, so that a value the file
+    check would refuse at load time is refused before anything is trained and saved."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        if _RANGE not in f.metadata:
+            continue
+        value = getattr(obj, f.name)
+        try:
+            check_value(f.name, value, hints[f.name], f.metadata[_RANGE], "", f.metadata.get(_INF, False))
+        except LstmkitError:
+            kinds, optional = _allowed(hints[f.name])
+            raise LstmkitError(f"--{f.name.replace('_', '-')} {value!r} must be {_describe(kinds, f.metadata[_RANGE])}"
+                               f"{' (or left out)' if optional else ''}") from None
+
+
 def _finite(value: int | float, allow_inf: bool) -> bool:
     try:
         value = float(value)  # an integer beyond the float range is no number a config can hold
@@ -98,10 +115,10 @@ def _describe(kinds, bounds) -> str:
     names = " or ".join({bool: "true/false", int: "an integer", float: "a number", str: "a string"}.get(k, getattr(k, "__name__", str(k))) for k in kinds)
     if bounds is None or bounds == (None, None):
         return names
-    lo, hi = bounds
+    lo, hi = (v if v is None or isinstance(v, int) else f"{v:g}" for v in bounds)  # 1048576, not 1.04858e+06
     if lo is not None and hi is not None:
-        return f"{names} from {lo:g} to {hi:g}"
-    return f"{names} >= {lo:g}" if lo is not None else f"{names} <= {hi:g}"
+        return f"{names} from {lo} to {hi}"
+    return f"{names} >= {lo}" if lo is not None else f"{names} <= {hi}"
 
 
 def checked_from_dict(cls, d, where: str):

@@ -304,11 +304,19 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         c = {k: a[rows] for k, a in cov.items()}
         if time and freq and not counted:
             # an assumed frequency puts the series on its grid: a time missing from the table is a missing value
+            given = t
             t, at = on_grid(t, freq, label, time, model=not find_time)
             freqs.add(t.freqstr or freq)  # the grid's own name: "W" on Mondays is W-MON, which the future stamps keep
             if at is not None:
                 if fill is None:
                     gap = t[np.setdiff1d(np.arange(len(t)), at)]
+                    # times of a regular coarser step (weekly rows for a daily model) are the wrong data, not gaps to fill
+                    own = pd.infer_freq(given) if len(given) >= 3 else None
+                    if own is not None:
+                        whose = "the model was trained on" if not find_time else "--freq says"
+                        raise LstmkitError(f"{label}: the times in {time!r} are {own} apart, and {whose} {freq}: {len(gap)} time(s) of that "
+                                           f"grid have no row (first {gap[0]}); give it {freq} data"
+                                           f"{'' if not find_time else ', or drop --freq'} (--fill would invent the rows between)")
                     raise LstmkitError(f"{label}: {len(gap)} time(s) of the {freq} grid have no row (first {gap[0]}); "
                                        "pass --fill ffill|bfill|linear|zero to fill them")
                 v, c = spread(v, at, len(t)), {k: spread(a, at, len(t)) for k, a in c.items()}

@@ -105,11 +105,15 @@ def regular(stamps: pd.Series, groups: list, freq: str | None) -> bool:
     return True
 
 
+# the share of a text column's sampled values that must read as dates for the column to count as the times
+DATE_SHARE = 0.9
+
+
 def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
     """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
 
-    A column counts when it is a datetime column, or text of which every value parses as a date (so
-    numbers, labels and store names never do). Read as a user expects of ``date,value`` with no --time.
+    A column counts when it is a datetime column, or text of which nearly every value (DATE_SHARE) parses as
+    a date (so numbers, labels and store names never do); the rest are then refused by row when it is read. Read as a user expects of ``date,value`` with no --time.
     """
     found, counters = [], []
     for col in df.columns:
@@ -126,10 +130,12 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
             continue
         sample = s.dropna().astype(str)
         sample = pd.concat([sample.iloc[:50], sample.iloc[-50:]])
-        if not sample.str.contains(r"\d", regex=True).all():  # "Monday", "north": not dates on their own
+        digits = sample.str.contains(r"\d", regex=True)  # "Monday", "north": not dates on their own
+        if digits.mean() < DATE_SHARE:
             continue
-        parsed = parse_times(sample, errors="coerce")
-        if parsed.notna().all():
+        # most values dates: the time column, and a stray "notadate" in it is refused by its row when the
+        # column is read, rather than the whole column dropped unread for the row order
+        if (parse_times(sample[digits], errors="coerce").notna().sum() / len(sample)) >= DATE_SHARE:
             found.append(col)
     if len(found) == 1:
         return str(found[0])
@@ -179,7 +185,9 @@ def on_grid(t: pd.DatetimeIndex, freq: str, label: str, col: str, model: bool = 
 def grid_of(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
     """The times of ``freq`` from ``first`` to ``last``; a weekly frequency keeps the first time's weekday
     ("W" is W-SUN in pandas, and weeks of Mondays stay Mondays)."""
-    offset = pd.tseries.frequencies.to_offset(freq)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pandas warns of an unknown alias ("bogus") before refusing it
+        offset = pd.tseries.frequencies.to_offset(freq)
     if isinstance(offset, pd.offsets.Week) and offset.weekday is not None and offset.weekday != first.weekday():
         offset = pd.offsets.Week(n=offset.n, weekday=first.weekday())
     return pd.date_range(first, last, freq=offset)

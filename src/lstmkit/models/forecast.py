@@ -150,7 +150,7 @@ class Forecaster:
         net_cfg = ForecastNetConfig(inputs=self.spec.inputs, future=self.spec.future, horizon=model_h, quantiles=c.quantiles,
                                     hidden=c.hidden, layers=c.layers, cell=c.cell, dropout=c.dropout, members=c.ensemble)
         say(f"plan: {c.cell} {c.layers}x{c.hidden}, {len(ss)} series, {sum(len(v) for v in ss.values):,} points ({_when(ss)}), season {season}, "
-            f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows; {self.scaler.transforms[0]} transform, "
+            f"look-back {L}, horizon {H} ({c.strategy}), {N:,} windows{_covariates_text(ss)}; {self.scaler.transforms[0]} transform, "
             f"{adjusted_text(self.scaler, season, c.deseason)}, {self.scaler.config.scale} scale"
             f"{', window level removed' if c.normalize else ''}{level_text(level_in, passed, tested)}; ensemble of {c.ensemble}, "
             f"{budget_text(budget)} each{', validated on the last ' + str(H) + ' steps, then refitted on everything' if can_validate else ''}")
@@ -185,7 +185,8 @@ class Forecaster:
             val_mse = float(((pred[..., 0] - honest_windows["y"]) ** 2 * honest_windows["mask"]).sum() / honest_windows["mask"].sum())
             say(f"validation on the last {H} steps: mean squared error {val_mse:.4f} in network units; steps chosen "
                 f"{', '.join(str(b) for b, _ in chosen)}" + (f"; intervals widened x{', x'.join(f'{s:.2f}' for s in scale.values())} to "
-                f"cover {', '.join(f'{v}%' for v in c.levels)} there" if c.levels else ""))
+                f"cover {', '.join(f'{v}%' for v in c.levels)} of those steps as forecast from every origin among them "
+                f"(1 to {H} steps ahead; the table's coverage is the forecast from their start alone)" if c.levels else ""))
         self.net = ensemble_of(net_cfg, final)
         self.series["interval_scale"] = scale
         self.summary = {"fit_s": round(_clock() - t_start, 3), "windows": N, "series": len(ss), "lookback": L, "season": season,
@@ -350,6 +351,12 @@ def _held_out_future(ss: SeriesSet, h: int, id_col: str | None) -> pd.DataFrame 
             d[id_col] = [name] * h
         frames.append(pd.DataFrame(d))
     return pd.concat(frames, ignore_index=True)
+
+
+def _covariates_text(ss: SeriesSet) -> str:
+    """The plan's words for the covariate columns: ', known covariates 'promo', past 'temp''."""
+    parts = [f"{kind} {', '.join(map(repr, names))}" for kind, names in (("known covariates", ss.known_names), ("past covariates", ss.past_names)) if names]
+    return ", " + ", ".join(parts) if parts else ""
 
 
 def _when(ss: SeriesSet) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
-from ..configs import bounded, checked_from_dict, python_scalars
+from ..configs import bounded, check_options, checked_from_dict, python_scalars
 from ..data.scaling import ScalerConfig
 from ..data.stationarity import LEVEL_INPUTS
 from ..errors import LstmkitError
@@ -83,6 +83,10 @@ class ForecastConfig:
             raise LstmkitError(f"--lookback {self.lookback} must be at least 1")
         if sum(b is not None for b in (self.steps, self.epochs, self.minutes)) > 1:
             raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+        budget = next((b for b in (self.steps, self.epochs, self.minutes) if b is not None), None)
+        if budget is not None and not (isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0):
+            raise LstmkitError(f"the training budget must be positive (got {budget!r}); pass --steps, --epochs or --minutes above 0, or none for the default")
+        check_options(self)  # the ranges a saved model is checked against when it loads (a --season of 0 trained a model that would not)
         self.scaler_config()  # validates those
         TrainConfig(lr=self.lr, schedule=self.schedule)
         if self.level_input not in LEVEL_INPUTS:

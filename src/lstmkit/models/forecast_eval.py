@@ -11,6 +11,8 @@ The baselines are only ever compared with: nothing here feeds a forecast of thei
 """
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import math
 import time
 import warnings
@@ -242,7 +244,14 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     of actual points inside each interval, "fit_s": seconds per fit}.
     """
     from .forecast import Forecaster
+    from .forecast_config import ForecastConfig
 
+    allowed = {f.name for f in dataclasses.fields(ForecastConfig)}
+    for key in options:  # a Forecaster option, or a mistyped keyword of backtest's own
+        if key not in allowed:
+            near = difflib.get_close_matches(key, [*allowed, "with_classical", "windows", "step", "known", "past", "fill", "freq"], 1)
+            raise TypeError(f"backtest() got an unexpected keyword argument {key!r}"
+                            f"{f'; did you mean {near[0]!r}?' if near else '; it takes the Forecaster options as keywords'}")
     if windows < 1 or step < 1:
         raise LstmkitError(f"--windows {windows} and --step {step} must be at least 1")
     if horizon < 1:
@@ -365,6 +374,12 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
             from matplotlib.ticker import MaxNLocator
 
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        else:  # dates: as few ticks as fit, each written as briefly as its neighbours allow (no colliding labels)
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            locator = AutoDateLocator(minticks=3, maxticks=8)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         ax.legend(fontsize=8, loc="upper left")
     with quiet_glyphs():  # series ids or labels in a script the font lacks
         fig.tight_layout()

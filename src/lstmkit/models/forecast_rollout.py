@@ -91,10 +91,22 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
                 for j, name in enumerate(ss.ids)]
     out_mean = [np.zeros(0) for _ in ss.ids]
     out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
-    times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
-    known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone,
-                               fc.series.get("ids_as_written", False))
     block, done = spec.horizon, 0
+    times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
+    known_future = None
+    if fc.columns.known and h % block:
+        # the network reads the known covariates of its whole block of steps; where the table holds them past the
+        # steps asked for, they are read, so that a shorter forecast is the first steps of the full one
+        whole = -(-h // block) * block
+        try:
+            known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, whole, fc.columns.time,
+                                       [future_times(t, ss.freq or fc.series["freq"], whole) for t in ss.times], ss.zone,
+                                       fc.series.get("ids_as_written", False))
+        except LstmkitError:
+            known_future = None  # the table covers only the steps asked for (checked, and named if not, just below)
+    if known_future is None:
+        known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone,
+                                   fc.series.get("ids_as_written", False))
     while done < h:
         xs, fs, levels, anchors = [], [], [], []
         for j in range(len(ss.ids)):
