@@ -184,9 +184,16 @@ def test_evaluate_matches_labels_written_as_floats_and_names_unknown_ones(run_cl
     code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "floats.csv", "--json")
     r = json.loads(stdout)
     assert code == 0 and r["accuracy"] == exact["accuracy"] and r["labels"] == [1, 2] and not r["unseen"]
+    # some labels the model never saw: their cases count as errors, and a note names them
+    some = (y + 1).astype(object)
+    some[:2] = "three"
+    wide.assign(label=some).to_csv(tmp_path / "some.csv", index=False)
+    code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "some.csv")
+    assert code == 0 and "note: 1 of the labels ('three') are none of the model's classes" in stderr, stderr
+    # none of them: labels written another way, no score at all
     wide.assign(label=np.where(y, "two", "one")).to_csv(tmp_path / "words.csv", index=False)
     code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "words.csv")
-    assert code == 0 and "note: 2 of the labels ('one', 'two') are none of the model's classes" in stderr, stderr
+    assert code == 2 and "none of the labels ('one', 'two') is one of the model's classes (1, 2)" in stderr and not stdout, stderr
 
 
 # ---------------------------------------------------------------------------- text

@@ -685,7 +685,9 @@ def test_bad_params_and_unfitted():
                     ({"pool_extremes": "max"}, "unknown --pool-extremes 'max'"), ({"unknown": "skip"}, "unknown --unknown 'skip'"),
                     ({"weight_decay": -0.1}, r"--weight-decay -0.1 must be auto, or a number from 0 to under 1 / lr \(1000\)"),
                     ({"weight_decay": "strong"}, "--weight-decay .strong. must be auto"),
-                    ({"weight_decay": 2000.0}, "--weight-decay 2000.0")):
+                    ({"weight_decay": 2000.0}, "--weight-decay 2000.0"), ({"layers": 0}, "--layers 0 must be a whole number from 1 to 64"),
+                    ({"hidden": 20000}, "--hidden 20000 must be"), ({"dropout": 1.0}, "--dropout 1.0 must be a number from 0 to 0.999"),
+                    ({"dropout": -0.1}, "--dropout -0.1")):
         with pytest.raises(LstmkitError, match=msg):
             SequenceClassifier(**kw).fit(X, y)
     with pytest.raises(LstmkitError, match="not fitted"):

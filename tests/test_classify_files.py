@@ -62,6 +62,12 @@ def test_labels_the_model_never_saw_are_errors_in_rows_of_their_own():
     assert r["labels"] == ["a", "b", "c"] and r["unseen"] == ["c"] and r["confusion"][2] == [1, 0, 0]
 
 
+def test_labels_none_of_which_is_a_class_are_refused_not_scored_zero():
+    # a file labelled "negative"/"positive" for a model of 0/1: no case could be right, so no score is given
+    with pytest.raises(LstmkitError, match=r"none of the labels \('negative', 'positive'\) is one of the model's classes \(0, 1\)"):
+        report(_Fixed([0, 1], [0, 1, 1]), [0, 1, 2], ["negative", "positive", "positive"])
+
+
 # ---------------------------------------------------------------------------- files
 def test_a_ucr_csv_without_a_header_keeps_its_first_case(tmp_path):
     rng = np.random.default_rng(0)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.labeled import as_labels, plain
+from ..errors import LstmkitError
 
 
 def report(clf, X, y) -> dict:
@@ -33,6 +34,10 @@ def report(clf, X, y) -> dict:
     for v, k in zip(y, y_keys):
         first.setdefault(k, plain(v))
     unseen = sorted(set(y_keys) - set(keys), key=str)
+    if len(unseen) == len(set(y_keys)):  # not one case could be right: labels written another way, or another model's
+        shown = ", ".join(map(repr, [first[k] for k in unseen][:4])) + (" ..." if len(unseen) > 4 else "")
+        raise LstmkitError(f"none of the labels ({shown}) is one of the model's classes ({', '.join(map(repr, classes[:6]))}"
+                           f"{' ...' if len(classes) > 6 else ''}); pass cases labelled with those classes, or the model trained on these labels")
     # as indices, so that scikit-learn never compares keys of two kinds
     index = {k: i for i, k in enumerate(keys + unseen)}
     yi, pi = [index[k] for k in y_keys], [index[k] for k in pred_keys]

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..configs import python_scalars
 from ..errors import LstmkitError
+from ..nn import MAX_LAYERS, MAX_WIDTH
 from ..tokenize import LEVELS
 from .classify_budget import affords_floor, default_budget
 from .classify_net import ARCHS, SHUFFLES, SLICINGS, ClassifierNetConfig
@@ -55,10 +56,13 @@ def check_params(est) -> None:
         raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
     if any(not b > 0 for b in budgets):
         raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
-    for name in ("hidden", "batch_size", "ensemble"):
+    # the ceilings a saved network is checked against when it loads: refused here, before it is trained
+    for name, top in (("hidden", MAX_WIDTH), ("layers", MAX_LAYERS), ("batch_size", None), ("ensemble", None)):
         v = getattr(est, name)
-        if v is not None and (not isinstance(v, (int, np.integer)) or v < 1):
-            raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a positive whole number")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 or (top and v > top)):
+            raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a whole number from 1{f' to {top}' if top else ' up'}")
+    if isinstance(est.dropout, bool) or not isinstance(est.dropout, (int, float, np.integer, np.floating)) or not 0 <= est.dropout <= 0.999:
+        raise LstmkitError(f"--dropout {est.dropout!r} must be a number from 0 to 0.999")
     if not est.lr > 0:
         raise LstmkitError(f"--lr {est.lr} must be positive")
     wd = est.weight_decay
