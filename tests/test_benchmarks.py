@@ -75,8 +75,9 @@ def test_forecast_panel_and_defaults():
     assert out.count("MASE") == 6 and "sunspots" in out and "mean MASE" in out
     out = run("forecast_singles.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}", "--more")
     assert out.count("MASE") == 19 and "dk-ide" in out and "over 18 series" in out and "level as input" in out
-    out = run("forecast_unseen.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}", "--series", "shampoo,solar")
-    assert "shampoo" in out and "season 48" in out and "mean MASE lstmkit" in out and "rank per series" in out
+    # not solar: AutoARIMA with a season of 48 takes 40 s of the script's 52 (Q), the rest of this test's 40
+    out = run("forecast_unseen.py", "{'steps': 10, 'ensemble': 1, 'hidden': 8}", "--series", "shampoo,us-consumption")
+    assert "shampoo" in out and "season  4" in out and "mean MASE lstmkit" in out and "rank per series" in out
 
 
 def test_classify_ucr_and_family():

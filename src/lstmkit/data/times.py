@@ -113,7 +113,8 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
     """The column of dates in ``df``, or None when none is, or several are and none is named like a time.
 
     A column counts when it is a datetime column, or text of which nearly every value (DATE_SHARE) parses as
-    a date (so numbers, labels and store names never do); the rest are then refused by row when it is read. Read as a user expects of ``date,value`` with no --time.
+    a date (so numbers, labels and store names never do; the rest are refused by row when it is read). Read
+    as a user expects of ``date,value`` with no --time.
     """
     found, counters = [], []
     for col in df.columns:

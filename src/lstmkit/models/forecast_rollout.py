@@ -92,21 +92,19 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
     out_mean = [np.zeros(0) for _ in ss.ids]
     out_q = [np.zeros((0, 2 * k)) for _ in ss.ids]
     block, done = spec.horizon, 0
-    times = [future_times(t, ss.freq or fc.series["freq"], h) for t in ss.times]
-    known_future = None
+    stamps = lambda n: [future_times(t, ss.freq or fc.series["freq"], n) for t in ss.times]  # noqa: E731
+    read = lambda n: read_future(future, ss.ids, fc.columns.id, fc.columns.known, n, fc.columns.time, stamps(n), ss.zone,  # noqa: E731
+                                 fc.series.get("ids_as_written", False))
+    times, known_future = stamps(h), None
     if fc.columns.known and h % block:
         # the network reads the known covariates of its whole block of steps; where the table holds them past the
         # steps asked for, they are read, so that a shorter forecast is the first steps of the full one
-        whole = -(-h // block) * block
         try:
-            known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, whole, fc.columns.time,
-                                       [future_times(t, ss.freq or fc.series["freq"], whole) for t in ss.times], ss.zone,
-                                       fc.series.get("ids_as_written", False))
+            known_future = read(-(-h // block) * block)
         except LstmkitError:
-            known_future = None  # the table covers only the steps asked for (checked, and named if not, just below)
+            pass  # the table covers only the steps asked for (read, and named if it does not, just below)
     if known_future is None:
-        known_future = read_future(future, ss.ids, fc.columns.id, fc.columns.known, h, fc.columns.time, times, ss.zone,
-                                   fc.series.get("ids_as_written", False))
+        known_future = read(h)
     while done < h:
         xs, fs, levels, anchors = [], [], [], []
         for j in range(len(ss.ids)):
