@@ -189,7 +189,7 @@ def test_evaluate_matches_labels_written_as_floats_and_names_unknown_ones(run_cl
     some[:2] = "three"
     wide.assign(label=some).to_csv(tmp_path / "some.csv", index=False)
     code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "some.csv")
-    assert code == 0 and "note: 1 of the labels ('three') are none of the model's classes" in stderr, stderr
+    assert code == 0 and "note: 1 of the labels ('three') is none of the model's classes (1, 2); its cases count as errors" in stderr, stderr
     # none of them: labels written another way, no score at all
     wide.assign(label=np.where(y, "two", "one")).to_csv(tmp_path / "words.csv", index=False)
     code, stdout, stderr = run_cli("classify", "evaluate", tmp_path / "m", tmp_path / "words.csv")

@@ -66,8 +66,9 @@ def unseen_note(r: dict) -> str:
     if not r["unseen"]:
         return ""
     names = ", ".join(map(repr, r["unseen"][:6])) + (" ..." if len(r["unseen"]) > 6 else "")
-    return (f"note: {len(r['unseen'])} of the labels ({names}) are none of the model's classes "
-            f"({', '.join(map(repr, r['labels'][:len(r['labels']) - len(r['unseen'])][:6]))}); their cases count as errors")
+    one = len(r["unseen"]) == 1
+    return (f"note: {len(r['unseen'])} of the labels ({names}) {'is' if one else 'are'} none of the model's classes "
+            f"({', '.join(map(repr, r['labels'][:len(r['labels']) - len(r['unseen'])][:6]))}); {'its' if one else 'their'} cases count as errors")
 
 
 def confusion_text(r: dict) -> str:
