@@ -81,14 +81,10 @@ class ForecastConfig:
         self.levels = sorted({int(v) if float(v).is_integer() else float(v) for v in self.levels})
         if self.lookback is not None and self.lookback < 1:
             raise LstmkitError(f"--lookback {self.lookback} must be at least 1")
-        if sum(b is not None for b in (self.steps, self.epochs, self.minutes)) > 1:
-            raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-        budget = next((b for b in (self.steps, self.epochs, self.minutes) if b is not None), None)
-        if budget is not None and not (isinstance(budget, (int, float)) and not isinstance(budget, bool) and budget > 0):
-            raise LstmkitError(f"the training budget must be positive (got {budget!r}); pass --steps, --epochs or --minutes above 0, or none for the default")
+        # the trainer's own checks: one budget, positive (a budget of 0 is no default), the rate and schedule
+        TrainConfig(lr=self.lr, schedule=self.schedule, steps=self.steps, epochs=self.epochs, minutes=self.minutes)
         check_options(self)  # the ranges a saved model is checked against when it loads (a --season of 0 trained a model that would not)
         self.scaler_config()  # validates those
-        TrainConfig(lr=self.lr, schedule=self.schedule)
         if self.level_input not in LEVEL_INPUTS:
             raise LstmkitError(f"unknown --level-input {self.level_input!r}; pass one of {', '.join(LEVEL_INPUTS)}")
         if self.level_input == "on" and not self.normalize:

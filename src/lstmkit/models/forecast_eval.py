@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import math
 import time
 import warnings
@@ -249,7 +250,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     allowed = {f.name for f in dataclasses.fields(ForecastConfig)}
     for key in options:  # a Forecaster option, or a mistyped keyword of backtest's own
         if key not in allowed:
-            near = difflib.get_close_matches(key, [*allowed, "with_classical", "windows", "step", "known", "past", "fill", "freq"], 1)
+            near = difflib.get_close_matches(key, [*allowed, *inspect.signature(backtest).parameters], 1)
             raise TypeError(f"backtest() got an unexpected keyword argument {key!r}"
                             f"{f'; did you mean {near[0]!r}?' if near else '; it takes the Forecaster options as keywords'}")
     if windows < 1 or step < 1:
