@@ -13,7 +13,7 @@ points, horizon 6) that ship inside the aeon wheel (Monash archive's ``m1_yearly
 last 6 points of each are the competition's test. The panel's defaults were not chosen on it.
 
 ``--validation`` is where the defaults are chosen: it drops the held-out points unread and plays the same
-game on what is left. ``--options`` passes Forecaster options, to compare a candidate with the default.
+game on what is left; ``--validation 2`` drops two horizons, for a second origin inside the training part. ``--options`` passes Forecaster options, to compare a candidate with the default.
 """
 from __future__ import annotations
 
@@ -79,20 +79,21 @@ def main() -> None:
     ap.add_argument("--steps", type=int, help="steps per member instead of the default (for a quick check)")
     ap.add_argument("--ensemble", type=int, help="members instead of the default 5 (for a quick check)")
     ap.add_argument("--options", default="{}", help="a Python dict of further Forecaster options, such as \"{'lookback': 3}\"")
-    ap.add_argument("--validation", action="store_true",
-                    help="where defaults are chosen: drop each series' last horizon points unread, and score the horizon before "
-                         "them, on the series that keep 15 points")
+    ap.add_argument("--validation", type=int, nargs="?", const=1, default=0, metavar="K",
+                    help="where defaults are chosen: drop each series' last K horizons (default 1) unread, and score the "
+                         "horizon before them, on the series that keep 15 points")
     args = ap.parse_args()
     quick = {k: v for k, v in (("steps", args.steps), ("ensemble", args.ensemble)) if v is not None}
     quick.update(ast.literal_eval(args.options))
     H = args.horizon
     series = make_panel(args.series, args.seed) if args.source == "generated" else m1_yearly()[:args.series]
     if args.validation:
-        series = [y[:-H] for y in series if len(y) - H >= 15]
+        series = [y[:-H * args.validation] for y in series if len(y) - H * args.validation >= 15]
     hist = [y[:-H] for y in series]
     actual = [y[-H:] for y in series]
     print(f"machine: {machine()}")
-    print(f"{'validation inside the training parts; ' if args.validation else ''}options {quick or 'none'}")
+    drop = f"the last {args.validation * H} points dropped" if args.validation else ""
+    print(f"{'validation inside the training parts (' + drop + '); ' if args.validation else ''}options {quick or 'none'}")
     print(f"panel: {'M1 ' if args.source == 'm1' else ''}{len(series)} yearly series of {min(map(len, series))}-{max(map(len, series))} points, horizon {H}")
     rows = [pd.DataFrame({"id": f"s{i:03d}", "year": pd.date_range("1960", periods=len(y), freq="YS"), "y": y}) for i, y in enumerate(hist)]
     df = pd.concat(rows, ignore_index=True)

@@ -85,20 +85,22 @@ def test_changes_scale_golden_numbers_and_auto_resolution():
     assert Scaler.from_dict(json.loads(json.dumps(both.to_dict()))).config.scale == "changes"  # saved resolved
 
 
-def test_panel_lookback_is_the_median_series_room_and_short_series_are_padded():
+def test_panel_lookback_is_cut_to_the_longest_series_room_and_short_series_are_padded():
     df = panel(5)
-    short = pd.DataFrame({"id": "tiny", "year": pd.date_range("1990", periods=7, freq="YS"), "y": np.linspace(50, 80, 7)})
-    df = pd.concat([df, short], ignore_index=True)
+    shorts = [pd.DataFrame({"id": f"tiny{k}", "year": pd.date_range("1990", periods=7, freq="YS"), "y": np.linspace(50, 80, 7) + k})
+              for k in range(6)]
+    df = pd.concat([df, *shorts], ignore_index=True)  # 11 series, the median one of 7 points: room for a look-back of 4
     fc = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(df, target="y", time="year", id="id")
-    assert fc.spec.lookback == 6 and fc.summary["lookback"] == 6  # twice the horizon, not the 7-point series' room of 4
+    assert fc.spec.lookback == 6 and fc.summary["lookback"] == 6  # twice the horizon; the short series padded, not every window cut to 4
     assert fc.scaler.config.scale == "changes" and fc.config.scale == "auto"
     p = fc.predict()
-    assert len(p[p["id"] == "tiny"]) == 3 and np.isfinite(p["mean"]).all()
+    assert len(p[p["id"] == "tiny0"]) == 3 and np.isfinite(p["mean"]).all()
     explicit = lstmkit.Forecaster(horizon=3, seed=0, lookback=6, **TINY).fit(df, target="y", time="year", id="id")
     assert explicit.spec.lookback == 6  # the default, passed by hand, is taken as it is
-    with pytest.raises(LstmkitError, match="the median series has .* fewer than the look-back plus the horizon"):
-        lstmkit.Forecaster(horizon=3, seed=0, lookback=40, **TINY).fit(df, target="y", time="year", id="id")
-    alone = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(short, target="y", time="year", id="id")
+    longest = int(df.groupby("id").size().max())
+    with pytest.raises(LstmkitError, match=f"the longest series has {longest} rows, fewer than the look-back plus the horizon"):
+        lstmkit.Forecaster(horizon=3, seed=0, lookback=longest - 2, **TINY).fit(df, target="y", time="year", id="id")
+    alone = lstmkit.Forecaster(horizon=3, seed=0, **TINY).fit(shorts[0], target="y", time="year", id="id")
     assert alone.spec.lookback == 4 and alone.scaler.config.scale == "standard"  # one series: its own room, standardised
 
 

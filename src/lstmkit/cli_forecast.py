@@ -53,7 +53,7 @@ def _options(**kw) -> dict:
 MODEL_OPTIONS = {
     "known": (Optional[List[str]], typer.Option(None, "--known", help="A covariate column known in the future, repeatable (default: none).")),
     "past": (Optional[List[str]], typer.Option(None, "--past", help="A covariate column known only up to now, repeatable (default: none).")),
-    "lookback": (Optional[int], typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the median series, shorter ones padded).")),
+    "lookback": (Optional[int], typer.Option(None, help="Input steps per window (default: 2 seasons, or twice the horizon without a season; cut to the longest series' room, shorter ones padded).")),
     "season": (Optional[int], typer.Option(None, help="Seasonal period (default: from the frequency, monthly 12, daily 7 ...).")),
     "level": (Optional[List[float]], typer.Option(None, "--level", help="Interval level in percent, repeatable (default 80 and 95).")),
     "strategy": (Optional[str], typer.Option(None, help="direct (all steps at once, default) or recursive (one step, fed back).")),

@@ -21,7 +21,7 @@ class ForecastConfig:
     Args:
         horizon: steps to forecast.
         lookback: input steps per window (default: 2 seasons, or twice the horizon without a season,
-            cut to fit the median series; shorter series are padded).
+            cut to fit the longest series; shorter series are padded).
         season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
         levels: prediction-interval levels in percent.
         strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
