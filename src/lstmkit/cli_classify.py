@@ -1,14 +1,13 @@
 """``lstmkit classify ...``: train, predict and evaluate, a thin table over ``SequenceClassifier``."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_or_emit, json_text
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -149,7 +148,7 @@ def classify_evaluate(
     if unseen_note(r):
         _say(unseen_note(r))
     if as_json:
-        emit(json.dumps(r, indent=2, default=str) + "\n")
+        emit(json_text(r, default=str))
     else:
         emit(f"accuracy {r['accuracy']:.4f}, macro-F1 {r['macro_f1']:.4f} on {r['cases']} cases\n\n" + confusion_text(r) + "\n")
     if plot:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import sys
 from pathlib import Path
 
@@ -125,3 +127,16 @@ def emit(text: str) -> None:
         raise PipeClosed from None
 
 
+def json_text(obj, **kw) -> str:
+    """``obj`` as strict JSON: a number that is not finite (a MAPE over zeros, a MASE with no scale) is null,
+    where ``json.dumps`` writes a bare NaN that JSON parsers refuse."""
+    def finite(o):
+        if isinstance(o, float) and not math.isfinite(o):
+            return None
+        if isinstance(o, dict):
+            return {k: finite(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [finite(v) for v in o]
+        return o
+
+    return json.dumps(finite(obj), indent=2, allow_nan=False, **kw) + "\n"

@@ -1,14 +1,13 @@
 """``lstmkit forecast ...``: train, predict, evaluate and backtest, a thin table over ``Forecaster``."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_or_emit
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_or_emit, json_text
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -243,7 +242,7 @@ def forecast_evaluate(
                    "score is in-sample where the baselines' are not; evaluate on data that runs past the training data's end, "
                    "or run `lstmkit forecast backtest`", err=True)
     if as_json:
-        emit(json.dumps({"h": r["h"], "table": r["table"], "coverage": r["coverage"], "seen_in_training": r["seen"]}, indent=2) + "\n")
+        emit(json_text({"h": r["h"], "table": r["table"], "coverage": r["coverage"], "seen_in_training": r["seen"]}))
     else:
         _print_table(r, f"the last {r['h']} points of each of {len(r['actuals'])} series")
     if plot:
@@ -281,6 +280,6 @@ def forecast_backtest(
                      known=known, past=past, fill=fill, freq=freq,
                      progress=None if quiet else _say, with_classical=classical, seed=seed, **options)
     if as_json:
-        emit(json.dumps({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}, indent=2) + "\n")
+        emit(json_text({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}))
     else:
         _print_table(r, f"{windows} origins, {step} apart, horizon {horizon}: mean over origins")

@@ -1,16 +1,15 @@
 """``lstmkit info``: one table per task (or the JSON with ``--json``)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-from .cli_common import emit
+from .cli_common import emit, json_text
 
 
 def classify_info(model: Path, i: dict, as_json: bool) -> None:
     if as_json:
-        emit(json.dumps(i, indent=2, default=str) + "\n")
+        emit(json_text(i, default=str))
         return
     from rich.console import Console
     from rich.table import Table
@@ -40,7 +39,7 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
 
 def forecast_info(model: Path, i: dict, as_json: bool) -> None:
     if as_json:
-        emit(json.dumps(i, indent=2, default=str) + "\n")
+        emit(json_text(i, default=str))
         return
     from rich.console import Console
     from rich.table import Table
@@ -88,7 +87,7 @@ def _table(model: Path, rows: list[tuple[str, str]]) -> None:
 
 def seq2seq_info(model: Path, i: dict, as_json: bool) -> None:
     if as_json:
-        emit(json.dumps(i, indent=2, default=str, ensure_ascii=False) + "\n")
+        emit(json_text(i, default=str, ensure_ascii=False))
         return
     net, s, c = i["net"], i["summary"], i["seq2seq"]
     rows = [("task", "seq2seq"),
@@ -106,7 +105,7 @@ def seq2seq_info(model: Path, i: dict, as_json: bool) -> None:
 
 def mlp_info(model: Path, i: dict, as_json: bool) -> None:
     if as_json:
-        emit(json.dumps(i, indent=2, default=str) + "\n")
+        emit(json_text(i, default=str))
         return
     s = i["summary"]
     rows = [("task", "mlp"), ("network", " -> ".join(map(str, i["layers"])) + f" ({i['activation']})"),
@@ -126,7 +125,7 @@ def text_info(model: Path, i: dict, as_json: bool) -> None:
     from .models.text_watch import saved_number, sizing_line
 
     if as_json:
-        emit(json.dumps({"task": "text", **i}, indent=2) + "\n")  # as every task's JSON names its task
+        emit(json_text({"task": "text", **i}))  # as every task's JSON names its task
         return
     from rich.console import Console
     from rich.table import Table

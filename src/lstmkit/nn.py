@@ -33,6 +33,12 @@ State = tuple  # (h, c) for LSTM, (h,) for GRU; each (layers, batch, hidden)
 PAD, BOS, EOS = 0, 1, 2
 
 
+def unknown_cell(cell) -> LstmkitError:
+    """The error for a ``--cell`` that is not a cell; ``lstmkit models`` lists "stacked", which is layers, not a cell."""
+    hint = "; a stacked LSTM is --cell lstm --layers 2 (or more)" if str(cell).lower().startswith("stack") else ""
+    return LstmkitError(f"unknown cell {cell!r}; pass one of {', '.join(CELLS)}{hint}")
+
+
 class TokenBatch(NamedTuple):
     """Inputs ``x`` (batch, time); targets ``y`` (batch, time) for every position or (batch,) for the last.
 
@@ -113,7 +119,7 @@ class NetConfig:
         if self.vocab_size > MAX_VOCAB:
             raise LstmkitError(f"the vocabulary has {self.vocab_size} symbols, more than {MAX_VOCAB}; lower --max-vocab or --vocab-size")
         if self.cell not in CELLS:
-            raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
+            raise unknown_cell(self.cell)
         if not 0.0 <= self.dropout < 1.0:
             raise LstmkitError(f"--dropout {self.dropout} is out of range; pass a value in [0, 1)")
         if self.one_hot and self.index_input:
@@ -146,7 +152,7 @@ def recurrent(cell: str, inputs: int, hidden: int, layers: int, dropout: float =
         rnn = recurrent("lstm", 3, 64, 1)   # run_recurrent(rnn, "lstm", x) -> (B, T, 64), (h, c)
     """
     if cell not in CELLS:
-        raise LstmkitError(f"unknown cell {cell!r}; pass one of {', '.join(CELLS)}")
+        raise unknown_cell(cell)
     rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(inputs, hidden, layers, batch_first=True,
                                                    dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
     for name, p in rnn.named_parameters():

@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import LstmkitError
+from .times import stamp
+
 # pandas offset names (as ``pd.infer_freq`` returns them, prefix before any '-') -> seasonal period
 _YEARLY = ("Y", "YS", "YE", "A", "AS", "BY", "BYS", "BYE")
 _QUARTERLY = ("Q", "QS", "QE", "BQ", "BQS", "BQE")
@@ -76,7 +79,11 @@ def calendar(times: pd.Index, freq: str | None, width: int | None = None) -> np.
 def future_times(times: pd.Index, freq: str | None, h: int) -> pd.Index:
     """The ``h`` time stamps after the last of ``times``."""
     if isinstance(times, pd.DatetimeIndex) and freq:
-        return pd.date_range(times[-1], periods=h + 1, freq=freq)[1:]
+        try:
+            return pd.date_range(times[-1], periods=h + 1, freq=freq)[1:]
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            raise LstmkitError(f"{h} steps of {freq} after {stamp(times[-1])} run past {pd.Timestamp.max.date()}, the last date pandas "
+                               "can hold; lower --horizon") from None
     step = times.step if isinstance(times, pd.RangeIndex) else 1
     start = int(times[-1]) + step if len(times) else 0
     return pd.RangeIndex(start, start + h * step, step)

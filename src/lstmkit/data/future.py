@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import LstmkitError
 from .series import rows_of_id
 from .tables import read_table
-from .times import parse_times, without_zone
+from .times import parse_times, stamp, without_zone
 
 
 def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
@@ -51,12 +51,12 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
             once = ~t.duplicated()
             twice = t[~once][t[~once].isin(want)]
             if len(twice):
-                raise LstmkitError(f"the future table has two rows for {who} at {_stamp(shown(twice[:1])[0])} in {time_col!r}; keep one row per time")
+                raise LstmkitError(f"the future table has two rows for {who} at {stamp(shown(twice[:1])[0])} in {time_col!r}; keep one row per time")
             at = t[once].get_indexer(want)
             if (at < 0).any():
                 wanted = shown(want) if isinstance(want, pd.DatetimeIndex) else want
-                raise LstmkitError(f"the future table has no row for {who} at {_stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
-                                   f"{time_col!r}; it needs one row per forecast time, {_stamp(wanted[0])} to {_stamp(wanted[-1])}")
+                raise LstmkitError(f"the future table has no row for {who} at {stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
+                                   f"{time_col!r}; it needs one row per forecast time, {stamp(wanted[0])} to {stamp(wanted[-1])}")
             rows = rows[once].iloc[at]
         elif len(rows) < h:
             raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
@@ -90,9 +90,3 @@ def _future_times(raw: pd.Series, stamps: list[pd.Index], zone: str | None) -> n
         raise LstmkitError(f"the future table's column {raw.name!r} holds no time that can be read ({str(raw.dropna().iloc[0])[:30]!r}); "
                            "write its times as the history's are, or drop the column to give the rows in forecast order")
     return best.values
-
-
-def _stamp(t) -> str:
-    """A time as a message shows it: a date alone at midnight."""
-    t = pd.Timestamp(t) if not isinstance(t, (int, np.integer)) else t
-    return str(t.date()) if isinstance(t, pd.Timestamp) and t == t.normalize() and t.tz is None else str(t)

@@ -85,6 +85,10 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
             channels = a.shape[1]
         elif a.shape[1] != channels:
             raise LstmkitError(f"{what}[{i}] has {a.shape[1]} channels where case 0 has {channels}; every case needs the same channels")
+        big = np.abs(a).max(initial=0.0)
+        if big > np.finfo(np.float32).max:
+            raise LstmkitError(f"{what}[{i}] holds a value of {big:.3g}, beyond the {np.finfo(np.float32).max:.3g} that the network's "
+                               "32-bit numbers reach; rescale the values (divide them by a power of 10)")
         out.append(a.astype(np.float32))
     return "numeric", out
 
@@ -99,6 +103,14 @@ def as_labels(y, n: int, what: str = "y", cases: str = "cases") -> np.ndarray:
     target, as scikit-learn's classifiers refuse it) and labels that mix text with numbers are refused."""
     y = np.asarray(y)
     one = f"pass one label per {cases[:-1]}"
+    if y.ndim == 2 and y.shape[1] == 1:  # a column vector, which scikit-learn's classifiers take with this warning
+        import warnings
+
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape of y to (n_samples, ), "
+                      "for example using ravel().", DataConversionWarning, stacklevel=3)
+        y = y.ravel()
     if y.ndim != 1:
         raise LstmkitError(f"{what} has shape {y.shape}; {one}")
     if len(y) != n:

@@ -78,6 +78,10 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
         raise LstmkitError(f"{p} has no rows")
     if label is not None and label not in df.columns and optional_label:
         label = None  # cases to predict: the training file's label column need not be there
+    if label is None and optional_label and not values and text is None and id is None:
+        # cases to predict for a model that saved no label column (a .ts file, arrays): a headed table's class
+        # column holds the cases' labels, not a first time point
+        label = next((c for c in df.columns if str(c).strip().lower() in LABEL_NAMES), None)
     if label is not None and label not in df.columns:
         raise LstmkitError(f"{p} has no column {label!r} for --label; its columns are {', '.join(map(str, df.columns[:12]))}")
     if label is None and need_labels:
@@ -93,6 +97,9 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
                            ".ts file, or a table with one case per row and one time point per column")
     X, y, text = _read_texts(p, df, label, text, saved)
     return X, y, list(range(len(X))), {"text": text}
+
+
+LABEL_NAMES = ("label", "labels", "class", "target", "y")
 
 
 def _bad_json_line(p: Path) -> str:
@@ -137,14 +144,13 @@ def _wide(p: Path, df, label: str | None, values) -> bool:
     """One row per case and one numeric column per time point (the UCR archive's CSV layout): every column
     but the label numeric, at least two that are not row names (or the --values asked for). A row-naming
     column whose names repeat makes it a long table, which needs --id."""
-    import pandas as pd
-
     if values:
         return True
     others = [c for c in df.columns if c != label]
     namers = [c for c in others if _names_rows(c)]
-    # a text column other than an id ("name": "red apple") makes a table of texts, as before
-    if not all(pd.api.types.is_numeric_dtype(df[c]) or (c in namers and _id_like(c)) for c in others):
+    # a text column other than an id ("name": "red apple") makes a table of texts, as before; one whose cells
+    # are numbers but for a few stray words is a time point with bad cells, which _read_wide names by row
+    if not all(_numbers(df[c]) or (c in namers and _id_like(c)) for c in others):
         return False
     repeated = [c for c in namers if df[c].duplicated().any()]
     if repeated:
@@ -152,6 +158,16 @@ def _wide(p: Path, df, label: str | None, values) -> bool:
                            f"pass --id {repeated[0]} (and --time COL to order each sequence's rows)")
     # one numeric column alone may be texts of digits (codes); beside an id column it is a time point
     return len(others) - len(namers) >= (1 if namers else 2)
+
+
+def _numbers(col, share: float = 0.9) -> bool:
+    """A numeric column, or one whose filled cells are at least ``share`` numbers (a stray word among them)."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    filled = col.dropna()
+    return len(filled) > 0 and float(pd.to_numeric(filled, errors="coerce").notna().mean()) >= share
 
 
 def _id_like(col) -> bool:
@@ -187,6 +203,9 @@ def _read_wide(p: Path, df, label: str | None, values: list[str], saved: bool = 
             raise _no_column(p, df, c, "--values", saved)
     _check_numeric(p, df, cols)
     A = df[cols].to_numpy(dtype=np.float64)  # (cases, time points); trailing NaNs are a shorter case's padding
+    if np.isinf(A).any():
+        r, c = (int(v[0]) for v in np.nonzero(np.isinf(A)))
+        raise LstmkitError(f"{p}: row {r + 1} holds an infinite value in {cols[c]!r}; replace it with a number or remove the row")
     real = np.isfinite(A)
     holes = ~real & (np.cumsum(real[:, ::-1], 1)[:, ::-1] > 0)  # a missing cell with a value after it: no padding
     if holes.any():
@@ -250,7 +269,7 @@ def _read_ts(p: Path):
         X, y = load_from_ts_file(str(p))
     except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
         why = re.sub(r"<_io\.\w+ name=[^>]*>\.?\s*", "", str(e).splitlines()[0] if str(e) else type(e).__name__).strip()
-        raise LstmkitError(f"{p} is not a readable .ts file ({why[:100]}); check that file against the .ts format's header and data lines") from None
+        raise LstmkitError(f"{p} is not a readable .ts file ({why[:300]}); check that file against the .ts format's header and data lines") from None
     for i, case in enumerate(X):  # the format's "?": named here by the file's case, dimension and point, counted from 1
         a = np.asarray(case, dtype=np.float64).reshape(-1, np.shape(case)[-1])  # (dimensions, T)
         filled = np.flatnonzero(np.isfinite(a).all(0))

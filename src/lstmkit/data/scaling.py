@@ -25,6 +25,14 @@ MAX_SERIES = 1 << 20
 MAX_HISTORY = 1 << 16  # the season's values kept per series (as many as the tails saved with a model)
 
 
+def usable_spread(spread, magnitude):
+    """``spread`` where it is a spread of the values, else 1 (a constant, whose rounding noise would otherwise be
+    blown up to unit size). The test is relative to the values' ``magnitude`` (their mean or largest size), so
+    that series or channels measured in units of 1e-13 are scaled like any others."""
+    spread, magnitude = np.asarray(spread, np.float64), np.abs(np.asarray(magnitude, np.float64))
+    return np.where(np.isfinite(spread) & (spread > 0) & (spread > 1e-12 * magnitude), spread, 1.0)
+
+
 @dataclass
 class ScalerConfig:
     """How to prepare each series.
@@ -132,7 +140,7 @@ class Scaler:
             else:
                 sh, sp = 0.0, 1.0
             self.shift.append(sh)
-            self.spread.append(sp if np.isfinite(sp) and sp > 1e-12 * max(1.0, abs(sh)) and sp > 0 else 1.0)
+            self.spread.append(float(usable_spread(sp, max(abs(sh), float(np.abs(z).max())) if len(z) else 0.0)))
         return self
 
     # -- one series ------------------------------------------------------------------

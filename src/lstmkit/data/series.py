@@ -246,6 +246,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         if empty.any():
             raise LstmkitError(f"id column {id!r} is empty at row {int(np.flatnonzero(empty)[0]) + 1}; every row needs an id (fill it, or drop the row)")
         kind = df[id].dtype.kind
+        if isinstance(df[id].dtype, pd.CategoricalDtype):  # a categorical id: the kind of its categories
+            kind = df[id].cat.categories.dtype.kind
         if kind == "O" and _csv(data) and ids_as_written:  # a CSV's ids as written: "7" comes back a number, "0007" as written
             kind = "i" if df[id].astype(str).str.fullmatch(r"-?[1-9]\d{0,17}|0").all() else "O"
         id_kind = "int" if kind in "iu" else "float" if kind == "f" else "str"
@@ -321,6 +323,10 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
                                        "pass --fill ffill|bfill|linear|zero to fill them")
                 v, c = spread(v, at, len(t)), {k: spread(a, at, len(t)) for k, a in c.items()}
         for col, arr in ((target, v), *c.items()):
+            inf = np.flatnonzero(np.isinf(arr))
+            if len(inf):  # not a gap: no fill method can say what an overflowing value stood for
+                raise LstmkitError(f"{label}: column {col!r} holds an infinite value at row {int(rows[inf[0]]) + 1}; replace it with a "
+                                   f"number, or empty the cell{' and pass --fill ffill|bfill|linear|zero' if fill is None else ''}")
             nan = np.flatnonzero(~np.isfinite(arr))
             if len(nan) and fill is None:
                 shown = ", ".join(str(int(rows[i]) + 1) for i in nan[:5])

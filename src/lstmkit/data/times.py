@@ -70,6 +70,12 @@ def _zoned(raw: pd.Series) -> bool:
     return textual(raw) and bool(raw.dropna().astype(str).str.contains(_OFFSET).any())
 
 
+def stamp(t) -> str:
+    """A time as a message shows it: a date alone at midnight."""
+    t = pd.Timestamp(t) if not isinstance(t, (int, np.integer)) else t
+    return str(t.date()) if isinstance(t, pd.Timestamp) and t == t.normalize() and t.tz is None else str(t)
+
+
 def without_zone(stamps: pd.Series, raw: pd.Series, utc: bool | None = None) -> tuple[pd.Series, str | None]:
     """Times with a zone as naive times, and the zone a forecast's times are shown in (None: none).
 

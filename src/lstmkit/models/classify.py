@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 
 from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain
@@ -29,6 +30,21 @@ from .classify_prep import encode, fit_preparation, net_inputs, pool_case
 from .forecast_watch import FitBar
 
 TASK = "classify"
+
+
+class NotFitted(LstmkitError, NotFittedError):
+    """An unfitted classifier asked to predict: one line on the command line, ``NotFittedError`` to scikit-learn."""
+
+
+def given_weights(weights: dict, classes: np.ndarray) -> list[float]:
+    """A ``{label: weight}`` dict as one weight per class of ``classes`` (1 for those it leaves out). A key matches
+    a class by value, or by its text (a model's saved parameters bring integer keys back as JSON text)."""
+    named = {str(k): float(w) for k, w in weights.items()}
+    strange = [k for k in named if k not in {str(plain(c)) for c in classes}]
+    if strange:
+        raise LstmkitError(f"class_weight names {strange[0]!r}, which is not a class ({', '.join(str(plain(c)) for c in classes[:8])}); "
+                           "give weights to the labels of y")
+    return [named.get(str(plain(c)), 1.0) for c in classes]
 
 
 class SequenceClassifier(ClassifierMixin, BaseEstimator):
@@ -51,7 +67,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             and whether to train again on everything for as many passes.
         early_stopping: ``False``: nothing held out; every network trains on every case for the whole budget,
             as the Keras and dl-4-tsc recipes do (more cases per network; no step count checked on unseen ones).
-        class_weight: ``balanced`` weighs each class by the inverse of its frequency.
+        class_weight: ``balanced`` weighs each class by the inverse of its frequency; a dict ``{label: weight}``
+            gives the weights (classes it leaves out weigh 1), as in scikit-learn.
         level: texts' tokens: auto (characters when texts average at most 100 characters or under 3 words, else
             words), char, word or bpe.
         shuffle: ``on``: LSTM-FCN's dimension shuffle, its LSTM reading each channel's whole series as one step
@@ -118,6 +135,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         weights = None
         if self.class_weight == "balanced":
             weights = torch.tensor(len(y_ids) / (len(counts) * np.maximum(counts, 1)), dtype=torch.float32)
+        elif isinstance(self.class_weight, dict):
+            weights = torch.tensor(given_weights(self.class_weight, self.classes_), dtype=torch.float32)
         # -- split: K stratified folds (an ensemble) or one held-out part, when every class can spare cases --
         folds = folds_for(self, y_ids, counts)
         K = max(1, len(folds))
@@ -236,7 +255,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:
         if not hasattr(self, "net_"):
-            raise LstmkitError("this SequenceClassifier is not fitted yet; call fit(X, y) first, or lstmkit.load a saved one")
+            raise NotFitted("this SequenceClassifier is not fitted yet; call fit(X, y) first, or lstmkit.load a saved one")
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (cases, classes), columns in the order of ``classes_``."""
@@ -253,13 +272,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"case {wrong[0]} has {len(seqs[wrong[0]])} time points; this model reads exactly {T} "
                                "(its LSTM takes each channel's whole series as one step); pass cases of that length, or train with --shuffle off")
         order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths together: less padding
-        out = np.zeros((len(seqs), len(self.classes_)), np.float32)
+        out = np.zeros((len(seqs), len(self.classes_)), np.float64)  # scikit-learn's probabilities are float64
         data = SequenceBatches([seqs[i] for i in order], np.zeros(len(seqs), np.int64), 256, shuffle=False)
         with torch.no_grad():
             for i, b in data.batches(0):
                 p = self.net_.proba(b.x, b.lengths).numpy()
                 out[order[i * data.batch_size:i * data.batch_size + len(p)]] = p
-        return out
+        return out / out.sum(1, keepdims=True)  # the float32 softmax's rows, summing to 1 in float64
 
     def _by_name(self, X):
         """A DataFrame's columns in the order of those the classifier was fitted on (extra ones left out)."""

@@ -49,7 +49,12 @@ def check_params(est) -> None:
         raise LstmkitError(f"unknown --unknown {est.unknown!r}; pass one of {', '.join(UNKNOWNS)}")
     if not isinstance(est.early_stopping, (bool, np.bool_)):
         raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
-    if est.class_weight not in (None, "balanced"):
+    if isinstance(est.class_weight, dict):  # scikit-learn's {label: weight}; classes left out weigh 1
+        bad = [(k, w) for k, w in est.class_weight.items()
+               if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating)) or not 0 < w < float("inf")]
+        if bad:
+            raise LstmkitError(f"class_weight gives {bad[0][0]!r} the weight {bad[0][1]!r}; each weight must be a positive number")
+    elif est.class_weight not in (None, "balanced"):
         raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
     budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
     if len(budgets) > 1:

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..data.scaling import usable_spread
 from ..errors import LstmkitError
 from ..tokenize import fit_tokenizer
 
@@ -54,9 +55,12 @@ def fit_preparation(kind: str, cases: list, level: str, derivatives: bool = Fals
             tok = fit_tokenizer("\n".join(cases), level, lowercase=level == "word")
         return {"kind": "text", "level": level, "tokenizer": tok}
     channels = int(cases[0].shape[1])
-    mean, std = channel_stats(lambda: (with_differences(c) if derivatives else c for c in cases))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = channel_stats(lambda: (with_differences(c) if derivatives else c for c in cases))
+    if not np.isfinite(std).all():  # squares past float32's range (values near 1e19 and over): sum in float64
+        mean, std = channel_stats(lambda: ((with_differences(c) if derivatives else c).astype(np.float64) for c in cases))
     # "channels" counts the user's channels; "mean" and "std" the network's inputs (twice as many with derivatives)
-    return {"kind": "numeric", "channels": channels, "mean": mean.tolist(), "std": np.where(std > 1e-12, std, 1.0).tolist(),
+    return {"kind": "numeric", "channels": channels, "mean": mean.tolist(), "std": usable_spread(std, mean).tolist(),
             **({"derivatives": True} if derivatives else {})}
 
 

@@ -229,6 +229,9 @@ class Forecaster:
         ss = to_series(data, cols.target, time, cols.id,
                        known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
                        ids_as_written=self.series.get("ids_as_written", False), model_zone=self.series.get("zone"))
+        if self.series.get("datetime") and not isinstance(ss.times[0], pd.DatetimeIndex):
+            raise LstmkitError(f"the model was trained on dates{' in ' + repr(cols.time) if cols.time else ''}, and this history has none; "
+                               f"pass it with its dates ({'a table with the ' + repr(cols.time) + ' column, or ' if cols.time else ''}a Series indexed by them)")
         step = self.series.get("step", 1)
         for name, t in zip(ss.ids, ss.times):
             if isinstance(t, pd.RangeIndex) and len(t) > 1 and ss.time_col and t.step != step:

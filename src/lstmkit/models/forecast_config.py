@@ -8,6 +8,7 @@ from ..configs import bounded, check_options, checked_from_dict, python_scalars
 from ..data.scaling import ScalerConfig
 from ..data.stationarity import LEVEL_INPUTS
 from ..errors import LstmkitError
+from ..nn import CELLS, unknown_cell
 from ..train import TrainConfig
 from .forecast_net import MAX_STEPS
 
@@ -89,8 +90,8 @@ class ForecastConfig:
             raise LstmkitError(f"unknown --level-input {self.level_input!r}; pass one of {', '.join(LEVEL_INPUTS)}")
         if self.level_input == "on" and not self.normalize:
             raise LstmkitError("--level-input on gives the network the window level that --normalize removes; drop --no-normalize or --level-input on")
-        if self.cell not in ("lstm", "gru"):
-            raise LstmkitError(f"unknown cell {self.cell!r}; pass lstm or gru")
+        if self.cell not in CELLS:
+            raise unknown_cell(self.cell)
 
     @property
     def quantiles(self) -> list[float]:

@@ -39,7 +39,9 @@ def metrics(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, seaso
     with np.errstate(divide="ignore", invalid="ignore"):
         mape = float(np.mean(np.abs(e) / np.abs(a)) * 100) if (a != 0).all() else math.nan
         smape = float(np.mean(2 * np.abs(e) / (np.abs(a) + np.abs(f))) * 100)
-        mase = float(np.mean(np.abs(e)) / scale) if scale and np.isfinite(scale) and scale > 0 else math.nan
+        # an in-sample error at rounding size (an exactly repeating season) scales nothing: no MASE
+        real = np.isfinite(scale) and scale > 0 and scale > 1e-12 * float(np.abs(history).max())
+        mase = float(np.mean(np.abs(e)) / scale) if real else math.nan
     return {"rmse": float(np.sqrt(np.mean(e**2))), "mae": float(np.mean(np.abs(e))), "mape": mape, "smape": smape, "mase": mase}
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import torch
 
-from ..data.scaling import Scaler
+from ..data.scaling import Scaler, usable_spread
 from ..data.series import SeriesSet
 from ..data.windows import WindowBatchesSeries
 from ..errors import LstmkitError
@@ -104,7 +104,7 @@ def cov_stats(blocks: list[np.ndarray]) -> tuple[list[float], list[float]]:
         return [], []
     allv = np.concatenate(blocks, 0)
     mean, std = allv.mean(0), allv.std(0)
-    return mean.tolist(), np.where(std > 1e-12, std, 1.0).tolist()
+    return mean.tolist(), usable_spread(std, np.abs(allv).max(0)).tolist()
 
 
 def adjusted_text(scaler: Scaler, season: int, how: str) -> str:

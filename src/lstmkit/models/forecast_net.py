@@ -18,7 +18,7 @@ from torch import nn
 
 from ..configs import bounded, checked_from_dict
 from ..errors import LstmkitError
-from ..nn import CELLS, MAX_LAYERS, MAX_WIDTH, recurrent, run_recurrent
+from ..nn import CELLS, MAX_LAYERS, MAX_WIDTH, recurrent, run_recurrent, unknown_cell
 
 MAX_STEPS = 100_000
 
@@ -47,7 +47,7 @@ class ForecastNetConfig:
 
     def __post_init__(self):
         if self.cell not in CELLS:
-            raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
+            raise unknown_cell(self.cell)
         if not isinstance(self.quantiles, list) or any(not isinstance(q, float) or not 0.0 < q < 0.5 for q in self.quantiles):
             raise LstmkitError(f"quantiles {self.quantiles!r} must be a list of numbers in (0, 0.5)")
         if sorted(set(self.quantiles)) != self.quantiles:

@@ -20,6 +20,7 @@ from ..data.scaling import Scaler
 from ..data.future import read_future
 from ..data.calendar import calendar, future_times, steps_between
 from ..data.series import SeriesSet, id_number
+from ..data.times import stamp
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
 from .forecast_intervals import nested, quantile_scale
@@ -47,6 +48,12 @@ def prepare(fc, i: int, y: np.ndarray, times: pd.Index, past: np.ndarray, known:
     through ``horizon`` steps past its end."""
     sc, si = scaler or fc.scaler, i if si is None else si
     d = fc.config.difference
+    kind = sc.transforms[si]
+    if kind in ("log", "boxcox") and len(y) and not (y > 0).all():  # a new history: fit checked the training values
+        k = int(np.argmax(~(y > 0)))
+        name = fc.series["ids"][si] if si < len(fc.series["ids"]) else None
+        raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} holds {y[k]:g} at {stamp(times[k]) if len(times) > k else 'point ' + str(k + 1)}, "
+                           f"and the model takes the {kind} of its values, which needs them positive; fix that value, or train again with --transform none")
     u = sc.transform(si, y, end).astype(np.float32)
     if fc.spec.calendar:
         all_times = times.append(future_times(times, fc.series["freq"], horizon)) if len(times) else times

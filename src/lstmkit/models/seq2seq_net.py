@@ -24,7 +24,7 @@ from torch import nn
 
 from ..configs import bounded, checked_from_dict
 from ..errors import LstmkitError
-from ..nn import BOS, CELLS, EOS, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, PAD, PairBatch, State, length_mask, recurrent, run_packed_state, run_recurrent  # noqa: F401 (BOS, EOS re-exported)
+from ..nn import BOS, CELLS, EOS, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, PAD, PairBatch, State, length_mask, recurrent, run_packed_state, run_recurrent, unknown_cell  # noqa: F401 (BOS, EOS re-exported)
 
 SOURCE_OFFSET, TARGET_OFFSET = 1, 3
 ATTENTIONS = ("luong", "bahdanau", "none")
@@ -58,7 +58,7 @@ class Seq2SeqNetConfig:
         if self.attention not in ATTENTIONS:
             raise LstmkitError(f"unknown attention {self.attention!r}; pass one of {', '.join(ATTENTIONS)}")
         if self.cell not in CELLS:
-            raise LstmkitError(f"unknown cell {self.cell!r}; pass one of {', '.join(CELLS)}")
+            raise unknown_cell(self.cell)
         if not 2 <= self.hidden <= MAX_WIDTH or (self.bidirectional and self.hidden % 2):
             raise LstmkitError(f"--hidden {self.hidden} must be 2 to {MAX_WIDTH}" + (" and even (a bidirectional encoder gives each direction half)" if self.bidirectional else ""))
         if not 1 <= self.layers <= MAX_LAYERS:

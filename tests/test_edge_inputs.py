@@ -1,0 +1,202 @@
+"""Inputs at the edges that a second black-box sweep of the forecaster and the classifier found mishandled:
+values of any magnitude, infinities, a negative value where the model takes logarithms, an exactly
+repeating season, a horizon past pandas' calendar, ids of a categorical type, a wide table with one bad
+cell or a class column, strict JSON, and scikit-learn's conventions. Each was wrong or a traceback before
+the fix. Tiny models; each test takes seconds."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+
+import lstmkit
+from lstmkit import Forecaster, SequenceClassifier
+from lstmkit.errors import LstmkitError
+
+FAST = dict(steps=20, ensemble=1, hidden=8)
+TINY = dict(hidden=8, steps=20, batch_size=4, ensemble=1, seed=0)
+
+
+def monthly(n: int = 60, scale: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    v = np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 0.1, n)
+    return pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="MS"), "v": v * scale})
+
+
+def cases(n: int = 24, seed: int = 0, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Two classes of univariate series (cases, 1, 16): a rising and a falling ramp, with noise."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = np.linspace(-1, 1, 16)
+    X = np.stack([np.where(k, t, -t) + rng.normal(0, 0.3, 16) for k in y])[:, None, :]
+    return X * scale, y
+
+
+# ---------------------------------------------------------------------------- forecasting
+def test_a_series_in_tiny_units_forecasts_as_the_same_series_in_ordinary_units():
+    # a spread under an absolute 1e-12 was taken for a constant: forecasts 10^10 times the data's size
+    one = Forecaster(horizon=4, seed=0, **FAST).fit(monthly(), target="v", time="date").predict()
+    tiny = Forecaster(horizon=4, seed=0, **FAST).fit(monthly(scale=1e-12), target="v", time="date").predict()
+    np.testing.assert_allclose(tiny["mean"].to_numpy(), one["mean"].to_numpy() * 1e-12, rtol=1e-3)
+
+
+def test_a_negative_value_in_a_new_history_of_a_log_model_is_named():
+    i = np.arange(60)
+    df = pd.DataFrame({"date": pd.date_range("2010-01-01", periods=60, freq="MS"), "v": 100 + i + 10 * np.sin(i)})
+    fc = Forecaster(horizon=3, seed=0, **FAST).fit(df, target="v", time="date")
+    assert fc.scaler.transforms[0] == "log"
+    bad = df.copy()
+    bad.loc[40, "v"] = -5.0
+    with pytest.raises(LstmkitError, match=r"holds -5 at 2013-05-01, and the model takes the log of its values.*--transform none"):
+        fc.predict(data=bad)  # was an all-NaN forecast
+
+
+def test_a_history_without_dates_for_a_model_trained_on_dates_is_refused():
+    df = monthly()
+    fc = Forecaster(horizon=3, seed=0, **FAST).fit(df, target="v", time="date")
+    with pytest.raises(LstmkitError, match="trained on dates in 'date', and this history has none"):
+        fc.predict(data=pd.Series(df["v"].to_numpy()))  # was a TypeError comparing a Timestamp with an int
+
+
+def test_an_infinite_value_is_named_as_such_with_or_without_fill():
+    df = monthly()
+    df.loc[7, "v"] = np.inf
+    for fill in (None, "linear"):
+        with pytest.raises(LstmkitError, match="column 'v' holds an infinite value at row 8"):
+            Forecaster(horizon=3, seed=0, **FAST).fit(df, target="v", time="date", **({"fill": fill} if fill else {}))
+
+
+def test_a_categorical_id_of_numbers_comes_back_as_numbers():
+    rng = np.random.default_rng(0)
+    df = pd.concat([pd.DataFrame({"sid": k, "date": pd.date_range("2000-01-01", periods=30, freq="YS"),
+                                  "y": 50 + np.cumsum(rng.normal(1, 1, 30))}) for k in (3, 7, 10)], ignore_index=True)
+    df["sid"] = df["sid"].astype("category")
+    out = Forecaster(horizon=2, seed=0, **FAST).fit(df, target="y", time="date", id="sid").predict()
+    assert out["sid"].tolist() == [3, 3, 7, 7, 10, 10] and out["sid"].dtype.kind == "i"
+    assert len(df.merge(out, on="sid")) == 6 * 30  # merged with the data, as the README promises
+
+
+def test_mase_over_an_exactly_repeating_season_is_not_a_number():
+    from lstmkit.models.forecast_eval import metrics
+
+    season = np.sin(np.arange(48) * 2 * np.pi / 12)  # the seasonal naive errs by rounding only (about 1e-16)
+    m = metrics(np.array([0.5, 0.6]), np.array([0.4, 0.7]), season, 12)
+    assert np.isnan(m["mase"]) and m["rmse"] == pytest.approx(0.1)  # was about 1e14
+
+
+def test_a_horizon_past_pandas_last_date_is_one_line(tmp_path, run_cli):
+    code, _, err = run_cli("forecast", "train", "--demo", "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q", "--no-classical")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", "--horizon", "100000")
+    assert code == 2 and "run past 2262-04-11, the last date pandas can hold; lower --horizon" in err and "Traceback" not in err
+
+
+def test_forecast_json_is_strict_json(tmp_path, run_cli):
+    df = monthly()
+    df["v"] = df["v"] + 0.0  # values cross zero: MAPE is not a number
+    df.loc[df.index[-1], "v"] = 0.0
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    code, _, err = run_cli("forecast", "train", path, "--horizon", "3", "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q", "--no-classical")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "evaluate", tmp_path / "m", path, "--json")
+    assert code == 0, err
+    table = json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in the JSON"))["table"]
+    assert any(v is None for row in (table.values() if isinstance(table, dict) else table)
+               for v in (row.values() if isinstance(row, dict) else row))  # the MAPE over a zero, as null
+
+
+def test_stacked_as_a_forecast_cell_points_to_layers():
+    with pytest.raises(LstmkitError, match="a stacked LSTM is --cell lstm --layers 2"):
+        Forecaster(horizon=3, cell="stacked")
+
+
+# ---------------------------------------------------------------------------- classification
+@pytest.mark.parametrize("scale", [1e-13, 1e19])
+def test_a_classifier_learns_cases_of_any_magnitude(scale):
+    X, y = cases()
+    ref = SequenceClassifier(**TINY).fit(X, y)
+    clf = SequenceClassifier(**TINY).fit(X * scale, y)  # was chance: a std under 1e-12 taken for 1, or squares overflowing
+    assert np.isfinite(clf.prep_["std"]).all() and clf.prep_["std"][0] == pytest.approx(ref.prep_["std"][0] * scale, rel=1e-5)
+    np.testing.assert_allclose(clf.predict_proba(X * scale), ref.predict_proba(X), atol=1e-4)
+
+
+def test_values_beyond_float32_are_refused():
+    X, y = cases()
+    with pytest.raises(LstmkitError, match=r"holds a value of .*e\+39, beyond the 3.4e\+38 .* rescale the values"):
+        SequenceClassifier(**TINY).fit(X * 1e39, y)
+
+
+def _wide(path, X, y, label="label"):
+    pd.DataFrame({label: y, **{f"t{i}": X[:, 0, i] for i in range(X.shape[2])}}).to_csv(path, index=False)
+
+
+def test_a_stray_word_in_a_wide_table_is_named_not_read_as_texts(tmp_path, run_cli):
+    X, y = cases()
+    path = tmp_path / "wide.csv"
+    _wide(path, X, y)
+    df = pd.read_csv(path)
+    df["t5"] = df["t5"].astype(object)
+    df.loc[2, "t5"] = "abc"
+    df.to_csv(path, index=False)
+    code, _, err = run_cli("classify", "train", path, "--label", "label", "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 2 and "row 3 of 't5' is 'abc', not a number" in err  # was a text classifier on column t5 alone
+
+
+def test_an_infinite_cell_in_a_wide_table_is_named(tmp_path, run_cli):
+    X, y = cases()
+    path = tmp_path / "wide.csv"
+    _wide(path, X, y)
+    df = pd.read_csv(path)
+    df.loc[2, "t5"] = np.inf
+    df.to_csv(path, index=False)
+    code, _, err = run_cli("classify", "train", path, "--label", "label", "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 2 and "row 3 holds an infinite value in 't5'" in err
+
+
+@pytest.mark.parametrize("label", ["label", "class"])
+def test_a_model_without_columns_reads_a_headed_tables_class_column_as_labels(tmp_path, label):
+    X, y = cases(40)
+    clf = SequenceClassifier(**TINY).fit(X, y)  # arrays: no columns saved, as from a .ts file
+    headed, bare = tmp_path / "headed.csv", tmp_path / "bare.csv"
+    _wide(headed, X, y, label)
+    pd.DataFrame(X[:, 0, :]).to_csv(bare, index=False, header=[f"t{i}" for i in range(16)])
+    Xh, yh = clf.read_cases(headed)
+    Xb, _ = clf.read_cases(bare)
+    assert [len(c) for c in as_list(Xh)] == [16] * 40  # was 17 points: the class read as the first one
+    np.testing.assert_array_equal(clf.predict_proba(Xh), clf.predict_proba(Xb))
+    assert list(yh) == list(y)
+
+
+def as_list(X):
+    return [np.asarray(c).reshape(-1) for c in X]
+
+
+def test_scikit_learn_conventions():
+    X, y = cases()
+    with pytest.raises(NotFittedError):
+        SequenceClassifier(**TINY).predict(X)
+    with pytest.raises(LstmkitError):  # and still one line on the command line
+        SequenceClassifier(**TINY).predict(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = SequenceClassifier(**TINY).fit(X, y.reshape(-1, 1))
+    assert any(issubclass(w.category, DataConversionWarning) for w in caught)
+    p = clf.predict_proba(X)
+    assert p.dtype == np.float64 and np.allclose(p.sum(1), 1.0, atol=1e-12)
+
+
+def test_class_weights_as_a_dict(tmp_path):
+    X, y = cases()
+    clf = SequenceClassifier(**TINY, class_weight={1: 3.0}).fit(X, y)
+    assert clf.net_.members[0].class_weights.tolist() == [1.0, 3.0]  # class 0 left out: weight 1
+    back = lstmkit.load(clf.save(tmp_path / "m"))
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(LstmkitError, match="class_weight names '9', which is not a class"):
+        SequenceClassifier(**TINY, class_weight={9: 2.0}).fit(X, y)
+    with pytest.raises(LstmkitError, match="each weight must be a positive number"):
+        SequenceClassifier(**TINY, class_weight={1: -1.0}).fit(X, y)
