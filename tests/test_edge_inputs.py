@@ -200,3 +200,17 @@ def test_class_weights_as_a_dict(tmp_path):
         SequenceClassifier(**TINY, class_weight={9: 2.0}).fit(X, y)
     with pytest.raises(LstmkitError, match="each weight must be a positive number"):
         SequenceClassifier(**TINY, class_weight={1: -1.0}).fit(X, y)
+
+
+def test_cases_of_another_length_than_every_training_case_get_a_note(tmp_path, run_cli):
+    X, y = cases(40)
+    model = SequenceClassifier(**TINY).fit(X, y).save(tmp_path / "m")  # trained on 16 time points, no columns saved
+    longer = tmp_path / "longer.csv"
+    pd.DataFrame({"label": y, **{f"t{i}": np.tile(X[:, 0, :], 2)[:, i] for i in range(20)}}).to_csv(longer, index=False)
+    same = tmp_path / "same.csv"
+    _wide(same, X, y)
+    for command in ("predict", "evaluate"):
+        code, _, err = run_cli("classify", command, model, longer)
+        assert code == 0 and "note: the model was trained on cases of 16 time points, and these have 20" in err, err
+        code, _, err = run_cli("classify", command, model, same)
+        assert code == 0 and "note" not in err, err

@@ -116,10 +116,14 @@ def classify_predict(
     """Label each case: a CSV of the case (its id, file or row), its predicted label and one probability per class."""
     import pandas as pd
 
+    from .models.classify_eval import length_note
+
     check_out(out, model, (data,))
     clf = _load(model, unknown)
     X, _, names = clf.read_cases(data, with_ids=True)
     proba = clf.predict_proba(X)
+    if length_note(clf, X):
+        _say(length_note(clf, X))
     frame = pd.DataFrame({"case": names, "label": clf.classes_[proba.argmax(1)]})
     for j, c in enumerate(clf.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
@@ -137,7 +141,7 @@ def classify_evaluate(
                                           "is an error naming it; drop: leave such characters out."),
 ):
     """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
-    from .models.classify_eval import confusion_text, plot_confusion, report, unseen_note
+    from .models.classify_eval import confusion_text, length_note, plot_confusion, report, unseen_note
 
     check_plot(plot, model, (data,))
     clf = _load(model, unknown)
@@ -145,6 +149,8 @@ def classify_evaluate(
     if y is None:
         raise LstmkitError(f"{data} holds no labels; pass --label COL")
     r = report(clf, X, y)
+    if length_note(clf, X):
+        _say(length_note(clf, X))
     if unseen_note(r):
         _say(unseen_note(r))
     if as_json:

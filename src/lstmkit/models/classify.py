@@ -204,7 +204,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if names is None:
             del self.feature_names_in_
         self.summary_ = {"fit_s": round(time.perf_counter() - t0, 3), "cases": N, "budget": budget, "batch": batch, "members": len(nets),
-                         "weight_decay": decay, "parameters": sum(p.numel() for p in net.parameters()), **self.history_}
+                         "weight_decay": decay, "parameters": sum(p.numel() for p in net.parameters()), **self.history_,
+                         **({"lengths": [min(raw), max(raw)]} if kind == "numeric" else {})}
         return self
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:

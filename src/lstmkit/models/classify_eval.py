@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.labeled import as_labels, plain
+from ..data.labeled import as_labels, as_sequences, plain
 from ..errors import LstmkitError
 
 
@@ -69,6 +69,21 @@ def unseen_note(r: dict) -> str:
     one = len(r["unseen"]) == 1
     return (f"note: {len(r['unseen'])} of the labels ({names}) {'is' if one else 'are'} none of the model's classes "
             f"({', '.join(map(repr, r['labels'][:len(r['labels']) - len(r['unseen'])][:6]))}); {'its' if one else 'their'} cases count as errors")
+
+
+def length_note(clf, X) -> str:
+    """A line when a model trained on cases of one length is given cases of another: the network reads any length,
+    but a misread file (a class column taken for a first time point, another data set) shows up this way."""
+    trained = (getattr(clf, "summary_", None) or {}).get("lengths")
+    if getattr(clf, "kind_", None) != "numeric" or not trained or trained[0] != trained[1]:
+        return ""
+    _, cases = as_sequences(X)
+    other = sorted({len(c) for c in cases} - {trained[0]})
+    if not other:
+        return ""
+    shown = ", ".join(map(str, other[:4])) + (" ..." if len(other) > 4 else "")
+    return (f"note: the model was trained on cases of {trained[0]} time points, and {'some of ' if len(other) < len({len(c) for c in cases}) else ''}"
+            f"these have {shown}; check that the file holds the cases meant, read as in training")
 
 
 def confusion_text(r: dict) -> str:
