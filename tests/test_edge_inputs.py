@@ -214,3 +214,18 @@ def test_cases_of_another_length_than_every_training_case_get_a_note(tmp_path, r
         assert code == 0 and "note: the model was trained on cases of 16 time points, and these have 20" in err, err
         code, _, err = run_cli("classify", command, model, same)
         assert code == 0 and "note" not in err, err
+
+
+@pytest.mark.parametrize("extra", [["--plot", "p.png"], ["--horizon", "6"], ["--known", "value"], ["--no-classical"], ["--id", "x"]])
+def test_the_seed_recipe_refuses_the_options_it_would_drop(tmp_path, run_cli, extra):
+    # each was dropped without a word, exit 0: no plot written, a 1-step model for --horizon 6, no covariate
+    extra = [str(tmp_path / a) if a.endswith(".png") else a for a in extra]
+    code, _, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--steps", "5", "-q", "-o", tmp_path / "m", *extra)
+    assert code == 2 and f"--recipe airline-seed is the tutorial's experiment" in err and f"takes no {extra[0]}" in err, err
+    assert not (tmp_path / "m").exists()
+
+
+def test_the_seed_recipe_banner_names_the_cell(tmp_path, run_cli):
+    code, out, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--steps", "5", "-q", "-o", tmp_path / "m",
+                             "--cell", "gru", "--hidden", "9")
+    assert code == 0 and "9 GRU units" in out, (out, err)

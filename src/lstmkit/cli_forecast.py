@@ -123,7 +123,7 @@ def forecast_train(
     target: Optional[str] = typer.Option(None, help="The column to forecast (default: the only numeric column)."),
     time: Optional[str] = typer.Option(None, help="The time column; parsed, its frequency inferred (default: the one column of dates, else row order)."),
     id: Optional[str] = typer.Option(None, "--id", help="The column naming each series; all are learnt by one global model (default: one series)."),
-    horizon: int = typer.Option(12, help="Steps to forecast (default 12)."),
+    horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default 12)."),
     demo: bool = typer.Option(False, "--demo", help="Use the built-in monthly air-passenger series (1949-1960)."),
     recipe: Optional[str] = typer.Option(None, help="airline-seed: the air-passenger tutorial's network, scored one step ahead (default: none)."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values: ffill, bfill, linear or zero (default: refuse them)."),
@@ -149,9 +149,17 @@ def forecast_train(
     if recipe is not None:
         if recipe not in RECIPES:
             raise LstmkitError(f"unknown forecast recipe {recipe!r}; pass one of {', '.join(RECIPES)}")
+        # the tutorial's experiment is one series scored one step ahead: options it has no use for are refused,
+        # not dropped without a word
+        unused = [flag for flag, v in (("--id", id), ("--horizon", horizon), ("--plot", plot), ("--classical" if classical else "--no-classical", classical),
+                                       ("--known", known or None), ("--past", past or None)) if v is not None]
+        if unused:
+            raise LstmkitError(f"--recipe {recipe} is the tutorial's experiment, one series forecast one step ahead and scored on its last "
+                               f"33 %, and takes no {unused[0]}; drop {unused[0]}, or drop --recipe")
         fixed = {k: v for k, v in RECIPES[recipe].items() if not (k in ("epochs", "steps", "minutes") and {"epochs", "steps", "minutes"} & set(options))}
         with fitting_into(out, overwrite):
-            return _seed_recipe(source, target, time, out, seed, {**fixed, **options}, quiet)  # a budget given replaces the recipe's epochs
+            return _seed_recipe(source, target, time, out, seed, {**fixed, **options}, fill, freq)  # a budget given replaces the recipe's epochs
+    horizon = 12 if horizon is None else horizon
     with fitting_into(out, overwrite):
         fc = Forecaster(horizon=horizon, seed=seed, **options).fit(source, target=target, time=time, id=id, known=known,
                                                                    past=past, fill=fill, freq=freq, progress=not quiet, notes=_say)
@@ -178,12 +186,12 @@ def _classical_time(seconds: dict) -> None:
         print(f"the classical baselines took {sum(seconds.values()):.0f} s ({slow} {seconds[slow]:.0f} s)", file=sys.stderr, flush=True)
 
 
-def _seed_recipe(source, target, time, out, seed, opts, quiet):
+def _seed_recipe(source, target, time, out, seed, opts, fill, freq):
     from .models.forecast_eval import seed_recipe
 
-    r = seed_recipe(source, target, time, seed=seed, options=opts, out=out)
+    r = seed_recipe(source, target, time, seed=seed, options=opts, out=out, fill=fill, freq=freq)
     budget = next(f"{opts[k]:g} {k}" for k in ("epochs", "steps", "minutes") if opts.get(k) is not None)
-    emit(f"airline-seed recipe (look-back {opts['lookback']}, {opts['hidden']} LSTM units, {budget} at batch "
+    emit(f"airline-seed recipe (look-back {opts['lookback']}, {opts['hidden']} {opts.get('cell', 'lstm').upper()} units, {budget} at batch "
          f"{opts['batch_size']}, MinMax, 67 %/33 % split): one-step RMSE train {r['train_rmse']:.2f}, test {r['test_rmse']:.2f}\n")
     print(f"model saved to {out}; it was trained on the first 67 % of the series, so 'lstmkit forecast predict {out}' forecasts "
           f"from the end of that part (pass DATA to forecast from the end of another history)", file=sys.stderr)

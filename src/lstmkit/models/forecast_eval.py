@@ -303,7 +303,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
 
 # ---------------------------------------------------------------------------- the tutorial's recipe
 def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0, options: dict, out=None,
-                train_share: float = 0.67) -> dict:
+                train_share: float = 0.67, fill: str | None = None, freq: str | None = None) -> dict:
     """The air-passenger tutorial's experiment: fit on the first 67 % in time, then score one-step-ahead
     forecasts from the true past on the training part and on the rest (RMSE, the data's units).
 
@@ -312,7 +312,7 @@ def seed_recipe(data, target: str | None, time_col: str | None, *, seed: int = 0
     """
     from .forecast import Forecaster
 
-    ss = to_series(data, target, time_col)
+    ss = to_series(data, target, time_col, fill=fill, freq=freq)
     if len(ss) != 1:
         raise LstmkitError("the airline-seed recipe forecasts one series; drop --id")
     from .forecast_artifact import Columns
