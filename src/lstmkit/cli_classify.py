@@ -122,8 +122,9 @@ def classify_predict(
     clf = _load(model, unknown)
     X, _, names = clf.read_cases(data, with_ids=True)
     proba = clf.predict_proba(X)
-    if length_note(clf, X):
-        _say(length_note(clf, X))
+    note = length_note(clf, X)
+    if note:
+        _say(note)
     frame = pd.DataFrame({"case": names, "label": clf.classes_[proba.argmax(1)]})
     for j, c in enumerate(clf.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
@@ -149,8 +150,9 @@ def classify_evaluate(
     if y is None:
         raise LstmkitError(f"{data} holds no labels; pass --label COL")
     r = report(clf, X, y)
-    if length_note(clf, X):
-        _say(length_note(clf, X))
+    note = length_note(clf, X)
+    if note:
+        _say(note)
     if unseen_note(r):
         _say(unseen_note(r))
     if as_json:

@@ -40,7 +40,8 @@ def given_weights(weights: dict, classes: np.ndarray) -> list[float]:
     """A ``{label: weight}`` dict as one weight per class of ``classes`` (1 for those it leaves out). A key matches
     a class by value, or by its text (a model's saved parameters bring integer keys back as JSON text)."""
     named = {str(k): float(w) for k, w in weights.items()}
-    strange = [k for k in named if k not in {str(plain(c)) for c in classes}]
+    known = {str(plain(c)) for c in classes}
+    strange = [k for k in named if k not in known]
     if strange:
         raise LstmkitError(f"class_weight names {strange[0]!r}, which is not a class ({', '.join(str(plain(c)) for c in classes[:8])}); "
                            "give weights to the labels of y")

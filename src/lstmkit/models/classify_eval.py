@@ -78,11 +78,12 @@ def length_note(clf, X) -> str:
     if getattr(clf, "kind_", None) != "numeric" or not trained or trained[0] != trained[1]:
         return ""
     _, cases = as_sequences(X)
-    other = sorted({len(c) for c in cases} - {trained[0]})
+    lengths = {len(c) for c in cases}
+    other = sorted(lengths - {trained[0]})
     if not other:
         return ""
     shown = ", ".join(map(str, other[:4])) + (" ..." if len(other) > 4 else "")
-    return (f"note: the model was trained on cases of {trained[0]} time points, and {'some of ' if len(other) < len({len(c) for c in cases}) else ''}"
+    return (f"note: the model was trained on cases of {trained[0]} time points, and {'some of ' if len(other) < len(lengths) else ''}"
             f"these have {shown}; check that the file holds the cases meant, read as in training")
 
 
