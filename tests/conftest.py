@@ -1,11 +1,20 @@
 """Shared fixtures: tiny synthetic text (made here, no borrowed prose) and the optional shared corpora."""
 from __future__ import annotations
 
+import os
 import random
 import sys
 from pathlib import Path
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist runs one worker per core (`-n auto`): each keeps to one thread, and so do the
+    # command-line runs it starts, or the workers' thread pools would fight over the same cores
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
