@@ -439,6 +439,14 @@ def test_evaluate_and_backtest_tables(air):
                                                                          air["value"].to_numpy()[:-6], 12)["rmse"])
     b = backtest(air, "value", "date", horizon=3, windows=2, step=2, with_classical=False, **TINY)
     assert len(b["windows"]) == 2 and 0.0 <= b["coverage"]["80"] <= 1.0
+    # every origin's rows, as statsforecast's cross_validation lays them out: the earlier origin ends 2 months earlier
+    f, y, dates = b["forecasts"], air["value"].to_numpy(), air["date"].to_numpy()
+    assert list(f.columns) == ["date", "cutoff", "actual", "mean", "lo-80", "hi-80", "lo-95", "hi-95", "naive", "seasonal naive", "drift"]
+    assert list(f["cutoff"]) == [dates[-6]] * 3 + [dates[-4]] * 3
+    assert list(f["date"]) == [*dates[-5:-2], *dates[-3:]] and list(f["actual"]) == [*y[-5:-2], *y[-3:]]
+    assert list(f["seasonal naive"]) == [*y[-17:-14], *y[-15:-12]]  # the same months a year before
+    for w, rows in zip(b["windows"], (f.iloc[:3], f.iloc[3:])):  # the rows are what each origin's table scored
+        assert w["table"]["lstmkit"]["rmse"] == pytest.approx(np.sqrt(np.mean((rows["mean"] - rows["actual"]) ** 2)))
     with pytest.raises(TypeError, match="backtest.. got an unexpected keyword argument 'classical'; did you mean 'with_classical'"):
         backtest(air, "value", "date", horizon=3, classical=False, **TINY)
 
@@ -524,9 +532,18 @@ def test_cli_train_predict_evaluate_info_backtest(tmp_path, run_cli, air_csv):
     assert code == 0 and "forecast" in stdout and "auto: log" in stdout  # what "auto" chose, not only the option
     assert lstmkit.load(out).info()["chosen"] == {"transforms": {"log": 1}, "scale": "standard"}
     code, stdout, err = run_cli("forecast", "backtest", air_csv, "--target", "value", "--time", "date", "--horizon", "3", "--windows", "2",
-                                "--ensemble", "1", "--steps", "20")
+                                "--ensemble", "1", "--steps", "20", "--out", tmp_path / "cv.csv", "--plot", tmp_path / "cv.png")
     assert code == 0, err
-    assert "mean over origins" in stdout
+    assert "mean over origins" in stdout and "6 forecast rows written" in err
+    cv = pd.read_csv(tmp_path / "cv.csv")
+    assert len(cv) == 6 and list(cv.columns[:4]) == ["date", "cutoff", "actual", "mean"]
+    assert (tmp_path / "cv.png").read_bytes()[:4] == b"\x89PNG"
+    # - writes the rows to stdout, so the table goes to stderr; with --json both would be stdout's
+    code, stdout, err = run_cli("forecast", "backtest", air_csv, "--horizon", "3", "--windows", "2", "--ensemble", "1", "--steps", "20",
+                                "--out", "-", "-q")
+    assert code == 0 and stdout.startswith("date,cutoff,actual,mean") and "mean over origins" in err
+    code, stdout, err = run_cli("forecast", "backtest", air_csv, "--horizon", "3", "--json", "--out", "-")
+    assert code != 0 and "--json and --out - would both write to stdout" in err and not stdout
 
 
 def test_cli_backtest_takes_the_options_train_takes(tmp_path, run_cli, air):

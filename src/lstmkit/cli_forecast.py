@@ -109,10 +109,15 @@ def with_model_options(command):
     return wrapper
 
 
-def _print_table(result: dict, title: str) -> None:
+def _print_table(result: dict, title: str, err: bool = False) -> None:
+    """The scores table, on stdout (or on stderr, where stdout carries a CSV)."""
     from .models.forecast_eval import table_text
 
-    emit(table_text(result["table"], result.get("coverage"), title) + "\n")
+    text = table_text(result["table"], result.get("coverage"), title) + "\n"
+    if err:
+        print(text, end="", file=sys.stderr, flush=True)
+    else:
+        emit(text)
 
 
 @forecast_app.command("train", cls=Command)
@@ -274,20 +279,32 @@ def forecast_backtest(
     classical: Optional[bool] = typer.Option(None, "--classical/--no-classical", help=CLASSICAL_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per origin."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every origin's forecast, beside the actual values and the "
+                                       "baselines' forecasts, to this CSV (- for stdout, the table then on stderr)."),
+    plot: Optional[Path] = typer.Option(None, help="Write a PNG of every origin's forecast over the series."),
     known: tuple = (),
     past: tuple = (),
     options: Optional[dict] = None,
 ):
     """Rolling-origin evaluation: refit at each of the last K origins, with the options train takes, and score every
     forecast and the baselines."""
-    from .models.forecast_eval import backtest
+    from .models.forecast_eval import backtest, plot_backtest
 
+    check_out(out, None, (data,), others=(plot,))
+    check_plot(plot, None, (data,))
+    if as_json and out is not None and str(out) == "-":
+        raise LstmkitError("--json and --out - would both write to stdout; give --out a file")
     source, d_target, d_time = _data(data, demo)
     with unsaved_on_interrupt():
         r = backtest(source, target or d_target, time or d_time, id, horizon=horizon, windows=windows, step=step,
                      known=known, past=past, fill=fill, freq=freq,
                      progress=None if quiet else _say, with_classical=classical, seed=seed, **options)
+    to_stdout = out is not None and str(out) == "-"
     if as_json:
         emit(json_text({k: r[k] for k in ("table", "coverage", "fit_s", "horizon")}))
     else:
-        _print_table(r, f"{windows} origins, {step} apart, horizon {horizon}: mean over origins")
+        _print_table(r, f"{windows} origins, {step} apart, horizon {horizon}: mean over origins", err=to_stdout)
+    if out is not None:
+        write_or_emit(r["forecasts"].to_csv(index=False), out, f"{len(r['forecasts'])} forecast rows written to {out}")
+    if plot:
+        plot_backtest(plot, r)

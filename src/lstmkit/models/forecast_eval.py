@@ -227,14 +227,36 @@ def seen_in_training(model, ss: SeriesSet, h: int) -> int:
     return seen
 
 
-def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
-    """A forecast's ``column``, one array per series of ``ss``, found by id; a forecast whose ids are written
+def _series_rows(fc: pd.DataFrame, ss: SeriesSet, cols) -> list[pd.DataFrame]:
+    """A forecast's rows, one frame per series of ``ss``, found by id; a forecast whose ids are written
     otherwise (7 for "007") holds the same number of rows per series in ``ss``'s order (``forecast_series``)."""
     if cols.id:
         named = fc[cols.id].astype(str)
         if set(ss.ids) <= set(named):
-            return [fc.loc[named == name, column].to_numpy(float) for name in ss.ids]
-    return list(np.split(fc[column].to_numpy(float), len(ss.ids)))
+            return [fc[named == name] for name in ss.ids]
+    h = len(fc) // len(ss.ids)
+    return [fc.iloc[i * h:(i + 1) * h] for i in range(len(ss.ids))]
+
+
+def _per_series(fc: pd.DataFrame, ss: SeriesSet, cols, column: str) -> list[np.ndarray]:
+    """A forecast's ``column``, one array per series of ``ss`` (``_series_rows``)."""
+    return [rows[column].to_numpy(float) for rows in _series_rows(fc, ss, cols)]
+
+
+def _origin_rows(fc: pd.DataFrame, ss: SeriesSet, cols, actuals: list[np.ndarray], base: dict[str, list[np.ndarray]]) -> pd.DataFrame:
+    """One origin's rows of a backtest's forecast table, laid out as statsforecast's ``cross_validation`` lays
+    its out: lstmkit's forecast and intervals, each series' cutoff (its last point before the origin), the
+    actual values, and each baseline's forecast, a column each."""
+    frames = []
+    for j, rows in enumerate(_series_rows(fc, ss, cols)):
+        rows = rows.copy()
+        at = list(rows.columns).index("mean")
+        rows.insert(at, "cutoff", ss.times[j][-1])
+        rows.insert(at + 1, "actual", actuals[j])
+        for name, fs in base.items():
+            rows[name] = fs[j]
+        frames.append(rows)
+    return pd.concat(frames, ignore_index=True)
 
 
 def backtest(data, target: str | None = None, time_col: str | None = None, id: str | None = None, *, horizon: int = 12,
@@ -244,7 +266,9 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     the end of the data, fit a new Forecaster on what precedes the origin and score its forecast.
 
     Returns {"windows": [per-origin tables], "table": mean over origins per method, "coverage": pooled share
-    of actual points inside each interval, "fit_s": seconds per fit}.
+    of actual points inside each interval, "fit_s": seconds per fit, "forecasts": every origin's forecast
+    beside the actual values and the baselines' forecasts (``_origin_rows``), "histories": the whole series,
+    "columns": the column names}.
     """
     from .forecast import Forecaster
     from .forecast_config import ForecastConfig
@@ -265,13 +289,13 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
     if shortest < need:
         raise LstmkitError(f"the shortest series has {shortest} points; {windows} windows {step} apart with horizon {horizon} need "
                            f"at least {need}; lower --windows, --step or --horizon")
-    per, pooled, fit_s = [], {}, []
+    from .forecast_artifact import Columns
+
+    cols = Columns(ss.target, ss.time_col, id, list(known), list(past))
+    per, pooled, fit_s, frames = [], {}, [], []
     for w in range(windows - 1, -1, -1):
         offset = w * step
         cut_ss, actuals = ss.cut(horizon, offset)
-        from .forecast_artifact import Columns
-
-        cols = Columns(ss.target, ss.time_col, id, list(known), list(past))
         frame = frame_of(cut_ss, cols)
         t = time.perf_counter()
         try:
@@ -293,12 +317,14 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
             a = np.concatenate(actuals)
             pooled.setdefault(str(v), []).append(((a >= np.concatenate(lo)) & (a <= np.concatenate(hi))).astype(float))
         per.append({"origin_offset": offset, "table": table})
+        frames.append(_origin_rows(fc, cut_ss, cols, actuals, base))
         if progress:
             progress(f"window {windows - w} of {windows}: lstmkit RMSE {table['lstmkit']['rmse']:.4g}, fit {fit_s[-1]:.1f} s")
     methods = per[0]["table"].keys()
     mean_table = {m: {k: float(np.nanmean([p["table"][m][k] for p in per])) for k in METRICS} for m in methods}
     cov = {v: float(np.concatenate(xs).mean()) for v, xs in pooled.items()}
-    return {"windows": per, "table": mean_table, "coverage": cov, "fit_s": fit_s, "horizon": horizon}
+    return {"windows": per, "table": mean_table, "coverage": cov, "fit_s": fit_s, "horizon": horizon,
+            "forecasts": pd.concat(frames, ignore_index=True), "histories": ss, "columns": cols}
 
 
 # ---------------------------------------------------------------------------- the tutorial's recipe
@@ -373,18 +399,57 @@ def plot_forecast(path, histories: SeriesSet, forecast: pd.DataFrame, cols, actu
         if actuals is not None:
             ax.plot(x[: len(actuals[j])], actuals[j], color="tab:red", lw=1.2, ls="--", label="actual")
         ax.set_title(name or cols.target, fontsize=10)
-        if not isinstance(histories.times[j], pd.DatetimeIndex):  # years or row numbers: whole ticks, not 1992.5
-            from matplotlib.ticker import MaxNLocator
-
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        else:  # dates: as few ticks as fit, each written as briefly as its neighbours allow (no colliding labels)
-            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-            locator = AutoDateLocator(minticks=3, maxticks=8)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        _time_axis(ax, histories.times[j])
         ax.legend(fontsize=8, loc="upper left")
     with quiet_glyphs():  # series ids or labels in a script the font lacks
         fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)
+
+
+def plot_backtest(path, r: dict, max_series: int = 4) -> None:
+    """A PNG of a backtest (``backtest``'s result): each series' history and every origin's forecast over it,
+    so that how the forecast moves from one origin to the next shows; written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..figures import quiet_glyphs, save_figure
+
+    ss, fcs, h, cols = r["histories"], r["forecasts"], r["horizon"], r["columns"]
+    n = min(max_series, len(ss.ids))
+    fig, axes = plt.subplots(n, 1, figsize=(9, 3 * n), squeeze=False)
+    tcol = cols.time or "step"
+    for j, rows in enumerate(_series_rows(fcs, ss, cols)[:n]):
+        ax, name = axes[j][0], ss.ids[j]
+        show = min(len(ss.values[j]), 4 * h + len(rows))
+        ax.plot(ss.times[j][-show:], ss.values[j][-show:], color="black", lw=1.2, label="actual")
+        cuts = list(dict.fromkeys(rows["cutoff"].tolist()))  # in time order, as the backtest fitted them
+        colours = plt.cm.viridis(np.linspace(0.15, 0.85, len(cuts)))
+        for k, (cut, colour) in enumerate(zip(cuts, colours)):
+            one = rows[rows["cutoff"] == cut]
+            ax.plot(one[tcol].to_numpy(), one["mean"].to_numpy(float), color=colour, lw=1.2,
+                    label=f"lstmkit, {len(cuts)} origins" if k == 0 else None)
+        ax.set_title(f"{name or cols.target}: {len(cuts)} origins, horizon {h}", fontsize=10)
+        _time_axis(ax, ss.times[j])
+        ax.legend(fontsize=8, loc="upper left")
+    with quiet_glyphs():
+        fig.tight_layout()
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def _time_axis(ax, times) -> None:
+    """Ticks for a time axis: whole numbers for years or row numbers (not 1992.5); for dates, as few ticks as
+    fit, each written as briefly as its neighbours allow (no colliding labels)."""
+    if not isinstance(times, pd.DatetimeIndex):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
