@@ -202,6 +202,32 @@ def test_class_weights_as_a_dict(tmp_path):
         SequenceClassifier(**TINY, class_weight={1: -1.0}).fit(X, y)
 
 
+@pytest.mark.parametrize("dtype", ["int8", "uint64", "float32", "bool"])
+def test_labels_keep_their_number_type_through_save_and_load(tmp_path, dtype):
+    # scikit-learn's classifiers predict labels of y's own type; a reloaded model did too, except that every
+    # whole number came back as int64
+    X, y = cases()
+    y = y.astype(dtype) if dtype != "uint64" else y.astype("uint64") + np.uint64(2**63)  # beyond int64
+    clf = SequenceClassifier(**TINY).fit(X, y)
+    back = lstmkit.load(clf.save(tmp_path / "clf"))
+    assert back.classes_.dtype == clf.classes_.dtype == np.dtype(dtype)
+    assert back.predict(X).dtype == np.dtype(dtype) and back.predict(X).tolist() == clf.predict(X).tolist()
+    rows = np.c_[X[:, 0, :4], y]
+    mlp = lstmkit.MLP(hidden=(4,), epochs=2, seed=0).fit(rows[:, :4], y)
+    assert lstmkit.load(mlp.save(tmp_path / "mlp")).predict(rows[:, :4]).dtype == np.dtype(dtype)
+
+
+def test_labels_saved_without_their_number_type_read_as_before(tmp_path, monkeypatch):
+    import lstmkit.models.classify as classify
+
+    X, y = cases()
+    clf = SequenceClassifier(**TINY).fit(X, y.astype("int8"))
+    assert json.loads((clf.save(tmp_path / "new") / "labels.json").read_text())["numpy_dtype"] == "int8"
+    before = classify.labels_json  # a model saved before the type was kept: the labels and their kind only
+    monkeypatch.setattr(classify, "labels_json", lambda c: {k: v for k, v in before(c).items() if k != "numpy_dtype"})
+    assert lstmkit.load(clf.save(tmp_path / "old")).classes_.dtype == np.int64
+
+
 def test_cases_of_another_length_than_every_training_case_get_a_note(tmp_path, run_cli):
     X, y = cases(40)
     model = SequenceClassifier(**TINY).fit(X, y).save(tmp_path / "m")  # trained on 16 time points, no columns saved

@@ -98,6 +98,29 @@ def plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
+def labels_json(classes: np.ndarray) -> dict:
+    """A classifier's ``classes_`` as its ``labels.json`` holds them: the labels, their kind, and a number type's
+    exact name (``int8``, ``uint64``, ``float32``), so that a reloaded model predicts labels of the type it gave."""
+    d = {"classes": [plain(c) for c in classes], "dtype": classes.dtype.kind}
+    if classes.dtype.kind in "biuf":
+        d["numpy_dtype"] = classes.dtype.name
+    return d
+
+
+def labels_from_json(d: dict) -> np.ndarray:
+    """``labels_json`` read back. Files saved before the exact type was kept, or whose type would change a label's
+    value, give NumPy's own reading of the list (``int64`` for whole numbers)."""
+    classes = np.asarray(d["classes"])
+    name = d.get("numpy_dtype")
+    if not isinstance(name, str) or classes.dtype.kind not in "biuf":
+        return classes
+    try:
+        typed = classes.astype(np.dtype(name))
+    except TypeError:
+        return classes
+    return typed if typed.dtype.kind in "biuf" and typed.tolist() == classes.tolist() else classes
+
+
 def as_labels(y, n: int, what: str = "y", cases: str = "cases") -> np.ndarray:
     """``y`` as a 1-D array of ``n`` class labels; missing labels, numbers that are no class (2.5: a regression
     target, as scikit-learn's classifiers refuse it) and labels that mix text with numbers are refused."""

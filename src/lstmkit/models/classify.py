@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from .. import artifact
-from ..data.labeled import SequenceBatches, as_labels, as_sequences, plain
+from ..data.labeled import SequenceBatches, as_labels, as_sequences, labels_json, plain
 from ..data.labeled_files import read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
@@ -308,8 +308,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         """Write the model directory (config, labels and preparation JSON, safetensors weights) as one set."""
         self._require_fitted()
         prep = {k: v for k, v in self.prep_.items() if k != "tokenizer"}
-        labels = {"classes": [_jsonable(v) for v in self.classes_], "dtype": self.classes_.dtype.kind}
-        parts = {"labels": labels, "preparation": prep}
+        parts = {"labels": labels_json(self.classes_), "preparation": prep}
         if "tokenizer" in self.prep_:
             parts["tokenizer"] = self.prep_["tokenizer"].to_dict()
         self.path_ = artifact.save_model(path, self.to_config(), parts, self.net_.state_dict(), replaces_run=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-
 from .. import artifact, fileset
+from ..data.labeled import labels_from_json
 from ..errors import LstmkitError
 from ..tokenize import tokenizer_from_dict
 from .classify_net import ClassifierNetConfig
@@ -69,5 +68,5 @@ def read_parts(art: artifact.Artifact, task: str, make: Callable[[dict], object]
     names = config.get("feature_names")  # a wide DataFrame's column names at fit time (absent: none, or saved before)
     if names is not None and not (isinstance(names, list) and all(isinstance(v, str) for v in names)):
         raise LstmkitError(f"{where}: 'feature_names' is not a list of column names; the config is corrupt — {artifact.FIX}")
-    return est, net_cfg, {"classes": np.asarray(labels["classes"]), "prep": prep, "summary": summary, "columns": columns,
+    return est, net_cfg, {"classes": labels_from_json(labels), "prep": prep, "summary": summary, "columns": columns,
                           "feature_names": names}

@@ -28,7 +28,7 @@ from torch import nn
 
 from .. import artifact, fileset
 from ..configs import checked_from_dict
-from ..data.labeled import as_labels, plain
+from ..data.labeled import as_labels, labels_from_json, labels_json, plain
 from ..errors import LstmkitError
 from ..nn import MAX_WIDTH
 from ..train import TrainConfig, Trainer
@@ -239,7 +239,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         params = {k: ([int(h) for h in v] if k == "hidden" and not isinstance(v, (int, np.integer)) else v.item() if hasattr(v, "item") else v)
                   for k, v in self.get_params().items()}  # numpy numbers (from a grid search) as JSON numbers
         config = {"task": TASK, "mlp": params, "net": self.net_.config.to_dict(), "summary": self.summary_}
-        parts = {"labels": {"classes": [c.item() if hasattr(c, "item") else c for c in self.classes_]},
+        parts = {"labels": labels_json(self.classes_),
                  "preparation": {"features": list(self.features_), "mean": self.mean_.tolist(), "std": self.std_.tolist(),
                                  "label": getattr(self, "label_", None)}}
         self.path_ = artifact.save_model(path, config, parts, self.net_.state_dict(), replaces_run=True)
@@ -271,7 +271,7 @@ class MLP(ClassifierMixin, BaseEstimator):
         except (LstmkitError, TypeError, ValueError, AttributeError) as e:
             raise LstmkitError(f"{where}: {e}; the model is corrupt — {artifact.FIX}") from None
         est.net_ = artifact.build_module(lambda: MLPNet(net_cfg), art.weights, str(art.path)).eval()
-        est.classes_, est.features_ = np.asarray(classes), [str(f) for f in features]
+        est.classes_, est.features_ = labels_from_json(labels), [str(f) for f in features]
         est.n_features_in_ = len(est.features_)
         est.label_ = prep.get("label") if isinstance(prep.get("label"), str) else None  # absent from models saved before it
         est.mean_, est.std_ = np.asarray(mean, np.float64), np.asarray(std, np.float64)
