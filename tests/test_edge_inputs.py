@@ -80,6 +80,47 @@ def test_a_categorical_id_of_numbers_comes_back_as_numbers():
     assert len(df.merge(out, on="sid")) == 6 * 30  # merged with the data, as the README promises
 
 
+def _irregular(dates, **read) -> str:
+    df = pd.DataFrame({"date": dates, "y": 100 + np.arange(len(dates), dtype=float)})
+    with pytest.raises(LstmkitError) as e:
+        Forecaster(horizon=3, seed=0, **FAST).fit(df, target="y", time="date", **read)
+    return str(e.value)
+
+
+def test_irregular_times_get_the_frequency_that_fits_them():
+    # each hint used to name a frequency that the times do not follow: --freq D made weekend forecasts of
+    # business days, --freq 15D refused semi-monthly dates as off its grid
+    days = pd.bdate_range("2023-11-01", "2024-01-31")
+    holidays = days[~days.isin(pd.to_datetime(["2023-11-23", "2023-12-25", "2024-01-01"]))]
+    assert "weekdays only: pass --freq B --fill linear" in _irregular(holidays)
+    fc = Forecaster(horizon=4, seed=0, **FAST).fit(pd.DataFrame({"date": holidays, "y": np.arange(len(holidays), dtype=float)}),
+                                                     target="y", time="date", freq="B", fill="linear")
+    assert [d.strftime("%a") for d in fc.predict()["date"]] == ["Thu", "Fri", "Mon", "Tue"]  # no weekend
+    semi = pd.date_range("2022-01-01", periods=40, freq="SME")
+    assert "--freq SME" in _irregular(semi.delete(5))
+    assert "--freq SMS" in _irregular(pd.date_range("2022-01-01", periods=40, freq="SMS").delete(5))
+    mid = pd.date_range("2015-01-01", periods=40, freq="MS") + pd.Timedelta(days=14)
+    assert "fall on day 15 of the month, which no pandas frequency follows: move them to the month's first day and pass --freq MS" in _irregular(mid)
+
+
+def test_integer_dates_written_yyyymm_are_named_as_dates():
+    months = pd.date_range("2015-01-01", periods=40, freq="MS")
+    msg = _irregular(months.strftime("%Y%m").astype(int))
+    assert "(201512, 201601) are dates written as YYYYMM" in msg and "format='%Y%m'" in msg and "add a row" not in msg
+    assert "dates written as YYYYMMDD" in _irregular(pd.date_range("2015-01-01", periods=40, freq="D").strftime("%Y%m%d").astype(int))
+
+
+def test_a_period_column_reads_as_its_start_times():
+    months = pd.period_range("2015-01", periods=40, freq="M")
+    df = pd.DataFrame({"date": months, "y": 100 + np.arange(40.0)})
+    given = Forecaster(horizon=3, seed=0, **FAST).fit(df, target="y", time="date").predict()
+    found = Forecaster(horizon=3, seed=0, **FAST).fit(df, target="y").predict()  # the one column of times
+    indexed = Forecaster(horizon=3, seed=0, **FAST).fit(df.set_index("date")["y"]).predict()
+    assert list(given["date"]) == list(pd.date_range("2018-05-01", periods=3, freq="MS"))
+    pd.testing.assert_frame_equal(given, found)
+    np.testing.assert_array_equal(given["mean"].to_numpy(), indexed["mean"].to_numpy())
+
+
 def test_mase_over_an_exactly_repeating_season_is_not_a_number():
     from lstmkit.models.forecast_eval import metrics
 

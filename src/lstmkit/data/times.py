@@ -34,7 +34,10 @@ def textual(raw: pd.Series) -> bool:
 
 def parse_times(raw: pd.Series, errors: str = "raise", dayfirst: bool = False) -> pd.Series:
     """A column of times as timestamps: what pandas parses, quarters written "1970 Q1", and dates written day
-    first ("13/01/2020", "13.01.2020") when they do not all parse month first."""
+    first ("13/01/2020", "13.01.2020") when they do not all parse month first. Periods (pandas' "2015-01"
+    months) are their start times, as a PeriodIndex is."""
+    if isinstance(raw.dtype, pd.PeriodDtype):
+        return raw.dt.to_timestamp()
     if textual(raw):
         text = raw.astype(str)
         quarters = text.str.fullmatch(_QUARTER)
@@ -127,7 +130,7 @@ def find_time_column(df: pd.DataFrame, skip: tuple = ()) -> str | None:
         if col in skip:
             continue
         s = df[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
+        if pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.PeriodDtype):
             found.append(col)
             continue
         if pd.api.types.is_integer_dtype(s) and str(col).strip().lower() in _TIME_NAMES:
@@ -159,9 +162,21 @@ def irregular_error(t: pd.DatetimeIndex, label: str, col: str) -> str:
     # calendar steps vary in length: months 28-31 days, quarters 89-92, years 365-366
     anchor = "S" if (t.day == 1).all() else "E" if t.is_month_end.all() else None
     calendar_ = next((code for lo, hi, code in ((28, 31, "M"), (89, 92, "Q"), (365, 366, "Y")) if lo <= days <= hi), None)
+    midnight = bool((t == t.normalize()).all())
     hint = "pass --freq to assume one"
-    if calendar_ and anchor:
+    if midnight and days == 1 and (t.dayofweek < 5).all():
+        # weekdays only, a day apart but 3 across each weekend: business days, with holidays missing
+        hint = "the times are weekdays only: pass --freq B --fill linear to fill the missing weekdays (holidays)"
+    elif midnight and 13 <= days <= 16 and ((t.day == 15) | t.is_month_end).all():
+        hint = "pass --freq SME (the 15th and the month's end) --fill linear to put them on that grid"
+    elif midnight and 13 <= days <= 16 and t.day.isin([1, 15]).all():
+        hint = "pass --freq SMS (the 1st and the 15th) --fill linear to put them on that grid"
+    elif calendar_ and anchor:
         hint = f"pass --freq {calendar_}{anchor} --fill linear to put them on that grid"
+    elif calendar_ and t.day.nunique() == 1:
+        # every time on one day of its month (the 15th), a grid no pandas frequency holds
+        hint = (f"the times fall on day {t.day[0]} of the month, which no pandas frequency follows: move them to the "
+                f"{'month' if calendar_ == 'M' else 'quarter' if calendar_ == 'Q' else 'year'}'s first day and pass --freq {calendar_}S")
     elif not calendar_:
         try:
             hint = f"pass --freq {pd.tseries.frequencies.to_offset(pd.Timedelta(gaps.index[0])).freqstr} --fill linear to put them on that grid"
@@ -236,6 +251,17 @@ def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) 
     return next(iter(steps.values()), 1)
 
 
+def _written_date(n: np.ndarray) -> tuple[str, str] | None:
+    """("YYYYMM", "%Y%m") when every integer reads as a year and month (201512, 201601), or ("YYYYMMDD", "%Y%m%d")
+    as a date; None otherwise (years, steps, epoch seconds)."""
+    for name, fmt, lo, hi in (("YYYYMM", "%Y%m", 100001, 999912), ("YYYYMMDD", "%Y%m%d", 10000101, 99991231)):
+        if len(n) and n.min() >= lo and n.max() <= hi:
+            parsed = pd.to_datetime(pd.Series(n).astype(str), format=fmt, errors="coerce")
+            if parsed.notna().all():
+                return name, fmt
+    return None
+
+
 def counted_times(n: np.ndarray, label: str, col: str, step: int = 1, several: str = "") -> pd.RangeIndex:
     """Integer times as the steps they count (1960, 1961 ... or 1950, 1955 ...): ascending, ``step`` apart.
     ``several``: what a time going backwards or repeating adds (a table of several series read without --id)."""
@@ -251,6 +277,10 @@ def counted_times(n: np.ndarray, label: str, col: str, step: int = 1, several: s
         raise LstmkitError(f"{label}: time {n[i]} appears twice in {col!r}; each series needs one row per time — aggregate duplicates first{several}")
     if (d != step).any():
         i = int(np.flatnonzero(d != step)[0])
+        written = _written_date(n)
+        if written:
+            raise LstmkitError(f"{label}: the integer times in {col!r} ({n[i]}, {n[i + 1]}) are dates written as {written[0]}; "
+                               f"write them as dates (pandas: pd.to_datetime(df[{col!r}].astype(str), format={written[1]!r}))")
         raise LstmkitError(f"{label}: the integer times in {col!r} jump from {n[i]} to {n[i + 1]}; they count steps {step} apart, so add a "
                            "row for each missing step (its value empty, then --fill) or pass dates")
     return pd.RangeIndex(int(n[0]), int(n[-1]) + step, step)
