@@ -296,3 +296,100 @@ def test_the_seed_recipe_banner_names_the_cell(tmp_path, run_cli):
     code, out, err = run_cli("forecast", "train", "--demo", "--recipe", "airline-seed", "--steps", "5", "-q", "-o", tmp_path / "m",
                              "--cell", "gru", "--hidden", "9")
     assert code == 0 and "9 GRU units" in out, (out, err)
+
+
+# ---------------------------------------------------------------------------- classification files (a fourth sweep)
+def _long(path, X, y, ids, time=None):
+    rows = [{"trip": name, "t": (time or (lambda k: k))(k), "acc": X[i, 0, k], "activity": y[i]}
+            for i, name in enumerate(ids) for k in range(X.shape[2])]
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+def test_ids_of_digits_keep_their_leading_zeros_and_stay_apart(tmp_path, run_cli):
+    # "000" and "0000" were both read as 0: two sequences merged into one of twice the length, exit 0
+    X, y = cases()
+    _long(tmp_path / "train.csv", X, y, [f"{i:04d}" for i in range(len(y))])
+    clf = SequenceClassifier(**TINY).fit_file(tmp_path / "train.csv", "activity", id="trip", time="t")
+    _long(tmp_path / "new.csv", X[:3], y[:3], ["0000", "000", "0001"])
+    code, out, err = run_cli("classify", "predict", clf.save(tmp_path / "m"), tmp_path / "new.csv")
+    assert code == 0, err
+    cases_ = pd.read_csv(__import__("io").StringIO(out), dtype={"case": str})["case"].tolist()
+    assert cases_ == ["0000", "000", "0001"]
+    _wide(tmp_path / "wide.csv", X, y)
+    wide = pd.read_csv(tmp_path / "wide.csv")
+    wide.insert(0, "patient_id", [f"{i:05d}" for i in range(len(y))])
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    names = SequenceClassifier(**TINY).fit_file(tmp_path / "wide.csv", "label").read_cases(tmp_path / "wide.csv", with_ids=True)[2]
+    assert names[:2] == ["00000", "00001"]
+
+
+def test_a_time_column_of_numbered_words_orders_by_number_and_other_words_are_refused(tmp_path):
+    X, y = cases()
+    names = [f"s{i}" for i in range(len(y))]
+    _long(tmp_path / "num.csv", X, y, names)
+    b = SequenceClassifier(**TINY).fit_file(tmp_path / "num.csv", "activity", id="trip", time="t")
+    for written in (lambda k: f"step{k}", lambda k: f" {k}"):  # sorted as text, step10 came before step2
+        _long(tmp_path / "text.csv", X, y, names, time=written)
+        a = SequenceClassifier(**TINY).fit_file(tmp_path / "text.csv", "activity", id="trip", time="t")
+        np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    _long(tmp_path / "words.csv", X, y, names, time=lambda k: ["early", "late"][k % 2] + str(k))
+    with pytest.raises(LstmkitError, match="row 1 of the time column 't' is 'early0', neither a number nor a date"):
+        SequenceClassifier(**TINY).fit_file(tmp_path / "words.csv", "activity", id="trip", time="t")
+
+
+WORDS = ["the fox ran far", "a bird sang low", "the old king slept", "his daughter laughed", "a poor boy ran home"]
+
+
+def _texts(n: int = 24):
+    y = np.array(["good", "bad"] * (n // 2))
+    return [WORDS[i % 5] + (" and smiled" if y[i] == "good" else " and wept") for i in range(n)], y
+
+
+def test_jsonl_strings_of_digits_stay_text(tmp_path):
+    texts, y = _texts()
+    codes = np.where(y == "good", "01", "02")
+    with open(tmp_path / "rev.jsonl", "w") as f:
+        for t, c in zip(texts, codes):
+            f.write(json.dumps({"text": t, "code": c, "zip": "00660"}) + "\n")
+    clf = SequenceClassifier(**TINY).fit_file(tmp_path / "rev.jsonl", "code", text="text")
+    assert clf.classes_.tolist() == ["01", "02"]  # were the numbers 1 and 2
+    X, _ = lstmkit.read_labeled(tmp_path / "rev.jsonl", "code", text="zip")
+    assert X[0] == "00660"  # was refused as "an empty or non-text value"
+
+
+def test_text_files_to_predict_are_each_one_text_and_none_is_dropped(tmp_path, run_cli):
+    texts, y = _texts()
+    for i, (t, label) in enumerate(zip(texts, y)):
+        (tmp_path / "docs" / label).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / label / f"{i}.txt").write_text(t)
+    m = SequenceClassifier(**TINY).fit_file(tmp_path / "docs").save(tmp_path / "m")
+    inbox = tmp_path / "inbox"
+    (inbox / "archive").mkdir(parents=True)
+    (inbox / "new1.txt").write_text(WORDS[0] + " and smiled")
+    (inbox / "new2.txt").write_text(WORDS[1] + " and wept")
+    (inbox / "archive" / "old.txt").write_text(WORDS[2] + " and wept")
+    code, out, err = run_cli("classify", "predict", m, inbox)  # the loose files were skipped; one folder alone was an error
+    assert code == 0, err
+    assert pd.read_csv(__import__("io").StringIO(out))["case"].tolist() == ["new1.txt", "new2.txt", "archive/old.txt"]
+    letter = tmp_path / "letter.txt"  # was read as a table: its first line a header, every other line a case
+    letter.write_text(f"{WORDS[0]} and smiled\n{WORDS[1]} and smiled\n{WORDS[3]} and smiled\n")
+    code, out, err = run_cli("classify", "predict", m, letter)
+    assert code == 0 and pd.read_csv(__import__("io").StringIO(out))["case"].tolist() == ["letter.txt"], err
+    (inbox / "blank.txt").write_text("  \n")  # was left out of the output unsaid
+    code, out, err = run_cli("classify", "predict", m, inbox)
+    assert code == 2 and "blank.txt is empty; give it text or remove it" in err and not out
+    (tmp_path / "docs" / "neutral").mkdir()  # an empty class folder was ignored unsaid
+    with pytest.raises(LstmkitError, match="holds no text files; give the class 'neutral' some, or remove the folder"):
+        SequenceClassifier(**TINY).fit_file(tmp_path / "docs")
+
+
+def test_predict_and_evaluate_take_the_text_column_a_python_model_did_not_save(tmp_path, run_cli):
+    texts, y = _texts()
+    m = SequenceClassifier(**TINY).fit(texts, y).save(tmp_path / "m")
+    pd.DataFrame({"n": range(len(y)), "body": texts, "stars": y}).to_csv(tmp_path / "rev.csv", index=False)
+    code, _, err = run_cli("classify", "predict", m, tmp_path / "rev.csv")
+    assert code == 2 and "pass --text COL" in err  # the advice now names an option predict has
+    code, out, err = run_cli("classify", "predict", m, tmp_path / "rev.csv", "--text", "body")
+    assert code == 0 and len(pd.read_csv(__import__("io").StringIO(out))) == len(y), err
+    code, out, err = run_cli("classify", "evaluate", m, tmp_path / "rev.csv", "--text", "body", "--label", "stars")
+    assert code == 0 and f"on {len(y)} cases" in out, err

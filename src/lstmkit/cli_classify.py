@@ -110,6 +110,8 @@ def classify_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+    text: Optional[str] = typer.Option(None, help="A table's text column, for a text model that saved none (trained from Python "
+                                       "or a folder; default: the training file's)."),
     unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
                                           "is an error naming it; drop: leave such characters out."),
 ):
@@ -120,7 +122,7 @@ def classify_predict(
 
     check_out(out, model, (data,))
     clf = _load(model, unknown)
-    X, _, names = clf.read_cases(data, with_ids=True)
+    X, _, names = clf.read_cases(data, with_ids=True, text=text)
     proba = clf.predict_proba(X)
     note = length_note(clf, X)
     if note:
@@ -138,6 +140,8 @@ def classify_evaluate(
     label: Optional[str] = typer.Option(None, help="The class column (default: the training data's)."),
     plot: Optional[Path] = typer.Option(None, help="Write the confusion matrix as a PNG (default: none)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    text: Optional[str] = typer.Option(None, help="A table's text column, for a text model that saved none (trained from Python "
+                                       "or a folder; default: the training file's)."),
     unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
                                           "is an error naming it; drop: leave such characters out."),
 ):
@@ -146,7 +150,7 @@ def classify_evaluate(
 
     check_plot(plot, model, (data,))
     clf = _load(model, unknown)
-    X, y = clf.read_cases(data, label)
+    X, y = clf.read_cases(data, label, text=text)
     if y is None:
         raise LstmkitError(f"{data} holds no labels; pass --label COL")
     r = report(clf, X, y)

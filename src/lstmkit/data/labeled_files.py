@@ -19,7 +19,7 @@ from .labeled import plain
 
 def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
                  values: list[str] | tuple[str, ...] = (), need_labels: bool = True, optional_label: bool = False,
-                 with_ids: bool = False, saved: bool = False, numeric: bool = False):
+                 with_ids: bool = False, saved: bool = False, numeric: bool = False, texts: bool = False):
     """Read labelled sequences from ``path``; returns (X, y) with ``y`` None when there is no label.
 
     * a folder holding one sub-folder per class: each file is one text, its folder its label;
@@ -34,14 +34,14 @@ def read_labeled(path, label: str | None = None, *, text: str | None = None, id:
     ``with_ids`` also returns each case's name: its id in long format, its file in a folder, else its position.
     ``saved``: the columns are a saved model's, so a missing one is to be renamed in the file (no option sets it).
     ``numeric``: the reader is a numeric model trained without named columns (a ``.ts`` file, arrays), which reads
-    no table of texts.
+    no table of texts. ``texts``: the reader is a text model, for which a ``.txt`` file is one text to classify.
     """
-    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved, numeric)
+    X, y, ids, _ = read_labeled_columns(path, label, text, id, time, values, need_labels, optional_label, saved, numeric, texts)
     return (X, y, ids) if with_ids else (X, y)
 
 
 def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), need_labels=True, optional_label=False, saved=False,
-                         numeric=False):
+                         numeric=False, texts=False):
     """``read_labeled`` with each case's name, and the columns it read, found or given: ``{"text": COL}`` for a
     table of texts, ``{"values": [COL, ...]}`` for numeric tables (channels in long format, time points in wide),
     ``{}`` for a folder or ``.ts`` file. A model saves them, so that a new file is read by column name: a file
@@ -52,6 +52,12 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     if p.is_dir():
         return (*_read_folders(p, need_labels), {})
     suffix = p.suffix.lower()
+    if texts and not need_labels and suffix in (".txt", ".md"):
+        # one document, as a file in a folder of texts is (not a table whose first line is a header)
+        t = _text_of(p, p.parent)
+        if not t.strip():
+            raise LstmkitError(f"{p} is empty; give it text to classify")
+        return [t], None, [p.name], {}
     if suffix == ".ts":
         X, y = _read_ts(p)
         return X, y, list(range(len(X))), {}
@@ -59,7 +65,7 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
 
     if suffix in (".jsonl", ".json"):
         try:
-            df = pd.read_json(p, lines=suffix == ".jsonl")
+            df = pd.read_json(p, lines=suffix == ".jsonl", dtype=False)  # "01" and "00660" stay text, as JSON writes them
         except ValueError as e:
             where = _bad_json_line(p) if suffix == ".jsonl" else ""
             raise LstmkitError(f"{p} is not valid JSON{' lines' if suffix == '.jsonl' else ''}{where} ({str(e).splitlines()[0][:80]}); one object per line, e.g. {{\"text\": ..., \"label\": ...}}") from None
@@ -68,9 +74,13 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
 
         from .tables import written_labels
 
-        df = read_table(p, keep=(label, text))  # a label "01" and a text "007" as written
-        if label in df.columns:
-            df[label] = written_labels(df[label])
+        df = read_table(p, keep=(label, text, id))  # a label "01", a text "007" and an id "0001" as written
+        namers = tuple(c for c in df.columns if c not in (label, text, id) and _id_like(c))
+        if namers and suffix not in (".parquet", ".pq"):  # a wide table's "patient_id" column, as written too
+            df = read_table(p, keep=(label, text, id, *namers))
+        for col in {label, id, *namers} - {None}:  # numbers again, unless a number would lose how they are written
+            if col in df.columns:
+                df[col] = written_labels(df[col])
         df, headerless = _headerless(p, df, (label, text, id, time, *values))
         if headerless and label is None:
             label = "class"  # the UCR layout's first column, in a file to train on, evaluate or predict alike
@@ -233,31 +243,36 @@ def _check_numeric(p: Path, df, cols: list) -> None:
 
 
 def _read_folders(p: Path, need_labels: bool = True):
-    """A folder per class of text files; for cases to predict, a folder of text files may stand alone (no labels)."""
-    loose = sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith("."))
-    if not need_labels and loose and not any(x.is_dir() and not x.name.startswith(".") for x in p.iterdir()):
-        texts, names = [], []
-        for f in loose:
-            t = _text_of(f, p)
-            if t.strip():
-                texts.append(t)
-                names.append(f.name)
-        if not texts:
-            raise LstmkitError(f"{p} holds only empty files; give it text files to classify")
-        return texts, None, names
+    """A folder per class of text files, each file one text and its sub-folder (at any depth below) its label.
+    For cases to predict, every text file below the folder, named by its path there: labelled by its class
+    folder when every file is in one, unlabelled when some lie loose beside the folders. An empty file is an
+    error naming it, as an empty case is: nothing is dropped unsaid."""
+    def visible(x: Path) -> bool:
+        return not any(part.startswith(".") for part in x.relative_to(p).parts)
+
+    loose = sorted(x for x in p.iterdir() if x.is_file() and visible(x))
+    classes = sorted(x for x in p.iterdir() if x.is_dir() and visible(x))
+    if need_labels and not classes:
+        raise LstmkitError(f"{p} holds no sub-folders; give it one sub-folder per class, each holding text files")
     texts, labels, names = [], [], []
-    for d in sorted(x for x in p.iterdir() if x.is_dir() and not x.name.startswith(".")):
-        for f in sorted(x for x in d.rglob("*") if x.is_file() and not x.name.startswith(".")):
-            t = _text_of(f, p)
-            if t.strip():
-                texts.append(t)
-                labels.append(d.name)
-                names.append(str(f.relative_to(p)))
+    files = [(f, None) for f in loose] if not need_labels else []
+    for d in classes:
+        inside = sorted(x for x in d.rglob("*") if x.is_file() and visible(x))
+        if need_labels and not inside:
+            raise LstmkitError(f"{d} holds no text files; give the class {d.name!r} some, or remove the folder")
+        files += [(f, d.name) for f in inside]
+    for f, label in files:
+        t = _text_of(f, p)
+        if not t.strip():
+            raise LstmkitError(f"{f} is empty; give it text or remove it from {p}")
+        texts.append(t)
+        labels.append(label)
+        names.append(str(f.relative_to(p)))
     if not texts:
-        raise LstmkitError(f"{p} holds no texts; give it one sub-folder per class, each holding text files")
-    if len(set(labels)) < 2:
+        raise LstmkitError(f"{p} holds no texts; give it {'one sub-folder per class, each holding text files' if need_labels else 'text files to classify'}")
+    if need_labels and len(set(labels)) < 2:
         raise LstmkitError(f"{p} holds texts of one class only ({labels[0]!r}); a classifier needs at least 2 sub-folders")
-    return texts, np.asarray(labels), names
+    return texts, (None if loose and not need_labels else np.asarray(labels)), names
 
 
 def _read_ts(p: Path):
@@ -317,6 +332,15 @@ def _mostly_numbers(col) -> bool:
     return len(filled) > 0 and pd.to_numeric(filled, errors="coerce").notna().mean() >= 0.5
 
 
+def _numbered(col):
+    """A time column written as one word and a number ("t1" ... "t10", as pandas' ``melt`` of a wide table leaves
+    it; "step 2") as those numbers, so that "t10" comes after "t2"; None when its values are not all so written."""
+    parts = col.astype(str).str.strip().str.extract(r"^(\D*?)\s*(\d+)$")
+    if parts[1].isna().any() or parts[0].nunique() != 1:
+        return None
+    return parts[1].astype(np.int64)
+
+
 def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values: list[str], saved: bool = False):
     import pandas as pd
 
@@ -336,10 +360,15 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
         from .times import parse_times
 
-        parsed = parse_times(df[time], errors="coerce")
-        if parsed.notna().all():
-            order = "_lstmkit_order"
-            df = df.assign(**{order: parsed})
+        numbers = pd.to_numeric(df[time], errors="coerce")
+        parsed = numbers if numbers.notna().all() else _numbered(df[time])
+        parsed = parsed if parsed is not None else parse_times(df[time], errors="coerce")
+        if parsed.isna().any():  # sorted as text, "x10" would come before "x2"
+            r = int(np.argmax(parsed.isna().to_numpy()))
+            raise LstmkitError(f"{p}: row {r + 1} of the time column {time!r} is {str(df[time].iloc[r])[:30]!r}, neither a number nor a "
+                               "date; write the times as numbers or dates, or leave --time out to keep each sequence's rows in file order")
+        order = "_lstmkit_order"
+        df = df.assign(**{order: parsed})
     if time is not None:
         twice = df.duplicated([id, order or time]).to_numpy()
         if twice.any():

@@ -245,14 +245,18 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         self.columns_ = {"label": label, "text": used.get("text", text), "id": id, "time": time, "values": used.get("values", list(values))}
         return self
 
-    def read_cases(self, path, label: str | None = None, with_ids: bool = False):
-        """(X, y) from a file laid out as the training file was; ``y`` None without labels; ``with_ids``: (X, y, names)."""
+    def read_cases(self, path, label: str | None = None, with_ids: bool = False, text: str | None = None):
+        """(X, y) from a file laid out as the training file was; ``y`` None without labels; ``with_ids``: (X, y, names).
+        ``text`` names a table's text column where the model saved none (it was trained from Python or a folder)."""
         c = getattr(self, "columns_", {}) or {}
         given = label is not None  # a --label named now must be there; the training file's need not be
         label = label if given else c.get("label")
-        return read_labeled(path, label, text=c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
-                            need_labels=False, optional_label=not given, with_ids=with_ids, saved=bool(c),
-                            numeric=getattr(self, "kind_", None) == "numeric" and not any(c.get(k) for k in ("text", "id", "values")))
+        kind = getattr(self, "kind_", None)
+        if text is not None and kind == "numeric":
+            raise LstmkitError(f"--text {text!r} names a column of texts, and this model classifies numeric sequences; leave it out")
+        return read_labeled(path, label, text=text or c.get("text"), id=c.get("id"), time=c.get("time"), values=c.get("values") or (),
+                            need_labels=False, optional_label=not given, with_ids=with_ids, saved=bool(c) and text is None,
+                            numeric=kind == "numeric" and not any(c.get(k) for k in ("text", "id", "values")), texts=kind == "text")
 
     # ------------------------------------------------------------------------ predicting
     def _require_fitted(self) -> None:
