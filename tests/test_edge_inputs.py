@@ -121,6 +121,23 @@ def test_a_period_column_reads_as_its_start_times():
     np.testing.assert_array_equal(given["mean"].to_numpy(), indexed["mean"].to_numpy())
 
 
+@pytest.mark.parametrize("lo,hi", [(-np.inf, 1.0), (0.0, np.inf)])
+def test_an_infinite_minmax_range_is_refused_before_training(lo, hi):
+    # -inf trained into NaN and was reported as a divergence blamed on the learning rate; +inf trained
+    with pytest.raises(LstmkitError, match=r"the MinMax range \(.*inf.*\) is not finite; pass finite --range-lo and --range-hi"):
+        Forecaster(horizon=3, scale="minmax", range_lo=lo, range_hi=hi, **FAST)
+
+
+def test_a_bad_backtest_option_is_one_line_before_any_fit(tmp_path, run_cli):
+    # was "origin 1 of 3 ...: <the option's error> (or lower --windows or --step)", after that origin's data was read
+    monthly().to_csv(tmp_path / "m.csv", index=False)
+    for bad, says in ((("--level", "150"), "interval levels [150.0] must be percentages between 0 and 100"),
+                      (("--dropout", "-1"), "--dropout -1.0 must be a number from 0 to 0.999"),
+                      (("--windows", "0"), "--windows 0 must be at least 1")):
+        code, out, err = run_cli("forecast", "backtest", tmp_path / "m.csv", "--horizon", "4", "--steps", "5", *bad)
+        assert code == 2 and says in err and "origin" not in err and "--step" not in err, err
+
+
 def test_mase_over_an_exactly_repeating_season_is_not_a_number():
     from lstmkit.models.forecast_eval import metrics
 

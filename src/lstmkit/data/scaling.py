@@ -11,6 +11,8 @@ the training series itself, and for the tails saved with a model). Everything fi
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -72,6 +74,8 @@ class ScalerConfig:
             raise LstmkitError(f"--difference {self.difference} is not 0 or 1")
         if not self.range_lo < self.range_hi:
             raise LstmkitError(f"the MinMax range ({self.range_lo}, {self.range_hi}) is empty; pass lo < hi")
+        if not (math.isfinite(self.range_lo) and math.isfinite(self.range_hi)):
+            raise LstmkitError(f"the MinMax range ({self.range_lo}, {self.range_hi}) is not finite; pass finite --range-lo and --range-hi, such as 0 1")
 
     def to_dict(self) -> dict:
         return asdict(self)

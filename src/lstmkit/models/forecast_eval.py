@@ -279,10 +279,10 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
             near = difflib.get_close_matches(key, [*allowed, *inspect.signature(backtest).parameters], 1)
             raise TypeError(f"backtest() got an unexpected keyword argument {key!r}"
                             f"{f'; did you mean {near[0]!r}?' if near else '; it takes the Forecaster options as keywords'}")
-    if windows < 1 or step < 1:
-        raise LstmkitError(f"--windows {windows} and --step {step} must be at least 1")
-    if horizon < 1:
-        raise LstmkitError(f"--horizon {horizon} must be a positive number of steps")
+    for name, v in (("--windows", windows), ("--step", step)):
+        if v < 1:
+            raise LstmkitError(f"{name} {v} must be at least 1")
+    ForecastConfig(horizon=horizon, **options)  # a bad option is one line before any fit, not an origin's error
     ss = to_series(data, target, time_col, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
     shortest = min(len(v) for v in ss.values)
     need = horizon + (windows - 1) * step + 3
