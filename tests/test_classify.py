@@ -426,7 +426,8 @@ def test_pool_extremes_triple_the_inputs_and_survive_save_load(tmp_path):
     off = SequenceClassifier(**kw).fit(X, y)  # the default
     assert "extremes" not in off.prep_ and off.net_.config.inputs == 2
     assert not np.allclose(off.predict_proba(X), on.predict_proba(X))
-    assert "extremes" not in SequenceClassifier(pool_extremes="on", **{**kw, "pool": 1}).fit(X, y).prep_  # unpooled
+    with pytest.raises(LstmkitError, match="these cases are not pooled"):  # unpooled: nothing to keep extremes of
+        SequenceClassifier(pool_extremes="on", **{**kw, "pool": 1}).fit(X, y)
     assert_saved_before_loads_off_and_tampering_fails(off, X, tmp_path / "off", "pool_extremes", {"extremes": True},
                                                       "parameters say pool_extremes 'off' and the preparation keeps them")
     # tampered: extremes that are not true, or without pooling

@@ -6,6 +6,7 @@ the fix. Tiny models; each test takes seconds."""
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -410,3 +411,27 @@ def test_predict_and_evaluate_take_the_text_column_a_python_model_did_not_save(t
     assert code == 0 and len(pd.read_csv(__import__("io").StringIO(out))) == len(y), err
     code, out, err = run_cli("classify", "evaluate", m, tmp_path / "rev.csv", "--text", "body", "--label", "stars")
     assert code == 0 and f"on {len(y)} cases" in out, err
+
+
+@pytest.mark.parametrize("texts,options,says", [
+    (True, {"derivatives": "on"}, "--derivatives on is for numeric cases, and these are texts"),
+    (True, {"pool_extremes": "on"}, "--pool-extremes on is for numeric cases, and these are texts"),
+    (False, {"level": "word"}, "--level word tokenizes texts, and these cases are numeric"),
+    (False, {"pool_extremes": "on", "pool": 1}, "these cases are not pooled (--pool 1); pass --pool 2 or more"),
+    (False, {"pool_extremes": "on"}, "these cases are not pooled (auto pooling chose none)"),
+    (False, {"ensemble": 3, "val_fraction": 0.5}, "--val-fraction 0.5 is a single network's held-out share"),
+    (False, {"ensemble": 2, "refit": False}, "--no-refit is for a single network (--ensemble 1)"),
+    (False, {"ensemble": 1, "early_stopping": False, "val_fraction": 0.3}, "which --no-early-stopping turns off"),
+])
+def test_an_option_the_cases_or_other_options_leave_unused_is_refused(texts, options, says):
+    # each trained with exit 0 and the option ignored unsaid (or, for the last, a plan saying "none asked for")
+    X, y = _texts() if texts else cases()
+    with pytest.raises(LstmkitError, match=re.escape(says)):
+        SequenceClassifier(**{**TINY, **options}).fit(X, y)
+
+
+def test_the_options_that_fit_together_still_train():
+    X, y = cases()
+    for options in ({"ensemble": 1, "val_fraction": 0.3, "refit": False}, {"early_stopping": False, "val_fraction": 0},
+                    {"pool": 2, "pool_extremes": "on"}):
+        assert SequenceClassifier(**{**TINY, **options}).fit(X, y).score(X, y) >= 0.0

@@ -25,7 +25,7 @@ from .classify_artifact import read_parts
 from .classify_budget import default_decay
 from .classify_fit import train_member
 from .classify_net import SLICE_SHARE, SLICE_VIEWS, ClassifierEnsemble, ClassifierNetConfig
-from .classify_plan import budget_for, check_params, derivatives_for, folds_for, net_body, plan_line, pool_for
+from .classify_plan import VAL_FRACTION, budget_for, check_combination, check_params, derivatives_for, folds_for, net_body, plan_line, pool_for
 from .classify_prep import encode, fit_preparation, net_inputs, pool_case
 from .forecast_watch import FitBar
 
@@ -105,7 +105,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model: str = "lstm-fcn", *, hidden: int | None = None, layers: int = 1, dropout: float = 0.2,
                  steps: int | None = None, epochs: float | None = None, minutes: float | None = None, lr: float = 1e-3,
-                 weight_decay: float | str = "auto", batch_size: int | None = None, ensemble: int = 3, val_fraction: float = 0.2, refit: bool = True,
+                 weight_decay: float | str = "auto", batch_size: int | None = None, ensemble: int = 3, val_fraction: float = VAL_FRACTION, refit: bool = True,
                  early_stopping: bool = True, class_weight: str | None = None, level: str = "auto", shuffle: str = "off",
                  pool: int | str = "auto", derivatives: str = "auto", pool_extremes: str = "off", slicing: str = "off", unknown: str = "error", seed: int = 0,
                  progress: bool = False):
@@ -132,6 +132,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise LstmkitError(f"every case has the label {plain(self.classes_[0])!r}; a classifier needs at least 2 classes")
         self.kind_ = kind
+        check_combination(self, kind, pool_for(self, kind, cases))
         counts = np.bincount(y_ids, minlength=len(self.classes_))
         weights = None
         if self.class_weight == "balanced":

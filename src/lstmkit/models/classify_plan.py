@@ -22,6 +22,7 @@ from .classify_budget import affords_floor, default_budget
 from .classify_net import ARCHS, SHUFFLES, SLICINGS, ClassifierNetConfig
 from .classify_prep import default_pool
 
+VAL_FRACTION = 0.2  # a single network's held-out share, by default
 DERIVATIVES = ("auto", "on", "off")
 EXTREMES = ("off", "on")
 UNKNOWNS = ("error", "drop")
@@ -74,6 +75,28 @@ def check_params(est) -> None:
     if wd != "auto" and (not isinstance(wd, (int, float, np.integer, np.floating)) or isinstance(wd, bool) or not 0 <= wd < 1 / est.lr):
         raise LstmkitError(f"--weight-decay {wd!r} must be auto, or a number from 0 to under 1 / lr ({1 / est.lr:g}): "
                            "each step shrinks the weights by lr x weight decay of themselves")
+
+
+def check_combination(est, kind: str, pool: int) -> None:
+    """Refuse, before any work, an option that these cases (``kind``, pooled by ``pool``) or the other options
+    would leave unused: each would otherwise be ignored unsaid."""
+    if kind == "text":
+        for name, v in (("--derivatives", est.derivatives), ("--pool-extremes", est.pool_extremes)):
+            if v == "on":
+                raise LstmkitError(f"{name} on is for numeric cases, and these are texts; leave {name} out")
+    elif est.level != "auto":
+        raise LstmkitError(f"--level {est.level} tokenizes texts, and these cases are numeric; leave --level out")
+    elif est.pool_extremes == "on" and pool < 2:
+        raise LstmkitError("--pool-extremes on keeps each pooled block's maximum and minimum, and these cases are not pooled "
+                           f"({'--pool 1' if est.pool != 'auto' else 'auto pooling chose none'}); pass --pool 2 or more, or leave --pool-extremes out")
+    if est.ensemble > 1 and est.val_fraction != VAL_FRACTION:
+        raise LstmkitError(f"--val-fraction {est.val_fraction} is a single network's held-out share, and each of an ensemble's {est.ensemble} "
+                           "members holds out a fold of its own; pass --ensemble 1, or leave --val-fraction out")
+    if est.ensemble > 1 and not est.refit:
+        raise LstmkitError(f"--no-refit is for a single network (--ensemble 1); an ensemble's {est.ensemble} members are not refitted — leave it out")
+    if not est.early_stopping and est.val_fraction not in (VAL_FRACTION, 0):
+        raise LstmkitError(f"--val-fraction {est.val_fraction} holds cases out for early stopping, which --no-early-stopping turns off; "
+                           "pass one of them")
 
 
 def net_body(est) -> dict:
