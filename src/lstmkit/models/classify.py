@@ -212,11 +212,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
     def _net_config(self, seqs: list) -> ClassifierNetConfig:
         p, kw = self.prep_, net_body(self)
-        if p["kind"] == "text":
-            if self.shuffle == "on":
-                raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
-            if self.slicing == "on":
-                raise LstmkitError("--slicing on crops numeric cases, not texts; pass --slicing off or leave it out")
+        if p["kind"] == "text":  # --shuffle and --slicing on texts were refused by check_combination
             return ClassifierNetConfig(inputs=0, vocab_size=p["tokenizer"].vocab_size + 1, **kw)
         lengths = {len(q) for q in seqs}
         shuffle = 0  # the dimension shuffle reads a whole series as one step: one length for every case

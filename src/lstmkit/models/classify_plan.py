@@ -81,6 +81,10 @@ def check_combination(est, kind: str, pool: int) -> None:
     """Refuse, before any work, an option that these cases (``kind``, pooled by ``pool``) or the other options
     would leave unused: each would otherwise be ignored unsaid."""
     if kind == "text":
+        if est.shuffle == "on":
+            raise LstmkitError("--shuffle on is for numeric cases of one length, not texts; pass --shuffle off")
+        if est.slicing == "on":
+            raise LstmkitError("--slicing on crops numeric cases, not texts; pass --slicing off or leave it out")
         for name, v in (("--derivatives", est.derivatives), ("--pool-extremes", est.pool_extremes)):
             if v == "on":
                 raise LstmkitError(f"{name} on is for numeric cases, and these are texts; leave {name} out")
