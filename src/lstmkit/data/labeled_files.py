@@ -74,10 +74,9 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
 
         from .tables import written_labels
 
-        df = read_table(p, keep=(label, text, id))  # a label "01", a text "007" and an id "0001" as written
+        # a label "01", a text "007", an id "0001" and a wide table's "patient_id" column, as written
+        df = read_table(p, keep=lambda c: c in (label, text, id) or _id_like(c))
         namers = tuple(c for c in df.columns if c not in (label, text, id) and _id_like(c))
-        if namers and suffix not in (".parquet", ".pq"):  # a wide table's "patient_id" column, as written too
-            df = read_table(p, keep=(label, text, id, *namers))
         for col in {label, id, *namers} - {None}:  # numbers again, unless a number would lose how they are written
             if col in df.columns:
                 df[col] = written_labels(df[col])

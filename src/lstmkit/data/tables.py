@@ -16,12 +16,13 @@ import pandas as pd
 from ..errors import LstmkitError
 
 
-def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: bool = True, encoding: str = "utf-8") -> pd.DataFrame:
+def read_table(path: str | Path, text: bool = False, keep=(), header: bool = True, encoding: str = "utf-8") -> pd.DataFrame:
     """A CSV (comma, semicolon with decimal points or commas, tab, bar or spaces, sniffed from the header; Excel's
     ``sep=;`` first line honoured; numbers with thousands separators, "1,176.00" or "1.176,00", read as numbers)
     or Parquet file as a DataFrame;
     ``text``: a CSV's cells as they are written, "007" and "3.50" included, and an empty cell as "";
-    ``keep``: the CSV columns to read as written (an id column's "0007"), where they exist;
+    ``keep``: the CSV columns to read as written (an id column's "0007"), where they exist, or a test of a
+    column's name that picks them;
     ``header=False``: a CSV whose first line is data (its columns numbered from 0); ``encoding``: a CSV's."""
     path = Path(path)
     if not path.exists():
@@ -43,7 +44,7 @@ def read_table(path: str | Path, text: bool = False, keep: tuple = (), header: b
                 df = pd.read_csv(path, **layout)
                 if sep == ";":  # the European layout: decimal commas and thousands points
                     df = _european(df, pd.read_csv(path, decimal=",", thousands=".", **layout))
-                kept = [c for c in keep if c is not None and c in df.columns]
+                kept = [c for c in df.columns if keep(c)] if callable(keep) else [c for c in keep if c is not None and c in df.columns]
                 if kept:  # as written: "0007" stays "0007", and "NA" (Namibia) is no missing value
                     written = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=kept, **layout)
                     df = df.assign(**{c: written[c].where(written[c].str.strip() != "") for c in kept})
