@@ -74,3 +74,14 @@ def run_cli(monkeypatch, capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under pytest-xdist the header says "2 workers [N items]"; say "collected N items" too, as a serial run does,
+    once (every worker collects the same tests)."""
+    config = node.config
+    if not getattr(config, "_lstmkit_collected_said", False):
+        config._lstmkit_collected_said = True
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"collected {len(ids)} items")
