@@ -296,14 +296,55 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated
 
 
+class _ClosedStderrQuiet:
+    """sys.stderr, whose messages are dropped once its reader has gone away (`lstmkit forecast train ... 2>&1 | head -1`):
+    the plan, the progress bar and the notes are commentary, and a run whose reader stopped listening still
+    trains and saves its model. What goes to stdout (the command's output) still ends the run quietly."""
+
+    def __init__(self, stream) -> None:
+        self._stream, self._closed = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._closed:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._close()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._close()
+
+    def _close(self) -> None:
+        # the stream's file now leads to /dev/null, so that what its buffer still holds cannot fail again at exit
+        self._closed = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name):  # encoding, isatty, fileno ... as the real stream's
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and an exit code."""
+    stderr = sys.stderr
+    if stderr is not None:
+        sys.stderr = _ClosedStderrQuiet(stderr)
     try:
         _main()
     except KeyboardInterrupt:  # a second signal landed while the first one's exit was being reported
         sys.exit(EXIT_INTERRUPTED)
     except _Terminated:
         sys.exit(EXIT_TERMINATED)
+    finally:
+        sys.stderr = stderr
 
 
 def _main() -> None:
