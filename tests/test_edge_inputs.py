@@ -435,3 +435,108 @@ def test_the_options_that_fit_together_still_train():
     for options in ({"ensemble": 1, "val_fraction": 0.3, "refit": False}, {"early_stopping": False, "val_fraction": 0},
                     {"pool": 2, "pool_extremes": "on"}):
         assert SequenceClassifier(**{**TINY, **options}).fit(X, y).score(X, y) >= 0.0
+
+
+# ---------------------------------------------------------------------------- the fifth sweep: tables in and out
+def _trips(tmp_path, n: int = 12, steps: int = 8):
+    """A long table of numeric sequences (trip, t, acc, activity) whose id column is not named like an id."""
+    rng = np.random.default_rng(0)
+    rows = [{"trip": f"trip{i}", "t": k, "acc": (k if i % 2 else -k) + rng.normal(0, 0.3), "activity": ["walk", "run"][i % 2]}
+            for i in range(n) for k in range(steps)]
+    df = pd.DataFrame(rows)
+    df.to_csv(tmp_path / "trips.csv", index=False)
+    return df
+
+
+def test_a_long_table_without_id_is_not_read_as_texts_of_its_id_column(tmp_path, run_cli):
+    # the classifier trained on the strings "trip0" ... "trip11", one "text" per row, exit 0
+    _trips(tmp_path)
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--label", "activity", "--out", tmp_path / "m", "--steps", "5")
+    assert code == 2 and "'trip' repeats each value on 8 rows" in err and "pass --id trip" in err and not (tmp_path / "m").exists()
+    # a table of texts with a numeric column beside them, whose texts do not repeat, is still texts
+    pd.DataFrame({"body": [f"text number {i}" for i in range(12)], "stars": range(12), "label": ["a", "b"] * 6}).to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = run_cli("classify", "train", tmp_path / "t.csv", "--label", "label", "--out", tmp_path / "t", "--steps", "5", "--ensemble", "1")
+    assert code == 0 and "texts" in err, err
+
+
+def test_text_beside_id_and_unknown_on_a_numeric_model_are_refused(tmp_path, run_cli):
+    # --text with --id was a traceback (IndexError); --text NAME of no column, and --unknown, were ignored unsaid
+    _trips(tmp_path)
+    for text in ("acc", "nope"):
+        code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                               "--text", text, "--out", tmp_path / "m", "--steps", "5")
+        assert code == 2 and "--id trip reads" in err and "drop --text" in err and "Traceback" not in err, err
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                           "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1")
+    assert code == 0, err
+    code, out, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "trips.csv", "--unknown", "drop")
+    assert code == 2 and "classifies numeric sequences: drop --unknown" in err and out == "", err
+
+
+def test_a_categorical_id_reads_only_the_sequences_present_and_warns_nothing(tmp_path, run_cli):
+    # a filtered Parquet keeps the id's unused categories: they were read as empty sequences (an error) under
+    # pandas' FutureWarning about groupby's observed=False
+    df = _trips(tmp_path)
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                           "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1")
+    assert code == 0, err
+    sub = df.assign(trip=df["trip"].astype("category"))
+    sub[sub["trip"].isin(["trip3", "trip4"])].to_parquet(tmp_path / "sub.parquet", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        code, out, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "sub.parquet")
+    assert code == 0 and pd.read_csv(__import__("io").StringIO(out))["case"].tolist() == ["trip3", "trip4"], err
+
+
+def test_a_parquet_files_saved_index_is_read_as_columns(tmp_path, run_cli):
+    # the CLI read pd.read_parquet's index as nothing: dates in a saved index gave "no time column, row order",
+    # and --time date "column 'date' is not in the table"
+    from lstmkit.data.tables import read_table
+
+    df = monthly(48).assign(id="a")
+    df.set_index("date").to_parquet(tmp_path / "one.parquet")
+    df.set_index(["id", "date"]).to_parquet(tmp_path / "two.parquet")
+    df.iloc[5:].to_parquet(tmp_path / "rows.parquet")  # an unnamed index of row numbers is no column
+    assert list(read_table(tmp_path / "one.parquet").columns) == ["date", "v", "id"]
+    assert list(read_table(tmp_path / "two.parquet").columns) == ["id", "date", "v"]
+    assert list(read_table(tmp_path / "rows.parquet").columns) == ["date", "v", "id"]
+    code, _, err = run_cli("forecast", "train", tmp_path / "two.parquet", "--target", "v", "--id", "id", "--time", "date", "--horizon", "3",
+                           "--steps", "5", "--ensemble", "1", "--no-classical", "-q", "--out", tmp_path / "m")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m")
+    assert code == 0 and out.splitlines()[1].startswith("a,2024-01-01"), out
+
+
+def test_an_output_named_parquet_is_written_as_parquet(tmp_path, run_cli):
+    # "-o out.parquet" wrote CSV text under that name
+    monthly(48).to_csv(tmp_path / "s.csv", index=False)
+    code, _, err = run_cli("forecast", "train", tmp_path / "s.csv", "--target", "v", "--horizon", "3", "--steps", "5", "--ensemble", "1",
+                           "--no-classical", "-q", "--out", tmp_path / "m")
+    assert code == 0, err
+    code, out, _ = run_cli("forecast", "predict", tmp_path / "m")
+    code, _, err = run_cli("forecast", "predict", tmp_path / "m", "-o", tmp_path / "f.parquet")
+    assert code == 0 and "forecast written to" in err
+    written = pd.read_parquet(tmp_path / "f.parquet")
+    assert list(written.columns) == out.splitlines()[0].split(",") and len(written) == 3
+    assert pd.api.types.is_datetime64_any_dtype(written["date"])
+    _trips(tmp_path)
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                           "--out", tmp_path / "c", "--steps", "5", "--ensemble", "1")
+    code, _, err = run_cli("classify", "predict", tmp_path / "c", tmp_path / "trips.csv", "-o", tmp_path / "p.pq")
+    assert code == 0 and pd.read_parquet(tmp_path / "p.pq")["case"].tolist() == [f"trip{i}" for i in range(12)], err
+
+
+def test_training_whose_message_reader_went_away_still_saves_its_model(tmp_path):
+    # `lstmkit forecast train ... 2>&1 | head -1`: the plan line's reader closed, and the run ended with exit 1,
+    # no model saved
+    import os
+    import subprocess
+    import sys
+
+    monthly(48).to_csv(tmp_path / "s.csv", index=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    p = subprocess.Popen([sys.executable, "-m", "lstmkit.cli", "forecast", "train", str(tmp_path / "s.csv"), "--target", "v", "--horizon", "3",
+                          "--steps", "5", "--ensemble", "1", "--no-classical", "--out", str(tmp_path / "m")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    p.stderr.close()  # before the first line: every message meets a closed pipe
+    assert p.wait(timeout=120) == 0 and (tmp_path / "m" / "model.safetensors").exists()

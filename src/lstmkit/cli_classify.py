@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_or_emit, json_text
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_table, json_text
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -101,6 +101,9 @@ def _load(model: Path, unknown: Optional[str] = None):
 
     clf = load_as(model, SequenceClassifier, "a classifier")
     if unknown is not None:
+        if clf.prep_.get("level") != "char":  # words never seen map to <unk>; numbers have no symbols
+            what = "numeric sequences" if clf.kind_ != "text" else "word-level texts (a word never seen reads as <unk>)"
+            raise LstmkitError(f"--unknown is for character-level text models; {model} classifies {what}: drop --unknown")
         check_params(clf.set_params(unknown=unknown))
     return clf
 
@@ -109,7 +112,7 @@ def _load(model: Path, unknown: Optional[str] = None):
 def classify_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
     text: Optional[str] = typer.Option(None, help="A table's text column, for a text model that saved none (trained from Python "
                                        "or a folder; default: the training file's)."),
     unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
@@ -130,7 +133,7 @@ def classify_predict(
     frame = pd.DataFrame({"case": names, "label": clf.classes_[proba.argmax(1)]})
     for j, c in enumerate(clf.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
-    write_or_emit(frame.to_csv(index=False), out, f"predictions written to {out} ({len(frame)} cases)")
+    write_table(frame, out, f"predictions written to {out} ({len(frame)} cases)")
 
 
 @classify_app.command("evaluate", cls=Command)

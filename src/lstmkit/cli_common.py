@@ -32,6 +32,17 @@ def write_or_emit(text: str, out, done: str) -> None:
         emit(text)
 
 
+def write_table(frame, out, done: str) -> None:
+    """The table ``frame`` as ``write_or_emit`` writes text: Parquet where ``out`` ends ``.parquet`` or ``.pq``, else CSV."""
+    if out and str(out) != "-" and Path(out).suffix.lower() in (".parquet", ".pq"):
+        from .atomic import write_atomic
+
+        write_atomic(out, lambda tmp: frame.to_parquet(tmp, index=False))
+        print(done, file=sys.stderr, flush=True)
+    else:
+        write_or_emit(frame.to_csv(index=False), out, done)
+
+
 def check_out(out, model=None, inputs=(), others=()) -> None:
     """Refuse, before any work, an output file that is a directory, one of the model's own files (a prediction
     written over its ``config.json`` leaves it unreadable), an input file (the data would be lost), or the same

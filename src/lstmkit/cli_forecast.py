@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_or_emit, json_text
+from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_table, json_text
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -209,7 +209,7 @@ def forecast_predict(
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level to write, repeatable (default: all trained)."),
     future: Optional[Path] = typer.Option(None, help="A CSV of the known covariates over the forecast steps."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the forecast CSV here (default: stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the forecast CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
     plot: Optional[Path] = typer.Option(None, help="Also write a PNG of history and forecast."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values in DATA: ffill, bfill, linear or zero."),
 ):
@@ -219,7 +219,7 @@ def forecast_predict(
     fc = _load(model)
     levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
     frame = fc.predict(horizon, str(data) if data else None, levels=levels, future=str(future) if future else None, fill=fill)
-    write_or_emit(frame.to_csv(index=False), out, f"forecast written to {out} ({len(frame)} rows)")
+    write_table(frame, out, f"forecast written to {out} ({len(frame)} rows)")
     if plot:
         from .models.forecast_eval import plot_forecast
 
@@ -280,7 +280,7 @@ def forecast_backtest(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per origin."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every origin's forecast, beside the actual values and the "
-                                       "baselines' forecasts, to this CSV (- for stdout, the table then on stderr)."),
+                                       "baselines' forecasts, to this CSV, or Parquet for a name ending .parquet (- for CSV on stdout, the table then on stderr)."),
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of every origin's forecast over the series."),
     known: tuple = (),
     past: tuple = (),
@@ -305,6 +305,6 @@ def forecast_backtest(
     else:
         _print_table(r, f"{windows} origins, {step} apart, horizon {horizon}: mean over origins", err=to_stdout)
     if out is not None:
-        write_or_emit(r["forecasts"].to_csv(index=False), out, f"{len(r['forecasts'])} forecast rows written to {out}")
+        write_table(r["forecasts"], out, f"{len(r['forecasts'])} forecast rows written to {out}")
     if plot:
         plot_backtest(plot, r)

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, emit, fitting_into, load_as, write_or_emit
+from .cli_common import Command, check_out, emit, fitting_into, load_as, write_table
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -148,7 +148,7 @@ def _load(path: Path):
 def mlp_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="An MLP model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="A table with the training features' columns."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here (default: stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
 ):
     """Label each row: a CSV of the row number, its predicted class and one probability per class."""
     import pandas as pd
@@ -160,7 +160,7 @@ def mlp_predict(
     frame = pd.DataFrame({"row": range(len(X)), "label": m.classes_[proba.argmax(1)]})
     for j, c in enumerate(m.classes_):
         frame[f"p_{c}"] = proba[:, j].round(6)
-    write_or_emit(frame.to_csv(index=False), out, f"predictions written to {out} ({len(frame)} rows)")
+    write_table(frame, out, f"predictions written to {out} ({len(frame)} rows)")
 
 
 @mlp_app.command("evaluate", cls=Command)

@@ -96,6 +96,9 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     if label is None and need_labels:
         raise LstmkitError(f"pass --label COL naming the class column of {p} (its columns: {', '.join(map(str, df.columns[:12]))})")
     if id is not None:
+        if text is not None:
+            raise LstmkitError(f"--text names a column of texts; --id {id} reads {p} as numeric sequences in long format: "
+                               "drop --text (or --id, to classify each row's text)")
         return _read_long(p, df, label, id, time, list(values), saved)
     if time is not None:
         raise LstmkitError(f"--time {time!r} orders the rows of each sequence in a long table; pass --id COL naming the sequences too")
@@ -308,6 +311,14 @@ def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = 
             raise LstmkitError(f"pass --text COL naming the text column of {p} (candidates: {', '.join(map(str, candidates)) or 'none'}), "
                                "or --id COL for numeric sequences in long format")
         text = candidates[0]
+        numbers = [str(c) for c in df.columns if c not in (label, text) and _numbers(df[c])]
+        repeats = len(df) / max(1, df[text].nunique())
+        if numbers and repeats >= 2:
+            # each value on many rows beside numeric columns: the rows are time points of sequences named by it
+            raise LstmkitError(f"{p}: {text!r} repeats each value on {repeats:.0f} rows on average beside the numeric "
+                               f"column{'s' if len(numbers) > 1 else ''} {', '.join(map(repr, numbers[:4]))}, so the table looks like long "
+                               f"format (one row per time point): pass --id {text} (and --time COL to order each sequence's "
+                               f"rows), or --text {text} to classify its values as texts")
     if text not in df.columns:
         raise _no_column(p, df, text, "--text", saved)
     col = df[text]
@@ -375,7 +386,7 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
             raise LstmkitError(f"{p}: sequence {plain(df[id].iloc[r])!r} has time {plain(df[time].iloc[r])!r} twice (row {r + 1}); "
                                "each sequence needs one row per time: drop or average the repeats")
     X, y, keys = [], [], []
-    for key, g in df.groupby(id, sort=False):
+    for key, g in df.groupby(id, sort=False, observed=True):  # a categorical id: its unused categories are no cases
         keys.append(key.item() if hasattr(key, "item") else key)
         if time is not None:
             g = g.sort_values(order or time, kind="stable")

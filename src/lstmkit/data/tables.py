@@ -1,6 +1,7 @@
 """Tables from files: a CSV (its delimiter sniffed) or Parquet file as a pandas DataFrame, for every task.
 
-    read_table(path)             CSV or Parquet -> DataFrame; one error line for a missing or unreadable file
+    read_table(path)             CSV or Parquet -> DataFrame (a Parquet file's saved index as columns); one error
+                                 line for a missing or unreadable file
     read_table(path, text=True)  a CSV's cells as written ("007", "3.50")
     read_table(path, keep=(col,))  those columns as written (ids such as "0007"), the others read as numbers
     written_labels(column)       a label column so read: "01" stays text, 1 and 2.5 are numbers
@@ -31,7 +32,7 @@ def read_table(path: str | Path, text: bool = False, keep=(), header: bool = Tru
         raise LstmkitError(f"{path} is a directory; pass a CSV or Parquet file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
+            df = _index_as_columns(pd.read_parquet(path))
         else:
             sep, skip = _delimiter(path, encoding)
             # index_col=False: a delimiter ending every data row (not the header) is no extra column, where pandas
@@ -106,6 +107,13 @@ def _grouped_numbers(df: pd.DataFrame, skip: tuple = ()) -> pd.DataFrame:
             as_number = df[col].astype(str).str.strip().str.replace(",", "", regex=False)
             df[col] = pd.to_numeric(as_number.where(df[col].notna()), errors="coerce")
     return df
+
+
+def _index_as_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's table with the index pandas saved in it (``df.set_index("date").to_parquet``) read back as
+    columns, as a CSV holds them: a named index level is data (the dates, the ids); an unnamed one is row numbers."""
+    named = [n for n in df.index.names if n is not None and n not in df.columns]
+    return (df.reset_index(level=named) if named else df).reset_index(drop=True)
 
 
 def written_labels(col: pd.Series) -> pd.Series:

@@ -229,7 +229,7 @@ def count_step(df: pd.DataFrame, col: str, id: str | None, found: bool = False) 
     row order, as before). Series that count in different steps are an error naming two."""
     if df[col].isna().any():
         return None
-    groups = [("", df[col])] if not id else list(df.groupby(id, sort=False)[col])
+    groups = [("", df[col])] if not id else list(df.groupby(id, sort=False, observed=True)[col])
     steps, regular = {}, True
     for name, g in groups:
         rises = np.diff(g.to_numpy(np.int64))
