@@ -540,3 +540,13 @@ def test_training_whose_message_reader_went_away_still_saves_its_model(tmp_path)
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     p.stderr.close()  # before the first line: every message meets a closed pipe
     assert p.wait(timeout=120) == 0 and (tmp_path / "m" / "model.safetensors").exists()
+
+
+def test_a_row_without_an_id_in_a_long_table_is_named(tmp_path, run_cli):
+    # the row was left out unsaid, its sequence a time point short
+    df = _trips(tmp_path)
+    df.loc[5, "trip"] = None
+    df.to_csv(tmp_path / "gap.csv", index=False)
+    code, _, err = run_cli("classify", "train", tmp_path / "gap.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                           "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1")
+    assert code == 2 and "row 6 has no id in 'trip'" in err, err

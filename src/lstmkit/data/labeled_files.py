@@ -365,6 +365,9 @@ def _read_long(p: Path, df, label: str | None, id: str, time: str | None, values
         if not values:
             raise LstmkitError(f"{p} has no numeric value column besides {id!r}; pass --values COL")
     _check_numeric(p, df, values)
+    missing = df[id].isna().to_numpy()
+    if missing.any():  # groupby would leave the row out unsaid, a time point short
+        raise LstmkitError(f"{p}: row {int(np.argmax(missing)) + 1} has no id in {id!r}; every row needs the id of its sequence")
     order = None
     if time is not None and not pd.api.types.is_numeric_dtype(df[time]):
         # times written as text order by the dates they name ("13/01/2020" after "02/01/2020"), when every one does
