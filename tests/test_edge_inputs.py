@@ -550,3 +550,14 @@ def test_a_row_without_an_id_in_a_long_table_is_named(tmp_path, run_cli):
     code, _, err = run_cli("classify", "train", tmp_path / "gap.csv", "--id", "trip", "--time", "t", "--label", "activity",
                            "--out", tmp_path / "m", "--steps", "5", "--ensemble", "1")
     assert code == 2 and "row 6 has no id in 'trip'" in err, err
+
+
+def test_classify_info_shows_the_training_options_beyond_the_networks_shape(tmp_path, run_cli):
+    # the learning rate, class weights and the dimension shuffle were in the model and not in `info`
+    _trips(tmp_path)
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity", "--out",
+                           tmp_path / "m", "--steps", "5", "--ensemble", "1", "--lr", "0.003", "--class-weight", "balanced", "--shuffle", "on")
+    assert code == 0, err
+    code, out, _ = run_cli("info", tmp_path / "m")
+    said = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "learning rate 0.003, shuffle on, class weight balanced" in said, said

@@ -33,7 +33,12 @@ def classify_info(model: Path, i: dict, as_json: bool) -> None:
         t.add_row("validation", f"accuracy {s['val_acc']:.3f}, mean loss {s['val_loss']:.4f} on {s['val_cases']} held-out cases, "
                   f"best steps {', '.join(map(str, s.get('best_steps', [])))}")
     decay = f", AdamW weight decay {s['weight_decay']:g}" if s.get("weight_decay") else ""
-    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}{decay}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
+    # the training options that change the model beyond its shape, where they are not the defaults
+    extra = [f"{k.replace('_', ' ')} {p[k]}" for k in ("shuffle", "pool_extremes", "slicing") if p.get(k) not in (None, "off")]
+    extra += [f"class weight {p['class_weight']}"] if p.get("class_weight") else []
+    extra += ["no early stopping"] if p.get("early_stopping") is False else []
+    t.add_row("trained", f"{s.get('cases', '?')} cases, batch {s.get('batch', '?')}, learning rate {p.get('lr', '?'):g}{decay}"
+              f"{''.join(', ' + e for e in extra)}, {s.get('fit_s', '?')} s, seed {p.get('seed')}")
     Console().print(t)
 
 
