@@ -561,3 +561,24 @@ def test_classify_info_shows_the_training_options_beyond_the_networks_shape(tmp_
     code, out, _ = run_cli("info", tmp_path / "m")
     said = " ".join(out.replace("│", " ").split())
     assert code == 0 and "learning rate 0.003, shuffle on, class weight balanced" in said, said
+
+
+# ---------------------------------------------------------------------------- the fifth sweep: text, seq2seq, mlp
+@pytest.mark.parametrize("args,says", [
+    (("seq2seq", "train", "{pairs}", "--minutes", "nan"), "the training budget must be positive and finite (got --minutes nan)"),
+    (("seq2seq", "train", "{pairs}", "--epochs", "inf"), "the training budget must be positive and finite (got --epochs inf)"),
+    (("train", "{text}", "--minutes", "inf"), "the training budget must be positive and finite (got --minutes inf)"),
+    (("train", "{text}", "--epochs", "nan"), "the training budget must be positive and finite (got --epochs nan)"),
+    (("classify", "train", "--demo", "echo", "--minutes", "inf"), "the training budget must be positive and finite"),
+    (("forecast", "train", "--demo", "--lr", "inf"), "--lr inf must be positive and finite"),
+    (("mlp", "train", "--demo", "iris", "--epochs", "inf"), "--epochs inf must be positive and finite"),
+    (("mlp", "train", "--demo", "iris", "--lr", "inf"), "--lr inf must be positive and finite"),
+])
+def test_a_budget_or_learning_rate_of_nan_or_infinity_is_one_line(tmp_path, run_cli, args, says):
+    # seq2seq's NaN minutes trained forever without evaluating; the text trainer's were tracebacks; an infinite
+    # --lr diverged twice, then said "the last saved model is intact" of a model never saved
+    (tmp_path / "p.tsv").write_text("ab\tAB\ncd\tCD\nef\tEF\n")
+    (tmp_path / "t.txt").write_text("the cat sat on the mat " * 200)
+    args = [a.format(pairs=tmp_path / "p.tsv", text=tmp_path / "t.txt") for a in args]
+    code, _, err = run_cli(*args, "--out", tmp_path / "m")
+    assert code == 2 and says in err and "Traceback" not in err and not (tmp_path / "m").exists(), err

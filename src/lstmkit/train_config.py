@@ -19,6 +19,23 @@ SCHEDULES = ("cosine", "linear", "constant")
 ANNEAL_FACTOR = 0.25  # the learning rate's cut at each plateau (pytorch/examples' language model divides by 4)
 
 
+def check_budget(steps=None, epochs=None, minutes=None) -> None:
+    """Refuse two budgets, or one that is not a positive, finite number: NaN or infinite minutes would train
+    forever, and NaN or infinite steps or epochs fail deep inside the trainer."""
+    budgets = [(k, v) for k, v in (("steps", steps), ("epochs", epochs), ("minutes", minutes)) if v is not None]
+    if len(budgets) > 1:
+        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+    for k, v in budgets:
+        if not (v > 0 and math.isfinite(v)):
+            raise LstmkitError(f"the training budget must be positive and finite (got --{k} {v})")
+
+
+def check_lr(lr) -> None:
+    """Refuse a learning rate that is not a positive, finite number."""
+    if not (lr > 0 and math.isfinite(lr)):
+        raise LstmkitError(f"--lr {lr} must be positive and finite")
+
+
 @dataclass
 class TrainConfig:
     """How to train: budget, optimizer, schedule, evaluation, device.
@@ -63,11 +80,7 @@ class TrainConfig:
         if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, (int, float))
                                        or (isinstance(self.steps, float) and not self.steps.is_integer())):
             raise LstmkitError(f"--steps {self.steps!r} must be a whole number")
-        budgets = [b for b in (self.steps, self.epochs, self.minutes) if b is not None]
-        if len(budgets) > 1:
-            raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-        if any(b <= 0 for b in budgets):
-            raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
+        check_budget(self.steps, self.epochs, self.minutes)
         if self.optimizer not in OPTIMIZERS:
             raise LstmkitError(f"unknown optimizer {self.optimizer!r}; pass one of {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
@@ -78,8 +91,7 @@ class TrainConfig:
             raise LstmkitError(f"unknown device {self.device!r}; pass one of {', '.join(DEVICES)}")
         if not 0.0 < self.beta2 < 1.0:
             raise LstmkitError(f"--beta2 {self.beta2} must be in (0, 1)")
-        if not self.lr > 0:
-            raise LstmkitError(f"--lr {self.lr} must be positive")
+        check_lr(self.lr)
         if self.clip < 0 or not 0 <= self.warmup < 1 or not 0 <= self.min_lr_ratio <= 1:
             raise LstmkitError(f"--clip {self.clip} must be >= 0, --warmup {self.warmup} in [0, 1) and --min-lr-ratio {self.min_lr_ratio} in [0, 1]")
         if not 1 <= self.evals <= 1_000_000:

@@ -80,7 +80,7 @@ def roll_back(t, loss_value: float, what: str) -> None:
     if st.diverged or good is None:
         raise LstmkitError(
             f"training diverged again at step {st.step + 1} ({what} became {loss_value}) after the learning rate "
-            f"was lowered tenfold; the last saved model is intact — train again with a lower --lr (it is {t.config.lr:g})")
+            f"was lowered tenfold; nothing saved before was changed — train again with a lower --lr (it is {t.config.lr:g})")
     t.model.load_state_dict(good["model"])
     t.optimizer.load_state_dict(copy.deepcopy(good["optimizer"]))
     t.hidden = None if good["hidden"] is None else tuple(h.clone() for h in good["hidden"])

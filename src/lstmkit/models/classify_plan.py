@@ -18,6 +18,7 @@ from ..configs import python_scalars
 from ..errors import LstmkitError
 from ..nn import MAX_LAYERS, MAX_WIDTH
 from ..tokenize import LEVELS
+from ..train_config import check_budget, check_lr
 from .classify_budget import affords_floor, default_budget
 from .classify_net import ARCHS, SHUFFLES, SLICINGS, ClassifierNetConfig
 from .classify_prep import default_pool
@@ -57,11 +58,7 @@ def check_params(est) -> None:
             raise LstmkitError(f"class_weight gives {bad[0][0]!r} the weight {bad[0][1]!r}; each weight must be a positive number")
     elif est.class_weight not in (None, "balanced"):
         raise LstmkitError(f"--class-weight {est.class_weight!r}: pass balanced, or nothing for equal weights")
-    budgets = [b for b in (est.steps, est.epochs, est.minutes) if b is not None]
-    if len(budgets) > 1:
-        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
-    if any(not b > 0 for b in budgets):
-        raise LstmkitError(f"the training budget must be positive (got {budgets[0]})")
+    check_budget(est.steps, est.epochs, est.minutes)
     # the ceilings a saved network is checked against when it loads: refused here, before it is trained
     for name, top in (("hidden", MAX_WIDTH), ("layers", MAX_LAYERS), ("batch_size", None), ("ensemble", None)):
         v = getattr(est, name)
@@ -69,8 +66,7 @@ def check_params(est) -> None:
             raise LstmkitError(f"--{name.replace('_', '-')} {v!r} must be a whole number from 1{f' to {top}' if top else ' up'}")
     if isinstance(est.dropout, bool) or not isinstance(est.dropout, (int, float, np.integer, np.floating)) or not 0 <= est.dropout <= 0.999:
         raise LstmkitError(f"--dropout {est.dropout!r} must be a number from 0 to 0.999")
-    if not est.lr > 0:
-        raise LstmkitError(f"--lr {est.lr} must be positive")
+    check_lr(est.lr)
     wd = est.weight_decay
     if wd != "auto" and (not isinstance(wd, (int, float, np.integer, np.floating)) or isinstance(wd, bool) or not 0 <= wd < 1 / est.lr):
         raise LstmkitError(f"--weight-decay {wd!r} must be auto, or a number from 0 to under 1 / lr ({1 / est.lr:g}): "

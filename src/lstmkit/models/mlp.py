@@ -148,8 +148,8 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError("pass only one budget: --epochs or --steps")
         for name in ("epochs", "steps", "lr"):
             v = getattr(self, name)
-            if (v is not None or name == "lr") and not v > 0:
-                raise LstmkitError(f"--{name} {v!r} must be positive")
+            if (v is not None or name == "lr") and not (v > 0 and math.isfinite(v)):
+                raise LstmkitError(f"--{name} {v!r} must be positive and finite")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 0.9:
             raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 or more, below 0.9")
         for name in ("batch_size", "seed"):

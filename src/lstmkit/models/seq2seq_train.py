@@ -22,6 +22,7 @@ from ..callbacks import add_curves, add_note_printer, add_progress_bar, prepare_
 from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs, side_tokenizer
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
+from ..train_config import check_budget, check_lr
 from .seq2seq_net import SOURCE_OFFSET, TARGET_OFFSET, Seq2SeqNet, Seq2SeqNetConfig
 
 M = TypeVar("M")  # the model class (Seq2Seq); not imported, which would make the two modules import each other
@@ -45,8 +46,9 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
         raise LstmkitError(f"--val-fraction {val_fraction} is out of range; pass 0 (no validation) or more, below 0.9")
     if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
         raise LstmkitError(f"--batch-size {batch_size!r} must be a positive whole number")
-    if lr is not None and not lr > 0:
-        raise LstmkitError(f"--lr {lr} must be positive")
+    if lr is not None:
+        check_lr(lr)
+    check_budget(steps, epochs, minutes)
     c = model.config
     if not resume and c.lowercase and "word" not in (c.source_level, c.target_level):
         raise LstmkitError("--lowercase lowercases word-level sides, and both sides are char level, where case is kept; "
