@@ -21,6 +21,14 @@ def _promo_table(n=60):
                          "sales": 100 + 20 * promo + rng.normal(0, 2, n), "promo": promo})
 
 
+def _panel(n=48):
+    """Two monthly series, 'a' and 'b', with a known covariate: the tester's f.csv."""
+    rng = np.random.default_rng(3)
+    promo = (rng.random(2 * n) < 0.3).astype(int)
+    return pd.DataFrame({"id": ["a"] * n + ["b"] * n, "date": np.tile(pd.date_range("2020-01-01", periods=n, freq="MS"), 2),
+                         "y": 50 + 10 * promo + np.tile(np.arange(n), 2) + rng.normal(0, 1, 2 * n), "promo": promo})
+
+
 # ---------------------------------------------------------------------------- covariates' future
 def test_future_covariates_are_matched_by_time_not_by_row_order():
     df = _promo_table()
@@ -76,6 +84,16 @@ def test_times_without_a_zone_are_the_zoned_model_s_local_times():
     naive = fc.predict(data=pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "v": v}))  # the same wall-clock times
     pd.testing.assert_frame_equal(naive, own)
     assert own["time"].iloc[0] == pd.Timestamp(t[-1] + pd.Timedelta(hours=1)).tz_localize("UTC+02:00")
+
+
+def test_a_future_table_without_times_must_hold_exactly_the_steps_forecast():
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(_panel(), target="y", time="date", id="id", known=("promo",))
+    rows = lambda n: pd.DataFrame({"id": ["a"] * n + ["b"] * n, "promo": [1, 0] * n})  # noqa: E731
+    assert len(fc.predict(future=rows(4))) == 8
+    # row order is the only key: the first of six rows may be a history row, so more rows are refused as fewer are
+    for n in (2, 6):
+        with pytest.raises(LstmkitError, match=rf"has {n} row\(s\) for series 'a'; 4 are needed, .*the 'date' column, and its rows are matched by time"):
+            fc.predict(future=rows(n))
 
 
 def test_an_empty_future_time_column_gives_the_rows_in_order():

@@ -6,7 +6,8 @@ by its series and its time.
 Rows are matched to the forecast times by the model's time column, read as the history's times were
 (UTC where they are kept so, local dates else, day first where that finds them), so a table may hold its
 rows in any order, or the history before them; a table without the time column (or with it empty) gives
-each series' first ``h`` rows in order. Ids match as written, or else as the whole number they write.
+each series' rows in order, exactly ``h`` of them (row order is then the only key: in a longer table no one
+can tell which row is the first forecast step). Ids match as written, or else as the whole number they write.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
 
     When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
     another order, or the history before them, are read right, and a missing time is named); without it,
-    the first ``h`` rows of each series are the forecast steps in order. ``zone``: the history's times are
+    each series' rows, exactly ``h``, are the forecast steps in order. ``zone``: the history's times are
     kept in UTC and shown in that zone (``without_zone``), and the table's are read and named so too."""
     if not known:
         return None
@@ -58,8 +59,11 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
                 raise LstmkitError(f"the future table has no row for {who} at {stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
                                    f"{time_col!r}; it needs one row per forecast time, {stamp(wanted[0])} to {stamp(wanted[-1])}")
             rows = rows[once].iloc[at]
-        elif len(rows) < h:
-            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
+        elif len(rows) != h:
+            # without times, a longer table's first rows might be the history's last ones: which row is the first
+            # forecast step cannot be told, so the count must be exact
+            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step in order"
+                               + (f" (or give it the {time_col!r} column, and its rows are matched by time)" if time_col else ""))
         vals = rows[known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
         if not np.isfinite(vals).all():
             i, k = (int(x[0]) for x in np.nonzero(~np.isfinite(vals)))
