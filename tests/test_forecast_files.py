@@ -96,6 +96,20 @@ def test_a_future_table_without_times_must_hold_exactly_the_steps_forecast():
             fc.predict(future=rows(n))
 
 
+def test_a_covariate_that_is_the_target_or_named_twice_is_refused_at_fit(tmp_path, run_cli):
+    df = _panel()
+    for covariates, message in ((dict(known=["y"]), "--known 'y' is the target column"), (dict(past=["y"]), "--past 'y' is the target column"),
+                                (dict(known=["promo", "promo"]), "--known names 'promo' twice"),
+                                (dict(known=["promo"], past=["promo"]), "'promo' is named by both --known and --past")):
+        with pytest.raises(LstmkitError, match=message):
+            lstmkit.Forecaster(horizon=4, **FAST).fit(df, target="y", time="date", id="id", **covariates)
+    src = tmp_path / "f.csv"
+    df.to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--target", "y", "--id", "id", "--horizon", "4",
+                           "--known", "promo", "--known", "promo", "--steps", "20", "--ensemble", "1", "--no-classical", "-q")
+    assert code == 2 and "--known names 'promo' twice" in err and not (tmp_path / "m").exists(), err
+
+
 def test_an_empty_future_time_column_gives_the_rows_in_order():
     df = _promo_table()
     fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(df, target="sales", time="date", known=("promo",))

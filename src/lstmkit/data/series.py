@@ -205,6 +205,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
                                + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
                                   "and time) and pass --id" if len(numeric) > 1 else ""))
         target = str(numeric[0])
+    _check_covariates(str(target), known, past)
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -349,6 +350,22 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind, zone)
 
+
+
+def _check_covariates(target: str, known, past) -> None:
+    """Each covariate column an input of its own: the target is the series itself (its past is the network's
+    input already, and as a known covariate its future would be the answer), and a column named twice, or
+    both known and past, would be one input counted as two."""
+    for option, names in (("--known", known), ("--past", past)):
+        if target in names:
+            raise LstmkitError(f"{option} {target!r} is the target column, which the network reads already; drop it from {option}")
+        twice = [c for c in dict.fromkeys(names) if list(names).count(c) > 1]
+        if twice:
+            raise LstmkitError(f"{option} names {twice[0]!r} twice; name each covariate once")
+    both = [c for c in known if c in past]
+    if both:
+        raise LstmkitError(f"{both[0]!r} is named by both --known and --past; pass it once: --known if its values over the forecast "
+                           "steps will be known, else --past")
 
 
 def _id_hint(df: pd.DataFrame, used: set) -> str | None:
