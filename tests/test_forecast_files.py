@@ -110,6 +110,18 @@ def test_a_covariate_that_is_the_target_or_named_twice_is_refused_at_fit(tmp_pat
     assert code == 2 and "--known names 'promo' twice" in err and not (tmp_path / "m").exists(), err
 
 
+def test_a_future_table_for_a_model_without_known_covariates_is_refused(tmp_path, run_cli):
+    df = _panel()
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(df, target="y", time="date", id="id")
+    future = pd.DataFrame({"id": ["a"] * 4 + ["b"] * 4, "promo": [1, 0] * 4})
+    with pytest.raises(LstmkitError, match="this model takes no known covariates.*drop --future"):
+        fc.predict(future=future)
+    fc.save(tmp_path / "m")
+    future.to_csv(tmp_path / "future.csv", index=False)
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", "--future", tmp_path / "future.csv")
+    assert code == 2 and "this model takes no known covariates" in err and not out, err
+
+
 def test_an_empty_future_time_column_gives_the_rows_in_order():
     df = _promo_table()
     fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(df, target="sales", time="date", known=("promo",))

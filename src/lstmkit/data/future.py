@@ -23,13 +23,17 @@ from .times import parse_times, stamp, without_zone
 def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
                 stamps: list[pd.Index] | None = None, zone: str | None = None, ids_as_written: bool = True) -> list[np.ndarray] | None:
     """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
-    table (or a path) with those columns and the id column; None when the model has no known covariates.
+    table (or a path) with those columns and the id column; None when the model has no known covariates (and
+    then takes no table).
 
     When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
     another order, or the history before them, are read right, and a missing time is named); without it,
     each series' rows, exactly ``h``, are the forecast steps in order. ``zone``: the history's times are
     kept in UTC and shown in that zone (``without_zone``), and the table's are read and named so too."""
     if not known:
+        if future is not None:  # read, it would change nothing: the user expects the covariates to count
+            raise LstmkitError("this model takes no known covariates, so a future table has nothing to give it; drop --future "
+                               "(future= in Python), or retrain with the columns as --known")
         return None
     if future is None:
         raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
