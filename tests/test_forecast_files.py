@@ -302,6 +302,19 @@ def test_new_data_for_a_saved_model_gets_messages_about_the_model(tmp_path, run_
     assert code == 2 and "apart, and the model was trained on MS" in err and "give it MS data" in err, err
 
 
+def test_fill_without_a_history_to_fill_is_refused(tmp_path, run_cli):
+    df = _panel()
+    src = tmp_path / "f.csv"
+    df.to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--target", "y", "--id", "id", "--horizon", "4",
+                           "--steps", "20", "--ensemble", "1", "--no-classical", "-q")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", "--fill", "linear")
+    assert code == 2 and "--fill linear fills the gaps of a history given as DATA" in err and not out, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", src, "--fill", "linear")
+    assert code == 0 and len(out.splitlines()) == 9, err
+
+
 def test_a_stray_word_in_the_found_time_column_is_named_not_read_as_row_order(tmp_path, run_cli):
     dates = pd.date_range("2020-01-01", periods=40, freq="D").strftime("%Y-%m-%d").tolist()
     dates[6] = "notadate"

@@ -248,11 +248,15 @@ class Forecaster:
                 training data, saved in the model.
             levels: interval levels to report (a subset of those trained; default all).
             future: a table of the known covariates over the forecast steps (id, time and those columns).
+            fill: fill missing values of ``data`` (ffill, bfill, linear, zero) instead of refusing them.
 
         Returns a long DataFrame: the id column (when the model has one), the time column, ``mean``, and
         ``lo-<level>``/``hi-<level>`` for each level, as statsforecast names them.
         """
         self._require_fitted()
+        if fill is not None and data is None:  # the saved tails were filled at the fit: there is nothing for it to do
+            raise LstmkitError(f"--fill {fill} fills the gaps of a history given as DATA (data= in Python), and none is given: the model "
+                               "forecasts from its saved tails, which have none; drop --fill, or pass DATA")
         c = self.config
         h = c.horizon if h is None else h
         if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
