@@ -122,6 +122,24 @@ def test_a_future_table_for_a_model_without_known_covariates_is_refused(tmp_path
     assert code == 2 and "this model takes no known covariates" in err and not out, err
 
 
+def test_single_names_and_levels_are_lists_of_one_and_wrong_types_are_named():
+    df = _panel().assign(temp=lambda d: np.arange(len(d)) % 7)
+    fc = lstmkit.Forecaster(horizon=3, levels=90, seed=0, **FAST).fit(df, target="y", time="date", id="id", known="promo", past="temp")
+    assert fc.config.levels == [90] and fc.columns.known == ["promo"] and fc.columns.past == ["temp"]
+    future = pd.DataFrame({"id": ["a"] * 3 + ["b"] * 3, "promo": [1, 0, 1] * 2})
+    p = fc.predict(levels=90, future=future)
+    assert list(p.columns) == ["id", "date", "mean", "lo-90", "hi-90"]
+    assert len(fc.predict(np.int64(2), future=future.groupby("id").head(2))) == 4
+    for h in (2.0, "3"):
+        with pytest.raises(LstmkitError, match=rf"--horizon {h!r} must be a whole number of steps"):
+            fc.predict(h, future=future)
+        with pytest.raises(LstmkitError, match=rf"--horizon {h!r} must be a whole number of steps"):
+            lstmkit.Forecaster(horizon=h)
+    for table in ({"promo": [1, 0, 1]}, np.array([1, 0, 1])):
+        with pytest.raises(LstmkitError, match=f"the future table is a {type(table).__name__}; pass a DataFrame or a file path"):
+            fc.predict(future=table)
+
+
 def test_an_empty_future_time_column_gives_the_rows_in_order():
     df = _promo_table()
     fc = lstmkit.Forecaster(horizon=2, seed=0, **FAST).fit(df, target="sales", time="date", known=("promo",))

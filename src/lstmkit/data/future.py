@@ -11,6 +11,8 @@ can tell which row is the first forecast step). Ids match as written, or else as
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -38,6 +40,9 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
     if future is None:
         raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
                            "with --future FILE (future= in Python)")
+    if not isinstance(future, (pd.DataFrame, str, Path)):
+        raise LstmkitError(f"the future table is a {type(future).__name__}; pass a DataFrame or a file path (with the columns "
+                           f"{', '.join(known)}{' and ' + id_col if id_col else ''})")
     fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,) if ids_as_written else ())
     missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
     if missing:

@@ -154,8 +154,8 @@ def _fill(values: np.ndarray, how: str) -> np.ndarray:
     return s.to_numpy(float)
 
 
-def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
-              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
+def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: str | tuple[str, ...] = (),
+              past: str | tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
               ids_as_written: bool = True, model_zone: str | None = None) -> SeriesSet:
     """Check a long table and split it into regular series.
 
@@ -165,7 +165,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         time: the time column (parsed; the frequency is inferred and must be regular). None: the one
             column of dates when the table has one (``find_time_column``), else row order.
         id: the column naming each series of a panel (one global model learns them all).
-        known: covariate columns known in the future (their future values are needed to predict).
+        known: covariate columns known in the future (their future values are needed to predict); one name
+            alone is a list of one, as for ``past``.
         past: covariate columns known only up to the present.
         fill: how to fill missing values (ffill, bfill, linear, zero); None refuses them.
         freq: the pandas frequency of the times instead of inferring one; it puts each series on its grid,
@@ -180,6 +181,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
     """
+    # one column named alone is a list of one, not its letters
+    known, past = ((names,) if isinstance(names, str) else tuple(names) for names in (known, past))
     df, target, t_col = as_frame(data, target, time, index_time=find_time, id=id, ids_as_written=ids_as_written)
     time = time or t_col
     if fill is not None and fill not in FILLS:
