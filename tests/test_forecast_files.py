@@ -242,6 +242,17 @@ def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
         lstmkit.Forecaster(horizon=2, **FAST).fit(str(empty), target="units", time="month", id="store")
 
 
+def test_a_panel_given_to_a_model_of_one_series_is_named_as_several_series():
+    df = _panel()
+    one = df[df["id"] == "a"].drop(columns="id")
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(one, target="y", time="date")
+    with pytest.raises(LstmkitError, match=r"time goes backwards at row 49 .*sort the table by time; or the table holds several series "
+                                           r"\(in 'id'\?\), and the model was trained on one: give it one series' rows"):
+        fc.predict(data=df)
+    with pytest.raises(LstmkitError, match="pass --id id"):  # fit's own words, for a table it may read as a panel
+        lstmkit.Forecaster(horizon=4, **FAST).fit(df, target="y", time="date")
+
+
 # ---------------------------------------------------------------------------- spreadsheet CSVs
 @pytest.mark.parametrize("text, values", [
     ("Date|Sales Amount\n2020-01-01|1\n2020-02-01|2\n", [1.0, 2.0]),  # a bar file whose header has a space

@@ -278,9 +278,12 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     cov = {c: _numeric(df, c) for c in (*known, *past)}
 
     ids, values, times, kn, pa, freqs = [], [], [], [], [], set()
-    # times that go backwards or repeat in a table read as one series: several series, and no --id
-    guess = _id_hint(df, {target, time, *known, *past}) if not id and find_time else None
-    several = f"; or, if the table holds several series, pass --id {guess}" if guess else ""
+    # times that go backwards or repeat in a table read as one series: several series, and no --id (for a saved
+    # model of one series, which takes no --id, several series are the wrong data)
+    guess = _id_hint(df, {target, time, *known, *past}) if not id else None
+    several = "" if not guess else (f"; or, if the table holds several series, pass --id {guess}" if find_time else
+                                    f"; or the table holds several series (in {guess!r}?), and the model was trained on one: "
+                                    "give it one series' rows")
     for name, rows in groups:
         rows = np.asarray(rows)
         label = f"series {name!r}" if id else "the series"
