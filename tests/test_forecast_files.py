@@ -253,6 +253,17 @@ def test_a_panel_given_to_a_model_of_one_series_is_named_as_several_series():
         lstmkit.Forecaster(horizon=4, **FAST).fit(df, target="y", time="date")
 
 
+def test_a_series_too_short_is_told_the_real_minimum_not_a_look_back_of_2():
+    rows = [dict(id=name, date=d, y=10.0 + i) for name, n in (("a", 60), ("b", 50), ("c", 3))
+            for i, d in enumerate(pd.date_range("2020-01-01", periods=n, freq="MS"))]
+    fit = lambda df: lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(df, target="y", time="date", id="id")  # noqa: E731
+    with pytest.raises(LstmkitError, match=r"series 'c' has 3 rows; a series needs at least 6: the horizon's 4 steps to learn to forecast, "
+                                           r"and 2 before them .*padded, down to those 2"):
+        fit(pd.DataFrame(rows))
+    six = [dict(id="c", date=d, y=10.0 + i) for i, d in enumerate(pd.date_range("2020-01-01", periods=6, freq="MS"))]
+    assert fit(pd.DataFrame([r for r in rows if r["id"] != "c"] + six)).summary["lookback"] == 24
+
+
 # ---------------------------------------------------------------------------- spreadsheet CSVs
 @pytest.mark.parametrize("text, values", [
     ("Date|Sales Amount\n2020-01-01|1\n2020-02-01|2\n", [1.0, 2.0]),  # a bar file whose header has a space
