@@ -21,6 +21,14 @@ def _promo_table(n=60):
                          "sales": 100 + 20 * promo + rng.normal(0, 2, n), "promo": promo})
 
 
+def _panel(n=48):
+    """Two monthly series, 'a' and 'b', with a known covariate: the tester's f.csv."""
+    rng = np.random.default_rng(3)
+    promo = (rng.random(2 * n) < 0.3).astype(int)
+    return pd.DataFrame({"id": ["a"] * n + ["b"] * n, "date": np.tile(pd.date_range("2020-01-01", periods=n, freq="MS"), 2),
+                         "y": 50 + 10 * promo + np.tile(np.arange(n), 2) + rng.normal(0, 1, 2 * n), "promo": promo})
+
+
 # ---------------------------------------------------------------------------- covariates' future
 def test_future_covariates_are_matched_by_time_not_by_row_order():
     df = _promo_table()
@@ -76,6 +84,60 @@ def test_times_without_a_zone_are_the_zoned_model_s_local_times():
     naive = fc.predict(data=pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "v": v}))  # the same wall-clock times
     pd.testing.assert_frame_equal(naive, own)
     assert own["time"].iloc[0] == pd.Timestamp(t[-1] + pd.Timedelta(hours=1)).tz_localize("UTC+02:00")
+
+
+def test_a_future_table_without_times_must_hold_exactly_the_steps_forecast():
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(_panel(), target="y", time="date", id="id", known=("promo",))
+    rows = lambda n: pd.DataFrame({"id": ["a"] * n + ["b"] * n, "promo": [1, 0] * n})  # noqa: E731
+    assert len(fc.predict(future=rows(4))) == 8
+    # row order is the only key: the first of six rows may be a history row, so more rows are refused as fewer are
+    for n in (2, 6):
+        with pytest.raises(LstmkitError, match=rf"has {n} row\(s\) for series 'a'; 4 are needed, .*the 'date' column, and its rows are matched by time"):
+            fc.predict(future=rows(n))
+
+
+def test_a_covariate_that_is_the_target_or_named_twice_is_refused_at_fit(tmp_path, run_cli):
+    df = _panel()
+    for covariates, message in ((dict(known=["y"]), "--known 'y' is the target column"), (dict(past=["y"]), "--past 'y' is the target column"),
+                                (dict(known=["promo", "promo"]), "--known names 'promo' twice"),
+                                (dict(known=["promo"], past=["promo"]), "'promo' is named by both --known and --past")):
+        with pytest.raises(LstmkitError, match=message):
+            lstmkit.Forecaster(horizon=4, **FAST).fit(df, target="y", time="date", id="id", **covariates)
+    src = tmp_path / "f.csv"
+    df.to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--target", "y", "--id", "id", "--horizon", "4",
+                           "--known", "promo", "--known", "promo", "--steps", "20", "--ensemble", "1", "--no-classical", "-q")
+    assert code == 2 and "--known names 'promo' twice" in err and not (tmp_path / "m").exists(), err
+
+
+def test_a_future_table_for_a_model_without_known_covariates_is_refused(tmp_path, run_cli):
+    df = _panel()
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(df, target="y", time="date", id="id")
+    future = pd.DataFrame({"id": ["a"] * 4 + ["b"] * 4, "promo": [1, 0] * 4})
+    with pytest.raises(LstmkitError, match="this model takes no known covariates.*drop --future"):
+        fc.predict(future=future)
+    fc.save(tmp_path / "m")
+    future.to_csv(tmp_path / "future.csv", index=False)
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", "--future", tmp_path / "future.csv")
+    assert code == 2 and "this model takes no known covariates" in err and not out, err
+
+
+def test_single_names_and_levels_are_lists_of_one_and_wrong_types_are_named():
+    df = _panel().assign(temp=lambda d: np.arange(len(d)) % 7)
+    fc = lstmkit.Forecaster(horizon=3, levels=90, seed=0, **FAST).fit(df, target="y", time="date", id="id", known="promo", past="temp")
+    assert fc.config.levels == [90] and fc.columns.known == ["promo"] and fc.columns.past == ["temp"]
+    future = pd.DataFrame({"id": ["a"] * 3 + ["b"] * 3, "promo": [1, 0, 1] * 2})
+    p = fc.predict(levels=90, future=future)
+    assert list(p.columns) == ["id", "date", "mean", "lo-90", "hi-90"]
+    assert len(fc.predict(np.int64(2), future=future.groupby("id").head(2))) == 4
+    for h in (2.0, "3"):
+        with pytest.raises(LstmkitError, match=rf"--horizon {h!r} must be a whole number of steps"):
+            fc.predict(h, future=future)
+        with pytest.raises(LstmkitError, match=rf"--horizon {h!r} must be a whole number of steps"):
+            lstmkit.Forecaster(horizon=h)
+    for table in ({"promo": [1, 0, 1]}, np.array([1, 0, 1])):
+        with pytest.raises(LstmkitError, match=f"the future table is a {type(table).__name__}; pass a DataFrame or a file path"):
+            fc.predict(future=table)
 
 
 def test_an_empty_future_time_column_gives_the_rows_in_order():
@@ -180,6 +242,28 @@ def test_ids_are_written_back_as_the_file_writes_them(tmp_path):
         lstmkit.Forecaster(horizon=2, **FAST).fit(str(empty), target="units", time="month", id="store")
 
 
+def test_a_panel_given_to_a_model_of_one_series_is_named_as_several_series():
+    df = _panel()
+    one = df[df["id"] == "a"].drop(columns="id")
+    fc = lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(one, target="y", time="date")
+    with pytest.raises(LstmkitError, match=r"time goes backwards at row 49 .*sort the table by time; or the table holds several series "
+                                           r"\(in 'id'\?\), and the model was trained on one: give it one series' rows"):
+        fc.predict(data=df)
+    with pytest.raises(LstmkitError, match="pass --id id"):  # fit's own words, for a table it may read as a panel
+        lstmkit.Forecaster(horizon=4, **FAST).fit(df, target="y", time="date")
+
+
+def test_a_series_too_short_is_told_the_real_minimum_not_a_look_back_of_2():
+    rows = [dict(id=name, date=d, y=10.0 + i) for name, n in (("a", 60), ("b", 50), ("c", 3))
+            for i, d in enumerate(pd.date_range("2020-01-01", periods=n, freq="MS"))]
+    fit = lambda df: lstmkit.Forecaster(horizon=4, seed=0, **FAST).fit(df, target="y", time="date", id="id")  # noqa: E731
+    with pytest.raises(LstmkitError, match=r"series 'c' has 3 rows; a series needs at least 6: the horizon's 4 steps to learn to forecast, "
+                                           r"and 2 before them .*padded, down to those 2"):
+        fit(pd.DataFrame(rows))
+    six = [dict(id="c", date=d, y=10.0 + i) for i, d in enumerate(pd.date_range("2020-01-01", periods=6, freq="MS"))]
+    assert fit(pd.DataFrame([r for r in rows if r["id"] != "c"] + six)).summary["lookback"] == 24
+
+
 # ---------------------------------------------------------------------------- spreadsheet CSVs
 @pytest.mark.parametrize("text, values", [
     ("Date|Sales Amount\n2020-01-01|1\n2020-02-01|2\n", [1.0, 2.0]),  # a bar file whose header has a space
@@ -256,6 +340,19 @@ def test_new_data_for_a_saved_model_gets_messages_about_the_model(tmp_path, run_
     air.iloc[::3].to_csv(quarters, index=False)
     code, _, err = run_cli("forecast", "predict", tmp_path / "m", quarters)
     assert code == 2 and "apart, and the model was trained on MS" in err and "give it MS data" in err, err
+
+
+def test_fill_without_a_history_to_fill_is_refused(tmp_path, run_cli):
+    df = _panel()
+    src = tmp_path / "f.csv"
+    df.to_csv(src, index=False)
+    code, _, err = run_cli("forecast", "train", src, "--out", tmp_path / "m", "--target", "y", "--id", "id", "--horizon", "4",
+                           "--steps", "20", "--ensemble", "1", "--no-classical", "-q")
+    assert code == 0, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", "--fill", "linear")
+    assert code == 2 and "--fill linear fills the gaps of a history given as DATA" in err and not out, err
+    code, out, err = run_cli("forecast", "predict", tmp_path / "m", src, "--fill", "linear")
+    assert code == 0 and len(out.splitlines()) == 9, err
 
 
 def test_a_stray_word_in_the_found_time_column_is_named_not_read_as_row_order(tmp_path, run_cli):

@@ -6,9 +6,12 @@ by its series and its time.
 Rows are matched to the forecast times by the model's time column, read as the history's times were
 (UTC where they are kept so, local dates else, day first where that finds them), so a table may hold its
 rows in any order, or the history before them; a table without the time column (or with it empty) gives
-each series' first ``h`` rows in order. Ids match as written, or else as the whole number they write.
+each series' rows in order, exactly ``h`` of them (row order is then the only key: in a longer table no one
+can tell which row is the first forecast step). Ids match as written, or else as the whole number they write.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,17 +25,24 @@ from .times import parse_times, stamp, without_zone
 def read_future(future, ids: list, id_col: str | None, known: list[str], h: int, time_col: str | None = None,
                 stamps: list[pd.Index] | None = None, zone: str | None = None, ids_as_written: bool = True) -> list[np.ndarray] | None:
     """The known covariates over the ``h`` forecast steps of each series in ``ids``, (h, K) each, from a
-    table (or a path) with those columns and the id column; None when the model has no known covariates.
+    table (or a path) with those columns and the id column; None when the model has no known covariates (and
+    then takes no table).
 
     When the table has the time column, each forecast time ``stamps[i]`` is looked up in it (so that rows in
     another order, or the history before them, are read right, and a missing time is named); without it,
-    the first ``h`` rows of each series are the forecast steps in order. ``zone``: the history's times are
+    each series' rows, exactly ``h``, are the forecast steps in order. ``zone``: the history's times are
     kept in UTC and shown in that zone (``without_zone``), and the table's are read and named so too."""
     if not known:
+        if future is not None:  # read, it would change nothing: the user expects the covariates to count
+            raise LstmkitError("this model takes no known covariates, so a future table has nothing to give it; drop --future "
+                               "(future= in Python), or retrain with the columns as --known")
         return None
     if future is None:
         raise LstmkitError(f"this model uses known covariates ({', '.join(known)}); pass their values over the next {h} steps "
                            "with --future FILE (future= in Python)")
+    if not isinstance(future, (pd.DataFrame, str, Path)):
+        raise LstmkitError(f"the future table is a {type(future).__name__}; pass a DataFrame or a file path (with the columns "
+                           f"{', '.join(known)}{' and ' + id_col if id_col else ''})")
     fdf = future if isinstance(future, pd.DataFrame) else read_table(future, keep=(id_col,) if ids_as_written else ())
     missing = [col for col in [*known, *(x for x in (id_col,) if x)] if col not in fdf.columns]
     if missing:
@@ -58,8 +68,11 @@ def read_future(future, ids: list, id_col: str | None, known: list[str], h: int,
                 raise LstmkitError(f"the future table has no row for {who} at {stamp(wanted[int(np.flatnonzero(at < 0)[0])])} in "
                                    f"{time_col!r}; it needs one row per forecast time, {stamp(wanted[0])} to {stamp(wanted[-1])}")
             rows = rows[once].iloc[at]
-        elif len(rows) < h:
-            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step")
+        elif len(rows) != h:
+            # without times, a longer table's first rows might be the history's last ones: which row is the first
+            # forecast step cannot be told, so the count must be exact
+            raise LstmkitError(f"the future table has {len(rows)} row(s) for {who}; {h} are needed, one per forecast step in order"
+                               + (f" (or give it the {time_col!r} column, and its rows are matched by time)" if time_col else ""))
         vals = rows[known].apply(pd.to_numeric, errors="coerce").to_numpy(float)[:h]
         if not np.isfinite(vals).all():
             i, k = (int(x[0]) for x in np.nonzero(~np.isfinite(vals)))

@@ -154,8 +154,8 @@ def _fill(values: np.ndarray, how: str) -> np.ndarray:
     return s.to_numpy(float)
 
 
-def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: tuple[str, ...] = (),
-              past: tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
+def to_series(data, target: str | None, time: str | None = None, id: str | None = None, *, known: str | tuple[str, ...] = (),
+              past: str | tuple[str, ...] = (), fill: str | None = None, freq: str | None = None, find_time: bool = True,
               ids_as_written: bool = True, model_zone: str | None = None) -> SeriesSet:
     """Check a long table and split it into regular series.
 
@@ -165,7 +165,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         time: the time column (parsed; the frequency is inferred and must be regular). None: the one
             column of dates when the table has one (``find_time_column``), else row order.
         id: the column naming each series of a panel (one global model learns them all).
-        known: covariate columns known in the future (their future values are needed to predict).
+        known: covariate columns known in the future (their future values are needed to predict); one name
+            alone is a list of one, as for ``past``.
         past: covariate columns known only up to the present.
         fill: how to fill missing values (ffill, bfill, linear, zero); None refuses them.
         freq: the pandas frequency of the times instead of inferring one; it puts each series on its grid,
@@ -180,6 +181,8 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     Example:
         to_series(pd.read_csv("air.csv"), "value", "date")   # one monthly series, freq 'MS'
     """
+    # one column named alone is a list of one, not its letters
+    known, past = ((names,) if isinstance(names, str) else tuple(names) for names in (known, past))
     df, target, t_col = as_frame(data, target, time, index_time=find_time, id=id, ids_as_written=ids_as_written)
     time = time or t_col
     if fill is not None and fill not in FILLS:
@@ -205,6 +208,7 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
                                + ("; for one series per column, reshape the table to long format (pandas melt: one row per series "
                                   "and time) and pass --id" if len(numeric) > 1 else ""))
         target = str(numeric[0])
+    _check_covariates(str(target), known, past)
     cols = [target, *(c for c in (time, id) if c), *known, *past]
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -274,9 +278,12 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
     cov = {c: _numeric(df, c) for c in (*known, *past)}
 
     ids, values, times, kn, pa, freqs = [], [], [], [], [], set()
-    # times that go backwards or repeat in a table read as one series: several series, and no --id
-    guess = _id_hint(df, {target, time, *known, *past}) if not id and find_time else None
-    several = f"; or, if the table holds several series, pass --id {guess}" if guess else ""
+    # times that go backwards or repeat in a table read as one series: several series, and no --id (for a saved
+    # model of one series, which takes no --id, several series are the wrong data)
+    guess = _id_hint(df, {target, time, *known, *past}) if not id else None
+    several = "" if not guess else (f"; or, if the table holds several series, pass --id {guess}" if find_time else
+                                    f"; or the table holds several series (in {guess!r}?), and the model was trained on one: "
+                                    "give it one series' rows")
     for name, rows in groups:
         rows = np.asarray(rows)
         label = f"series {name!r}" if id else "the series"
@@ -349,6 +356,22 @@ def to_series(data, target: str | None, time: str | None = None, id: str | None 
         raise LstmkitError(f"the series have different frequencies ({', '.join(sorted(freqs))}); split the file or pass --freq")
     return SeriesSet(ids, values, times, next(iter(freqs)) if freqs else None, kn, pa, list(known), list(past), str(target), time, id_kind, zone)
 
+
+
+def _check_covariates(target: str, known, past) -> None:
+    """Each covariate column an input of its own: the target is the series itself (its past is the network's
+    input already, and as a known covariate its future would be the answer), and a column named twice, or
+    both known and past, would be one input counted as two."""
+    for option, names in (("--known", known), ("--past", past)):
+        if target in names:
+            raise LstmkitError(f"{option} {target!r} is the target column, which the network reads already; drop it from {option}")
+        twice = [c for c in dict.fromkeys(names) if list(names).count(c) > 1]
+        if twice:
+            raise LstmkitError(f"{option} names {twice[0]!r} twice; name each covariate once")
+    both = [c for c in known if c in past]
+    if both:
+        raise LstmkitError(f"{both[0]!r} is named by both --known and --past; pass it once: --known if its values over the forecast "
+                           "steps will be known, else --past")
 
 
 def _id_hint(df: pd.DataFrame, used: set) -> str | None:

@@ -36,6 +36,7 @@ from ..errors import LstmkitError
 from . import forecast_rollout as rollout
 from .forecast_artifact import MAX_TAIL, Columns, read_parts
 from .forecast_config import STRATEGIES, ForecastConfig  # noqa: F401 (re-exported)
+from .forecast_config import checked_horizon, level_list
 from .forecast_fit import adjusted_text, budget_for, budget_text, cov_stats, ensemble_of, level_text, lookback_for, train_member
 from .forecast_intervals import coverage, forecast_frame, interval_scale
 from .forecast_net import ForecastEnsemble, ForecastNetConfig
@@ -68,13 +69,13 @@ class Forecaster:
 
     # ------------------------------------------------------------------------ fitting
     def fit(self, data, target: str | None = None, time: str | None = None, id: str | None = None, *,
-            known: tuple[str, ...] | list[str] = (), past: tuple[str, ...] | list[str] = (), fill: str | None = None,
+            known: str | tuple[str, ...] | list[str] = (), past: str | tuple[str, ...] | list[str] = (), fill: str | None = None,
             freq: str | None = None, progress: bool = False, notes=None) -> "Forecaster":
         """Train on every series of ``data`` (a long DataFrame, a Series with a DatetimeIndex, an array or a path).
 
         Args:
             target, time, id: the value column, the time column (parsed; regular), the series column.
-            known, past: covariate columns known in the future / only up to now.
+            known, past: covariate columns known in the future / only up to now (a list, or one name).
             fill: fill missing values (ffill, bfill, linear, zero) instead of refusing them.
             freq: the pandas frequency of the times instead of inferring it; a time of its grid with no row is a
                 missing value (refused unless ``fill``).
@@ -85,9 +86,9 @@ class Forecaster:
         c = self.config
         say = notes or (lambda m: None)
         # -- read and check -----------------------------------------------------------
-        ss = to_series(data, target, time, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
+        ss = to_series(data, target, time, id, known=known, past=past, fill=fill, freq=freq)
         target = ss.target
-        self.columns = Columns(target, ss.time_col, id, list(known), list(past))
+        self.columns = Columns(target, ss.time_col, id, list(ss.known_names), list(ss.past_names))
         season = c.season or season_for(ss.freq)
         H = c.horizon
         shortest = min(len(v) for v in ss.values)
@@ -246,18 +247,21 @@ class Forecaster:
             h: steps to forecast; beyond the trained horizon the forecast is fed back and continued.
             data: the history to forecast from (the training table's columns); default: the end of the
                 training data, saved in the model.
-            levels: interval levels to report (a subset of those trained; default all).
+            levels: interval levels to report (a subset of those trained, or one of them; default all).
             future: a table of the known covariates over the forecast steps (id, time and those columns).
+            fill: fill missing values of ``data`` (ffill, bfill, linear, zero) instead of refusing them.
 
         Returns a long DataFrame: the id column (when the model has one), the time column, ``mean``, and
         ``lo-<level>``/``hi-<level>`` for each level, as statsforecast names them.
         """
         self._require_fitted()
+        if fill is not None and data is None:  # the saved tails were filled at the fit: there is nothing for it to do
+            raise LstmkitError(f"--fill {fill} fills the gaps of a history given as DATA (data= in Python), and none is given: the model "
+                               "forecasts from its saved tails, which have none; drop --fill, or pass DATA")
         c = self.config
-        h = c.horizon if h is None else h
-        if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
-            raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+        h = c.horizon if h is None else checked_horizon(h)
         if levels is not None:
+            levels = level_list(levels)
             bad = [v for v in levels if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))]
             if bad:
                 raise LstmkitError(f"interval level {bad[0]!r} is not a number; pass levels as numbers, such as levels=[80, 95]")
@@ -268,7 +272,7 @@ class Forecaster:
         if unknown:
             raise LstmkitError(f"interval level {unknown[0]} was not trained (this model has {', '.join(map(str, c.levels)) or 'none'}); "
                                "retrain with it among the levels (--level on the command line, levels= in Python)")
-        return self.forecast_series(self.histories(data, fill), int(h), future, levels)
+        return self.forecast_series(self.histories(data, fill), h, future, levels)
 
     def forecast_series(self, ss: SeriesSet, h: int, future=None, levels: list | None = None) -> pd.DataFrame:
         """``predict``'s forecast from series already read: ``h`` rows per series, in ``ss``'s order (so that

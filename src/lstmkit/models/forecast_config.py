@@ -15,6 +15,23 @@ from .forecast_net import MAX_STEPS
 STRATEGIES = ("direct", "recursive")
 
 
+def checked_horizon(h) -> int:
+    """A horizon as the whole number of steps it must be (a NumPy integer is one; 2.0 and "3" are not)."""
+    h = python_scalars(h)
+    if not isinstance(h, int) or isinstance(h, bool):
+        raise LstmkitError(f"--horizon {h!r} must be a whole number of steps, such as 12")
+    if h < 1:
+        raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+    return h
+
+
+def level_list(levels):
+    """Interval levels as a list: one level given alone (levels=90) is a list of one, as --level 90 is (and
+    levels="80" one level, checked as such, not the levels "8" and "0")."""
+    levels = python_scalars(levels)
+    return [levels] if isinstance(levels, (int, float, str)) else levels
+
+
 @dataclass
 class ForecastConfig:
     """What to forecast and how; every default is chosen from the data when left at ``None``.
@@ -24,7 +41,7 @@ class ForecastConfig:
         lookback: input steps per window (default: 2 seasons, or twice the horizon without a season,
             cut to fit the longest series; shorter series are padded).
         season: seasonal period (default: from the frequency: monthly 12, quarterly 4, daily 7 ...).
-        levels: prediction-interval levels in percent.
+        levels: prediction-interval levels in percent (one alone is a list of one).
         strategy: ``direct`` (the network outputs all ``horizon`` steps) or ``recursive`` (one step,
             fed back).
         cell, hidden, layers, dropout: the recurrent body.
@@ -73,8 +90,8 @@ class ForecastConfig:
     def __post_init__(self):
         for f in dataclasses.fields(self):  # np.int64(12) and (80, 95) as the numbers and list they hold
             setattr(self, f.name, python_scalars(getattr(self, f.name)))
-        if not isinstance(self.horizon, int) or isinstance(self.horizon, bool) or self.horizon < 1:
-            raise LstmkitError(f"--horizon {self.horizon} must be a positive number of steps")
+        self.horizon = checked_horizon(self.horizon)
+        self.levels = level_list(self.levels)
         if self.strategy not in STRATEGIES:
             raise LstmkitError(f"unknown --strategy {self.strategy!r}; pass one of {', '.join(STRATEGIES)}")
         if not isinstance(self.levels, list) or any(not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 < v < 100 for v in self.levels):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..data.series import SeriesSet, to_series
 from ..errors import LstmkitError
+from .forecast_config import checked_horizon
 
 METRICS = ("rmse", "mae", "mape", "smape", "mase")
 SIMPLE = ("naive", "seasonal naive", "drift")
@@ -185,9 +186,7 @@ def evaluate(model, data, h: int | None = None, *, with_classical: bool | None =
     "forecast": the DataFrame of lstmkit's forecast, "actuals", "histories"}. ``notes``: as for ``baselines``.
     """
     cols = model.columns
-    h = model.config.horizon if h is None else h
-    if h < 1:
-        raise LstmkitError(f"--horizon {h} must be a positive number of steps")
+    h = model.config.horizon if h is None else checked_horizon(h)
     ss = to_series(data, cols.target, cols.time, cols.id, known=tuple(cols.known), past=tuple(cols.past), fill=fill,
                    freq=model.series["freq"], find_time=False, ids_as_written=model.series.get("ids_as_written", False),
                    model_zone=model.series.get("zone"))
@@ -283,7 +282,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         if v < 1:
             raise LstmkitError(f"{name} {v} must be at least 1")
     ForecastConfig(horizon=horizon, **options)  # a bad option is one line before any fit, not an origin's error
-    ss = to_series(data, target, time_col, id, known=tuple(known), past=tuple(past), fill=fill, freq=freq)
+    ss = to_series(data, target, time_col, id, known=known, past=past, fill=fill, freq=freq)
     shortest = min(len(v) for v in ss.values)
     need = horizon + (windows - 1) * step + 3
     if shortest < need:
@@ -291,7 +290,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
                            f"at least {need}; lower --windows, --step or --horizon")
     from .forecast_artifact import Columns
 
-    cols = Columns(ss.target, ss.time_col, id, list(known), list(past))
+    cols = Columns(ss.target, ss.time_col, id, list(ss.known_names), list(ss.past_names))
     per, pooled, fit_s, frames = [], {}, [], []
     for w in range(windows - 1, -1, -1):
         offset = w * step
@@ -300,7 +299,7 @@ def backtest(data, target: str | None = None, time_col: str | None = None, id: s
         t = time.perf_counter()
         try:
             fc_model = Forecaster(horizon=horizon, **options).fit(frame, target=cols.target, time=cols.time, id=cols.id,
-                                                                     known=tuple(known), past=tuple(past), freq=freq)
+                                                                     known=cols.known, past=cols.past, freq=freq)
         except LstmkitError as e:
             if offset == 0:
                 raise

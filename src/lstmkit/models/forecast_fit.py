@@ -36,8 +36,11 @@ def lookback_for(c: ForecastConfig, season: int, shortest: int, ss: SeriesSet) -
                                f"horizon ({c.lookback} + {H}{' + 1 for differencing' if c.difference else ''}); lower --lookback or --horizon, or add data")
     if shortest - need < 2:
         name = ss.ids[int(np.argmin([len(v) for v in ss.values]))]
-        raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows, fewer than a look-back of 2 plus the horizon "
-                           f"({H}); lower --horizon or add data")
+        # the minimum is not the look-back: a series shorter than it is padded, down to 2 real inputs for its windows
+        raise LstmkitError(f"{'series ' + repr(name) if name else 'the series'} has {shortest} rows; a series needs at least {need + 2}: "
+                           f"the horizon's {H} steps{' and 1 for differencing' if c.difference else ''} to learn to forecast, and 2 before "
+                           f"them to forecast them from (a series shorter than the look-back is padded, down to those 2); lower --horizon, "
+                           f"drop the series, or add data")
     if c.lookback is not None:
         return c.lookback
     # two seasons show the seasonal shape and its change from one year to the next; without a season,
