@@ -72,12 +72,13 @@ def seq2seq_train(
         if count is not None:
             raise LstmkitError("--count applies to --demo addition or dates, not to a PAIRS file")
         data = read_pairs(pairs, encoding)
-    if reverse:
+    if reverse:  # the model keeps it, so that evaluate and translate --file read files as training did
         data = [(t, s) for s, t in data]
     words = "word" if demo == "phrases" else None  # None: the model's default, char
     shape = {k: v for k, v in dict(hidden=hidden, layers=layers, embed=embed, dropout=dropout, attention=attention,
                                    bidirectional=bidirectional).items() if v is not None}
     model = Seq2Seq(source_level or words, target_level or words, lowercase=lowercase or None, seed=seed, **shape)
+    model.config.reverse = reverse
     model.fit(data, minutes=minutes, steps=steps, epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction,
               out=out, resume=resume, overwrite=overwrite, progress=not quiet, notes=_say)
     s = model.summary
@@ -107,7 +108,7 @@ def _load(path: Path):
 def seq2seq_translate(
     model: Path = typer.Argument(..., metavar="MODEL", help="A sequence-to-sequence model directory."),
     text: Optional[str] = typer.Argument(None, metavar="TEXT", help="The source to translate (default: --file)."),
-    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column; a table with a source column: that column), or - for stdin."),
+    file: Optional[Path] = typer.Option(None, "--file", "-f", help="Translate every line of this file (a pairs file: its first column, or its second for a model trained with --reverse; a table: its source column, or the first of two), or - for stdin."),
     beam: int = typer.Option(1, help="Beam width; 1 is greedy decoding (default 1)."),
     max_length: Optional[int] = typer.Option(None, help="Longest output, in target symbols (default: twice the longest training target plus 10)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the outputs here, one per line, a line break inside one as \\n (default: stdout)."),
@@ -124,12 +125,9 @@ def seq2seq_translate(
     if text is not None:
         write_or_emit(m.translate(text, beam=beam, max_length=max_length) + "\n", out, f"translation written to {out}")
         return
-    from .data.pairs import read_text, table_sources
+    from .data.pairs import file_sources
 
-    lines = table_sources(file, encoding) if str(file) != "-" else None  # a table's source column
-    if lines is None:
-        raw = sys.stdin.read() if str(file) == "-" else read_text(file, encoding, "a file with one source per line")
-        lines = [line.split("\t")[0].strip() for line in raw.lstrip("\ufeff").split("\n")]
+    lines = file_sources(file, encoding, m.config.reverse, text=sys.stdin.read() if str(file) == "-" else None)
     while lines and not lines[-1]:  # the file's last newline, and blank lines after the last source
         lines.pop()
     filled = [i for i, line in enumerate(lines) if line]
@@ -156,7 +154,8 @@ def seq2seq_evaluate(
 
     _check_beam(beam)
     m = _load(model)
-    r = m.evaluate(read_pairs(pairs, encoding), beam=beam)
+    data = read_pairs(pairs, encoding)
+    r = m.evaluate([(t, s) for s, t in data] if m.config.reverse else data, beam=beam)
     if as_json:
         emit(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
         return

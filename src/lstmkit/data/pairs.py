@@ -111,11 +111,31 @@ def _head(path: Path, encoding: str) -> str:
         raise LstmkitError(f"{path} cannot be read ({e.strerror})") from None
 
 
-def table_sources(path: str | Path, encoding: str = "utf-8") -> list[str] | None:
-    """The sources to translate from a table: a Parquet or JSONL file's ``source`` column (or its first), or
-    a CSV's whose header names a ``source`` column (a missing value is a blank line); None for a file of lines
-    (one source per line, or tab-separated pairs: their first column), a CSV without that header included."""
-    path = Path(path)
+def file_sources(path: str | Path, encoding: str = "utf-8", reverse: bool = False, text: str | None = None) -> list[str]:
+    """The sources to translate in a file (or in ``text``, stdin's), read as ``read_pairs`` reads pairs, so that a
+    file trained or scored on translates alike: a table's ``source`` column (with ``source`` and ``target``
+    both), or the first of its only two, or its only one; a file of lines, each one source or a tab-separated
+    pair (its first column, and a ``source<TAB>target`` header skipped). ``reverse``: the model learnt the
+    pairs' second side from the first (``--reverse``), so a pair's source is its second column, or ``target``.
+    A blank line or a missing cell is an empty source, so that each output answers its row."""
+    if text is None:
+        sources = _table_sources(Path(path), encoding, reverse)
+        if sources is not None:
+            return sources
+        text = read_text(path, encoding, "a file with one source per line")
+    text = text.lstrip("\ufeff")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    first = _first_line(text) - 1
+    cells = [[c.strip() for c in line.split("\t")] for line in lines]
+    if len(cells[first]) > 1 and [c.lower() for c in cells[first][:2]] == ["source", "target"]:
+        cells[first] = None  # the header row of a pairs file: no source
+    # a line without a tab is one source; a pair's source is its first side, or its second with reverse
+    return [row[1 if reverse and len(row) > 1 else 0] for row in cells if row is not None]
+
+
+def _table_sources(path: Path, encoding: str, reverse: bool) -> list[str] | None:
+    """A table's sources (see ``file_sources``); None for a file of lines (a .csv whose header holds a tab, or
+    that is no table of a ``source`` column or of two columns, one source per line)."""
     suffix = path.suffix.lower()
     if suffix not in TABLES or not path.is_file():
         return None
@@ -123,10 +143,20 @@ def table_sources(path: str | Path, encoding: str = "utf-8") -> list[str] | None
         import csv
 
         head = _head(path, encoding).lstrip("\ufeff")
-        if "\t" in head or "source" not in [h.strip() for h in next(csv.reader([head]), [])]:
+        names = [h.strip() for h in next(csv.reader([head]), [])]
+        if "\t" in head or not ("source" in names or len(names) == 2):
             return None
     df = _table(path, encoding)
-    col = "source" if "source" in df.columns else df.columns[0]
+    named = "target" if reverse else "source"
+    if {"source", "target"} <= set(df.columns) or (named in df.columns and not reverse):
+        col = named
+    elif len(df.columns) == 2:
+        col = df.columns[1 if reverse else 0]
+    elif len(df.columns) == 1 and not reverse:
+        col = df.columns[0]
+    else:
+        raise LstmkitError(f"{path} has the columns {', '.join(map(str, df.columns[:6]))}; a table to translate needs a "
+                           f"{named} column, or two columns (the {'second' if reverse else 'first'} is read){'' if reverse else ', or one'}")
     cells = (_as_text(v) for v in df[col])
     return [v.strip() if isinstance(v, str) else "" for v in cells]
 
@@ -147,7 +177,7 @@ def _table(path: Path, encoding: str = "utf-8"):
         for n, line in enumerate(read_text(path, encoding).lstrip("\ufeff").split("\n"), 1):
             if line.strip():
                 try:
-                    rows.append(json.loads(line))
+                    rows.append(json.loads(line, parse_float=str, parse_int=str))  # numbers as written: 3.50, 1e3
                 except json.JSONDecodeError as e:
                     raise LstmkitError(f"{path} line {n} is not valid JSON ({e.msg}); one object per line") from None
         if any(not isinstance(r, dict) for r in rows):

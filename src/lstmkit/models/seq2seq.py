@@ -10,6 +10,8 @@ Example:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,12 +40,15 @@ class Seq2SeqConfig:
         lowercase: lowercase word-level sides first.
         max_target: the longest output decoding may write, in target symbols (default: set from the
             training pairs, twice their longest target plus 10).
+        reverse: the pairs files were read swapped, each pair's second side the source (the command line's
+            ``--reverse``), and files to score or translate are read so too; Python's pairs are as given.
     """
 
     source_level: str = "char"
     target_level: str = "char"
     lowercase: bool = False
     max_target: int = bounded(1, 1_000_000, default=200)
+    reverse: bool = False
 
     def __post_init__(self):
         for side, level in (("source", self.source_level), ("target", self.target_level)):
@@ -198,7 +203,7 @@ class Seq2Seq:
                 raise LstmkitError(f"a table to translate needs a column named source, or only one column; this one has "
                                    f"{', '.join(map(str, texts.columns[:6]))}")
             texts = texts["source" if "source" in texts.columns else texts.columns[0]]
-        texts = [texts] if one else list(texts)
+        texts = [texts] if one else list(texts) if isinstance(texts, Iterable) else [texts]
         if not all(isinstance(t, str) for t in texts):
             raise LstmkitError("translate takes a string or a list of strings")
         ids = [self._source_ids(t.strip(), strict) for t in texts]
@@ -220,6 +225,11 @@ class Seq2Seq:
         from sacrebleu.metrics import BLEU
 
         pairs = checked_pairs(pairs)
+        self._require_fitted()
+        if not any(len(self._source_ids(src.strip(), strict=False)) for src, _ in pairs):
+            # every output would be empty and score 0: the pairs are not laid out as in training
+            raise LstmkitError(f"none of the {len(pairs):,} sources holds a symbol this model saw in training (the first: "
+                               f"{pairs[0][0][:40]!r}); pass pairs as it was trained on them, the source side first")
         t0 = time.perf_counter()
         # a test set may hold symbols training never saw: they are dropped or read as <unk>, and counted
         outs = self.translate([s for s, _ in pairs], beam=beam, strict=False)
