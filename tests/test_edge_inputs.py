@@ -582,3 +582,76 @@ def test_a_budget_or_learning_rate_of_nan_or_infinity_is_one_line(tmp_path, run_
     args = [a.format(pairs=tmp_path / "p.tsv", text=tmp_path / "t.txt") for a in args]
     code, _, err = run_cli(*args, "--out", tmp_path / "m")
     assert code == 2 and says in err and "Traceback" not in err and not (tmp_path / "m").exists(), err
+
+
+def _swap_pairs(tmp_path):
+    """Pairs "ab" -> "AB" over three letters, and a model trained on them as files are read."""
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("".join(f"{a}{b}\t{(a + b).upper()}\n" for a in "abc" for b in "abc"), encoding="utf-8")
+    return pairs
+
+
+def test_a_model_trained_with_reverse_reads_files_to_score_and_translate_reversed(tmp_path, run_cli):
+    # evaluate read the pairs unswapped: every source unknown, dropped, and "exact match 0.0000" with exit 0;
+    # translate --file read each pair's first side
+    pairs = _swap_pairs(tmp_path)
+    code, _, err = run_cli("seq2seq", "train", pairs, "--reverse", "--out", tmp_path / "m", "--steps", "3", "--hidden", "16", "--embed", "8",
+                           "--val-fraction", "0", "-q")
+    assert code == 0, err
+    m = lstmkit.load(tmp_path / "m")
+    assert m.config.reverse
+    code, out, err = run_cli("seq2seq", "evaluate", tmp_path / "m", pairs)
+    assert code == 0 and "on 9 pairs" in out and "never saw" not in err, err
+    code, by_file, err = run_cli("seq2seq", "translate", tmp_path / "m", "--file", pairs)
+    assert code == 0 and by_file.splitlines() == m.translate([f"{a}{b}".upper() for a in "abc" for b in "abc"]), err
+    # pairs not laid out as in training: one line, not a score of 0
+    with pytest.raises(LstmkitError, match="none of the 9 sources holds a symbol this model saw in training"):
+        m.evaluate([(f"{a}{b}", "x") for a in "abc" for b in "abc"])
+    with pytest.raises(LstmkitError, match="translate takes a string or a list of strings"):
+        m.translate(None)
+
+
+def test_translate_file_reads_headers_and_two_column_tables_as_train_and_evaluate_do(tmp_path, run_cli):
+    # a pairs file's source<TAB>target header was translated as a source; a CSV of two columns named otherwise
+    # was read as whole lines, header included
+    pairs = _swap_pairs(tmp_path)
+    code, _, err = run_cli("seq2seq", "train", pairs, "--out", tmp_path / "m", "--steps", "3", "--hidden", "16", "--embed", "8",
+                           "--val-fraction", "0", "-q")
+    assert code == 0, err
+    (tmp_path / "h.tsv").write_text("source\ttarget\nab\tAB\ncb\tCB\n", encoding="utf-8")
+    (tmp_path / "two.csv").write_text("src,tgt\nab,AB\ncb,CB\n", encoding="utf-8")
+    (tmp_path / "lines.txt").write_text("ab\ncb\n", encoding="utf-8")
+    want = run_cli("seq2seq", "translate", tmp_path / "m", "--file", tmp_path / "lines.txt")[1]
+    assert len(want.splitlines()) == 2
+    for f in ("h.tsv", "two.csv"):
+        code, out, err = run_cli("seq2seq", "translate", tmp_path / "m", "--file", tmp_path / f)
+        assert code == 0 and out == want, (f, out, err)
+
+
+def test_jsonl_pairs_keep_their_numbers_as_written(tmp_path):
+    from lstmkit.data.pairs import read_pairs
+
+    (tmp_path / "n.jsonl").write_text('{"source": 1e3, "target": 3.50}\n{"source": 7, "target": "x"}\n', encoding="utf-8")
+    assert read_pairs(tmp_path / "n.jsonl") == [("1e3", "3.50"), ("7", "x")]  # were "1000.0" -> "3.5"
+
+
+def test_greedy_with_a_sampling_setting_and_an_empty_stop_are_refused(tmp_path, run_cli):
+    (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    code, _, err = run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "m", "--steps", "3", "-q")
+    assert code == 0, err
+    for extra, says in ((("--greedy", "--top-k", "3"), "--greedy always takes the most likely symbol, so --top-k 3"),
+                        (("--greedy", "--temperature", "0.5"), "so --temperature 0.5, which shapes sampling"),
+                        (("--stop", ""), "--stop '' must be the text that ends a sample")):
+        code, out, err = run_cli("generate", tmp_path / "m", "-n", "20", *extra)
+        assert code == 2 and says in err and out == "", (extra, err)
+    assert run_cli("generate", tmp_path / "m", "-n", "20", "--greedy")[0] == 0
+
+
+def test_mlp_labels_that_name_no_class_are_named_by_their_data_row(tmp_path, run_cli):
+    # the message named y[4], a position after the train/test split, not the file's row 7
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30), "y": [1.0, 3.0] * 15})
+    df.loc[6, "y"] = 2.5
+    df.to_csv(tmp_path / "f.csv", index=False)
+    code, _, err = run_cli("mlp", "train", tmp_path / "f.csv", "--label", "y", "--out", tmp_path / "m", "--steps", "3")
+    assert code == 2 and "holds 2.5 at data row 7" in err and "round or bin the column into classes" in err, err

@@ -60,6 +60,10 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
         if frame[label].isna().any():
             raise LstmkitError(f"{path}: the label column {label!r} is empty at data row {int(np.flatnonzero(frame[label].isna())[0]) + 1}; fill or drop it")
         y = frame[label].to_numpy()
+        if y.dtype.kind == "f" and not np.all(y == np.round(y)):  # named here by its row, before any split
+            r = int(np.argmax(y != np.round(y)))
+            raise LstmkitError(f"{path}: the label column {label!r} holds {y[r]:g} at data row {r + 1}, a number that names no class: "
+                               "a classifier's labels are names or whole numbers; round or bin the column into classes")
     return X, y, [str(c) for c in names]
 
 

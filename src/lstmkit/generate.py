@@ -161,6 +161,11 @@ class SamplingConfig:
             raise LstmkitError(f"--top-k {self.top_k} must be >= 0")
         if not 0 < self.top_p <= 1:
             raise LstmkitError(f"--top-p {self.top_p} must be in (0, 1]")
+        shaped = [f"--{n} {v:g}" for n, v, off in (("temperature", self.temperature, 1.0), ("top-k", self.top_k, 0), ("top-p", self.top_p, 1.0))
+                  if v != off]
+        if self.greedy and shaped:  # greedy decoding never samples: the setting would change nothing
+            raise LstmkitError(f"--greedy always takes the most likely symbol, so {shaped[0]}, which shapes sampling, would change "
+                               "nothing; drop one of them")
 
 
 def sample(logits: np.ndarray, cfg: SamplingConfig, rng: np.random.Generator) -> np.ndarray:

@@ -79,6 +79,8 @@ class TextModel:
             for _, piece in lm.stream("Once upon a time", 200, temperature=0.8): print(piece, end="")
         """
         cfg = SamplingConfig(temperature, top_k, top_p, greedy)
+        if stop is not None and (not isinstance(stop, str) or not stop):
+            raise LstmkitError(f"--stop {stop!r} must be the text that ends a sample; leave it out to end at the length")
         if not isinstance(prime, str):
             raise LstmkitError(f"the prompt must be text (a str), not {type(prime).__name__}")
         for name, v, low in (("length", length, 0), ("num-samples", num_samples, 1), ("seed", 0 if seed is None else seed, 0)):
