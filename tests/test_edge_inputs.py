@@ -655,3 +655,69 @@ def test_mlp_labels_that_name_no_class_are_named_by_their_data_row(tmp_path, run
     df.to_csv(tmp_path / "f.csv", index=False)
     code, _, err = run_cli("mlp", "train", tmp_path / "f.csv", "--label", "y", "--out", tmp_path / "m", "--steps", "3")
     assert code == 2 and "holds 2.5 at data row 7" in err and "round or bin the column into classes" in err, err
+
+
+# ---------------------------------------------------------------------------- the fifth sweep: outputs and runs
+def test_a_plot_or_output_path_that_cannot_be_written_is_refused_before_training(tmp_path, run_cli):
+    # under a file, or the model's own directory: refused only after training, with exit 2 and "(File exists)"
+    monthly(48).to_csv(tmp_path / "s.csv", index=False)
+    base = ("forecast", "train", tmp_path / "s.csv", "--target", "v", "--horizon", "3", "--steps", "5", "--ensemble", "1", "--no-classical", "-q")
+    code, out, err = run_cli(*base, "--out", tmp_path / "m", "--plot", tmp_path / "s.csv" / "x.png")
+    assert code == 2 and f"{tmp_path / 's.csv'} is a file, not a directory" in err and out == "" and not (tmp_path / "m").exists(), err
+    code, out, err = run_cli(*base, "--out", tmp_path / "m", "--plot", tmp_path / "m")
+    assert code == 2 and "is the model's directory; pass a file path, such as" in err and f"{tmp_path / 'm'}.png" in err and out == "", err
+    code, _, err = run_cli(*base, "--out", tmp_path / "m")
+    assert code == 0, err
+
+
+def test_translations_are_not_written_over_the_runs_learning_curves(tmp_path, run_cli):
+    pairs = _swap_pairs(tmp_path)
+    code, _, err = run_cli("seq2seq", "train", pairs, "--out", tmp_path / "m", "--steps", "3", "--hidden", "16", "--embed", "8", "-q")
+    assert code == 0 and (tmp_path / "m" / "curves.png").exists(), err
+    code, _, err = run_cli("seq2seq", "translate", tmp_path / "m", "--file", pairs, "-o", tmp_path / "m" / "curves.png")
+    assert code == 2 and "is a file of the model" in err, err
+
+
+def test_a_saved_forecasters_frequency_that_pandas_cannot_read_is_named_as_corrupt(tmp_path):
+    import hashlib
+
+    fc = Forecaster(horizon=3, seed=0, **FAST).fit(monthly(48), target="v", time="date")
+    fc.save(tmp_path / "m")
+    series = json.loads((tmp_path / "m" / "series.json").read_text())
+    body = json.dumps({**series, "freq": "zz"}).encode()
+    (tmp_path / "m" / "series.json").write_bytes(body)
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())  # a consistent manifest: only the check can tell
+    manifest["files"]["series.json"].update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
+    (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(LstmkitError, match="series.freq 'zz' is not a pandas frequency; the model is corrupt"):
+        lstmkit.load(tmp_path / "m")
+
+
+def test_an_overwritten_text_run_keeps_only_the_new_runs_tensorboard_events(tmp_path, run_cli):
+    pytest.importorskip("tensorboard")
+    (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    assert run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "m", "--steps", "5", "-q", "--sample", "0")[0] == 0
+    first = set((tmp_path / "m" / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(first) == 1
+    assert run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "m", "--steps", "5", "-q", "--sample", "0", "--overwrite")[0] == 0
+    second = set((tmp_path / "m" / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(second) == 1 and not second & first  # the old run's curves no longer drawn over the new one's steps
+    assert run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "m", "--steps", "10", "-q", "--sample", "0", "--resume")[0] == 0
+    assert set((tmp_path / "m" / "tensorboard").glob("events.out.tfevents.*")) >= second  # a resumed run keeps its own
+
+
+def test_a_resumed_run_keeps_its_seed_and_refuses_another(tmp_path, run_cli):
+    # seq2seq --demo regenerated its pairs from seed 0 on resume (another data set, silently); text ignored --seed
+    demo = ("seq2seq", "train", "--demo", "addition", "--count", "60", "--hidden", "16", "--embed", "8", "-q")
+    for run in ("a", "b"):
+        assert run_cli(*demo, "--steps", "2", "--seed", "1", "--out", tmp_path / run)[0] == 0
+    assert run_cli(*demo, "--steps", "4", "--seed", "1", "--out", tmp_path / "a", "--resume")[0] == 0
+    code, _, err = run_cli(*demo, "--steps", "4", "--out", tmp_path / "b", "--resume")  # the same run, its seed unnamed
+    assert code == 0, err
+    assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
+    code, _, err = run_cli(*demo, "--steps", "6", "--seed", "2", "--out", tmp_path / "b", "--resume")
+    assert code == 2 and "--seed 2 (saved 1)" in err, err
+    (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    assert run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "t", "--steps", "3", "-q", "--sample", "0")[0] == 0
+    code, _, err = run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "t", "--steps", "6", "-q", "--resume", "--seed", "7")
+    assert code == 2 and "seed=7 (saved 0)" in err, err

@@ -18,13 +18,21 @@ from .train import Trainer
 CURVES = "curves.png"
 
 
-def add_tensorboard(trainer: Trainer, out: Path) -> None:
-    """Evaluation scalars under ``out/tensorboard`` (``tensorboard --logdir out/tensorboard``), if installed."""
+def add_tensorboard(trainer: Trainer, out: Path, fresh: bool = True) -> None:
+    """Evaluation scalars under ``out/tensorboard`` (``tensorboard --logdir out/tensorboard``), if installed.
+    ``fresh``: a new run (not a resumed one), so the event files an overwritten run left there go at the first
+    checkpoint, with the rest of its history, and its curves are not drawn over the new run's steps."""
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:  # tensorboard is an optional extra
         return
     writer = {}
+    old = set((out / "tensorboard").glob("events.out.tfevents.*")) if fresh else set()
+
+    def drop_old(t: Trainer) -> None:
+        for f in old:
+            f.unlink(missing_ok=True)
+        old.clear()
 
     def log(t: Trainer) -> None:
         if "w" not in writer:
@@ -35,6 +43,7 @@ def add_tensorboard(trainer: Trainer, out: Path) -> None:
         writer["w"].flush()
 
     trainer.add_callback("on_eval", log)
+    trainer.add_callback("on_checkpoint", drop_old)  # after the save, registered before it
     trainer.add_callback("on_end", lambda t: writer["w"].close() if "w" in writer else None)
 
 

@@ -79,7 +79,7 @@ def train(
     average: Optional[float] = typer.Option(None, help="Evaluate and save a moving average of the weights with this decay per step, e.g. 0.999 (default: 0.999 for a --minutes budget under 15 that buys more than 3 passes over the text, else off; 0 turns it off)."),
     evals: Optional[int] = typer.Option(None, help="Evaluations spread over the budget (default 10)."),
     eval_every: Optional[int] = typer.Option(None, help="Evaluate every N steps instead (default: off, --evals applies)."),
-    seed: int = typer.Option(0, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed: with --steps or --epochs, the same seed gives the same model on the CPU (--minutes depends on the clock; default 0, and a resumed run keeps its own)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run saved in --out; a larger budget (--minutes 10: ten minutes in all) extends it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out (refused otherwise); the old files stay until the new run's first save."),
     device: Optional[str] = typer.Option(None, help="auto (default), cpu, cuda or mps."),
@@ -147,7 +147,7 @@ def train(
         raise typer.Exit(EXIT_TERMINATED if "SIGTERM" in lm.stop_reason else EXIT_INTERRUPTED)
     if sample > 0:
         typer.echo(f"--- sample (temperature {sample_temperature[0]:g}) ---", err=True)
-        _emit(lm.generate(prompt, sample, temperature=sample_temperature[0], seed=seed) + "\n")
+        _emit(lm.generate(prompt, sample, temperature=sample_temperature[0], seed=lm.train_config.seed) + "\n")
 
 
 @app.command(cls=_Command)

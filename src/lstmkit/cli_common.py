@@ -43,17 +43,23 @@ def write_table(frame, out, done: str) -> None:
         write_or_emit(frame.to_csv(index=False), out, done)
 
 
-def check_out(out, model=None, inputs=(), others=()) -> None:
-    """Refuse, before any work, an output file that is a directory, one of the model's own files (a prediction
-    written over its ``config.json`` leaves it unreadable), an input file (the data would be lost), or the same
-    file as another output of the command (``others``: ``--out`` and ``--plot``). ``None`` passes (stdout)."""
+def check_out(out, model=None, inputs=(), others=(), example: str = "out.csv") -> None:
+    """Refuse, before any work, an output file that is a directory (the model's own included), one under a file,
+    one of the model's own files (a prediction written over its ``config.json`` leaves it unreadable), an input
+    file (the data would be lost), or the same file as another output of the command (``others``: ``--out`` and
+    ``--plot``). ``None`` passes (stdout). ``example``: a file name to suggest."""
     from .errors import LstmkitError
 
     if out is None or str(out) == "-":
         return
     target = Path(out).resolve()
+    if model is not None and target == Path(model).resolve():
+        raise LstmkitError(f"{out} is the model's directory; pass a file path, such as {Path(out).with_name(Path(out).name + Path(example).suffix)}")
     if target.is_dir():
-        raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / ('plot.png' if target.suffix == '.png' else 'out.csv')}")
+        raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / example}")
+    above = next((p for p in target.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise LstmkitError(f"cannot write {out}: {above} is a file, not a directory; pass a path in a directory")
     if model is not None and _model_file(Path(model).resolve(), target):
         raise LstmkitError(f"{out} is a file of the model {model}; write to another path, so that the model is kept")
     for source in inputs:
@@ -66,7 +72,7 @@ def check_out(out, model=None, inputs=(), others=()) -> None:
 
 def check_plot(plot, model=None, inputs=()) -> None:
     """``check_out`` for a ``--plot`` file, whose extension must also name a format that can be written."""
-    check_out(plot, model, inputs)
+    check_out(plot, model, inputs, example="plot.png")
     if plot is not None:
         from .figures import figure_format
 
@@ -79,13 +85,13 @@ def _model_file(model: Path, target: Path) -> bool:
     earlier output saved beside them is not."""
     import json
 
-    from .artifact import CONFIG, MANIFEST, METRICS
+    from .artifact import CONFIG, MANIFEST, METRICS, RUN_CURVES
     from .checkpoint import CHECKPOINT
 
     if model not in target.parents:
         return False
     rel = target.relative_to(model)
-    if rel.parts[0] in (MANIFEST, CONFIG, CHECKPOINT, METRICS, "tensorboard") or rel.parts[0].startswith(".lstmkit"):
+    if rel.parts[0] in (MANIFEST, CONFIG, CHECKPOINT, METRICS, RUN_CURVES, "tensorboard") or rel.parts[0].startswith(".lstmkit"):
         return True
     try:
         listed = json.loads((model / MANIFEST).read_text(encoding="utf-8")).get("files", {})

@@ -50,7 +50,7 @@ def seq2seq_train(
     val_fraction: Optional[float] = typer.Option(None, help="Share of the pairs held out for validation, at most 2,000 pairs (default 0.05; a resumed run keeps its own)."),
     count: Optional[int] = typer.Option(None, help="With --demo addition or dates: pairs to generate (default 50,000 and 20,000)."),
     beam: int = typer.Option(4, help="Beam width for the final report on the held-out pairs (default 4)."),
-    seed: int = typer.Option(0, help="Random seed: with --steps or --epochs the same seed gives the same model on the CPU."),
+    seed: Optional[int] = typer.Option(None, help="Random seed: with --steps or --epochs the same seed gives the same model on the CPU (default 0; a resumed run keeps its own)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run saved in --out; a larger budget extends it."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out (the old files stay until the new run's first save)."),
     encoding: str = typer.Option("utf-8", help="Encoding of PAIRS (default utf-8)."),
@@ -65,7 +65,8 @@ def seq2seq_train(
     if demo is not None and pairs is not None:
         raise LstmkitError("pass PAIRS or --demo, not both")
     if demo is not None:
-        data = demo_pairs(demo, count, seed)
+        # a resumed run's pairs are generated again from its own seed, so that it goes on with the same data
+        data = demo_pairs(demo, count, _saved_seed(out) if resume and seed is None else (seed or 0))
     elif pairs is None:
         raise LstmkitError("pass a PAIRS file, or --demo addition|dates|phrases")
     else:
@@ -96,6 +97,16 @@ def seq2seq_train(
             line += f", beam {beam} {wide['exact_match']:.4f}"
         emit(line + f" on {len(held):,} pairs (BLEU {greedy['bleu']:.1f} greedy)\n")
     _say(f"model saved to {out} ({s.get('steps', 0):,} steps in {s.get('elapsed_s', 0):.0f} s; {s.get('stop_reason', '')})")
+
+
+def _saved_seed(out: Path) -> int:
+    """The seed of the run saved in ``out`` (0 when there is none to read: the resume then says why)."""
+    from .errors import LstmkitError as _Error
+
+    try:
+        return _load(out).seed
+    except _Error:
+        return 0
 
 
 def _load(path: Path):

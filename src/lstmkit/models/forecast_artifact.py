@@ -82,4 +82,11 @@ def checked_series(s, n_series: int, n_past: int) -> dict:
             raise LstmkitError("series.interval_scale must hold positive numbers")
     if s.setdefault("id_kind", "str") not in ("str", "int", "float"):  # models saved before it was kept: text ids
         raise LstmkitError("series.id_kind must be str, int or float")
+    if s["datetime"]:  # the forecast's dates step by it: read now, not as a --freq the user never passed
+        import pandas as pd
+
+        try:
+            pd.tseries.frequencies.to_offset(s.get("freq"))
+        except (ValueError, TypeError):
+            raise LstmkitError(f"series.freq {s.get('freq')!r} is not a pandas frequency") from None
     return s

@@ -74,7 +74,7 @@ class Seq2Seq:
         source_level, target_level: char (default) or word, per side.
         hidden: decoder units (default 256; a bidirectional encoder gives each direction half); layers (1);
             embed (64); dropout (0.1); attention: luong (default), bahdanau or none; bidirectional encoder (yes).
-        seed: one seed, one model (with a steps or epochs budget).
+        seed: one seed, one model (with a steps or epochs budget; default 0, and a resumed run keeps its own).
 
     Example:
         m = Seq2Seq(target_level="word").fit(pairs, minutes=2, out="runs/de-en")
@@ -83,7 +83,7 @@ class Seq2Seq:
 
     def __init__(self, source_level: str | None = None, target_level: str | None = None, *, hidden: int | None = None,
                  layers: int | None = None, embed: int | None = None, dropout: float | None = None, attention: str | None = None,
-                 bidirectional: bool | None = None, lowercase: bool | None = None, seed: int = 0):
+                 bidirectional: bool | None = None, lowercase: bool | None = None, seed: int | None = None):
         # None: the default; what was given is kept apart, so that a resume can refuse a change of network
         self.given = {k: v for k, v in dict(source_level=source_level, target_level=target_level, hidden=hidden, layers=layers,
                                             embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional,
@@ -92,9 +92,10 @@ class Seq2Seq:
         self.config = Seq2SeqConfig(d["source_level"], d["target_level"], d["lowercase"])
         self.shape = {k: d[k] for k in ("hidden", "layers", "embed", "dropout", "attention", "bidirectional")}
         Seq2SeqNetConfig(src_vocab=2, tgt_vocab=4, **self.shape)  # the shape's own checks, before any data is read
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0):
             raise LstmkitError(f"--seed {seed!r} must be a whole number of 0 or more")
-        self.seed = int(seed)
+        self.seed_given = seed is not None  # a resume refuses a seed other than its run's
+        self.seed = 0 if seed is None else int(seed)
         self.net: Seq2SeqNet | None = None
         self.src_tok = self.tgt_tok = None
         self.train_config: TrainConfig | None = None

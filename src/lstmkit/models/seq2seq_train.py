@@ -68,6 +68,9 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
             if changed:
                 raise LstmkitError(f"--resume continues the saved network, whose shape differs: {', '.join(changed)}; "
                                    "drop those options or train a new run")
+            if getattr(model, "seed_given", False) and model.seed != saved.seed:  # its split and order follow its seed
+                raise LstmkitError(f"--resume continues the saved run, whose settings differ: --seed {model.seed} (saved {saved.seed}); "
+                                   "drop --seed or train a new run")
             model.config, model.shape, model.seed = saved.config, saved.shape, saved.seed
             model.src_tok, model.tgt_tok, model.net = saved.src_tok, saved.tgt_tok, saved.net
             model.summary = dict(saved.summary)

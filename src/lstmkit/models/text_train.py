@@ -39,7 +39,7 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
           level: str | None = None, minutes: float | None = None, epochs: float | None = None,
           steps: int | None = None, hidden: int | None = None, layers: int | None = None, embed: int | None = None,
           dropout: float | None = None, cell: str | None = None, tie_weights: bool | None = None,
-          one_hot: bool | None = None, index_input: bool | None = None, seed: int = 0, resume: bool = False,
+          one_hot: bool | None = None, index_input: bool | None = None, seed: int | None = None, resume: bool = False,
           overwrite: bool = False, progress: bool = True, encoding: str = "utf-8", keep_boilerplate: bool = False,
           val_file: str | Path | None = None, sample_every: int = 0, sample_prompt: str = "",
           sample_temperature: float | Iterable[float] = 0.8, sample_length: int = 200, keep_checkpoints: int = 0,
@@ -57,7 +57,7 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
         level: ``char`` (default), ``word`` or ``bpe``.
         minutes / epochs / steps: the budget (default: 5 minutes).
         hidden, layers, embed, dropout, cell, tie_weights, one_hot, index_input: the network.
-        seed: makes a CPU run exactly reproducible.
+        seed: makes a CPU run exactly reproducible (default 0; a resumed run keeps its own, and refuses another).
         resume: continue the run saved in ``out``.
         overwrite: replace a model already in ``out`` (refused otherwise); the old files stay until this
             run's first save replaces them as one set.
@@ -124,6 +124,8 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
             saved = {**saved_config["data"], **saved_config["train"], **saved_config["net"]}
             fixed = {k: v for k, v in {**opts, **net_args}.items() if k not in ("device", "precision")}
             clash = [f"{k}={v!r} (saved {saved[k]!r})" for k, v in fixed.items() if v is not None and k in saved and saved[k] != v]
+            if seed is not None and seed != saved_config["train"].get("seed", 0):
+                clash.append(f"seed={seed!r} (saved {saved_config['train'].get('seed', 0)!r})")
             if clash:
                 raise LstmkitError(f"--resume continues the saved run, whose settings differ: {', '.join(clash)}; drop those options or train a new run")
             data, train = saved_config["data"], dict(saved_config["train"])
@@ -132,7 +134,8 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
                 val_file = resumed.summary.get("val_file")
             if budget:
                 train.update(minutes=None, epochs=None, steps=None)
-            seed = train.get("seed", seed)
+            seed = train.get("seed", 0)
+        seed = 0 if seed is None else seed
         train_given = train.to_dict() if isinstance(train, TrainConfig) else dict(train or {})
         if not budget and not any(train_given.get(k) is not None for k in ("minutes", "epochs", "steps")):
             budget["minutes"] = 5.0
@@ -274,7 +277,7 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
             add_curves(trainer, out, history, unit, title=f"{out.name}: {net_cfg.layers}x{net_cfg.hidden} {net_cfg.cell}, {data_cfg.level} level")
             if keep_checkpoints:
                 text_watch.add_kept_checkpoints(trainer, model, out, keep_checkpoints)
-            add_tensorboard(trainer, out)
+            add_tensorboard(trainer, out, fresh=not resume)
         for event, fn in callbacks:
             trainer.add_callback(event, fn)
 
