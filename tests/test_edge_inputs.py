@@ -721,3 +721,67 @@ def test_a_resumed_run_keeps_its_seed_and_refuses_another(tmp_path, run_cli):
     assert run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "t", "--steps", "3", "-q", "--sample", "0")[0] == 0
     code, _, err = run_cli("train", tmp_path / "t.txt", "--out", tmp_path / "t", "--steps", "6", "-q", "--resume", "--seed", "7")
     assert code == 2 and "seed=7 (saved 0)" in err, err
+
+
+# ---------------------------------------------------------------------------- the fifth sweep: classify's data paths
+def test_a_text_files_last_line_end_is_no_part_of_its_text(tmp_path, run_cli):
+    # "echo text > f.txt" and the same words in a CSV got different probabilities
+    rows = [("I love this", "pos"), ("great fun", "pos"), ("so good", "pos"), ("I hate this", "neg"), ("awful stuff", "neg"), ("so bad", "neg")] * 4
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = run_cli("classify", "train", tmp_path / "t.csv", "--label", "label", "-o", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 0, err
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("I love this\n", encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_bytes(b"I love this\r\n")
+    code, out, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "in")
+    got = pd.read_csv(__import__("io").StringIO(out)).set_index("case")
+    want = lstmkit.load(tmp_path / "m").predict_proba(["I love this"])[0]
+    assert code == 0 and np.allclose(got.filter(like="p_").to_numpy(), want, atol=1e-6), (out, want)
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_limit_is_read(tmp_path):
+    from lstmkit.data.tables import read_table
+
+    pd.DataFrame({"text": ["ab " * 50000, "cd"], "label": ["x", "y"]}).to_csv(tmp_path / "big.csv", index=False)
+    df = read_table(tmp_path / "big.csv")  # was a traceback from the delimiter sniffing: field larger than field limit
+    assert df.shape == (2, 2) and len(df["text"][0]) == 150000
+
+
+def test_a_tables_column_options_are_refused_for_ts_files_folders_and_the_demo(tmp_path, run_cli):
+    # each trained with exit 0, and --id/--time were saved into the model, which then asked a table for them
+    X, y = cases(12)
+    ts = tmp_path / "c.ts"
+    ts.write_text("@problemName c\n@timeStamps false\n@univariate true\n@equalLength true\n@seriesLength 16\n@classLabel true 0 1\n@data\n"
+                  + "".join(",".join(f"{v:.4f}" for v in x[0]) + f":{c}\n" for x, c in zip(X, y)), encoding="utf-8")
+    for extra in (("--id", "foo"), ("--time", "t"), ("--label", "class")):
+        code, _, err = run_cli("classify", "train", ts, *extra, "-o", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+        assert code == 2 and f"{extra[0]} names a table's column" in err and "a .ts file" in err and not (tmp_path / "m").exists(), err
+    code, _, err = run_cli("classify", "train", "--demo", "echo", "--label", "foo", "-o", tmp_path / "m", "--steps", "5", "-q")
+    assert code == 2 and "--label names a table's column, and --demo echo builds its cases" in err, err
+    code, _, err = run_cli("classify", "train", ts, "--echo-position", "3", "-o", tmp_path / "m", "--steps", "5", "-q")
+    assert code == 2 and "--echo-position 3 sets the label of --demo echo" in err, err
+    code, _, err = run_cli("classify", "train", ts, "-o", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 0, err
+    code, _, err = run_cli("classify", "evaluate", tmp_path / "m", ts, "--label", "foo")
+    assert code == 2 and "--label names a table's column" in err, err
+    nolabels = tmp_path / "n.ts"
+    nolabels.write_text(ts.read_text().replace("@classLabel true 0 1", "@classLabel false").replace(":0\n", "\n").replace(":1\n", "\n"))
+    code, _, err = run_cli("classify", "evaluate", tmp_path / "m", nolabels)
+    assert code == 2 and "@classLabel true" in err and "--label" not in err, err
+
+
+def test_a_table_is_written_in_the_format_its_name_asks_for_and_another_is_refused(tmp_path, run_cli):
+    # -o p.json and -o p.xlsx wrote CSV text under those names
+    _trips(tmp_path)
+    code, _, err = run_cli("classify", "train", tmp_path / "trips.csv", "--id", "trip", "--time", "t", "--label", "activity",
+                           "--out", tmp_path / "c", "--steps", "5", "--ensemble", "1")
+    assert code == 0, err
+    code, csv_out, _ = run_cli("classify", "predict", tmp_path / "c", tmp_path / "trips.csv")
+    want = pd.read_csv(__import__("io").StringIO(csv_out))
+    for name, read in (("p.json", pd.read_json), ("p.jsonl", lambda f: pd.read_json(f, lines=True)), ("p.tsv", lambda f: pd.read_csv(f, sep="\t"))):
+        code, _, err = run_cli("classify", "predict", tmp_path / "c", tmp_path / "trips.csv", "-o", tmp_path / name)
+        assert code == 0, err
+        pd.testing.assert_frame_equal(read(tmp_path / name), want, check_dtype=False)
+    code, _, err = run_cli("classify", "predict", tmp_path / "c", tmp_path / "trips.csv", "-o", tmp_path / "p.xlsx")
+    assert code == 2 and "a .xlsx file cannot be written; name a .csv, .tsv, .parquet, .json or .jsonl file" in err
+    assert not (tmp_path / "p.xlsx").exists()

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, write_table, json_text
+from .cli_common import Command, check_table_out, check_plot, emit, fitting_into, load_as, write_table, json_text
 from .errors import LstmkitError
 
 classify_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -73,6 +73,12 @@ def classify_train(
     clf = SequenceClassifier(model, hidden=hidden, layers=layers, dropout=dropout, steps=steps, epochs=epochs, minutes=minutes, lr=lr,
                              weight_decay=_number_or_word(weight_decay, float), batch_size=batch_size, ensemble=ensemble, val_fraction=val_fraction, refit=refit, early_stopping=early_stopping, class_weight=class_weight, level=level,
                              shuffle=shuffle, pool=_number_or_word(pool, int), derivatives=derivatives, pool_extremes=pool_extremes, slicing=slicing, seed=seed, progress=not quiet)
+    if demo is None and echo_position:
+        raise LstmkitError(f"--echo-position {echo_position} sets the label of --demo echo; drop it, or pass --demo echo")
+    if demo is not None:  # the demo's cases are arrays: a table's columns name nothing there
+        named = [f"--{n}" for n, v in (("label", label), ("text", text), ("id", id), ("time", time), ("values", values)) if v]
+        if named:
+            raise LstmkitError(f"{named[0]} names a table's column, and --demo echo builds its cases: drop {named[0]}")
     with fitting_into(out, overwrite):
         if demo is not None:
             if data is not None:
@@ -112,7 +118,7 @@ def _load(model: Path, unknown: Optional[str] = None):
 def classify_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="A classifier model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="Cases laid out as the training data (labels not needed)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV; .tsv, .parquet, .json or .jsonl by its name; default: CSV on stdout)."),
     text: Optional[str] = typer.Option(None, help="A table's text column, for a text model that saved none (trained from Python "
                                        "or a folder; default: the training file's)."),
     unknown: Optional[str] = typer.Option(None, help="Character-level texts: error (default): a character never seen in training "
@@ -123,7 +129,7 @@ def classify_predict(
 
     from .models.classify_eval import length_note
 
-    check_out(out, model, (data,))
+    check_table_out(out, model, (data,))
     clf = _load(model, unknown)
     X, _, names = clf.read_cases(data, with_ids=True, text=text)
     proba = clf.predict_proba(X)
@@ -149,13 +155,14 @@ def classify_evaluate(
                                           "is an error naming it; drop: leave such characters out."),
 ):
     """Accuracy, macro-F1 and the confusion matrix on labelled cases."""
+    from .data.labeled_files import no_labels_fix
     from .models.classify_eval import confusion_text, length_note, plot_confusion, report, unseen_note
 
     check_plot(plot, model, (data,))
     clf = _load(model, unknown)
     X, y = clf.read_cases(data, label, text=text)
     if y is None:
-        raise LstmkitError(f"{data} holds no labels; pass --label COL")
+        raise LstmkitError(f"{data} holds no labels; {no_labels_fix(data)}")
     r = report(clf, X, y)
     note = length_note(clf, X)
     if note:

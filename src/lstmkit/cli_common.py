@@ -32,15 +32,43 @@ def write_or_emit(text: str, out, done: str) -> None:
         emit(text)
 
 
+# a table's file format by its name's ending; any other ending is refused, not written as CSV under its name
+TABLE_FORMATS = {".csv": "csv", ".txt": "csv", "": "csv", ".tsv": "tsv", ".parquet": "parquet", ".pq": "parquet",
+                 ".json": "json", ".jsonl": "jsonl"}
+
+
+def table_format(out) -> str:
+    """The format a table written to ``out`` takes from its name (CSV on stdout); one error line for another."""
+    from .errors import LstmkitError
+
+    if not out or str(out) == "-":
+        return "csv"
+    suffix = Path(out).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise LstmkitError(f"{out}: a {suffix} file cannot be written; name a .csv, .tsv, .parquet, .json or .jsonl file")
+    return TABLE_FORMATS[suffix]
+
+
+def check_table_out(out, model=None, inputs=(), others=()) -> None:
+    """``check_out`` for a table, whose name must also end in a format that can be written."""
+    check_out(out, model, inputs, others)
+    table_format(out)
+
+
 def write_table(frame, out, done: str) -> None:
-    """The table ``frame`` as ``write_or_emit`` writes text: Parquet where ``out`` ends ``.parquet`` or ``.pq``, else CSV."""
-    if out and str(out) != "-" and Path(out).suffix.lower() in (".parquet", ".pq"):
+    """The table ``frame`` as ``write_or_emit`` writes text, in the format its name asks for (``table_format``):
+    CSV, tab-separated, Parquet, JSON records or JSON lines."""
+    kind = table_format(out)
+    if kind == "parquet":
         from .atomic import write_atomic
 
         write_atomic(out, lambda tmp: frame.to_parquet(tmp, index=False))
         print(done, file=sys.stderr, flush=True)
+    elif kind in ("json", "jsonl"):
+        text = frame.to_json(orient="records", lines=kind == "jsonl", date_format="iso", force_ascii=False)
+        write_or_emit(text + ("" if text.endswith("\n") else "\n"), out, done)
     else:
-        write_or_emit(frame.to_csv(index=False), out, done)
+        write_or_emit(frame.to_csv(index=False, sep="\t" if kind == "tsv" else ","), out, done)
 
 
 def check_out(out, model=None, inputs=(), others=(), example: str = "out.csv") -> None:

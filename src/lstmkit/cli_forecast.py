@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_table, json_text
+from .cli_common import Command, check_table_out, check_plot, emit, fitting_into, load_as, unsaved_on_interrupt, write_table, json_text
 from .errors import LstmkitError
 
 forecast_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -209,12 +209,12 @@ def forecast_predict(
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),
     level: Optional[List[float]] = typer.Option(None, "--level", help="Interval level to write, repeatable (default: all trained)."),
     future: Optional[Path] = typer.Option(None, help="A CSV of the known covariates over the forecast steps."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the forecast CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the forecast here (CSV; .tsv, .parquet, .json or .jsonl by its name; default: CSV on stdout)."),
     plot: Optional[Path] = typer.Option(None, help="Also write a PNG of history and forecast."),
     fill: Optional[str] = typer.Option(None, help="Fill missing values in DATA: ffill, bfill, linear or zero."),
 ):
     """Forecast from a trained model: a CSV with mean, lo-80, hi-80, lo-95, hi-95 per step."""
-    check_out(out, model, (data, future), others=(plot,))
+    check_table_out(out, model, (data, future), others=(plot,))
     check_plot(plot, model, (data, future))
     fc = _load(model)
     levels = [int(v) if float(v).is_integer() else v for v in level] if level else None
@@ -280,7 +280,7 @@ def forecast_backtest(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per origin."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write every origin's forecast, beside the actual values and the "
-                                       "baselines' forecasts, to this CSV, or Parquet for a name ending .parquet (- for CSV on stdout, the table then on stderr)."),
+                                       "baselines' forecasts, to this file (CSV; .tsv, .parquet, .json or .jsonl by its name; - for CSV on stdout, the table then on stderr)."),
     plot: Optional[Path] = typer.Option(None, help="Write a PNG of every origin's forecast over the series."),
     known: tuple = (),
     past: tuple = (),
@@ -290,7 +290,7 @@ def forecast_backtest(
     forecast and the baselines."""
     from .models.forecast_eval import backtest, plot_backtest
 
-    check_out(out, None, (data,), others=(plot,))
+    check_table_out(out, None, (data,), others=(plot,))
     check_plot(plot, None, (data,))
     if as_json and out is not None and str(out) == "-":
         raise LstmkitError("--json and --out - would both write to stdout; give --out a file")

@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli_common import Command, check_out, emit, fitting_into, load_as, write_table
+from .cli_common import Command, check_table_out, emit, fitting_into, load_as, write_table
 from .errors import LstmkitError
 
 mlp_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
@@ -152,12 +152,12 @@ def _load(path: Path):
 def mlp_predict(
     model: Path = typer.Argument(..., metavar="MODEL", help="An MLP model directory."),
     data: Path = typer.Argument(..., metavar="DATA", help="A table with the training features' columns."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the CSV here, or Parquet for a name ending .parquet (default: CSV on stdout)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the predictions here (CSV; .tsv, .parquet, .json or .jsonl by its name; default: CSV on stdout)."),
 ):
     """Label each row: a CSV of the row number, its predicted class and one probability per class."""
     import pandas as pd
 
-    check_out(out, model, (data,))
+    check_table_out(out, model, (data,))
     m = _load(model)
     X, _, _ = read_table(data, None, m.features_, need_label=False)
     proba = m.predict_proba(X)

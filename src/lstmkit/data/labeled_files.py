@@ -114,6 +114,25 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
 LABEL_NAMES = ("label", "labels", "class", "target", "y")
 
 
+def check_table_options(path, **options) -> None:
+    """Refuse the options that name a table's columns (``label``, ``text``, ``id``, ``time``, ``values``) for a
+    folder per class or a ``.ts`` file, which have no columns: given, they would be ignored (and saved)."""
+    p = Path(path)
+    if not (p.is_dir() or p.suffix.lower() == ".ts"):
+        return
+    given = [name for name, v in options.items() if v]
+    if given:
+        what = "a folder per class, whose labels are its sub-folders" if p.is_dir() else "a .ts file, which holds its own labels"
+        raise LstmkitError(f"--{given[0]} names a table's column, and {p} is {what}: drop --{given[0]}")
+
+
+def no_labels_fix(path) -> str:
+    """What to do about a file that holds no labels, where labels are needed."""
+    if str(path).lower().endswith(".ts"):
+        return "use a .ts file whose header says @classLabel true, with each case's class after its last colon"
+    return "pass --label COL"
+
+
 def _bad_json_line(p: Path) -> str:
     """" at line N" for the first line of a JSON-lines file that is not one JSON value ("" when none is found)."""
     import json
@@ -298,8 +317,10 @@ def _read_ts(p: Path):
 
 
 def _text_of(f: Path, folder: Path) -> str:
+    """A text file's text: without the line end that editors and ``echo`` put at a file's end, which is no part of
+    the text (a CSV cell or a Python string of the same words holds none)."""
     try:
-        return f.read_text(encoding="utf-8-sig")
+        return f.read_text(encoding="utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
         raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {folder}") from None
 

@@ -154,11 +154,15 @@ def _delimiter(path: Path, encoding: str = "utf-8") -> tuple[str, int]:
     if named:
         return named.group(1), 1
     found = []
-    for rank, sep in enumerate((";", "\t", "|", ",")):
-        counts = [len(row) for row in csv.reader(io.StringIO("".join(lines)), delimiter=sep) if row]
-        if counts and counts[0] > 1:
-            steady = all(n == counts[0] for n in counts[1:-1]) and (len(counts) < 2 or counts[-1] <= counts[0])
-            found.append((steady, counts[0], -rank, sep))
+    limit = csv.field_size_limit(1 << 30)  # a cell of a long text (over the csv module's 128 KiB) read as pandas reads it
+    try:
+        for rank, sep in enumerate((";", "\t", "|", ",")):
+            counts = [len(row) for row in csv.reader(io.StringIO("".join(lines)), delimiter=sep) if row]
+            if counts and counts[0] > 1:
+                steady = all(n == counts[0] for n in counts[1:-1]) and (len(counts) < 2 or counts[-1] <= counts[0])
+                found.append((steady, counts[0], -rank, sep))
+    finally:
+        csv.field_size_limit(limit)
     if found:
         return max(found)[3], 0
     header = lines[0].strip()

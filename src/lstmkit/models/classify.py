@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 from .. import artifact
 from ..data.labeled import SequenceBatches, as_labels, as_sequences, labels_json, plain
-from ..data.labeled_files import read_labeled, read_labeled_columns
+from ..data.labeled_files import check_table_options, no_labels_fix, read_labeled, read_labeled_columns
 from ..errors import LstmkitError
 from .classify_artifact import read_parts
 from .classify_budget import default_decay
@@ -232,11 +232,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                  time: str | None = None, values=(), notes=None) -> "SequenceClassifier":
         """Read labelled cases from ``path`` (see ``data.labeled_files.read_labeled``) and fit; the columns are
         saved with the model, so ``read_cases`` reads new files the same way."""
+        check_table_options(path, label=label, text=text, id=id, time=time, values=values)
         X, y, _, used = read_labeled_columns(path, label, text, id, time, list(values))
         if y is None:
-            fix = ("train on a .ts file whose header says @classLabel true, with each case's class after its last colon"
-                   if str(path).lower().endswith(".ts") else "pass --label COL")
-            raise LstmkitError(f"{path} holds no labels; {fix}")
+            raise LstmkitError(f"{path} holds no labels; {no_labels_fix(path)}")
         self.fit(X, y, notes=notes)
         # the columns read, found or given: a new file is read by these names, whatever their order
         self.columns_ = {"label": label, "text": used.get("text", text), "id": id, "time": time, "values": used.get("values", list(values))}
@@ -246,6 +245,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         """(X, y) from a file laid out as the training file was; ``y`` None without labels; ``with_ids``: (X, y, names).
         ``text`` names a table's text column where the model saved none (it was trained from Python or a folder)."""
         c = getattr(self, "columns_", {}) or {}
+        check_table_options(path, label=label, text=text)
         given = label is not None  # a --label named now must be there; the training file's need not be
         label = label if given else c.get("label")
         kind = getattr(self, "kind_", None)
