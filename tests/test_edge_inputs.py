@@ -665,7 +665,7 @@ def test_a_plot_or_output_path_that_cannot_be_written_is_refused_before_training
     code, out, err = run_cli(*base, "--out", tmp_path / "m", "--plot", tmp_path / "s.csv" / "x.png")
     assert code == 2 and f"{tmp_path / 's.csv'} is a file, not a directory" in err and out == "" and not (tmp_path / "m").exists(), err
     code, out, err = run_cli(*base, "--out", tmp_path / "m", "--plot", tmp_path / "m")
-    assert code == 2 and "is the model's directory; pass a file path, such as" in err and f"{tmp_path / 'm'}.png" in err and out == "", err
+    assert code == 2 and "is a directory, the model's own; pass a file path, such as" in err and f"{tmp_path / 'm'}.png" in err and out == "", err
     code, _, err = run_cli(*base, "--out", tmp_path / "m")
     assert code == 0, err
 

@@ -82,7 +82,7 @@ def check_out(out, model=None, inputs=(), others=(), example: str = "out.csv") -
         return
     target = Path(out).resolve()
     if model is not None and target == Path(model).resolve():
-        raise LstmkitError(f"{out} is the model's directory; pass a file path, such as {Path(out).with_name(Path(out).name + Path(example).suffix)}")
+        raise LstmkitError(f"{out} is a directory, the model's own; pass a file path, such as {Path(out).with_name(Path(out).name + Path(example).suffix)}")
     if target.is_dir():
         raise LstmkitError(f"{out} is a directory; pass a file path inside it, such as {Path(out) / example}")
     above = next((p for p in target.parents if p.exists()), None)
