@@ -785,3 +785,15 @@ def test_a_table_is_written_in_the_format_its_name_asks_for_and_another_is_refus
     code, _, err = run_cli("classify", "predict", tmp_path / "c", tmp_path / "trips.csv", "-o", tmp_path / "p.xlsx")
     assert code == 2 and "a .xlsx file cannot be written; name a .csv, .tsv, .parquet, .json or .jsonl file" in err
     assert not (tmp_path / "p.xlsx").exists()
+
+
+def test_texts_in_a_table_with_an_id_column_are_named_by_it(tmp_path, run_cli):
+    # the id column was a second text candidate (train asked for --text), and predictions were named by row
+    rows = [("I love this", "pos"), ("I hate this", "neg"), ("so good", "pos"), ("so bad", "neg")] * 3
+    df = pd.DataFrame(rows, columns=["text", "label"])
+    df.insert(0, "review_id", [f"r{i:03d}" for i in range(len(df))])
+    df.to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = run_cli("classify", "train", tmp_path / "t.csv", "--label", "label", "-o", tmp_path / "m", "--steps", "5", "--ensemble", "1", "-q")
+    assert code == 0, err
+    code, out, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "t.csv")
+    assert code == 0 and pd.read_csv(__import__("io").StringIO(out), dtype=str)["case"].tolist() == df["review_id"].tolist(), err

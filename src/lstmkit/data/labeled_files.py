@@ -108,7 +108,10 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
         raise LstmkitError(f"{p} is not laid out as this model's training data, numeric cases without named columns: pass a "
                            ".ts file, or a table with one case per row and one time point per column")
     X, y, text = _read_texts(p, df, label, text, saved)
-    return X, y, list(range(len(X))), {"text": text}
+    # each text named by the table's id column ("id", "review_id" ...) where it has one, else by its row
+    namer = next((c for c in df.columns if c not in (label, text) and _id_like(c)), None)
+    names = [plain(v) for v in df[namer]] if namer is not None else list(range(len(X)))
+    return X, y, names, {"text": text}
 
 
 LABEL_NAMES = ("label", "labels", "class", "target", "y")
@@ -328,11 +331,13 @@ def _text_of(f: Path, folder: Path) -> str:
 def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = False):
     if text is None:
         candidates = [c for c in df.columns if c != label and df[c].dtype == object]
+        # an id column ("review_id") names the texts, as a long table's names its sequences: it is no text
+        candidates = [c for c in candidates if not _id_like(c)] or candidates
         if len(candidates) != 1:
             raise LstmkitError(f"pass --text COL naming the text column of {p} (candidates: {', '.join(map(str, candidates)) or 'none'}), "
                                "or --id COL for numeric sequences in long format")
         text = candidates[0]
-        numbers = [str(c) for c in df.columns if c not in (label, text) and _numbers(df[c])]
+        numbers = [str(c) for c in df.columns if c not in (label, text) and not _id_like(c) and _numbers(df[c])]
         repeats = len(df) / max(1, df[text].nunique())
         if numbers and repeats >= 2:
             # each value on many rows beside numeric columns: the rows are time points of sequences named by it
