@@ -797,3 +797,12 @@ def test_texts_in_a_table_with_an_id_column_are_named_by_it(tmp_path, run_cli):
     assert code == 0, err
     code, out, err = run_cli("classify", "predict", tmp_path / "m", tmp_path / "t.csv")
     assert code == 0 and pd.read_csv(__import__("io").StringIO(out), dtype=str)["case"].tolist() == df["review_id"].tolist(), err
+
+
+def test_a_pool_that_leaves_one_point_is_refused_and_members_sharing_folds_are_said(tmp_path):
+    X, y = cases(12)  # 6 cases a class, 16 points each
+    with pytest.raises(LstmkitError, match=r"--pool 16 averages every case into one point \(the longest has 16\)"):
+        SequenceClassifier(**{**TINY, "pool": 16}).fit(X, y)
+    said = []
+    SequenceClassifier(**{**TINY, "ensemble": 8}).fit(X, y, notes=said.append)
+    assert "(the smallest class has 6 cases, so 6 folds serve the 8 members in turn)" in said[0], said[0]

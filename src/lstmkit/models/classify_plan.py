@@ -129,6 +129,10 @@ def pool_for(est, kind: str, seqs: list) -> int:
             raise LstmkitError(f"--pool {est.pool} averages numeric time points; texts are not pooled — leave --pool out")
         return 1
     if est.pool != "auto":
+        longest = max(len(q) for q in seqs)
+        if int(est.pool) > 1 and int(est.pool) >= longest:  # every case one point: nothing left for a sequence model to read
+            raise LstmkitError(f"--pool {est.pool} averages every case into one point (the longest has {longest}); pass a --pool below "
+                               f"{longest}, or leave it out (auto)")
         return int(est.pool)
     if est.steps or est.epochs or est.minutes:
         return 1
@@ -188,6 +192,8 @@ def plan_line(est, c: ClassifierNetConfig, N: int, lengths: list[int], raw: list
     b = budget_text(budget)
     if members > 1 and folds:
         training = f"an ensemble of {members}, each trained on {K - 1} of {K} stratified folds and stopped early on the other, {b} at most each"
+        if K < members:  # the smallest class cannot give each member a fold of its own: folds serve in turn
+            training += f" (the smallest class has {K} cases, so {K} folds serve the {members} members in turn)"
     elif members > 1:
         training = f"an ensemble of {members} on every case ({'too few cases per class to validate' if est.early_stopping else 'no early stopping'}), {b} each"
     elif folds:
