@@ -216,7 +216,7 @@ def test_small_cli_mistakes_are_named(tmp_path, run_cli):
 def test_mlp_options_are_named_before_the_data_and_seq2seq_reads_other_encodings(tmp_path, run_cli):
     tiny = tmp_path / "tiny.csv"
     tiny.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n", encoding="utf-8")
-    for args, message in ((("--epochs", "-1"), "--epochs -1.0 must be positive"), (("--lr", "0"), "--lr 0.0 must be positive")):
+    for args, message in ((("--epochs", "-1"), "the training budget must be positive and finite (got --epochs -1.0)"), (("--lr", "0"), "--lr 0.0 must be positive")):
         code, _, err = run_cli("mlp", "train", tiny, "--label", "y", "--out", tmp_path / "m", *args)
         assert code == 2 and message in err, err  # not the test split's complaint about 4 rows
     pairs = tmp_path / "l1.tsv"

@@ -571,7 +571,7 @@ def test_classify_info_shows_the_training_options_beyond_the_networks_shape(tmp_
     (("train", "{text}", "--epochs", "nan"), "the training budget must be positive and finite (got --epochs nan)"),
     (("classify", "train", "--demo", "echo", "--minutes", "inf"), "the training budget must be positive and finite"),
     (("forecast", "train", "--demo", "--lr", "inf"), "--lr inf must be positive and finite"),
-    (("mlp", "train", "--demo", "iris", "--epochs", "inf"), "--epochs inf must be positive and finite"),
+    (("mlp", "train", "--demo", "iris", "--epochs", "inf"), "the training budget must be positive and finite (got --epochs inf)"),
     (("mlp", "train", "--demo", "iris", "--lr", "inf"), "--lr inf must be positive and finite"),
 ])
 def test_a_budget_or_learning_rate_of_nan_or_infinity_is_one_line(tmp_path, run_cli, args, says):
@@ -654,7 +654,7 @@ def test_mlp_labels_that_name_no_class_are_named_by_their_data_row(tmp_path, run
     df.loc[6, "y"] = 2.5
     df.to_csv(tmp_path / "f.csv", index=False)
     code, _, err = run_cli("mlp", "train", tmp_path / "f.csv", "--label", "y", "--out", tmp_path / "m", "--steps", "3")
-    assert code == 2 and "holds 2.5 at data row 7" in err and "round or bin the column into classes" in err, err
+    assert code == 2 and "the label column 'y' at data row 7 is 2.5, a number that names no class" in err and "round or bin them" in err, err
 
 
 # ---------------------------------------------------------------------------- the fifth sweep: outputs and runs

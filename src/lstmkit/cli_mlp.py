@@ -59,11 +59,10 @@ def read_table(path: Path, label: Optional[str], features: Optional[List[str]] =
     if label is not None:
         if frame[label].isna().any():
             raise LstmkitError(f"{path}: the label column {label!r} is empty at data row {int(np.flatnonzero(frame[label].isna())[0]) + 1}; fill or drop it")
-        y = frame[label].to_numpy()
-        if y.dtype.kind == "f" and not np.all(y == np.round(y)):  # named here by its row, before any split
-            r = int(np.argmax(y != np.round(y)))
-            raise LstmkitError(f"{path}: the label column {label!r} holds {y[r]:g} at data row {r + 1}, a number that names no class: "
-                               "a classifier's labels are names or whole numbers; round or bin the column into classes")
+        from .data.labeled import as_labels
+
+        # checked here, where a label is named by its data row, not by its place after the split
+        y = as_labels(frame[label].to_numpy(), len(frame), cases="rows", at=lambda i: f"{path}: the label column {label!r} at data row {i + 1}")
     return X, y, [str(c) for c in names]
 
 

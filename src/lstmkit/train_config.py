@@ -24,7 +24,7 @@ def check_budget(steps=None, epochs=None, minutes=None) -> None:
     forever, and NaN or infinite steps or epochs fail deep inside the trainer."""
     budgets = [(k, v) for k, v in (("steps", steps), ("epochs", epochs), ("minutes", minutes)) if v is not None]
     if len(budgets) > 1:
-        raise LstmkitError("pass only one budget: --steps, --epochs or --minutes")
+        raise LstmkitError(f"pass only one budget, not both {' and '.join(f'--{k}' for k, _ in budgets[:2])}")
     for k, v in budgets:
         if not (v > 0 and math.isfinite(v)):
             raise LstmkitError(f"the training budget must be positive and finite (got --{k} {v})")

@@ -121,9 +121,11 @@ def labels_from_json(d: dict) -> np.ndarray:
     return typed if typed.dtype.kind in "biuf" and typed.tolist() == classes.tolist() else classes
 
 
-def as_labels(y, n: int, what: str = "y", cases: str = "cases") -> np.ndarray:
+def as_labels(y, n: int, what: str = "y", cases: str = "cases", at=None) -> np.ndarray:
     """``y`` as a 1-D array of ``n`` class labels; missing labels, numbers that are no class (2.5: a regression
-    target, as scikit-learn's classifiers refuse it) and labels that mix text with numbers are refused."""
+    target, as scikit-learn's classifiers refuse it) and labels that mix text with numbers are refused.
+    ``at(i)``: how a message names label ``i`` (default ``y[i]``; a file's reader names its data row)."""
+    at = at or (lambda i: f"{what}[{i}]")
     y = np.asarray(y)
     one = f"pass one label per {cases[:-1]}"
     if y.ndim == 2 and y.shape[1] == 1:  # a column vector, which scikit-learn's classifiers take with this warning
@@ -139,17 +141,17 @@ def as_labels(y, n: int, what: str = "y", cases: str = "cases") -> np.ndarray:
     if len(y) != n:
         raise LstmkitError(f"{what} holds {len(y)} labels for {n} {cases}; {one}")
     if y.dtype.kind == "f" and np.isnan(y).any():
-        raise LstmkitError(f"{what}[{int(np.argmax(np.isnan(y)))}] is missing; every {cases[:-1]} needs a label")
+        raise LstmkitError(f"{at(int(np.argmax(np.isnan(y))))} is missing; every {cases[:-1]} needs a label")
     if y.dtype.kind == "f" and not np.all(y == np.round(y)):
         i = int(np.argmax(y != np.round(y)))
-        raise LstmkitError(f"{what}[{i}] is {y[i]:g}, a number that names no class: a classifier's labels are names or "
-                           "whole numbers; round them into classes, or pass the classes as text")
+        raise LstmkitError(f"{at(i)} is {y[i]:g}, a number that names no class: a classifier's labels are names or "
+                           "whole numbers; round or bin them into classes")
     if y.dtype == object:
         import pandas as pd
 
         missing = [i for i, v in enumerate(y) if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))]
         if missing:
-            raise LstmkitError(f"{what}[{missing[0]}] is missing; every {cases[:-1]} needs a label")
+            raise LstmkitError(f"{at(missing[0])} is missing; every {cases[:-1]} needs a label")
         text = [isinstance(v, str) for v in y]
         if any(text) and not all(text):  # 1 and "1" would be two classes that print alike, and cannot be sorted together
             a, b = y[text.index(False)], y[text.index(True)]

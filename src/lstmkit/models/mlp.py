@@ -32,6 +32,7 @@ from ..data.labeled import as_labels, labels_from_json, labels_json, plain
 from ..errors import LstmkitError
 from ..nn import MAX_WIDTH
 from ..train import TrainConfig, Trainer
+from ..train_config import check_budget, check_lr
 
 TASK = "mlp"
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
@@ -144,12 +145,8 @@ class MLP(ClassifierMixin, BaseEstimator):
             raise LstmkitError(f"--hidden {self.hidden!r}: pass positive widths, one per hidden layer")
         if self.activation not in ACTIVATIONS:
             raise LstmkitError(f"unknown activation {self.activation!r}; pass one of {', '.join(ACTIVATIONS)}")
-        if self.epochs is not None and self.steps is not None:
-            raise LstmkitError("pass only one budget: --epochs or --steps")
-        for name in ("epochs", "steps", "lr"):
-            v = getattr(self, name)
-            if (v is not None or name == "lr") and not (v > 0 and math.isfinite(v)):
-                raise LstmkitError(f"--{name} {v!r} must be positive and finite")
+        check_budget(steps=self.steps, epochs=self.epochs)
+        check_lr(self.lr)
         if self.val_fraction is not None and not 0 <= self.val_fraction < 0.9:
             raise LstmkitError(f"--val-fraction {self.val_fraction} is out of range; pass 0 or more, below 0.9")
         for name in ("batch_size", "seed"):
