@@ -806,3 +806,43 @@ def test_a_pool_that_leaves_one_point_is_refused_and_members_sharing_folds_are_s
     said = []
     SequenceClassifier(**{**TINY, "ensemble": 8}).fit(X, y, notes=said.append)
     assert "(the smallest class has 6 cases, so 6 folds serve the 8 members in turn)" in said[0], said[0]
+
+
+# ---------------------------------------------------------------------------- the fifth sweep: the Python API
+def test_the_api_refuses_what_it_would_silently_ignore_or_misread():
+    X, y = cases(12)
+    for make, says in ((lambda: Forecaster(horizon=3, validate="off"), "validate='off': pass True or False"),  # "off" read as True
+                       (lambda: lstmkit.Seq2Seq(bidirectional="no"), "bidirectional='no': pass True or False"),
+                       (lambda: SequenceClassifier(**{**TINY, "refit": "no"}).fit(X, y), "refit='no': pass True or False"),
+                       (lambda: SequenceClassifier(**{**TINY, "unknown": "drop"}).fit(X, y), "--unknown drop is for characters of texts"),
+                       (lambda: Forecaster(horizon=3, hiden=8), "unknown Forecaster option(s) hiden"),  # a TypeError naming ForecastConfig
+                       (lambda: lstmkit.TextModel.train(text="ab " * 300, steps=5, train={"lrr": 5.0}), "unknown train= option(s) lrr"),
+                       (lambda: lstmkit.load(None), "takes a model directory's path, not a NoneType")):
+        with pytest.raises(LstmkitError, match=re.escape(says)):
+            make()
+    pairs = [(f"{a}+{b}", str(a + b)) for a in range(9) for b in range(9)]
+    with pytest.raises(LstmkitError, match="pass one of the two"):
+        lstmkit.Seq2Seq(hidden=16, embed=8).fit(pairs, steps=2, val_pairs=pairs[:5], val_fraction=0.3)
+    from lstmkit.train import Trainer
+
+    with pytest.raises(LstmkitError, match="unknown trainer event 'on_evl'"):
+        Trainer.add_callback(Trainer.__new__(Trainer), "on_evl", print)
+
+
+def test_a_forecast_config_gives_defaults_that_the_named_options_override():
+    # Forecaster(horizon=6, seed=1, config=cfg) forecast cfg's 3 steps with seed 0: the keywords were dropped
+    cfg = lstmkit.ForecastConfig(horizon=3, steps=20, ensemble=1)
+    fc = Forecaster(horizon=6, seed=1, config=cfg, hidden=8)
+    assert (fc.config.horizon, fc.config.seed, fc.config.steps, fc.config.hidden) == (6, 1, 20, 8)
+    assert Forecaster(config={"horizon": 5}).config.horizon == 5 and Forecaster().config.horizon == 12
+
+
+def test_numpy_integers_are_the_numbers_they_hold():
+    # np.int64 seeds and budgets (a grid, np.arange) were refused as "not a whole number", and a Seq2Seq's width failed in torch
+    X, y = cases(12)
+    a = SequenceClassifier(**{**TINY, "seed": np.int64(3)}).fit(X, y).predict_proba(X)
+    b = SequenceClassifier(**{**TINY, "seed": 3}).fit(X, y).predict_proba(X)
+    assert np.array_equal(a, b)
+    pairs = [(f"{a}+{b}", str(a + b)) for a in range(9) for b in range(9)]
+    m = lstmkit.Seq2Seq(hidden=np.int64(16), embed=8, seed=np.int64(0)).fit(pairs, steps=np.int64(2), batch_size=np.int64(8))
+    assert m.summary["steps"] == 2

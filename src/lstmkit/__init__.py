@@ -61,8 +61,13 @@ def load(path: str | Path):
     Example:
         lm = lstmkit.load("runs/grimm"); lm.generate("There was once", 200)
     """
+    import os
+
+    from .errors import LstmkitError
     from .models import load_any
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise LstmkitError(f"lstmkit.load takes a model directory's path, not a {type(path).__name__}")
     return load_any(path)
 
 

@@ -141,3 +141,17 @@ def checked_from_dict(cls, d, where: str):
         check_value(f.name, d[f.name], hints[f.name], f.metadata.get(_RANGE), where, f.metadata.get(_INF, False))
         kwargs[f.name] = d[f.name]
     return cls(**kwargs)
+
+
+def check_flags(config) -> None:
+    """Refuse a yes/no field of the dataclass ``config`` given as anything but True or False: a string such as
+    "off" or "no" is truthy, and would turn the option on. A NumPy bool is taken as the bool it holds."""
+    for f in dataclasses.fields(config):
+        if f.type not in ("bool", bool):
+            continue
+        v = getattr(config, f.name)
+        if type(v).__name__ == "bool_":  # numpy's, from a grid of options
+            v = bool(v)
+            setattr(config, f.name, v)
+        if not isinstance(v, bool):
+            raise LstmkitError(f"{f.name}={v!r}: pass True or False")

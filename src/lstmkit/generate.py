@@ -11,6 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .configs import check_flags
 from .errors import LstmkitError
 from .nn import EnsembleLM, RecurrentLM
 
@@ -151,6 +152,7 @@ class SamplingConfig:
     greedy: bool = False
 
     def __post_init__(self):
+        check_flags(self)  # "off" would read as True
         numbers, wholes = (int, float, np.integer, np.floating), (int, np.integer)
         for name, v, kind in (("temperature", self.temperature, numbers), ("top-k", self.top_k, wholes), ("top-p", self.top_p, numbers)):
             if isinstance(v, bool) or not isinstance(v, kind):

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .configs import bounded, checked_from_dict
+from .configs import bounded, check_flags, checked_from_dict
 from .errors import LstmkitError
 
 CELLS = ("lstm", "gru")
@@ -108,6 +108,7 @@ class NetConfig:
     members: int = bounded(1, MAX_MEMBERS, default=1)
 
     def __post_init__(self):
+        check_flags(self)  # "off" would read as True
         if not 1 <= self.members <= MAX_MEMBERS:
             raise LstmkitError(f"--members {self.members} is out of range; pass 1 (one network) to {MAX_MEMBERS}")
         if self.vocab_size < 2:

@@ -65,6 +65,9 @@ def evaluate_loss(model, data, device=None, amp_dtype=None) -> dict:
 
 
 # ---------------------------------------------------------------------------- trainer
+EVENTS = ("on_start", "on_step", "on_eval", "on_note", "on_anneal", "on_rollback", "on_checkpoint", "on_end")
+
+
 class Trainer:
     """Runs ``fit`` over a model and datasets; callbacks subscribe with ``add_callback(event, fn)``.
 
@@ -109,6 +112,8 @@ class Trainer:
 
     # -- plumbing ----------------------------------------------------------------------
     def add_callback(self, event: str, fn: Callable[["Trainer"], None]) -> None:
+        if event not in EVENTS:  # a misspelt event would never be called
+            raise LstmkitError(f"unknown trainer event {event!r}; pass one of {', '.join(EVENTS)}")
         self.callbacks[event].append(fn)
 
     def _emit(self, event: str) -> None:

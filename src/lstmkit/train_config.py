@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 
-from .configs import bounded, checked_from_dict
+from .configs import bounded, checked_from_dict, python_scalars
 from .devices import DEVICES, PRECISIONS
 from .errors import LstmkitError
 
@@ -74,6 +74,8 @@ class TrainConfig:
     precision: str = "auto"
 
     def __post_init__(self):
+        for f in fields(self):  # np.int64(5) from a grid or np.arange as the 5 it holds
+            setattr(self, f.name, python_scalars(getattr(self, f.name)))
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise LstmkitError(f"--seed {self.seed!r} must be a whole number of 0 or more")
         # an int of any size is whole (float() of a huge one overflows); a float must be whole

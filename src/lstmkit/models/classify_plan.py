@@ -49,6 +49,8 @@ def check_params(est) -> None:
         raise LstmkitError(f"unknown --slicing {est.slicing!r}; pass one of {', '.join(SLICINGS)}")
     if est.unknown not in UNKNOWNS:
         raise LstmkitError(f"unknown --unknown {est.unknown!r}; pass one of {', '.join(UNKNOWNS)}")
+    if not isinstance(est.refit, (bool, np.bool_)):
+        raise LstmkitError(f"refit={est.refit!r}: pass True or False")
     if not isinstance(est.early_stopping, (bool, np.bool_)):
         raise LstmkitError(f"early_stopping={est.early_stopping!r}: pass True (members stopped early on held-out folds) or False (every case, the whole budget)")
     if isinstance(est.class_weight, dict):  # scikit-learn's {label: weight}; classes left out weigh 1
@@ -86,6 +88,8 @@ def check_combination(est, kind: str, pool: int) -> None:
                 raise LstmkitError(f"{name} on is for numeric cases, and these are texts; leave {name} out")
     elif est.level != "auto":
         raise LstmkitError(f"--level {est.level} tokenizes texts, and these cases are numeric; leave --level out")
+    elif est.unknown != "error":
+        raise LstmkitError(f"--unknown {est.unknown} is for characters of texts, and these cases are numeric; leave --unknown out")
     elif est.pool_extremes == "on" and pool < 2:
         raise LstmkitError("--pool-extremes on keeps each pooled block's maximum and minimum, and these cases are not pooled "
                            f"({'--pool 1' if est.pool != 'auto' else 'auto pooling chose none'}); pass --pool 2 or more, or leave --pool-extremes out")

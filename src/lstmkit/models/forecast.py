@@ -13,6 +13,8 @@ window added back, and the preparation inverted. No classical model is fitted in
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import time
 from collections import Counter
@@ -56,8 +58,16 @@ class Forecaster:
         fc.save("runs/air"); lstmkit.load("runs/air").predict(6)
     """
 
-    def __init__(self, horizon: int = 12, *, seed: int = 0, config: ForecastConfig | None = None, **options):
-        self.config = config or ForecastConfig(horizon=horizon, seed=seed, **options)
+    def __init__(self, horizon: int | None = None, *, seed: int | None = None, config: ForecastConfig | dict | None = None, **options):
+        # a config (a ForecastConfig or its dict) gives the defaults; horizon, seed and the options named here win
+        if not isinstance(config, (ForecastConfig, dict, type(None))):
+            raise LstmkitError(f"config is a {type(config).__name__}; pass a ForecastConfig or a dict of its options")
+        base = config.to_dict() if isinstance(config, ForecastConfig) else dict(config or {})
+        given = {k: v for k, v in (("horizon", horizon), ("seed", seed)) if v is not None}
+        unknown = sorted(map(str, (set(options) | set(base)) - {f.name for f in dataclasses.fields(ForecastConfig)}))
+        if unknown:
+            raise LstmkitError(f"unknown Forecaster option(s) {', '.join(unknown)}; see help(lstmkit.ForecastConfig)")
+        self.config = ForecastConfig(**{"horizon": 12, "seed": 0, **base, **given, **options})
         self.net: ForecastEnsemble | None = None
         self.scaler: Scaler | None = None
         self.spec: WindowSpec | None = None

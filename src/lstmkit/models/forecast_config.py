@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
-from ..configs import bounded, check_options, checked_from_dict, python_scalars
+from ..configs import bounded, check_flags, check_options, checked_from_dict, python_scalars
 from ..data.scaling import ScalerConfig
 from ..data.stationarity import LEVEL_INPUTS
 from ..errors import LstmkitError
@@ -88,6 +88,7 @@ class ForecastConfig:
     seed: int = 0
 
     def __post_init__(self):
+        check_flags(self)  # "off" would read as True
         for f in dataclasses.fields(self):  # np.int64(12) and (80, 95) as the numbers and list they hold
             setattr(self, f.name, python_scalars(getattr(self, f.name)))
         self.horizon = checked_horizon(self.horizon)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import artifact, fileset
-from ..configs import bounded, checked_from_dict, python_scalars
+from ..configs import bounded, check_flags, checked_from_dict, python_scalars
 from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs
 from ..errors import LstmkitError
 from ..tokenize import CharTokenizer, tokenizer_from_dict
@@ -51,6 +51,7 @@ class Seq2SeqConfig:
     reverse: bool = False
 
     def __post_init__(self):
+        check_flags(self)  # "off" would read as True
         for side, level in (("source", self.source_level), ("target", self.target_level)):
             if level not in SIDE_LEVELS:
                 raise LstmkitError(f"--{side}-level {level!r}: pass char or word")
@@ -85,6 +86,7 @@ class Seq2Seq:
                  layers: int | None = None, embed: int | None = None, dropout: float | None = None, attention: str | None = None,
                  bidirectional: bool | None = None, lowercase: bool | None = None, seed: int | None = None):
         # None: the default; what was given is kept apart, so that a resume can refuse a change of network
+        hidden, layers, embed, dropout, seed = (python_scalars(v) for v in (hidden, layers, embed, dropout, seed))  # np.int64(16) as 16
         self.given = {k: v for k, v in dict(source_level=source_level, target_level=target_level, hidden=hidden, layers=layers,
                                             embed=embed, dropout=dropout, attention=attention, bidirectional=bidirectional,
                                             lowercase=lowercase).items() if v is not None}

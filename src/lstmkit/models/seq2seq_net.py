@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..configs import bounded, checked_from_dict
+from ..configs import bounded, check_flags, checked_from_dict
 from ..errors import LstmkitError
 from ..nn import BOS, CELLS, EOS, MAX_LAYERS, MAX_VOCAB, MAX_WIDTH, PAD, PairBatch, State, length_mask, recurrent, run_packed_state, run_recurrent, unknown_cell  # noqa: F401 (BOS, EOS re-exported)
 
@@ -55,6 +55,7 @@ class Seq2SeqNetConfig:
     bidirectional: bool = True
 
     def __post_init__(self):
+        check_flags(self)  # "off" would read as True
         if self.attention not in ATTENTIONS:
             raise LstmkitError(f"unknown attention {self.attention!r}; pass one of {', '.join(ATTENTIONS)}")
         if self.cell not in CELLS:

@@ -20,6 +20,7 @@ import torch
 from .. import artifact, checkpoint, fileset, rundir
 from ..callbacks import add_curves, add_note_printer, add_progress_bar, prepare_curves
 from ..data.pairs import DECODE_BATCH, PairBatches, checked_pairs, side_tokenizer
+from ..configs import python_scalars
 from ..errors import LstmkitError
 from ..train import TrainConfig, Trainer
 from ..train_config import check_budget, check_lr
@@ -38,6 +39,9 @@ def fit(model: M, pairs, *, minutes: float | None = None, steps: int | None = No
         notes=None) -> M:
     """``Seq2Seq.fit``: train ``model`` on ``pairs`` (see its arguments there) and return it."""
     say = notes or (lambda m: None)
+    steps, epochs, minutes, batch_size, lr, val_fraction = (python_scalars(v) for v in (steps, epochs, minutes, batch_size, lr, val_fraction))
+    if val_pairs is not None and val_fraction is not None:
+        raise LstmkitError("val_pairs are the held-out pairs, and val_fraction would hold out a share of the others: pass one of the two")
     pairs = checked_pairs(pairs)
     if resume and out is None:
         raise LstmkitError("--resume needs --out: the directory of the run to continue")

@@ -87,6 +87,10 @@ def train(cls: type[M], sources: str | Path | Iterable[str | Path] | None = None
     unknown = set(opts) - {f.name for f in fields(TextDataConfig)} - {f.name for f in fields(TrainConfig)}
     if unknown:
         raise LstmkitError(f"unknown option(s) {', '.join(sorted(unknown))}")
+    for name, base, cls_ in (("data", data, TextDataConfig), ("train", train, TrainConfig)):
+        stray = sorted(map(str, set(base) - {f.name for f in fields(cls_)})) if isinstance(base, dict) else []
+        if stray:  # a misspelt key would be dropped unsaid, and its default trained with
+            raise LstmkitError(f"unknown {name}= option(s) {', '.join(stray)}; see help(lstmkit.{cls_.__name__})")
     if resume and out is None:
         raise LstmkitError("--resume needs --out: the directory of the run to continue")
     if resume and overwrite:
