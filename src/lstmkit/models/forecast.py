@@ -13,12 +13,10 @@ window added back, and the preparation inverted. No classical model is fitted in
 """
 from __future__ import annotations
 
-import dataclasses
-
 import math
 import time
 from collections import Counter
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +62,7 @@ class Forecaster:
             raise LstmkitError(f"config is a {type(config).__name__}; pass a ForecastConfig or a dict of its options")
         base = config.to_dict() if isinstance(config, ForecastConfig) else dict(config or {})
         given = {k: v for k, v in (("horizon", horizon), ("seed", seed)) if v is not None}
-        unknown = sorted(map(str, (set(options) | set(base)) - {f.name for f in dataclasses.fields(ForecastConfig)}))
+        unknown = sorted(map(str, (set(options) | set(base)) - {f.name for f in fields(ForecastConfig)}))
         if unknown:
             raise LstmkitError(f"unknown Forecaster option(s) {', '.join(unknown)}; see help(lstmkit.ForecastConfig)")
         self.config = ForecastConfig(**{"horizon": 12, "seed": 0, **base, **given, **options})
