@@ -846,3 +846,19 @@ def test_numpy_integers_are_the_numbers_they_hold():
     pairs = [(f"{a}+{b}", str(a + b)) for a in range(9) for b in range(9)]
     m = lstmkit.Seq2Seq(hidden=np.int64(16), embed=8, seed=np.int64(0)).fit(pairs, steps=np.int64(2), batch_size=np.int64(8))
     assert m.summary["steps"] == 2
+
+
+def test_a_word_models_sample_after_a_prompt_ending_in_a_space_has_one_space():
+    # "The object " + " whether" read "The object  whether"
+    w = lstmkit.TextModel.train(text="the object is here and the cat sat there. " * 80, level="word", steps=3, hidden=16, seed=0, progress=False)
+    spaced, plain = w.generate("the object ", 4, seed=1), w.generate("the object", 4, seed=1)
+    assert "  " not in spaced and spaced.replace(" ", "") == plain.replace(" ", ""), (spaced, plain)  # the same words
+    for one in w.generate("the object ", 4, seed=1, num_samples=2):
+        assert one.startswith("the object ") and not one.startswith("the object  ")
+
+
+def test_every_model_says_what_it_is_in_its_repr():
+    assert repr(Forecaster(horizon=3, steps=20)) == "Forecaster(horizon=3, steps=20, seed=0)"
+    assert repr(lstmkit.Seq2Seq(hidden=16, seed=2)) == "Seq2Seq(hidden=16, seed=2)"
+    lm = lstmkit.TextModel.train(text="ab cd " * 300, steps=3, hidden=16, progress=False)
+    assert repr(lm) == "TextModel(char level, 2x16 lstm, 5 symbols)"

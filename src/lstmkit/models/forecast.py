@@ -75,6 +75,12 @@ class Forecaster:
         self.validation: dict = {}  # after fit: the held-out forecast of the last horizon steps
         self.path: Path | None = None
 
+    def __repr__(self) -> str:
+        # as scikit-learn shows an estimator: the options that differ from the defaults (horizon and seed always)
+        default = ForecastConfig(horizon=self.config.horizon).to_dict()
+        shown = {k: v for k, v in self.config.to_dict().items() if k in ("horizon", "seed") or v != default.get(k)}
+        return f"Forecaster({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
     # ------------------------------------------------------------------------ fitting
     def fit(self, data, target: str | None = None, time: str | None = None, id: str | None = None, *,
             known: str | tuple[str, ...] | list[str] = (), past: str | tuple[str, ...] | list[str] = (), fill: str | None = None,

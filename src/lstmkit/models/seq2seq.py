@@ -104,6 +104,10 @@ class Seq2Seq:
         self.summary: dict = {}
         self.fit_settings: dict = {}  # batch size, rate and validation share of the last fit (a resume keeps them)
 
+    def __repr__(self) -> str:
+        # the options given (the defaults fill the rest), and the seed
+        return f"Seq2Seq({', '.join(f'{k}={v!r}' for k, v in {**self.given, 'seed': self.seed}.items())})"
+
     # ------------------------------------------------------------------------ ids
     def _encode_side(self, text: str, side: str, strict: bool = True) -> np.ndarray:
         """Ids of one side's text. Symbols training never saw are an error, or with ``strict`` off are

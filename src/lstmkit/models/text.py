@@ -90,7 +90,15 @@ class TextModel:
         prompt = self._prompt_ids(prime.lstrip("\ufeff").replace("\r\n", "\n"))
         if self._step_model is None:
             self._step_model = step_model(self.net)
-        return generate_streams(self._step_model, self.tokenizer, prompt, length, cfg, num_samples, seed, stop)
+        pieces = generate_streams(self._step_model, self.tokenizer, prompt, length, cfg, num_samples, seed, stop)
+        if self.tokenizer.level == "word" and prime[-1:].isspace():
+            return _after_spaced_prompt(pieces)
+        return pieces
+
+    def __repr__(self) -> str:
+        c = self.net.config
+        return (f"TextModel({self.tokenizer.level} level, {c.layers}x{c.hidden} {c.cell}"
+                f"{f' x{c.members}' if c.members > 1 else ''}, {c.vocab_size:,} symbols{f', {self.path}' if self.path else ''})")
 
     def generate(self, prime: str = "", length: int = 500, *, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
                  greedy: bool = False, num_samples: int = 1, seed: int | None = None, stop: str | None = None,
@@ -255,3 +263,15 @@ def _checked_summary(summary) -> dict:
         elif not _scalar(value):
             raise LstmkitError(f"'summary.{key}' is {str(value)[:40]!r} but must be a number or a string")
     return summary
+
+
+def _after_spaced_prompt(pieces: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """A word model's pieces after a prompt that ends in a space: the space the decoder puts before each sample's
+    first word is the prompt's already ("The object " + " whether" would read "The object  whether")."""
+    started: set[int] = set()
+    for s, piece in pieces:
+        if s not in started and piece:
+            started.add(s)
+            piece = piece[1:] if piece.startswith(" ") else piece
+        if piece:
+            yield s, piece
