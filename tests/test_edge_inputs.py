@@ -862,3 +862,16 @@ def test_every_model_says_what_it_is_in_its_repr():
     assert repr(lstmkit.Seq2Seq(hidden=16, seed=2)) == "Seq2Seq(hidden=16, seed=2)"
     lm = lstmkit.TextModel.train(text="ab cd " * 300, steps=3, hidden=16, progress=False)
     assert repr(lm) == "TextModel(char level, 2x16 lstm, 5 symbols)"
+
+
+def test_a_nullable_columns_missing_value_is_named_as_missing_and_one_step_checks_its_start():
+    Xd = pd.DataFrame(np.random.default_rng(0).normal(size=(24, 10))).astype("Float64")
+    Xd.iloc[16, 4] = pd.NA  # was "X[16] is not numeric"
+    with pytest.raises(LstmkitError, match=r"X\[16\] has a missing or infinite value at time point 4"):
+        SequenceClassifier(**TINY).fit(Xd, np.repeat([0, 1], 12))
+    fc = Forecaster(horizon=3, seed=0, **FAST).fit(monthly(48), target="v", time="date")
+    for start in (100, -5):  # 100 was "need at least one array to stack"; -5 was taken
+        with pytest.raises(LstmkitError, match=rf"start={start} must be a point of the series: a whole number from 0 to 47"):
+            fc.one_step(monthly(48), start=start)
+    actual, forecast = fc.one_step(monthly(48), start=40)
+    assert len(actual) == len(forecast) == 8

@@ -38,6 +38,8 @@ def as_sequences(X, what: str = "X") -> tuple[str, list]:
         if X.shape[1] == 1 and (pd.api.types.is_object_dtype(X.dtypes.iloc[0]) or pd.api.types.is_string_dtype(X.dtypes.iloc[0])):
             # or one column of texts (df[["review"]])
             X = X.iloc[:, 0]
+        elif all(pd.api.types.is_numeric_dtype(t) for t in X.dtypes):
+            X = X.to_numpy(dtype=np.float64, na_value=np.nan)  # a nullable column's pd.NA as the NaN it stands for
         else:
             X = X.to_numpy()
     if isinstance(X, np.ndarray) and X.dtype.kind in "fiub":

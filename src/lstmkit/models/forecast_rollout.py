@@ -163,7 +163,12 @@ def one_step(fc, data, start: int | None = None) -> tuple[np.ndarray, np.ndarray
     end = steps_after(fc, si, t_idx) if sc.seasonal(si) else 0
     p = prepare(fc, si, y, t_idx, ss.past[0], ss.known[0], fc.spec.horizon, end=end)
     d = fc.config.difference
+    if start is not None and (isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < len(y)):
+        raise LstmkitError(f"start={start!r} must be a point of the series: a whole number from 0 to {len(y) - 1}")
     start = max(fc.spec.lookback + d, start or 0)
+    if start >= len(y):
+        raise LstmkitError(f"the series has {len(y)} points, and a one-step forecast needs the look-back ({fc.spec.lookback}"
+                           f"{' + 1 for differencing' if d else ''}) before its first; give a longer history")
     xs, fs, lv = [], [], []
     for t in range(start - d, len(p.u)):
         x, f, _, _, level = window(fc.spec, p, t, t)
