@@ -76,9 +76,9 @@ def classify_train(
     if demo is None and echo_position:
         raise LstmkitError(f"--echo-position {echo_position} sets the label of --demo echo; drop it, or pass --demo echo")
     if demo is not None:  # the demo's cases are arrays: a table's columns name nothing there
-        named = [f"--{n}" for n, v in (("label", label), ("text", text), ("id", id), ("time", time), ("values", values)) if v]
-        if named:
-            raise LstmkitError(f"{named[0]} names a table's column, and --demo echo builds its cases: drop {named[0]}")
+        from .data.labeled_files import refuse_column_options
+
+        refuse_column_options("--demo echo builds its cases", label=label, text=text, id=id, time=time, values=values)
     with fitting_into(out, overwrite):
         if demo is not None:
             if data is not None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import LstmkitError
 from .labeled import plain
+from .labeled_folders import read_folders, read_ts, text_of
 
 
 def read_labeled(path, label: str | None = None, *, text: str | None = None, id: str | None = None, time: str | None = None,
@@ -50,16 +51,16 @@ def read_labeled_columns(path, label, text=None, id=None, time=None, values=(), 
     if not p.exists():
         raise LstmkitError(f"{p} does not exist; pass a CSV, JSONL, Parquet, .ts file or a folder per class")
     if p.is_dir():
-        return (*_read_folders(p, need_labels), {})
+        return (*read_folders(p, need_labels), {})
     suffix = p.suffix.lower()
     if texts and not need_labels and suffix in (".txt", ".md"):
         # one document, as a file in a folder of texts is (not a table whose first line is a header)
-        t = _text_of(p, p.parent)
+        t = text_of(p, p.parent)
         if not t.strip():
             raise LstmkitError(f"{p} is empty; give it text to classify")
         return [t], None, [p.name], {}
     if suffix == ".ts":
-        X, y = _read_ts(p)
+        X, y = read_ts(p)
         return X, y, list(range(len(X))), {}
     import pandas as pd
 
@@ -121,12 +122,16 @@ def check_table_options(path, **options) -> None:
     """Refuse the options that name a table's columns (``label``, ``text``, ``id``, ``time``, ``values``) for a
     folder per class or a ``.ts`` file, which have no columns: given, they would be ignored (and saved)."""
     p = Path(path)
-    if not (p.is_dir() or p.suffix.lower() == ".ts"):
-        return
+    if p.is_dir() or p.suffix.lower() == ".ts":
+        refuse_column_options(f"{p} is " + ("a folder per class, whose labels are its sub-folders" if p.is_dir() else
+                                            "a .ts file, which holds its own labels"), **options)
+
+
+def refuse_column_options(source: str, **options) -> None:
+    """One error line for the first column option given, where ``source`` (what the cases come from) has no columns."""
     given = [name for name, v in options.items() if v]
     if given:
-        what = "a folder per class, whose labels are its sub-folders" if p.is_dir() else "a .ts file, which holds its own labels"
-        raise LstmkitError(f"--{given[0]} names a table's column, and {p} is {what}: drop --{given[0]}")
+        raise LstmkitError(f"--{given[0]} names a table's column, and {source}: drop --{given[0]}")
 
 
 def no_labels_fix(path) -> str:
@@ -264,68 +269,6 @@ def _check_numeric(p: Path, df, cols: list) -> None:
         if not pd.api.types.is_numeric_dtype(df[c]):
             bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
             raise LstmkitError(f"{p}: row {int(np.argmax(bad.to_numpy())) + 1} of {c!r} is {str(df[c][bad].iloc[0])[:30]!r}, not a number")
-
-
-def _read_folders(p: Path, need_labels: bool = True):
-    """A folder per class of text files, each file one text and its sub-folder (at any depth below) its label.
-    For cases to predict, every text file below the folder, named by its path there: labelled by its class
-    folder when every file is in one, unlabelled when some lie loose beside the folders. An empty file is an
-    error naming it, as an empty case is: nothing is dropped unsaid."""
-    def visible(x: Path) -> bool:
-        return not any(part.startswith(".") for part in x.relative_to(p).parts)
-
-    loose = sorted(x for x in p.iterdir() if x.is_file() and visible(x))
-    classes = sorted(x for x in p.iterdir() if x.is_dir() and visible(x))
-    if need_labels and not classes:
-        raise LstmkitError(f"{p} holds no sub-folders; give it one sub-folder per class, each holding text files")
-    texts, labels, names = [], [], []
-    files = [(f, None) for f in loose] if not need_labels else []
-    for d in classes:
-        inside = sorted(x for x in d.rglob("*") if x.is_file() and visible(x))
-        if need_labels and not inside:
-            raise LstmkitError(f"{d} holds no text files; give the class {d.name!r} some, or remove the folder")
-        files += [(f, d.name) for f in inside]
-    for f, label in files:
-        t = _text_of(f, p)
-        if not t.strip():
-            raise LstmkitError(f"{f} is empty; give it text or remove it from {p}")
-        texts.append(t)
-        labels.append(label)
-        names.append(str(f.relative_to(p)))
-    if not texts:
-        raise LstmkitError(f"{p} holds no texts; give it {'one sub-folder per class, each holding text files' if need_labels else 'text files to classify'}")
-    if need_labels and len(set(labels)) < 2:
-        raise LstmkitError(f"{p} holds texts of one class only ({labels[0]!r}); a classifier needs at least 2 sub-folders")
-    return texts, (None if loose and not need_labels else np.asarray(labels)), names
-
-
-def _read_ts(p: Path):
-    try:
-        from aeon.datasets import load_from_ts_file
-    except ImportError:
-        raise LstmkitError(f"reading {p.name} (the UCR/UEA .ts format) needs aeon: pip install 'lstmkit[baselines]'") from None
-    try:
-        X, y = load_from_ts_file(str(p))
-    except Exception as e:  # aeon raises IOError/ValueError/TsFileParseException with its own text
-        why = re.sub(r"<_io\.\w+ name=[^>]*>\.?\s*", "", str(e).splitlines()[0] if str(e) else type(e).__name__).strip()
-        raise LstmkitError(f"{p} is not a readable .ts file ({why[:300]}); check that file against the .ts format's header and data lines") from None
-    for i, case in enumerate(X):  # the format's "?": named here by the file's case, dimension and point, counted from 1
-        a = np.asarray(case, dtype=np.float64).reshape(-1, np.shape(case)[-1])  # (dimensions, T)
-        filled = np.flatnonzero(np.isfinite(a).all(0))
-        gaps = np.argwhere(~np.isfinite(a[:, :filled[-1] + 1] if len(filled) else a))  # "?" padding a short case's end is no gap
-        if len(gaps):
-            ch, t = gaps[0]
-            raise LstmkitError(f"{p}: case {i + 1} has a missing value at time point {t + 1} of dimension {ch + 1}; fill it or remove the case")
-    return X, (np.asarray(y) if y is not None and len(y) else None)
-
-
-def _text_of(f: Path, folder: Path) -> str:
-    """A text file's text: without the line end that editors and ``echo`` put at a file's end, which is no part of
-    the text (a CSV cell or a Python string of the same words holds none)."""
-    try:
-        return f.read_text(encoding="utf-8-sig").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise LstmkitError(f"{f} is not UTF-8 text; convert it, or remove it from {folder}") from None
 
 
 def _read_texts(p: Path, df, label: str | None, text: str | None, saved: bool = False):

@@ -26,7 +26,7 @@ import torch
 from .. import artifact
 from ..data.scaling import Scaler
 from ..data.calendar import calendar, future_times, season_for
-from ..data.series import SeriesSet, index_times, to_series
+from ..data.series import SeriesSet, to_series
 from ..data.stationarity import level_input_for
 from ..data.windows import (
     WindowSpec,
@@ -222,37 +222,7 @@ class Forecaster:
 
     def histories(self, data, fill: str | None = None) -> SeriesSet:
         """The series to forecast from: ``data`` (same columns as in fit) or the tails saved in the model."""
-        cols = self.columns
-        if data is None:
-            s = self.series
-            times = []
-            for last, tail in zip(s["last_times"], s["tails"]):
-                n = len(tail)
-                if s["datetime"]:
-                    times.append(pd.date_range(end=pd.Timestamp(last), periods=n, freq=s["freq"]))
-                else:
-                    step = s.get("step", 1)
-                    times.append(pd.RangeIndex(int(last) - (n - 1) * step, int(last) + step, step))
-            if cols.known and s.get("known_tails") is None:  # saved before the covariates' tails were kept
-                raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
-            known = [np.asarray(k, float).reshape(len(t), len(cols.known)) for k, t in zip(s.get("known_tails") or [[]] * len(s["tails"]), s["tails"])]
-            past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
-            return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
-                             list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
-        # a Series whose index holds times is read by them, as at the fit; one of row numbers in row order
-        time = cols.time if not isinstance(data, pd.Series) or index_times(data.index) is not None else None
-        ss = to_series(data, cols.target, time, cols.id,
-                       known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=self.series["freq"], find_time=False,
-                       ids_as_written=self.series.get("ids_as_written", False), model_zone=self.series.get("zone"))
-        if self.series.get("datetime") and not isinstance(ss.times[0], pd.DatetimeIndex):
-            raise LstmkitError(f"the model was trained on dates{' in ' + repr(cols.time) if cols.time else ''}, and this history has none; "
-                               f"pass it with its dates ({'a table with the ' + repr(cols.time) + ' column, or ' if cols.time else ''}a Series indexed by them)")
-        step = self.series.get("step", 1)
-        for name, t in zip(ss.ids, ss.times):
-            if isinstance(t, pd.RangeIndex) and len(t) > 1 and ss.time_col and t.step != step:
-                raise LstmkitError(f"{'series ' + repr(name) if name else 'the data'} counts {cols.time!r} in steps of {t.step}; "
-                                   f"the model was trained on steps of {step}: give it data at those times")
-        return ss
+        return rollout.histories(self, data, fill)
 
     def predict(self, h: int | None = None, data=None, *, levels: list | None = None, future=None, fill: str | None = None) -> pd.DataFrame:
         """Forecast ``h`` steps (default: the horizon) after the end of each series.

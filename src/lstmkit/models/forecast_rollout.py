@@ -1,5 +1,5 @@
 """How a fitted Forecaster reads histories and runs its networks over them: a series into network units
-(``prepare``), the multi-step forecast fed back block by block (``forecast``), and the tutorial's
+(``prepare``) from the histories given or saved (``histories``), the multi-step forecast fed back block by block (``forecast``), and the tutorial's
 one-step-ahead scoring from the true past (``one_step``).
 
     history -> transform, season, difference, scale (the saved Scaler) -> window of the look-back
@@ -19,7 +19,8 @@ import torch
 from ..data.scaling import Scaler
 from ..data.future import read_future
 from ..data.calendar import calendar, future_times, steps_between
-from ..data.series import SeriesSet, id_number
+from ..data.series import SeriesSet, id_number, to_series
+from ..data.series_input import index_times
 from ..data.times import stamp
 from ..data.windows import Prepared, window
 from ..errors import LstmkitError
@@ -145,6 +146,42 @@ def forecast(fc, ss: SeriesSet, h: int, future=None, scaler: Scaler | None = Non
             hist[j] = np.concatenate([hist[j], mean])
         done += take
     return out_mean, out_q, times
+
+
+def histories(fc, data, fill: str | None = None) -> SeriesSet:
+    """The series a fitted Forecaster ``fc`` forecasts from: ``data`` (the training table's columns) or the tails
+    saved in the model."""
+    cols = fc.columns
+    if data is None:
+        s = fc.series
+        times = []
+        for last, tail in zip(s["last_times"], s["tails"]):
+            n = len(tail)
+            if s["datetime"]:
+                times.append(pd.date_range(end=pd.Timestamp(last), periods=n, freq=s["freq"]))
+            else:
+                step = s.get("step", 1)
+                times.append(pd.RangeIndex(int(last) - (n - 1) * step, int(last) + step, step))
+        if cols.known and s.get("known_tails") is None:  # saved before the covariates' tails were kept
+            raise LstmkitError(f"this model uses known covariates ({', '.join(cols.known)}); pass the history as DATA and their future values with --future")
+        known = [np.asarray(k, float).reshape(len(t), len(cols.known)) for k, t in zip(s.get("known_tails") or [[]] * len(s["tails"]), s["tails"])]
+        past = [np.asarray(p, float).reshape(len(t), len(cols.past)) for p, t in zip(s["past_tails"], s["tails"])]
+        return SeriesSet(list(s["ids"]), [np.asarray(t, float) for t in s["tails"]], times, s["freq"], known, past,
+                         list(cols.known), list(cols.past), cols.target, cols.time, s.get("id_kind", "str"), s.get("zone"))
+    # a Series whose index holds times is read by them, as at the fit; one of row numbers in row order
+    time = cols.time if not isinstance(data, pd.Series) or index_times(data.index) is not None else None
+    ss = to_series(data, cols.target, time, cols.id,
+                   known=tuple(cols.known), past=tuple(cols.past), fill=fill, freq=fc.series["freq"], find_time=False,
+                   ids_as_written=fc.series.get("ids_as_written", False), model_zone=fc.series.get("zone"))
+    if fc.series.get("datetime") and not isinstance(ss.times[0], pd.DatetimeIndex):
+        raise LstmkitError(f"the model was trained on dates{' in ' + repr(cols.time) if cols.time else ''}, and this history has none; "
+                           f"pass it with its dates ({'a table with the ' + repr(cols.time) + ' column, or ' if cols.time else ''}a Series indexed by them)")
+    step = fc.series.get("step", 1)
+    for name, t in zip(ss.ids, ss.times):
+        if isinstance(t, pd.RangeIndex) and len(t) > 1 and ss.time_col and t.step != step:
+            raise LstmkitError(f"{'series ' + repr(name) if name else 'the data'} counts {cols.time!r} in steps of {t.step}; "
+                               f"the model was trained on steps of {step}: give it data at those times")
+    return ss
 
 
 def steps_after(fc, si: int, times: pd.Index) -> int:
